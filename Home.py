@@ -1,0 +1,36 @@
+"""Entry point: page config, sign-in, and the menu built from the page registry."""
+
+import logging
+
+import streamlit as st
+from sqlalchemy.exc import OperationalError
+
+from core.actor import ROLE_LABELS
+from ui import auth
+from ui.context import engine
+from ui.registry import pages_for
+
+st.set_page_config(page_title="PRM", page_icon=":material/handshake:", layout="wide")
+
+try:
+    engine()
+except OperationalError:
+    logging.getLogger("prm").exception("database unavailable at start-up")
+    st.error("The database is not reachable. Check PRM_DATABASE_URL and that the database "
+             "server is running, then reload this page.")
+    st.stop()
+
+authenticator = auth.authenticator()
+user = auth.resolve_user(authenticator)
+
+sections: dict[str, list] = {}
+for spec in pages_for(user):
+    page = st.Page(spec.file, title=spec.title, icon=spec.icon, url_path=spec.url_path)
+    sections.setdefault(spec.section, []).append(page)
+navigation = st.navigation(sections)
+
+if user:
+    st.sidebar.markdown(f"**{user.display_name}**  \n{ROLE_LABELS[user.actor.role]}")
+    auth.logout_button()
+
+navigation.run()

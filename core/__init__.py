@@ -1,0 +1,1 @@
+"""The PRM domain: pure Python services, no Streamlit."""

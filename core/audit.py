@@ -1,0 +1,115 @@
+"""The audit log: one event per changed row, written in the caller's transaction."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.actor import Actor
+from core.permissions import require
+from db.models import AuditEvent
+from db.types import utcnow
+
+
+def jsonable(value: Any) -> Any:
+    """Decimal and datetime as strings, so JSON keeps them exact."""
+    if isinstance(value, Decimal | datetime | date):
+        return str(value) if not isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def snapshot(row: Any, fields: list[str]) -> dict[str, Any]:
+    return {f: jsonable(getattr(row, f)) for f in fields}
+
+
+def record(
+    db: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: Any = None,
+    *,
+    before: dict | None = None,
+    after: dict | None = None,
+    partner_id: int | None = None,
+    now: datetime | None = None,
+) -> None:
+    db.add(
+        AuditEvent(
+            at=now or utcnow(),
+            actor_user_id=actor.user_id,
+            actor_label=actor.label,
+            actor_role=actor.role.value,
+            partner_id=partner_id if partner_id is not None else actor.partner_id,
+            action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            before=jsonable(before),
+            after=jsonable(after),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor: str | None = None
+    action: str | None = None
+    entity: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    entity: str
+    entity_id: str | None
+    before: dict | None
+    after: dict | None
+
+
+def list_events(
+    db: Session, actor: Actor, filt: AuditFilter = AuditFilter(), *, limit: int = 500,
+    offset: int = 0,
+) -> tuple[list[AuditRow], int]:
+    """Newest first, with the total count that matches the filter."""
+    require(actor, "audit.view")
+    q = select(AuditEvent)
+    if filt.actor:
+        q = q.where(AuditEvent.actor_label.ilike(f"%{filt.actor}%"))
+    if filt.action:
+        q = q.where(AuditEvent.action.ilike(f"{filt.action}%"))
+    if filt.entity:
+        q = q.where(AuditEvent.entity == filt.entity)
+    if filt.start:
+        q = q.where(AuditEvent.at >= filt.start)
+    if filt.end:
+        q = q.where(AuditEvent.at < filt.end)
+    total = db.scalar(select(func.count()).select_from(q.subquery()))
+    rows = db.scalars(
+        q.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit).offset(offset)
+    )
+    return [_row(e) for e in rows], total or 0
+
+
+def entities(db: Session, actor: Actor) -> list[str]:
+    require(actor, "audit.view")
+    return list(db.scalars(select(AuditEvent.entity).distinct().order_by(AuditEvent.entity)))
+
+
+def _row(e: AuditEvent) -> AuditRow:
+    return AuditRow(e.at, e.actor_label, e.actor_role, e.action, e.entity, e.entity_id,
+                    e.before, e.after)

@@ -1,0 +1,47 @@
+"""One permission function over (actor, action, object). Pages never decide access."""
+
+from typing import Any
+
+from core.actor import PARTNER_ROLES, VENDOR_ROLES, Actor, Role
+from core.errors import PermissionDenied
+
+R = Role
+ALL_USERS = VENDOR_ROLES | PARTNER_ROLES
+
+# action -> roles that may perform it. Partner roles are further limited to their own
+# partner's objects by `can` below.
+RULES: dict[str, frozenset[Role]] = {
+    "partner.list": ALL_USERS,
+    "partner.view": ALL_USERS,
+    "tier.view": ALL_USERS,
+    "audit.view": frozenset({R.ADMIN}),
+    "user.view": frozenset({R.ADMIN, R.PARTNER_ADMIN}),
+    "user.manage": frozenset({R.ADMIN, R.PARTNER_ADMIN}),
+    "profile.edit": ALL_USERS,
+    "notification.view": ALL_USERS,
+    "job.view": frozenset({R.ADMIN}),
+    "job.run": frozenset({R.ADMIN}),
+    "application.submit": frozenset({R.ANONYMOUS}),
+}
+
+
+def can(actor: Actor, action: str, obj: Any = None) -> bool:
+    if actor.role == Role.SYSTEM:
+        return True
+    if actor.role not in RULES.get(action, frozenset()):
+        return False
+    if actor.role in PARTNER_ROLES and obj is not None:
+        return _partner_id_of(obj) == actor.partner_id
+    return True
+
+
+def require(actor: Actor, action: str, obj: Any = None) -> None:
+    if not can(actor, action, obj):
+        raise PermissionDenied()
+
+
+def _partner_id_of(obj: Any) -> int | None:
+    # A Partner row is its own partner; every other scoped row carries partner_id.
+    if type(obj).__name__ == "Partner":
+        return obj.id
+    return getattr(obj, "partner_id", None)

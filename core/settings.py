@@ -1,0 +1,42 @@
+"""All settings in one place, read from the environment (prefix PRM_)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PRM_", extra="ignore")
+
+    database_url: str = "sqlite:///data/prm.db"
+    data_dir: Path = Path("data")
+    upload_dir: Path = Path("data/uploads")
+    base_currency: str = "USD"
+
+    cookie_key: str | None = None
+    cookie_name: str = "prm_session"
+    cookie_expiry_days: float = 7.0
+
+    bcrypt_rounds: int = 12
+    lockout_threshold: int = 5
+    lockout_minutes: int = 15
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "prm@localhost"
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+
+    app_base_url: str = "http://localhost:8501"
+
+    @property
+    def smtp_enabled(self) -> bool:
+        return bool(self.smtp_host)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,40 @@
+from datetime import UTC, datetime, time, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from core.audit import AuditFilter, entities, list_events
+from core.exports import to_csv
+from ui.context import db, local_time
+from ui.guard import page_guard
+
+user = page_guard(__file__)
+actor = user.actor
+
+st.title("Audit log")
+with db() as session:
+    entity_names = entities(session, actor)
+
+cols = st.columns(4)
+who = cols[0].text_input("Actor")
+action = cols[1].text_input("Action starts with", placeholder="deal.approve")
+entity = cols[2].selectbox("Entity", entity_names, index=None, placeholder="Any entity")
+period = cols[3].date_input("Period", value=(), help="First and last day, inclusive")
+
+start = end = None
+if isinstance(period, tuple) and len(period) == 2:
+    start = datetime.combine(period[0], time.min, UTC)
+    end = datetime.combine(period[1], time.min, UTC) + timedelta(days=1)
+
+filt = AuditFilter(who or None, action or None, entity, start, end)
+with db() as session:
+    events, total = list_events(session, actor, filt, limit=1000)
+
+st.caption(f"{total} events" + (" (newest 1000 shown)" if total > len(events) else ""))
+header = ["When", "Actor", "Role", "Action", "Entity", "Id", "Before", "After"]
+rows = [[local_time(e.at, "%Y-%m-%d %H:%M:%S"), e.actor, e.role, e.action, e.entity,
+         e.entity_id, e.before, e.after] for e in events]
+st.dataframe(pd.DataFrame([[*r[:6], str(r[6] or ""), str(r[7] or "")] for r in rows],
+                          columns=header), hide_index=True, width="stretch")
+st.download_button("Export CSV", to_csv(header, rows), file_name="audit_log.csv",
+                   mime="text/csv", icon=":material/download:")

@@ -1,0 +1,38 @@
+import streamlit as st
+
+from core.actor import Role
+from ui import auth
+from ui.guard import page_guard
+
+user = page_guard(__file__)
+
+NEXT_ACTIONS: dict[Role, list[tuple[str, str]]] = {
+    Role.ADMIN: [("pages/users.py", "Manage users and roles"),
+                 ("pages/audit_log.py", "Review the audit log"),
+                 ("pages/partners.py", "Browse partners")],
+    Role.CHANNEL_MANAGER: [("pages/partners.py", "Review your partners")],
+    Role.MARKETING_OPS: [("pages/partners.py", "See which partners to reach")],
+    Role.FINANCE: [("pages/partners.py", "Look up a partner")],
+    Role.EXECUTIVE: [("pages/partners.py", "See the partner base")],
+    Role.ANALYST: [("pages/partners.py", "Explore partner data")],
+    Role.PARTNER_ADMIN: [("pages/users.py", "Manage your team's accounts"),
+                         ("pages/profile.py", "Update your profile")],
+    Role.PARTNER_USER: [("pages/profile.py", "Update your profile")],
+}
+
+if user is None:
+    st.title("Partner portal")
+    st.write("Sign in to reach your deals, leads, funds and training.")
+    left, right = st.columns([1, 1])
+    with left:
+        auth.login_form()
+    with right:
+        st.subheader("Not a partner yet?")
+        st.write("Tell us about your company and we will get back to you.")
+        st.page_link("pages/become_partner.py", label="Become a partner",
+                     icon=":material/handshake:")
+else:
+    st.title(f"Welcome, {user.display_name}")
+    st.write("Your next actions:")
+    for target, label in NEXT_ACTIONS[user.actor.role]:
+        st.page_link(target, label=label, icon=":material/arrow_forward:")

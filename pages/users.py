@@ -1,0 +1,114 @@
+import pandas as pd
+import streamlit as st
+from pydantic import ValidationError
+
+from core.accounts import (
+    NewUserIn,
+    UserFilter,
+    change_role,
+    create_user,
+    grantable_roles,
+    list_users,
+    reset_password,
+    set_active,
+    unlock,
+)
+from core.actor import ROLE_LABELS
+from core.errors import DomainError, RuleViolation
+from core.partners import list_partners
+from ui.context import db, local_time
+from ui.forms import FieldErrors
+from ui.guard import page_guard
+
+user = page_guard(__file__)
+actor = user.actor
+roles = grantable_roles(actor)
+
+st.title("Users")
+if actor.is_vendor:
+    with db() as session:
+        partners = {p.id: p.name for p in list_partners(session, actor)}
+
+cols = st.columns(3)
+search = cols[0].text_input("Search", placeholder="username or name")
+role_filter = cols[1].selectbox("Role", roles, index=None, format_func=ROLE_LABELS.get,
+                                placeholder="Any role")
+partner_filter = None
+if actor.is_vendor:
+    partner_filter = cols[2].selectbox("Partner", list(partners), index=None,
+                                       format_func=partners.get, placeholder="Any partner")
+
+with db() as session:
+    users = list_users(session, actor, UserFilter(search or None, role_filter, partner_filter))
+
+st.dataframe(pd.DataFrame([
+    {"Username": u.username, "Name": u.display_name, "E-mail": u.email,
+     "Role": ROLE_LABELS.get(u.role, u.role), "Partner": u.partner or "",
+     "Active": u.is_active, "Locked until": local_time(u.locked_until),
+     "Last sign-in": local_time(u.last_login_at)} for u in users]),
+    hide_index=True, width="stretch")
+
+if temp := st.session_state.pop("users_temp_password", None):
+    st.success(f"Temporary password for **{temp[0]}**: `{temp[1]}`. It is shown only once; "
+               "the user must change it at the next sign-in.")
+
+manage, create = st.tabs(["Manage a user", "Create a user"])
+
+with manage:
+    by_id = {u.id: u for u in users}
+    chosen = st.selectbox("User", list(by_id), index=None, placeholder="Choose a user",
+                          format_func=lambda i: f"{by_id[i].username} ({by_id[i].display_name})")
+    if chosen is not None:
+        target = by_id[chosen]
+        new_role = st.selectbox("Role", roles, format_func=ROLE_LABELS.get,
+                                index=roles.index(target.role) if target.role in roles else 0)
+        cols = st.columns(4)
+        action = None
+        if cols[0].button("Change role"):
+            action = lambda s: change_role(s, actor, target.id, new_role)  # noqa: E731
+        label = "Deactivate" if target.is_active else "Reactivate"
+        if cols[1].button(label):
+            action = lambda s: set_active(s, actor, target.id, not target.is_active)  # noqa: E731
+        if cols[2].button("Unlock"):
+            action = lambda s: unlock(s, actor, target.id)  # noqa: E731
+        if cols[3].button("Reset password"):
+            def action(s):
+                temp = reset_password(s, actor, target.id)
+                st.session_state["users_temp_password"] = (target.username, temp)
+        if action:
+            try:
+                with db() as session:
+                    action(session)
+                st.rerun()
+            except DomainError as exc:
+                st.error(str(exc))
+
+with create, st.form("create_user"):
+    errors = FieldErrors()
+    username = st.text_input("Username")
+    errors.slot("username")
+    display_name = st.text_input("Full name")
+    errors.slot("display_name")
+    email = st.text_input("E-mail")
+    errors.slot("email")
+    role = st.selectbox("Role", roles, format_func=ROLE_LABELS.get, index=None,
+                        key="create_role")
+    errors.slot("role")
+    partner_id = None
+    if actor.is_vendor:
+        partner_id = st.selectbox("Partner (partner roles only)", list(partners), index=None,
+                                  format_func=partners.get)
+        errors.slot("partner_id")
+    errors.slot("")
+    if st.form_submit_button("Create user"):
+        try:
+            data = NewUserIn(username=username, display_name=display_name, email=email,
+                             role=role, partner_id=partner_id)
+            with db() as session:
+                created, temp = create_user(session, actor, data)
+            st.session_state["users_temp_password"] = (created.username, temp)
+            st.rerun()
+        except (ValidationError, RuleViolation) as exc:
+            errors.show(exc)
+        except DomainError as exc:
+            st.error(str(exc))

@@ -1,0 +1,1 @@
+"""Demo data (`python -m seed`) and scale data for benchmarks (`python -m seed --scale`)."""

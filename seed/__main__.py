@@ -1,0 +1,30 @@
+"""`python -m seed [--if-empty]`: demo data. `python -m seed --scale`: benchmark data."""
+
+import argparse
+
+from core.settings import get_settings
+from db.migrate import upgrade
+from db.session import make_engine, unit_of_work
+from seed.demo import is_empty, seed_demo
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m seed")
+    parser.add_argument("--if-empty", action="store_true",
+                        help="seed only a database without users")
+    args = parser.parse_args()
+    url = get_settings().database_url
+    upgrade(url)
+    engine = make_engine(url)
+    with unit_of_work(engine) as db:
+        if not is_empty(db):
+            if args.if_empty:
+                print("database already has data; demo seed skipped")
+                return
+            raise SystemExit("database already has data; seed an empty database")
+        seed_demo(db)
+    print("demo data loaded")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""Deterministic demo data: one vendor user per role, about 40 partners with their users.
+
+Usernames are fixed here, not drawn from the random stream, so that later additions to the
+seed never change them. Faker, with a fixed seed, fills in the rest."""
+
+import random
+
+from faker import Faker
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.actor import Role
+from core.partners import INDUSTRIES, PARTNER_TYPES
+from core.passwords import shared_hash
+from db.models import Partner, Tier, User
+
+DEMO_PASSWORD = "prm-demo-2026"
+PARTNER_COUNT = 40
+
+VENDOR_USERS = [
+    ("admin", "Ada Admin", Role.ADMIN),
+    ("channel", "Chris Channel", Role.CHANNEL_MANAGER),
+    ("channel2", "Casey Channel", Role.CHANNEL_MANAGER),
+    ("marketing", "Morgan Marketing", Role.MARKETING_OPS),
+    ("finance", "Frankie Finance", Role.FINANCE),
+    ("exec", "Eli Executive", Role.EXECUTIVE),
+    ("analyst", "Ari Analyst", Role.ANALYST),
+]
+COUNTRIES = {"NA": ["US", "CA"], "EMEA": ["GB", "DE", "FR", "NL", "SE"],
+             "APAC": ["AU", "JP", "SG", "IN"], "LATAM": ["BR", "MX", "AR"]}
+TIER_MIX = ["Registered"] * 14 + ["Silver"] * 12 + ["Gold"] * 9 + ["Platinum"] * 5
+
+
+def partner_usernames(index: int) -> list[tuple[str, Role]]:
+    """p01.admin, p01.rep1 and, for every other partner, p01.rep2."""
+    stem = f"p{index:02d}"
+    names = [(f"{stem}.admin", Role.PARTNER_ADMIN), (f"{stem}.rep1", Role.PARTNER_USER)]
+    if index % 2 == 1:
+        names.append((f"{stem}.rep2", Role.PARTNER_USER))
+    return names
+
+
+def is_empty(db: Session) -> bool:
+    return not db.scalar(select(func.count()).select_from(User))
+
+
+def seed_demo(db: Session) -> None:
+    fake = Faker()
+    Faker.seed(2026)
+    rng = random.Random(2026)
+    password_hash = shared_hash(DEMO_PASSWORD)
+    tiers = {t.name: t.id for t in db.scalars(select(Tier))}
+
+    vendor = {}
+    for username, name, role in VENDOR_USERS:
+        user = User(username=username, display_name=name, email=f"{username}@vendor.example",
+                    role=role.value, password_hash=password_hash)
+        db.add(user)
+        vendor[username] = user
+    db.flush()
+    managers = [vendor["channel"].id, vendor["channel2"].id]
+
+    regions = list(COUNTRIES)
+    for index in range(1, PARTNER_COUNT + 1):
+        region = regions[(index - 1) % len(regions)]
+        company = fake.unique.company()
+        domain = company.lower().replace(",", "").replace(" ", "").replace("-", "")[:20]
+        extra_regions = rng.sample([r for r in regions if r != region], k=rng.choice([0, 0, 1]))
+        partner = Partner(
+            name=company, website=f"https://www.{domain}.example",
+            country=rng.choice(COUNTRIES[region]), regions=[region, *extra_regions],
+            partner_type=PARTNER_TYPES[(index - 1) % len(PARTNER_TYPES)],
+            industries=rng.sample(INDUSTRIES, k=rng.randint(1, 3)),
+            tier_id=tiers[TIER_MIX[(index - 1) % len(TIER_MIX)]],
+            status="active" if index % 10 else "onboarding",
+            channel_manager_id=managers[index % 2],
+        )
+        db.add(partner)
+        db.flush()
+        for username, role in partner_usernames(index):
+            person = fake.name()
+            db.add(User(username=username, display_name=person,
+                        email=f"{username.replace('.', '-')}@{domain}.example",
+                        role=role.value, partner_id=partner.id, password_hash=password_hash,
+                        time_zone=_zone(region)))
+    db.flush()
+
+
+def _zone(region: str) -> str:
+    return {"NA": "America/New_York", "EMEA": "Europe/London", "APAC": "Asia/Singapore",
+            "LATAM": "America/Sao_Paulo"}[region]

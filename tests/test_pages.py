@@ -1,0 +1,73 @@
+"""The role matrix, generated from the page registry: every page under every role.
+
+Allowed: the page renders from Home.py's menu without an exception. Refused: the page is not
+in the role's menu (asking for it runs nothing; "page not found" in a browser), and
+running its file directly shows only the access-denied message."""
+
+import pytest
+from sqlalchemy import select
+
+from core.accounts import resume_session
+from db.models import User
+from tests.pages import ROLE_USERS, app, texts, use_database
+from ui.guard import ACCESS_DENIED
+from ui.registry import PAGES, allowed, pages_for
+
+ROLES = [*ROLE_USERS, "anonymous"]
+
+
+@pytest.fixture
+def app_db(seeded, database_url):
+    use_database(database_url)
+    return seeded
+
+
+def signed_in(engine, role):
+    if role == "anonymous":
+        return None
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as db:
+        user = db.scalar(select(User).where(User.username == ROLE_USERS[role]))
+        return resume_session(db, user.username, user.created_at)
+
+
+@pytest.mark.pages
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_sees_its_own_menu_and_its_pages_render(app_db, role):
+    user = signed_in(app_db, role)
+    at = app(username=user.username if user else None)
+    at.run()
+    assert not at.exception, at.exception
+    for spec in PAGES:
+        if allowed(spec, user):
+            at.switch_page(spec.file).run()
+            assert not at.exception, (spec.file, at.exception)
+            assert ACCESS_DENIED not in texts(at), spec.file
+            assert at.title and at.title[0].value, spec.file
+        else:
+            # Absent from this role's menu: the page does not run.
+            at.switch_page(spec.file).run()
+            assert spec.title not in [t.value for t in at.title], spec.file
+
+
+@pytest.mark.pages
+@pytest.mark.parametrize("role", ROLES)
+def test_refused_pages_run_directly_show_access_denied(app_db, role):
+    user = signed_in(app_db, role)
+    refused = [spec for spec in PAGES if not allowed(spec, user)]
+    for spec in refused:
+        at = app(spec.file)
+        at.session_state["prm_user"] = user
+        at.run()
+        assert not at.exception, at.exception
+        assert [e.value for e in at.error] == [ACCESS_DENIED], spec.file
+        assert not at.title, spec.file
+
+
+def test_registry_menus_differ_by_role(app_db):
+    menus = {role: {p.file for p in pages_for(signed_in(app_db, role))} for role in ROLES}
+    assert "pages/audit_log.py" in menus["admin"]
+    assert "pages/partners.py" not in menus["partner_user"]
+    assert menus["anonymous"] == {"pages/home.py", "pages/become_partner.py"}
+    assert "pages/become_partner.py" not in menus["admin"]

@@ -1,0 +1,55 @@
+"""Partner reads are scoped: a partner user never gets another partner's row."""
+
+import pytest
+from sqlalchemy import select
+
+from core.actor import Actor
+from core.errors import NotFound, PermissionDenied
+from core.partners import PartnerFilter, get_partner, list_partners
+from db.models import Partner
+from seed.demo import PARTNER_COUNT
+from tests.conftest import actor_for
+
+
+def test_vendor_roles_see_every_partner(seeded_db):
+    for username in ("admin", "channel", "marketing", "finance", "exec", "analyst"):
+        partners = list_partners(seeded_db, actor_for(seeded_db, username))
+        assert len(partners) == PARTNER_COUNT
+
+
+@pytest.mark.parametrize("username", ["p01.admin", "p01.rep1"])
+def test_partner_list_holds_only_own_partner_whatever_the_filter(seeded_db, username):
+    actor = actor_for(seeded_db, username)
+    other = seeded_db.scalar(select(Partner).where(Partner.id != actor.partner_id).limit(1))
+    for filt in (PartnerFilter(), PartnerFilter(search=other.name),
+                 PartnerFilter(tier=other.tier.name)):
+        ids = {p.id for p in list_partners(seeded_db, actor, filt)}
+        assert ids <= {actor.partner_id}
+    assert {p.id for p in list_partners(seeded_db, actor)} == {actor.partner_id}
+
+
+def test_partner_cannot_open_another_partners_profile(seeded_db):
+    actor = actor_for(seeded_db, "p01.rep1")
+    other_id = seeded_db.scalar(select(Partner.id).where(Partner.id != actor.partner_id))
+    with pytest.raises(PermissionDenied):
+        get_partner(seeded_db, actor, other_id)
+    assert get_partner(seeded_db, actor, actor.partner_id).id == actor.partner_id
+
+
+def test_filters_narrow_the_vendor_list(seeded_db):
+    actor = actor_for(seeded_db, "channel")
+    gold = list_partners(seeded_db, actor, PartnerFilter(tier="Gold"))
+    assert gold and all(p.tier == "Gold" for p in gold)
+    emea = list_partners(seeded_db, actor, PartnerFilter(region="EMEA"))
+    assert emea and all("EMEA" in p.regions for p in emea)
+    assert len(emea) < PARTNER_COUNT
+
+
+def test_missing_partner_is_not_found(seeded_db):
+    with pytest.raises(NotFound):
+        get_partner(seeded_db, actor_for(seeded_db, "admin"), 999_999)
+
+
+def test_anonymous_cannot_list_partners(seeded_db):
+    with pytest.raises(PermissionDenied):
+        list_partners(seeded_db, Actor.anonymous("x"))

@@ -1,0 +1,58 @@
+"""The app's engine, sessions and the signed-in user, as Streamlit sees them."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from core.accounts import SignedIn
+from core.actor import Actor
+from core.settings import get_settings
+from db.session import make_engine, unit_of_work
+
+USER_KEY = "prm_user"
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str) -> Engine:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    return engine
+
+
+def engine() -> Engine:
+    return _engine(get_settings().database_url)
+
+
+@contextmanager
+def db() -> Iterator[Session]:
+    """One unit of work: commits at the end of the block, rolls back on error."""
+    with unit_of_work(engine()) as session:
+        yield session
+
+
+def current_user() -> SignedIn | None:
+    return st.session_state.get(USER_KEY)
+
+
+def current_actor() -> Actor:
+    user = current_user()
+    return user.actor if user else Actor.anonymous(session_ref())
+
+
+def session_ref() -> str:
+    ctx = st.runtime.scriptrunner.get_script_run_ctx()
+    return ctx.session_id[:8] if ctx else ""
+
+
+def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC datetime shown in the signed-in user's zone."""
+    if value is None:
+        return ""
+    user = current_user()
+    zone = ZoneInfo(user.time_zone) if user else ZoneInfo("UTC")
+    return value.astimezone(zone).strftime(fmt)

@@ -1,0 +1,62 @@
+"""The page registry: every page once, with who may open it. Home.py builds the menu from it
+and the AppTest role matrix is generated from it. Pure data: no Streamlit import."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from core.accounts import SignedIn
+from core.actor import USER_ROLES, VENDOR_ROLES, Role
+
+ANY_USER = frozenset(USER_ROLES)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    file: str
+    title: str
+    icon: str
+    section: str
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    anonymous: bool = False
+    # An extra condition on the signed-in user (e.g. agreement accepted).
+    condition: Callable[[SignedIn], bool] | None = None
+    url_path: str | None = None
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("pages/home.py", "Home", ":material/home:", "", ANY_USER, anonymous=True,
+             url_path="home"),
+    PageSpec("pages/become_partner.py", "Become a partner", ":material/handshake:", "",
+             anonymous=True),
+    PageSpec("pages/partners.py", "Partners", ":material/groups:", "Channel", VENDOR_ROLES),
+    PageSpec("pages/profile.py", "Profile", ":material/person:", "Account", ANY_USER),
+    PageSpec("pages/users.py", "Users", ":material/manage_accounts:", "Administration",
+             frozenset({Role.ADMIN, Role.PARTNER_ADMIN})),
+    PageSpec("pages/audit_log.py", "Audit log", ":material/history:", "Administration",
+             frozenset({Role.ADMIN})),
+)
+
+PROFILE_FILE = "pages/profile.py"
+
+
+def spec_for(file: str) -> PageSpec:
+    file = file.replace("\\", "/")
+    for spec in PAGES:
+        if file.endswith(spec.file):
+            return spec
+    raise KeyError(file)
+
+
+def allowed(spec: PageSpec, user: SignedIn | None) -> bool:
+    if user is None:
+        return spec.anonymous
+    if user.actor.role not in spec.roles:
+        return False
+    if user.must_change_password and spec.file != PROFILE_FILE:
+        return False
+    return spec.condition is None or spec.condition(user)
+
+
+def pages_for(user: SignedIn | None) -> list[PageSpec]:
+    return [p for p in PAGES if allowed(p, user)]
+
