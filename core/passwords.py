@@ -30,10 +30,10 @@ def verify_password(password: str, hashed: str) -> bool:
 
 def password_problem(username: str, password: str) -> str | None:
     """Why a new password is refused, or None when it is acceptable."""
-    if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters."
     if password.strip().lower() == username.strip().lower():
         return "The password cannot be the username."
+    if len(password) < MIN_LENGTH:
+        return f"Use at least {MIN_LENGTH} characters."
     return None
 
 

@@ -37,8 +37,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        mode = conn.info.pop("sqlite_begin", "BEGIN")
-        conn.exec_driver_sql(mode)
+        immediate = conn.get_execution_options().get("sqlite_immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 @lru_cache(maxsize=8)
@@ -51,9 +51,14 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def unit_of_work(engine: Engine) -> Iterator[Session]:
-    """A session whose work commits when the block ends and rolls back on any error."""
-    with Session(engine, expire_on_commit=False) as db:
+def unit_of_work(engine: Engine, *, immediate: bool = False) -> Iterator[Session]:
+    """A session whose work commits when the block ends and rolls back on any error.
+
+    immediate: on SQLite, take the write lock at BEGIN, so that a read-then-write in this
+    transaction cannot interleave with another writer (SQLite would otherwise fail the
+    upgrade from read to write lock with "database is locked"). No effect on PostgreSQL."""
+    bind = engine.execution_options(sqlite_immediate=True) if immediate else engine
+    with Session(bind, expire_on_commit=False) as db:
         try:
             yield db
             db.commit()

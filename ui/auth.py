@@ -98,7 +98,7 @@ def _on_login() -> None:
     # A callback runs before the script, so the menu of this very run is the signed-in one.
     username = st.session_state.get("login_username", "")
     password = st.session_state.get("login_password", "")
-    with db() as session:
+    with db(immediate=True) as session:
         outcome = sign_in(session, username, password, session_ref=session_ref())
     if not isinstance(outcome, SignedIn):
         st.session_state[LOGIN_ERROR] = outcome.message

@@ -29,9 +29,9 @@ def engine() -> Engine:
 
 
 @contextmanager
-def db() -> Iterator[Session]:
+def db(*, immediate: bool = False) -> Iterator[Session]:
     """One unit of work: commits at the end of the block, rolls back on error."""
-    with unit_of_work(engine()) as session:
+    with unit_of_work(engine(), immediate=immediate) as session:
         yield session
 
 

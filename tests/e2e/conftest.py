@@ -1,0 +1,109 @@
+"""Browser journeys: one Streamlit server per test module on a fresh seeded database, driven
+by Playwright through Debian's Chromium (never a downloaded browser)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("PRM_CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+DEMO_PASSWORD = "prm-demo-2026"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+            # One server per module: keep a module's tests on one xdist worker.
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+def _require_browser():
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        reason = "playwright is not installed (make test installs it)"
+    else:
+        if Path(CHROMIUM).exists():
+            return
+        reason = f"Chromium not found at {CHROMIUM}: apt-get install chromium to run them"
+    if os.environ.get("PRM_REQUIRE_E2E") == "1":
+        pytest.fail(f"browser tests required (PRM_REQUIRE_E2E=1) but {reason}")
+    pytest.skip(f"browser tests skipped: {reason}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"streamlit did not become healthy:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory):
+    """Base URL of a running app on a fresh demo database (SQLite, as `make run`)."""
+    _require_browser()
+    work = tmp_path_factory.mktemp("app")
+    env = {**os.environ, "PRM_DATABASE_URL": f"sqlite:///{work}/prm.db",
+           "PRM_DATA_DIR": str(work), "PRM_COOKIE_KEY": "e2e-only-cookie-key",
+           "PRM_BCRYPT_ROUNDS": "4", "PYTHONPATH": str(ROOT)}
+    env.pop("PRM_SMTP_HOST", None)
+    subprocess.run([sys.executable, "-m", "seed"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    port = free_port()
+    log = work / "streamlit.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port),
+             "--server.headless", "true", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser(app_server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, app_server):
+    context = browser.new_context(base_url=app_server, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    yield page
+    context.close()

@@ -1,0 +1,53 @@
+"""Driving the app the way a person does: by role and label."""
+
+from playwright.sync_api import Page, expect
+
+expect.set_options(timeout=15_000)
+
+DEMO_PASSWORD = "prm-demo-2026"
+
+
+def wait_idle(page: Page) -> None:
+    """Streamlit marks the app `notRunning` once a script run has finished."""
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
+
+
+def open_app(page: Page, path: str = "/") -> None:
+    page.goto(path)
+    wait_idle(page)
+
+
+def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    wait_idle(page)
+
+
+def sign_in_as(page: Page, username: str) -> None:
+    open_app(page)
+    sign_in(page, username)
+    # .first: while a rerun replaces the page, the old heading may still be on screen.
+    expect(page.get_by_role("heading", name="Welcome").first).to_be_visible()
+    wait_for_cookie(page, "prm_session")
+    wait_idle(page)
+
+
+def wait_for_cookie(page: Page, name: str, present: bool = True) -> None:
+    """The session cookie is set by a component after the run: settle before going on."""
+    for _ in range(100):
+        if any(c["name"] == name for c in page.context.cookies()) == present:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"cookie {name} {'never set' if present else 'still set'}")
+
+
+def menu(page: Page) -> list[str]:
+    links = page.get_by_test_id("stSidebarNavItems").get_by_role("link")
+    # Each link holds its icon's ligature name, then the title.
+    return [t.strip().splitlines()[-1] for t in links.all_inner_texts()]
+
+
+def go(page: Page, title: str) -> None:
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=title, exact=True).click()
+    wait_idle(page)
