@@ -2,7 +2,10 @@
 
 from db.models.audit import AuditEvent
 from db.models.base import Base
+from db.models.jobs import JobState
+from db.models.notifications import Notification, OutboxMail
 from db.models.partners import Partner, Tier
 from db.models.users import User
 
-__all__ = ["AuditEvent", "Base", "Partner", "Tier", "User"]
+__all__ = ["AuditEvent", "Base", "JobState", "Notification", "OutboxMail", "Partner", "Tier",
+           "User"]

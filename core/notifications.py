@@ -1,0 +1,166 @@
+"""In-app notifications, with an e-mail copy queued in the outbox for users who opted in.
+
+Senders (services and jobs) call `notify`, `notify_partner` or `notify_role` inside their own
+transaction; nothing here commits. Every notification has a dedupe key, unique per user, so a
+reminder job that runs twice (or two runners at once) notifies once."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.actor import Actor
+from core.errors import NotFound
+from core.permissions import require
+from core.settings import get_settings
+from db.models import Notification, OutboxMail, User
+from db.types import utcnow
+
+SUBJECT_MAX = 200
+
+
+@dataclass(frozen=True)
+class NotificationOut:
+    id: int
+    subject: str
+    body: str
+    link: str | None  # a page file such as "pages/deals.py", for st.page_link
+    created_at: datetime
+    read_at: datetime | None
+
+    @property
+    def unread(self) -> bool:
+        return self.read_at is None
+
+
+# ---------------------------------------------------------------- sending
+
+
+def notify(
+    db: Session, user_id: int, subject: str, body: str, *, dedupe_key: str,
+    link: str | None = None, now: datetime | None = None,
+) -> bool:
+    """Notify one user. False, and nothing written, when (user, dedupe_key) already exists."""
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("user")
+    return _notify_user(db, user, subject, body, dedupe_key, link, now or utcnow())
+
+
+def notify_partner(
+    db: Session, partner_id: int, subject: str, body: str, *, dedupe_key: str,
+    link: str | None = None, now: datetime | None = None,
+) -> int:
+    """Notify every active user of a partner; returns how many were newly notified."""
+    users = db.scalars(select(User).where(User.partner_id == partner_id, User.is_active))
+    return _fan_out(db, users, subject, body, dedupe_key, link, now or utcnow())
+
+
+def notify_role(
+    db: Session, role: str, subject: str, body: str, *, dedupe_key: str,
+    link: str | None = None, now: datetime | None = None,
+) -> int:
+    """Notify every active user with a role (e.g. all channel managers)."""
+    users = db.scalars(select(User).where(User.role == str(role), User.is_active))
+    return _fan_out(db, users, subject, body, dedupe_key, link, now or utcnow())
+
+
+def _fan_out(db: Session, users: Iterable[User], subject: str, body: str, dedupe_key: str,
+             link: str | None, now: datetime) -> int:
+    return sum(_notify_user(db, u, subject, body, dedupe_key, link, now) for u in list(users))
+
+
+def _notify_user(db: Session, user: User, subject: str, body: str, dedupe_key: str,
+                 link: str | None, now: datetime) -> bool:
+    # The cheap check avoids a failed INSERT in the common repeat case; the unique constraint,
+    # caught in _insert_once, is what holds when two writers race past the check.
+    exists = db.scalar(select(Notification.id).where(Notification.user_id == user.id,
+                                                     Notification.dedupe_key == dedupe_key))
+    if exists is not None:
+        return False
+    return _insert_once(db, user, subject, body, dedupe_key, link, now)
+
+
+def _insert_once(db: Session, user: User, subject: str, body: str, dedupe_key: str,
+                 link: str | None, now: datetime) -> bool:
+    # Subjects end up in a mail header: one line, bounded.
+    subject = " ".join(subject.split())[:SUBJECT_MAX]
+    note = Notification(user_id=user.id, subject=subject, body=body, link=link,
+                        dedupe_key=dedupe_key, created_at=now)
+    try:
+        # A SAVEPOINT, so that a duplicate rolls back only this insert, not the caller's work.
+        with db.begin_nested():
+            db.add(note)
+            db.flush()
+            if _wants_mail(user):
+                db.add(OutboxMail(notification_id=note.id, to_addr=user.email, subject=subject,
+                                  body=_mail_body(body, link), next_attempt_at=now,
+                                  created_at=now))
+                db.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def _wants_mail(user: User) -> bool:
+    return bool(get_settings().smtp_enabled and user.email_notifications and user.is_active
+                and user.email)
+
+
+def _mail_body(body: str, link: str | None) -> str:
+    if not link:
+        return body
+    # Streamlit serves pages/deals.py at /deals.
+    url = f"{get_settings().app_base_url.rstrip('/')}/{Path(link).stem}"
+    return f"{body}\n\nOpen in the app: {url}\n"
+
+
+# ---------------------------------------------------------------- reading (own only)
+
+
+def unread_count(db: Session, actor: Actor) -> int:
+    require(actor, "notification.view")
+    return db.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == actor.user_id, Notification.read_at.is_(None))) or 0
+
+
+def list_notifications(
+    db: Session, actor: Actor, *, limit: int = 100, unread_only: bool = False,
+) -> list[NotificationOut]:
+    """The actor's own notifications, newest first."""
+    require(actor, "notification.view")
+    q = select(Notification).where(Notification.user_id == actor.user_id)
+    if unread_only:
+        q = q.where(Notification.read_at.is_(None))
+    rows = db.scalars(q.order_by(Notification.created_at.desc(), Notification.id.desc())
+                      .limit(limit))
+    return [NotificationOut(n.id, n.subject, n.body, n.link, n.created_at, n.read_at)
+            for n in rows]
+
+
+def mark_read(db: Session, actor: Actor, notification_id: int, *,
+              now: datetime | None = None) -> None:
+    require(actor, "notification.view")
+    note = db.get(Notification, notification_id)
+    # Someone else's notification is "not found": its existence is not the actor's business.
+    if note is None or note.user_id != actor.user_id:
+        raise NotFound("notification")
+    if note.read_at is None:
+        note.read_at = now or utcnow()
+        db.flush()
+
+
+def mark_all_read(db: Session, actor: Actor, *, now: datetime | None = None) -> int:
+    """Marks every unread notification of the actor as read; returns how many."""
+    require(actor, "notification.view")
+    result = db.execute(
+        update(Notification)
+        .where(Notification.user_id == actor.user_id, Notification.read_at.is_(None))
+        .values(read_at=now or utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount or 0
