@@ -6,8 +6,10 @@ import streamlit as st
 from sqlalchemy.exc import OperationalError
 
 from core.actor import ROLE_LABELS
+from core.notifications import unread_count
 from ui import auth
-from ui.context import engine
+from ui.context import db, engine
+from ui.errors import run_safely
 from ui.registry import pages_for
 
 st.set_page_config(page_title="PRM", page_icon=":material/handshake:", layout="wide")
@@ -23,14 +25,20 @@ except OperationalError:
 authenticator = auth.authenticator()
 user = auth.resolve_user(authenticator)
 
+visible = pages_for(user)
 sections: dict[str, list] = {}
-for spec in pages_for(user):
+for spec in visible:
     page = st.Page(spec.file, title=spec.title, icon=spec.icon, url_path=spec.url_path)
     sections.setdefault(spec.section, []).append(page)
 navigation = st.navigation(sections)
 
 if user:
     st.sidebar.markdown(f"**{user.display_name}**  \n{ROLE_LABELS[user.actor.role]}")
+    with db() as session:
+        unread = unread_count(session, user.actor)
+    if any(spec.file == "pages/notifications.py" for spec in visible):
+        st.sidebar.page_link("pages/notifications.py", label=f"Notifications ({unread} unread)",
+                             icon=":material/notifications:")
     auth.logout_button()
 
-navigation.run()
+run_safely(navigation.run)

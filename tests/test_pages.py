@@ -1,8 +1,12 @@
 """The role matrix, generated from the page registry: every page under every role.
 
-Allowed: the page renders from Home.py's menu without an exception. Refused: the page is not
-in the role's menu (asking for it runs nothing; "page not found" in a browser), and
-running its file directly shows only the access-denied message."""
+Allowed: after Home.py has signed the user in, the page renders without an exception or the
+access-denied message. Refused: the page is not in the role's menu (the registry decides the
+menu; the browser journeys check "page not found"), and running it shows only the
+access-denied message.
+
+AppTest resets Streamlit's "pages directory" flag at every run, so switch_page runs the page
+file itself rather than through Home.py's navigation: the page's own guard is what answers."""
 
 import pytest
 from sqlalchemy import select
@@ -46,9 +50,10 @@ def test_each_role_sees_its_own_menu_and_its_pages_render(app_db, role):
             assert ACCESS_DENIED not in texts(at), spec.file
             assert at.title and at.title[0].value, spec.file
         else:
-            # Absent from this role's menu: the page does not run.
             at.switch_page(spec.file).run()
-            assert spec.title not in [t.value for t in at.title], spec.file
+            assert not at.exception, (spec.file, at.exception)
+            assert [e.value for e in at.error] == [ACCESS_DENIED], spec.file
+            assert not at.title, spec.file
 
 
 @pytest.mark.pages

@@ -29,10 +29,14 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/become_partner.py", "Become a partner", ":material/handshake:", "",
              anonymous=True),
     PageSpec("pages/partners.py", "Partners", ":material/groups:", "Channel", VENDOR_ROLES),
+    PageSpec("pages/notifications.py", "Notifications", ":material/notifications:", "Account",
+             ANY_USER),
     PageSpec("pages/profile.py", "Profile", ":material/person:", "Account", ANY_USER),
     PageSpec("pages/users.py", "Users", ":material/manage_accounts:", "Administration",
              frozenset({Role.ADMIN, Role.PARTNER_ADMIN})),
     PageSpec("pages/audit_log.py", "Audit log", ":material/history:", "Administration",
+             frozenset({Role.ADMIN})),
+    PageSpec("pages/jobs.py", "Background jobs", ":material/schedule:", "Administration",
              frozenset({Role.ADMIN})),
 )
 

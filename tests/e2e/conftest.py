@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -60,9 +61,15 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 
     raise RuntimeError(f"streamlit did not become healthy:\n{log.read_text()}")
 
 
+@dataclass(frozen=True)
+class AppServer:
+    url: str
+    database_url: str
+
+
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory):
-    """Base URL of a running app on a fresh demo database (SQLite, as `make run`)."""
+    """A running app on a fresh demo database (SQLite, as `make run`)."""
     _require_browser()
     work = tmp_path_factory.mktemp("app")
     env = {**os.environ, "PRM_DATABASE_URL": f"sqlite:///{work}/prm.db",
@@ -81,7 +88,7 @@ def app_server(tmp_path_factory):
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, proc, log)
-        yield url
+        yield AppServer(url, env["PRM_DATABASE_URL"])
     finally:
         proc.terminate()
         try:
@@ -102,7 +109,7 @@ def browser(app_server):
 
 @pytest.fixture
 def page(browser, app_server):
-    context = browser.new_context(base_url=app_server, viewport={"width": 1280, "height": 900})
+    context = browser.new_context(base_url=app_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(20_000)
     page = context.new_page()
     yield page

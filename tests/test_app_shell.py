@@ -1,0 +1,63 @@
+"""The app shell: forced password change, unexpected errors, database down, unread count."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
+
+from core.notifications import notify
+from db.models import User
+from tests.pages import app, texts, use_database
+
+
+def test_user_with_a_temporary_password_only_reaches_profile(seeded, database_url):
+    use_database(database_url)
+    with Session(seeded) as db:
+        db.scalar(select(User).where(User.username == "p01.rep1")).must_change_password = True
+        db.commit()
+    at = app(username="p01.rep1")
+    at.run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Profile"]
+    assert "Choose a new password" in texts(at)
+
+
+def test_unexpected_error_shows_a_reference_not_a_traceback():
+    def script():
+        from ui.errors import run_safely
+
+        def broken():
+            raise RuntimeError("secret internal detail")
+
+        run_safely(broken)
+
+    at = AppTest.from_function(script, default_timeout=30)
+    at.run()
+    assert not at.exception
+    shown = texts(at)
+    assert "Sorry, something went wrong" in shown and "reference" in shown
+    assert "secret internal detail" not in shown
+
+
+def test_database_down_at_start_gives_one_clear_message(tmp_path):
+    use_database("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2")
+    at = app()
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "The database is not reachable. Check PRM_DATABASE_URL and that the database server "
+        "is running, then reload this page."]
+
+
+def test_sidebar_counts_unread_notifications(seeded, database_url):
+    use_database(database_url)
+    with Session(seeded) as db:
+        user_id = db.scalar(select(User.id).where(User.username == "p01.rep1"))
+        notify(db, user_id, "Deal approved", "Your deal was approved.", dedupe_key="t1")
+        notify(db, user_id, "Deal approved", "Your deal was approved.", dedupe_key="t1")
+        notify(db, user_id, "Lead assigned", "A new lead.", dedupe_key="t2")
+        db.commit()
+    at = app(username="p01.rep1")
+    at.run()
+    assert not at.exception
+    links = [e.proto.label for e in at.sidebar.get("page_link")]
+    assert "Notifications (2 unread)" in links
