@@ -6,12 +6,17 @@ from core.settings import get_settings
 from db.migrate import upgrade
 from db.session import make_engine, unit_of_work
 from seed.demo import is_empty, seed_demo
+from seed.scale import ScaleSizes, seed_scale
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m seed")
     parser.add_argument("--if-empty", action="store_true",
                         help="seed only a database without users")
+    parser.add_argument("--scale", action="store_true",
+                        help="bulk benchmark data (DESIGN.md reference scale) instead of demo")
+    parser.add_argument("--partners", type=int, default=ScaleSizes.partners)
+    parser.add_argument("--users", type=int, default=ScaleSizes.users)
     args = parser.parse_args()
     url = get_settings().database_url
     upgrade(url)
@@ -19,11 +24,14 @@ def main() -> None:
     with unit_of_work(engine) as db:
         if not is_empty(db):
             if args.if_empty:
-                print("database already has data; demo seed skipped")
+                print("database already has data; seed skipped")
                 return
             raise SystemExit("database already has data; seed an empty database")
-        seed_demo(db)
-    print("demo data loaded")
+        if args.scale:
+            seed_scale(db, ScaleSizes(args.partners, args.users))
+        else:
+            seed_demo(db)
+            print("demo data loaded")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Benchmarks: print figures beside a bare-SQL baseline; never pass or fail on time."""

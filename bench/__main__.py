@@ -1,0 +1,46 @@
+"""`python -m bench [--fresh]`: seed the reference scale into PRM_DATABASE_URL when it is empty,
+then time the app's heavy reads next to bare SQL doing the same work."""
+
+import argparse
+
+from sqlalchemy import text
+
+from bench.common import timed
+from core.actor import Actor
+from core.partners import PartnerFilter, list_partners
+from core.settings import get_settings
+from db.migrate import upgrade
+from db.session import make_engine, unit_of_work
+from seed.demo import is_empty
+from seed.scale import ScaleSizes, seed_scale
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--partners", type=int, default=ScaleSizes.partners)
+    parser.add_argument("--users", type=int, default=ScaleSizes.users)
+    args = parser.parse_args()
+    url = get_settings().database_url
+    upgrade(url)
+    engine = make_engine(url)
+    with unit_of_work(engine) as db:
+        if is_empty(db):
+            seed_scale(db, ScaleSizes(args.partners, args.users))
+    print(f"database: {engine.url.render_as_string(hide_password=True)}")
+    actor = Actor.system("bench")
+    with unit_of_work(engine) as db:
+        print("partner list (first 1000 by name, with tier and manager)")
+        timed("core.partners.list_partners", lambda: list_partners(db, actor))
+        timed("bare SQL", lambda: db.execute(text(
+            "SELECT p.*, t.name, u.display_name FROM partners p JOIN tiers t ON t.id = p.tier_id "
+            "LEFT JOIN users u ON u.id = p.channel_manager_id ORDER BY p.name LIMIT 1000")).all())
+        print("partner search by name fragment")
+        timed("core.partners.list_partners(search)",
+              lambda: list_partners(db, actor, PartnerFilter(search="partner 012")))
+        timed("bare SQL", lambda: db.execute(text(
+            "SELECT p.*, t.name FROM partners p JOIN tiers t ON t.id = p.tier_id "
+            "WHERE lower(p.name) LIKE '%partner 012%' ORDER BY p.name LIMIT 1000")).all())
+
+
+if __name__ == "__main__":
+    main()

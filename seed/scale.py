@@ -1,0 +1,84 @@
+"""Scale data for benchmarks: the reference numbers of DESIGN.md, in bulk inserts.
+
+Deterministic (fixed seeds), one shared password hash, and independent of the demo seed: it
+runs on an empty database. Later capabilities add their tables here."""
+
+import random
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from core.actor import Role
+from core.partners import INDUSTRIES, PARTNER_TYPES
+from core.passwords import shared_hash
+from db.models import Partner, Tier, User
+from db.types import utcnow
+from seed.demo import COUNTRIES, DEMO_PASSWORD
+
+BATCH = 5_000
+
+
+@dataclass(frozen=True)
+class ScaleSizes:
+    partners: int = 5_000
+    users: int = 20_000  # partner users; a handful of vendor users come on top
+
+
+def seed_scale(db: Session, sizes: ScaleSizes, *, log=print) -> None:
+    rng = random.Random(7)
+    started = time.perf_counter()
+    password_hash = shared_hash(DEMO_PASSWORD)
+    now = utcnow()
+    tiers = list(db.scalars(select(Tier.id).order_by(Tier.rank)))
+    managers = _vendor_users(db, password_hash, now)
+    _partners(db, sizes.partners, tiers, managers, rng, now)
+    partner_ids = list(db.scalars(select(Partner.id).order_by(Partner.id)))
+    _partner_users(db, sizes.users, partner_ids, password_hash, now)
+    log(f"partners: {sizes.partners:,}, partner users: {sizes.users:,} "
+        f"in {time.perf_counter() - started:.1f} s")
+
+
+def _vendor_users(db: Session, password_hash: str, now) -> list[int]:
+    rows = [dict(username=f"scale.{role.value}{i}", display_name=f"Scale {role.value} {i}",
+                 email=f"scale.{role.value}{i}@vendor.example", role=role.value,
+                 password_hash=password_hash, created_at=now, **_user_defaults())
+            for role in (Role.ADMIN, Role.CHANNEL_MANAGER, Role.FINANCE) for i in range(1, 21)]
+    db.execute(insert(User), rows)
+    return list(db.scalars(select(User.id).where(User.role == Role.CHANNEL_MANAGER.value)))
+
+
+def _partners(db, count, tiers, managers, rng, now) -> None:
+    regions = list(COUNTRIES)
+    weights = [50, 30, 15, 5]
+    for start in range(0, count, BATCH):
+        rows = []
+        for i in range(start, min(start + BATCH, count)):
+            region = regions[i % len(regions)]
+            rows.append(dict(
+                name=f"Scale Partner {i:05d}", website=f"https://scale{i:05d}.example",
+                country=rng.choice(COUNTRIES[region]), regions=[region],
+                partner_type=PARTNER_TYPES[i % len(PARTNER_TYPES)],
+                industries=rng.sample(INDUSTRIES, k=2),
+                tier_id=rng.choices(tiers, weights)[0], status="active",
+                channel_manager_id=managers[i % len(managers)], created_at=now))
+        db.execute(insert(Partner), rows)
+
+
+def _partner_users(db, count, partner_ids, password_hash, now) -> None:
+    for start in range(0, count, BATCH):
+        rows = []
+        for i in range(start, min(start + BATCH, count)):
+            partner_id = partner_ids[i % len(partner_ids)]
+            role = Role.PARTNER_ADMIN if i < len(partner_ids) else Role.PARTNER_USER
+            rows.append(dict(username=f"scale.u{i:06d}", display_name=f"Scale User {i}",
+                             email=f"u{i:06d}@scale.example", role=role.value,
+                             partner_id=partner_id, password_hash=password_hash,
+                             created_at=now, **_user_defaults()))
+        db.execute(insert(User), rows)
+
+
+def _user_defaults() -> dict:
+    return dict(is_active=True, failed_attempts=0, must_change_password=False,
+                time_zone="UTC", email_notifications=True)

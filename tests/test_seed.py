@@ -1,0 +1,46 @@
+from sqlalchemy import func, select
+
+from core.actor import Role
+from db.models import Partner, User
+from db.session import make_engine, unit_of_work
+from seed.demo import PARTNER_COUNT, VENDOR_USERS, is_empty, seed_demo
+from seed.scale import ScaleSizes, seed_scale
+
+
+def test_demo_seed_has_every_role_and_fixed_usernames(seeded_db):
+    roles = set(seeded_db.scalars(select(User.role).distinct()))
+    assert roles == {r.value for r in Role if r not in (Role.SYSTEM, Role.ANONYMOUS)}
+    names = set(seeded_db.scalars(select(User.username)))
+    assert {u for u, _, _ in VENDOR_USERS} | {"p01.admin", "p01.rep1", "p02.admin"} <= names
+    assert seeded_db.scalar(select(func.count()).select_from(Partner)) == PARTNER_COUNT
+    tiers = {p.tier.name for p in seeded_db.scalars(select(Partner))}
+    assert tiers == {"Registered", "Silver", "Gold", "Platinum"}
+
+
+def test_demo_seed_is_deterministic(sqlite_factory):
+    """The generator, not the database, decides: two fresh databases get the same data."""
+    seen = []
+    for _ in range(2):
+        url = sqlite_factory.create()
+        engine = make_engine(url)
+        with unit_of_work(engine) as db:
+            assert is_empty(db)
+            seed_demo(db)
+            seen.append([(p.name, p.country, p.website, p.tier_id)
+                         for p in db.scalars(select(Partner).order_by(Partner.id))])
+        engine.dispose()
+        sqlite_factory.drop(url)
+    assert seen[0] == seen[1]
+
+
+def test_scale_seed_builds_the_asked_sizes(engine):
+    with unit_of_work(engine) as db:
+        seed_scale(db, ScaleSizes(partners=120, users=400), log=lambda _: None)
+    with unit_of_work(engine) as db:
+        assert db.scalar(select(func.count()).select_from(Partner)) == 120
+        partner_users = db.scalar(select(func.count()).select_from(User)
+                                  .where(User.partner_id.is_not(None)))
+        assert partner_users == 400
+        admins = db.scalar(select(func.count(func.distinct(User.partner_id)))
+                           .where(User.role == "partner_admin"))
+        assert admins == 120
