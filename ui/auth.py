@@ -17,8 +17,7 @@ from ui.context import USER_KEY, current_user, db, session_ref
 
 SIGNED_IN_AT = "prm_signed_in_at"
 LOGIN_ERROR = "prm_login_error"
-SET_COOKIE = "prm_set_cookie"
-DELETE_COOKIE = "prm_delete_cookie"
+COOKIE_ACTION = "prm_cookie_action"  # "set" or "delete", until the browser confirms it
 
 
 def _configured_cookie_key() -> str | None:
@@ -66,10 +65,7 @@ def authenticator() -> stauth.Authenticate:
 def resolve_user(auth: stauth.Authenticate) -> SignedIn | None:
     """Check the session against the database on every run: a deactivated user or a changed
     password ends the session at its next page load."""
-    if st.session_state.pop(SET_COOKIE, False):
-        auth.cookie_controller.set_cookie()
-    if st.session_state.pop(DELETE_COOKIE, False):
-        auth.cookie_controller.delete_cookie()
+    _sync_cookie(auth)
     username = st.session_state.get("username")
     user = None
     if st.session_state.get("authentication_status") and username:
@@ -78,9 +74,27 @@ def resolve_user(auth: stauth.Authenticate) -> SignedIn | None:
             user = resume_session(session, username, signed_in_at)
         if user is None:
             _clear_session()
-            auth.cookie_controller.delete_cookie()
+            st.session_state[COOKIE_ACTION] = "delete"
+            _sync_cookie(auth)
     st.session_state[USER_KEY] = user
     return user
+
+
+def _sync_cookie(auth: stauth.Authenticate) -> None:
+    """Render the cookie component on every run until the browser reports it done.
+
+    The component (keys "set" and "delete" in the authenticator's cookie manager) runs in the
+    browser after the script run; a rerun that comes first (a click, another component) would
+    drop it unexecuted. Its value turns True once the browser has set or deleted the cookie."""
+    action = st.session_state.get(COOKIE_ACTION)
+    if action == "set":
+        auth.cookie_controller.set_cookie()
+    elif action == "delete":
+        auth.cookie_controller.delete_cookie()
+    else:
+        return
+    if st.session_state.get(action) is True:
+        st.session_state[COOKIE_ACTION] = None
 
 
 def login_form() -> None:
@@ -108,14 +122,14 @@ def _on_login() -> None:
     st.session_state.update({
         "authentication_status": True, "username": outcome.username,
         "name": outcome.display_name, "logout": None,
-        SIGNED_IN_AT: outcome.signed_in_at, SET_COOKIE: True,
+        SIGNED_IN_AT: outcome.signed_in_at, COOKIE_ACTION: "set",
     })
 
 
 def restart_session(at: datetime) -> None:
     """After a password change: this session goes on, with a fresh cookie."""
     st.session_state[SIGNED_IN_AT] = at
-    st.session_state[SET_COOKIE] = True
+    st.session_state[COOKIE_ACTION] = "set"
 
 
 def logout_button() -> None:
@@ -128,7 +142,7 @@ def _on_logout() -> None:
         with db() as session:
             sign_out(session, user.actor)
     _clear_session()
-    st.session_state[DELETE_COOKIE] = True
+    st.session_state[COOKIE_ACTION] = "delete"
 
 
 def _clear_session() -> None:
