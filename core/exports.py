@@ -3,6 +3,7 @@
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -22,3 +23,36 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     for row in rows:
         writer.writerow(["" if v is None else safe_cell(v) for v in row])
     return buf.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], *,
+            sheet_title: str = "Export") -> bytes:
+    """One sheet, header in bold. Text that looks like a formula is written as text with the
+    same leading apostrophe as in CSV; a timezone-aware time is written as naive UTC (Excel
+    has no zones)."""
+    # Imported here: openpyxl is slow to import and only exports need it.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=sheet_title[:31])
+
+    def cell(value: Any):
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        out = WriteOnlyCell(ws, value=safe_cell(value))
+        if isinstance(value, str):
+            out.data_type = "s"  # never "f": text is never run as a formula
+        return out
+
+    bold = Font(bold=True)
+    head = [cell(name) for name in header]
+    for c in head:
+        c.font = bold
+    ws.append(head)
+    for row in rows:
+        ws.append([cell(v) for v in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

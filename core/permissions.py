@@ -22,6 +22,21 @@ RULES: dict[str, frozenset[Role]] = {
     "job.view": frozenset({R.ADMIN}),
     "job.run": frozenset({R.ADMIN}),
     "application.submit": frozenset({R.ANONYMOUS}),
+    # Deal registration. Partner roles reach only their own partner's deals (and a
+    # partner_user only the ones it owns: core.deals checks that on top).
+    "catalog.view": ALL_USERS,
+    "catalog.manage": frozenset({R.ADMIN}),
+    "customer.view": frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
+    "deal.register": frozenset({R.PARTNER_ADMIN, R.PARTNER_USER}),
+    "deal.view": PARTNER_ROLES | frozenset({R.ADMIN, R.CHANNEL_MANAGER, R.EXECUTIVE, R.ANALYST}),
+    "deal.update": PARTNER_ROLES,
+    "deal.reassign": frozenset({R.PARTNER_ADMIN}),
+    "deal.note": PARTNER_ROLES | frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
+    "deal.export": PARTNER_ROLES | frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
+    "deal.desk": frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
+    "deal.final_amount": frozenset({R.CHANNEL_MANAGER}),
+    "deal.import_direct": frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
+    "deal.export_won": frozenset({R.ADMIN, R.CHANNEL_MANAGER, R.FINANCE, R.EXECUTIVE}),
 }
 
 

@@ -1,0 +1,99 @@
+"""The product catalog: the product lines a partner can register a deal for, kept by the admin.
+
+A line is never deleted, only deactivated: registrations keep pointing at it."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.actor import Actor
+from core.errors import NotFound, RuleViolation
+from core.permissions import require
+from db.models import ProductLine
+
+FIELDS = ["name", "active"]
+
+
+@dataclass(frozen=True)
+class ProductLineOut:
+    id: int
+    name: str
+    active: bool
+
+
+class ProductLineIn(BaseModel):
+    name: str = Field(default="", validate_default=True)
+    active: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        v = " ".join((v or "").split())
+        if not v:
+            raise ValueError("Enter the product line's name.")
+        if len(v) > 100:
+            raise ValueError("Keep the name to 100 characters or fewer.")
+        return v
+
+
+def list_product_lines(db: Session, actor: Actor, *,
+                       include_inactive: bool = False) -> list[ProductLineOut]:
+    require(actor, "catalog.view")
+    q = select(ProductLine)
+    if not include_inactive:
+        q = q.where(ProductLine.active)
+    return [_out(p) for p in db.scalars(q.order_by(ProductLine.name))]
+
+
+def names_by_id(db: Session) -> dict[int, str]:
+    """Every line, active or not, for showing what a registration was for."""
+    return dict(db.execute(select(ProductLine.id, ProductLine.name)).tuples().all())
+
+
+def active_ids(db: Session) -> set[int]:
+    return set(db.scalars(select(ProductLine.id).where(ProductLine.active)))
+
+
+def create_product_line(db: Session, actor: Actor, data: ProductLineIn, *,
+                        now: datetime | None = None) -> ProductLineOut:
+    require(actor, "catalog.manage")
+    _refuse_duplicate(db, data.name, None)
+    line = ProductLine(name=data.name, active=data.active)
+    db.add(line)
+    db.flush()
+    audit.record(db, actor, "product_line.create", "product_line", line.id,
+                 after=audit.snapshot(line, FIELDS), now=now)
+    return _out(line)
+
+
+def update_product_line(db: Session, actor: Actor, line_id: int, data: ProductLineIn, *,
+                        now: datetime | None = None) -> ProductLineOut:
+    """Rename and/or (de)activate a line."""
+    require(actor, "catalog.manage")
+    line = db.get(ProductLine, line_id)
+    if line is None:
+        raise NotFound("product line")
+    _refuse_duplicate(db, data.name, line.id)
+    before = audit.snapshot(line, FIELDS)
+    line.name, line.active = data.name, data.active
+    after = audit.snapshot(line, FIELDS)
+    if after != before:
+        audit.record(db, actor, "product_line.update", "product_line", line.id, before=before,
+                     after=after, now=now)
+    return _out(line)
+
+
+def _refuse_duplicate(db: Session, name: str, own_id: int | None) -> None:
+    q = select(ProductLine.id).where(func.lower(ProductLine.name) == name.lower())
+    if own_id is not None:
+        q = q.where(ProductLine.id != own_id)
+    if db.scalar(q) is not None:
+        raise RuleViolation(f"A product line named {name!r} already exists.", field="name")
+
+
+def _out(p: ProductLine) -> ProductLineOut:
+    return ProductLineOut(p.id, p.name, p.active)

@@ -1,0 +1,75 @@
+"""Won deals: the revenue that tiers and scorecards read, and finance's won-deals export."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.actor import Actor
+from core.catalog import names_by_id
+from core.deals.schemas import WonDealRow, add_months
+from core.deals.status import DealStatus
+from core.errors import RuleViolation
+from core.exports import to_csv, to_xlsx
+from core.permissions import require
+from db.models import DealRegistration, Partner, Tier, User
+from db.types import utcnow
+
+WON_HEADER = ["Deal", "Partner", "Tier", "End customer", "Country", "Product lines",
+              "Final amount", "Closed on", "Owner", "Submitted"]
+
+
+def won_revenue(db: Session, partner_id: int, *, now: datetime | None = None) -> Decimal:
+    """A partner's won amounts closed in the trailing 12 months (today included), summed in
+    SQL over integer cents, so exact on both databases."""
+    today = (now or utcnow()).date()
+    total = db.scalar(
+        select(func.sum(DealRegistration.final_amount)).where(
+            DealRegistration.partner_id == partner_id,
+            DealRegistration.status == DealStatus.WON.value,
+            DealRegistration.closed_on > add_months(today, -12),
+            DealRegistration.closed_on <= today,
+        )
+    )
+    return total if total is not None else Decimal("0.00")
+
+
+def won_deals(db: Session, actor: Actor, start: date, end: date, *,
+              partner_id: int | None = None) -> list[WonDealRow]:
+    """Won deals closed from start to end, both included, oldest first."""
+    require(actor, "deal.export_won")
+    if end < start:
+        raise RuleViolation("The end of the period is before its start.", field="end")
+    q = (select(DealRegistration, Partner.name, Tier.name, User.display_name)
+         .join(Partner, Partner.id == DealRegistration.partner_id)
+         .join(Tier, Tier.id == Partner.tier_id)
+         .join(User, User.id == DealRegistration.owner_user_id)
+         .where(DealRegistration.status == DealStatus.WON.value,
+                DealRegistration.closed_on >= start, DealRegistration.closed_on <= end))
+    if partner_id is not None:
+        q = q.where(DealRegistration.partner_id == partner_id)
+    lines = names_by_id(db)
+    rows = db.execute(q.order_by(DealRegistration.closed_on, DealRegistration.id)).all()
+    return [WonDealRow(d.id, partner, tier, d.customer_name, d.customer_country,
+                       ", ".join(lines.get(i, f"#{i}") for i in d.product_line_ids or ()),
+                       d.final_amount, d.closed_on, owner, d.submitted_at)
+            for d, partner, tier, owner in rows]
+
+
+def _cells(r: WonDealRow) -> list:
+    return [r.deal_id, r.partner, r.tier, r.customer, r.country, r.product_lines,
+            r.final_amount, r.closed_on, r.owner, r.submitted_at]
+
+
+def export_won_csv(db: Session, actor: Actor, start: date, end: date, *,
+                   partner_id: int | None = None) -> bytes:
+    rows = won_deals(db, actor, start, end, partner_id=partner_id)
+    return to_csv(WON_HEADER, [_cells(r) for r in rows])
+
+
+def export_won_xlsx(db: Session, actor: Actor, start: date, end: date, *,
+                    partner_id: int | None = None) -> bytes:
+    rows = won_deals(db, actor, start, end, partner_id=partner_id)
+    return to_xlsx(WON_HEADER, [_cells(r) for r in rows],
+                   sheet_title=f"Won {start:%Y-%m-%d} to {end:%Y-%m-%d}")

@@ -1,0 +1,400 @@
+"""What goes in (pydantic models, one message per field) and what comes out (frozen
+dataclasses). Partner-facing results never carry another partner's data: conflict details
+live only in the desk's results (DeskRow, DeskDetail, Match)."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
+
+from core.customers import country_code, registrable_domain
+from core.deals.status import DealStatus
+
+MAX_CLOSE_MONTHS = 18
+MAX_AMOUNT = Decimal("10000000000")  # ten billion: anything above is a typo
+
+
+class DealStage(StrEnum):
+    PROSPECTING = "prospecting"
+    QUALIFICATION = "qualification"
+    PROPOSAL = "proposal"
+    NEGOTIATION = "negotiation"
+    COMMIT = "commit"
+
+
+STAGE_LABELS = {
+    DealStage.PROSPECTING: "Prospecting",
+    DealStage.QUALIFICATION: "Qualification",
+    DealStage.PROPOSAL: "Proposal",
+    DealStage.NEGOTIATION: "Negotiation",
+    DealStage.COMMIT: "Commit",
+}
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day n months later, or the month's last day (Aug 31 + 6 months = Feb 28)."""
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+# ---------------------------------------------------------------- parsing helpers
+
+
+def parse_amount(value: Any, *, what: str) -> Decimal:
+    """A positive money amount with at most two decimals; `what` names it in messages."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValueError(f"Enter the {what}.")
+    if isinstance(value, float):
+        value = repr(value)
+    if isinstance(value, str):
+        value = value.strip().replace(",", "").replace(" ", "").lstrip("$€£")
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValueError(f"Enter the {what} as a number, e.g. 25000.") from None
+    if not amount.is_finite():
+        raise ValueError(f"Enter the {what} as a number, e.g. 25000.")
+    if amount <= 0:
+        raise ValueError(f"The {what} must be greater than 0.")
+    if amount > MAX_AMOUNT:
+        raise ValueError(f"The {what} is too large; check the number.")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(f"Give the {what} with at most two decimal places.")
+    return amount.quantize(Decimal("0.01"))
+
+
+def parse_date(value: Any, *, what: str) -> date:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValueError(f"Enter the {what}.")
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"Enter the {what} as YYYY-MM-DD.") from None
+
+
+def check_close_window(day: date, today: date) -> date:
+    if day <= today:
+        raise ValueError("The expected close date must be in the future.")
+    limit = add_months(today, MAX_CLOSE_MONTHS)
+    if day > limit:
+        raise ValueError(f"The expected close date must be within {MAX_CLOSE_MONTHS} months "
+                         f"(on or before {limit:%Y-%m-%d}).")
+    return day
+
+
+def parse_stage(value: Any) -> DealStage:
+    if value is None or value == "":
+        raise ValueError("Choose the sales stage.")
+    try:
+        return DealStage(value)
+    except ValueError:
+        raise ValueError("Choose a sales stage from the list.") from None
+
+
+def _text(value: Any, max_len: int, *, required: str | None = None) -> str:
+    text = str(value or "").strip()
+    if required and not text:
+        raise ValueError(required)
+    if len(text) > max_len:
+        raise ValueError(f"Keep this to {max_len} characters or fewer.")
+    return text
+
+
+def _today(info: ValidationInfo) -> date | None:
+    return (info.context or {}).get("today")
+
+
+# ---------------------------------------------------------------- inputs
+
+
+class DealIn(BaseModel):
+    """The registration form. The service validates it again with its own clock and the
+    active catalog (context: today, product_line_ids), so a page may pass a plain dict of the
+    widget values and get every message at once."""
+
+    company: str = Field(default="", validate_default=True)
+    website: str = ""
+    country: str = Field(default="", validate_default=True)
+    state: str = ""
+    contact_name: str = Field(default="", validate_default=True)
+    contact_email: str = Field(default="", validate_default=True)
+    contact_title: str = ""
+    product_line_ids: list[int] = Field(default_factory=list, validate_default=True)
+    estimated_value: Decimal | None = Field(default=None, validate_default=True)
+    expected_close_date: date | None = Field(default=None, validate_default=True)
+    stage: DealStage | None = Field(default=None, validate_default=True)
+    description: str = ""
+
+    @field_validator("company", mode="before")
+    @classmethod
+    def _company(cls, v: Any) -> str:
+        return _text(v, 200, required="Enter the end customer's company name.")
+
+    @field_validator("website", mode="before")
+    @classmethod
+    def _website(cls, v: Any) -> str:
+        text = _text(v, 300)
+        if text and registrable_domain(text) is None:
+            raise ValueError("Enter the company's website, e.g. acme.com.")
+        return text
+
+    @field_validator("country", mode="before")
+    @classmethod
+    def _country(cls, v: Any) -> str:
+        text = _text(v, 60, required="Choose the customer's country.")
+        code = country_code(text)
+        if code is None:
+            raise ValueError("Choose the customer's country from the list.")
+        return code
+
+    @field_validator("state", mode="before")
+    @classmethod
+    def _state(cls, v: Any) -> str:
+        return _text(v, 100)
+
+    @field_validator("contact_name", mode="before")
+    @classmethod
+    def _contact_name(cls, v: Any) -> str:
+        return _text(v, 120, required="Enter the customer contact's name.")
+
+    @field_validator("contact_email", mode="before")
+    @classmethod
+    def _contact_email(cls, v: Any) -> str:
+        text = _text(v, 254, required="Enter the customer contact's e-mail address.")
+        try:
+            return validate_email(text, check_deliverability=False).normalized
+        except EmailNotValidError as e:
+            raise ValueError(f"Not a valid e-mail address: {e}") from None
+
+    @field_validator("contact_title", mode="before")
+    @classmethod
+    def _contact_title(cls, v: Any) -> str:
+        return _text(v, 120)
+
+    @field_validator("product_line_ids", mode="before")
+    @classmethod
+    def _product_lines(cls, v: Any, info: ValidationInfo) -> list[int]:
+        try:
+            ids = sorted({int(i) for i in (v or [])})
+        except (TypeError, ValueError):
+            raise ValueError("Choose product lines from the catalog.") from None
+        if not ids:
+            raise ValueError("Choose at least one product line.")
+        active = (info.context or {}).get("product_line_ids")
+        if active is not None and not set(ids) <= set(active):
+            raise ValueError("Choose product lines from the catalog; one of them is no "
+                             "longer offered.")
+        return ids
+
+    @field_validator("estimated_value", mode="before")
+    @classmethod
+    def _value(cls, v: Any) -> Decimal:
+        return parse_amount(v, what="estimated value")
+
+    @field_validator("expected_close_date", mode="before")
+    @classmethod
+    def _close(cls, v: Any, info: ValidationInfo) -> date:
+        day = parse_date(v, what="expected close date")
+        today = _today(info)
+        return check_close_window(day, today) if today else day
+
+    @field_validator("stage", mode="before")
+    @classmethod
+    def _stage(cls, v: Any) -> DealStage:
+        return parse_stage(v)
+
+    @field_validator("description", mode="before")
+    @classmethod
+    def _description(cls, v: Any) -> str:
+        return _text(v, 4000)
+
+
+class DealUpdateIn(BaseModel):
+    """What a partner may change while the registration is open; None leaves it as it is."""
+
+    stage: DealStage | None = None
+    estimated_value: Decimal | None = None
+    expected_close_date: date | None = None
+
+    @field_validator("stage", mode="before")
+    @classmethod
+    def _stage(cls, v: Any) -> DealStage | None:
+        return None if v is None else parse_stage(v)
+
+    @field_validator("estimated_value", mode="before")
+    @classmethod
+    def _value(cls, v: Any) -> Decimal | None:
+        return None if v is None else parse_amount(v, what="estimated value")
+
+    @field_validator("expected_close_date", mode="before")
+    @classmethod
+    def _close(cls, v: Any, info: ValidationInfo) -> date | None:
+        if v is None:
+            return None
+        day = parse_date(v, what="expected close date")
+        today = _today(info)
+        return check_close_window(day, today) if today else day
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def as_model(model: type[M], data: M | Mapping[str, Any], **context: Any) -> M:
+    """(Re)validate at the service boundary with the service's clock and catalog."""
+    raw = data.model_dump() if isinstance(data, BaseModel) else dict(data)
+    return model.model_validate(raw, context=context)
+
+
+# ---------------------------------------------------------------- outputs
+
+
+@dataclass(frozen=True)
+class DealOut:
+    """A registration as its viewer may see it. `actions` names what the viewer can do now:
+    note, update, withdraw, answer, won, lost, extend, reassign (partner side); review,
+    approve, reject, more_info, merge, extension, final_amount (desk side)."""
+
+    id: int
+    partner_id: int
+    partner_name: str
+    owner_user_id: int
+    owner_name: str
+    customer_name: str
+    customer_website: str | None
+    customer_country: str
+    customer_state: str | None
+    region: str | None
+    contact_name: str
+    contact_email: str
+    contact_title: str | None
+    product_line_ids: tuple[int, ...]
+    product_lines: tuple[str, ...]
+    estimated_value: Decimal
+    final_amount: Decimal | None
+    expected_close_date: date
+    closed_on: date | None
+    stage: str
+    description: str
+    status: DealStatus
+    status_label: str
+    submitted_at: datetime
+    decided_at: datetime | None
+    protection_days: int | None
+    protection_ends_at: datetime | None
+    days_left: int | None  # whole days of protection left; None unless approved
+    extension_status: str | None  # None, "requested", "granted" or "declined"
+    lost_reason: str | None
+    rejection_reason: str | None
+    merged_into_id: int | None  # for a partner, only when it is one of its own
+    updated_at: datetime
+    actions: frozenset[str]
+
+
+@dataclass(frozen=True)
+class DealEventOut:
+    at: datetime
+    actor: str
+    kind: str  # status / note / edit / owner / extension / amount
+    text: str
+    internal: bool  # desk-only; never present in a partner's timeline
+
+
+@dataclass(frozen=True)
+class DealDetail:
+    deal: DealOut
+    timeline: tuple[DealEventOut, ...]  # oldest first
+
+
+@dataclass(frozen=True)
+class DealFilter:
+    status: str | None = None
+    search: str | None = None  # customer name or domain
+    owner_user_id: int | None = None
+    partner_id: int | None = None  # vendors only; ignored for partner roles
+
+
+@dataclass(frozen=True)
+class DeskFilter:
+    """statuses None: everything that waits for the desk (pending registrations and pending
+    extension requests)."""
+
+    statuses: tuple[str, ...] | None = None
+    partner_id: int | None = None
+    region: str | None = None
+    min_age_days: int | None = None
+    max_age_days: int | None = None
+    min_value: Decimal | None = None
+    max_value: Decimal | None = None
+    conflict: bool | None = None
+    mine_only: bool = False  # partners whose channel manager is the actor
+
+
+@dataclass(frozen=True)
+class DeskRow:
+    deal: DealOut
+    tier: str
+    channel_manager: str | None
+    age_days: int
+    conflict: bool
+
+
+@dataclass(frozen=True)
+class Match:
+    """Another registration or direct opportunity of the same end customer."""
+
+    kind: str  # "registration" or "direct"
+    id: int
+    who: str  # partner name, or "Direct sales" with the owner's e-mail
+    customer_name: str
+    country: str
+    domain: str | None
+    status: str
+    amount: Decimal
+    at: datetime | date  # submitted (registration) or close date (direct)
+    signals: tuple[str, ...]
+    open: bool  # still claims the customer
+
+
+@dataclass(frozen=True)
+class DeskDetail:
+    deal: DealOut
+    tier: str
+    default_protection_days: int  # from the partner's tier
+    first_come: bool  # the earliest open registration of this customer
+    matches: tuple[Match, ...]
+    timeline: tuple[DealEventOut, ...]
+
+
+@dataclass(frozen=True)
+class BulkApproveResult:
+    approved: tuple[int, ...]
+    skipped: dict[int, str] = field(default_factory=dict)  # deal id -> why
+
+
+@dataclass(frozen=True)
+class WonDealRow:
+    deal_id: int
+    partner: str
+    tier: str
+    customer: str
+    country: str
+    product_lines: str
+    final_amount: Decimal
+    closed_on: date
+    owner: str
+    submitted_at: datetime
