@@ -10,8 +10,10 @@ from core.notifications import unread_count
 from ui import auth
 from ui.context import db, engine
 from ui.errors import run_safely
+from ui.navigation_mode import use_app_navigation
 from ui.registry import pages_for
 
+use_app_navigation()
 st.set_page_config(page_title="PRM", page_icon=":material/handshake:", layout="wide")
 
 try:

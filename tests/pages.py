@@ -4,11 +4,27 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+import streamlit.testing.v1.app_test as app_test_module
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from core.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class _AppNavigationPagesManager(PagesManager):
+    """AppTest resets Streamlit's pages/-folder guess before every run, so every run would be
+    the "first run of a process" that ui.navigation_mode answers with a rerun (which drops the
+    click being tested). A served app makes that guess once; keep it off here, as it is after
+    the first run of a real server."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+
+app_test_module.PagesManager = _AppNavigationPagesManager
 TEST_SECRETS = {"cookie_key": "test-only-cookie-key-not-a-secret"}
 
 # One demo user per role (seed/demo.py).
@@ -38,3 +54,23 @@ def texts(at: AppTest) -> str:
     parts = [e.value for e in (*at.title, *at.header, *at.subheader, *at.markdown,
                                *at.error, *at.warning, *at.info, *at.success, *at.caption)]
     return "\n".join(str(p) for p in parts)
+
+
+def widget(elements, label: str):
+    """The widget of a kind (at.text_input, at.selectbox, ...) with this label."""
+    found = [w for w in elements if w.label == label]
+    assert found, f"no widget labelled {label!r}"
+    return found[0]
+
+
+def button(at: AppTest, label: str):
+    found = [b for b in (*at.button, *at.get("form_submit_button")) if b.label == label]
+    assert found, f"no button labelled {label!r}"
+    return found[0]
+
+
+def assert_rendered(at: AppTest) -> None:
+    """No uncaught exception and no apology from ui.errors.run_safely (which catches them)."""
+    assert not at.exception, at.exception
+    apologies = [e.value for e in at.error if "Sorry, something went wrong" in e.value]
+    assert not apologies, apologies
