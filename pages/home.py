@@ -7,17 +7,26 @@ from ui.guard import page_guard
 user = page_guard(__file__)
 
 NEXT_ACTIONS: dict[Role, list[tuple[str, str]]] = {
-    Role.ADMIN: [("pages/users.py", "Manage users and roles"),
+    Role.ADMIN: [("pages/deal_desk.py", "Work the deal desk queue"),
+                 ("pages/users.py", "Manage users and roles"),
                  ("pages/audit_log.py", "Review the audit log"),
                  ("pages/partners.py", "Browse partners")],
-    Role.CHANNEL_MANAGER: [("pages/partners.py", "Review your partners")],
+    Role.CHANNEL_MANAGER: [("pages/deal_desk.py", "Work the deal desk queue"),
+                           ("pages/direct_opportunities.py", "Import direct opportunities"),
+                           ("pages/partners.py", "Review your partners")],
     Role.MARKETING_OPS: [("pages/partners.py", "See which partners to reach")],
-    Role.FINANCE: [("pages/partners.py", "Look up a partner")],
-    Role.EXECUTIVE: [("pages/partners.py", "See the partner base")],
+    Role.FINANCE: [("pages/won_deals.py", "Export won deals for a period"),
+                   ("pages/partners.py", "Look up a partner")],
+    Role.EXECUTIVE: [("pages/won_deals.py", "See won deals"),
+                     ("pages/partners.py", "See the partner base")],
     Role.ANALYST: [("pages/partners.py", "Explore partner data")],
-    Role.PARTNER_ADMIN: [("pages/users.py", "Manage your team's accounts"),
+    Role.PARTNER_ADMIN: [("pages/register_deal.py", "Register a deal"),
+                         ("pages/my_deals.py", "Follow your team's deals"),
+                         ("pages/users.py", "Manage your team's accounts"),
                          ("pages/profile.py", "Update your profile")],
-    Role.PARTNER_USER: [("pages/profile.py", "Update your profile")],
+    Role.PARTNER_USER: [("pages/register_deal.py", "Register a deal"),
+                        ("pages/my_deals.py", "Follow your deals"),
+                        ("pages/profile.py", "Update your profile")],
 }
 
 if user is None:

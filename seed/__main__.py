@@ -5,6 +5,8 @@ import argparse
 from core.settings import get_settings
 from db.migrate import upgrade
 from db.session import make_engine, unit_of_work
+from db.types import utcnow
+from seed.deals import seed_deals
 from seed.demo import is_empty, seed_demo
 from seed.scale import ScaleSizes, seed_scale
 
@@ -31,6 +33,7 @@ def main() -> None:
             seed_scale(db, ScaleSizes(args.partners, args.users))
         else:
             seed_demo(db)
+            seed_deals(db, now=utcnow())
             print("demo data loaded")
 
 

@@ -66,6 +66,23 @@ def seeded(engine):
     return engine
 
 
+@pytest.fixture(scope="session", params=BACKENDS)
+def demo_database_url(request):
+    """One database per backend and worker with the whole demo (deals included), shared by
+    tests that only read it, such as the page matrix."""
+    from seed.deals import seed_deals
+
+    factory = _factory(request, request.param)
+    url = factory.create()
+    engine = make_engine(url)
+    with unit_of_work(engine) as session:
+        seed_demo(session)
+        seed_deals(session, now=NOW)
+    engine.dispose()
+    yield url
+    factory.drop(url)
+
+
 @pytest.fixture
 def seeded_db(seeded):
     with Session(seeded, expire_on_commit=False) as session:

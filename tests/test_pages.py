@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from core.accounts import resume_session
 from db.models import User
-from tests.pages import ROLE_USERS, app, texts, use_database
+from db.session import make_engine
+from tests.pages import ROLE_USERS, app, assert_rendered, texts, use_database
 from ui.guard import ACCESS_DENIED
 from ui.registry import PAGES, allowed, pages_for
 
@@ -18,9 +19,11 @@ ROLES = [*ROLE_USERS, "anonymous"]
 
 
 @pytest.fixture
-def app_db(seeded, database_url):
-    use_database(database_url)
-    return seeded
+def app_db(demo_database_url):
+    use_database(demo_database_url)
+    engine = make_engine(demo_database_url)
+    yield engine
+    engine.dispose()
 
 
 def signed_in(engine, role):
@@ -40,10 +43,10 @@ def test_each_role_sees_its_own_menu_and_its_pages_render(app_db, role):
     for spec in PAGES:
         at = app(username=user.username if user else None)
         at.run()  # Home.py signs the user in and builds the menu
-        assert not at.exception, at.exception
+        assert_rendered(at)
         if allowed(spec, user):
             at.switch_page(spec.file).run()
-            assert not at.exception, (spec.file, at.exception)
+            assert_rendered(at)
             assert ACCESS_DENIED not in texts(at), spec.file
             assert at.title and at.title[0].value, spec.file
         else:
@@ -60,7 +63,7 @@ def test_refused_pages_run_directly_show_access_denied(app_db, role):
         at = app(spec.file)
         at.session_state["prm_user"] = user
         at.run()
-        assert not at.exception, at.exception
+        assert_rendered(at)
         assert [e.value for e in at.error] == [ACCESS_DENIED], spec.file
         assert not at.title, spec.file
 

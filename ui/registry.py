@@ -5,9 +5,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.accounts import SignedIn
-from core.actor import USER_ROLES, VENDOR_ROLES, Role
+from core.actor import PARTNER_ROLES, USER_ROLES, VENDOR_ROLES, Role
 
 ANY_USER = frozenset(USER_ROLES)
+DESK_ROLES = frozenset({Role.ADMIN, Role.CHANNEL_MANAGER})
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,14 @@ PAGES: tuple[PageSpec, ...] = (
              url_path="home"),
     PageSpec("pages/become_partner.py", "Become a partner", ":material/handshake:", "",
              anonymous=True),
+    PageSpec("pages/register_deal.py", "Register a deal", ":material/add_business:", "Deals",
+             PARTNER_ROLES),
+    PageSpec("pages/my_deals.py", "My deals", ":material/work:", "Deals", PARTNER_ROLES),
+    PageSpec("pages/deal_desk.py", "Deal desk", ":material/gavel:", "Deals", DESK_ROLES),
+    PageSpec("pages/direct_opportunities.py", "Direct opportunities", ":material/upload_file:",
+             "Deals", DESK_ROLES),
+    PageSpec("pages/won_deals.py", "Won deals", ":material/paid:", "Deals",
+             frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.FINANCE, Role.EXECUTIVE})),
     PageSpec("pages/partners.py", "Partners", ":material/groups:", "Channel", VENDOR_ROLES),
     PageSpec("pages/notifications.py", "Notifications", ":material/notifications:", "Account",
              ANY_USER),
@@ -36,6 +45,8 @@ PAGES: tuple[PageSpec, ...] = (
              frozenset({Role.ADMIN, Role.PARTNER_ADMIN})),
     PageSpec("pages/audit_log.py", "Audit log", ":material/history:", "Administration",
              frozenset({Role.ADMIN})),
+    PageSpec("pages/product_catalog.py", "Product catalog", ":material/inventory_2:",
+             "Administration", frozenset({Role.ADMIN})),
     PageSpec("pages/jobs.py", "Background jobs", ":material/schedule:", "Administration",
              frozenset({Role.ADMIN})),
 )

@@ -51,3 +51,11 @@ def menu(page: Page) -> list[str]:
 def go(page: Page, title: str) -> None:
     page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=title, exact=True).click()
     wait_idle(page)
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick an option of a Streamlit selectbox or multiselect by typing part of its text."""
+    page.get_by_label(label, exact=True).click()
+    page.keyboard.type(option)
+    page.get_by_role("option", name=option).first.click()
+    wait_idle(page)

@@ -1,0 +1,138 @@
+import pandas as pd
+import streamlit as st
+
+from core.deals import (
+    DIRECT_COLUMNS,
+    DirectImportReport,
+    import_direct_opportunities,
+    list_direct_opportunities,
+)
+from core.deals.direct import REQUIRED_COLUMNS
+from core.errors import DomainError, RuleViolation
+from core.settings import get_settings
+from ui.context import db, local_time
+from ui.forms import FieldErrors
+from ui.guard import page_guard
+
+LIMIT = 500
+STATUSES = {"open": "Open", "won": "Won", "lost": "Lost"}
+WHAT = {
+    "external_id": "The opportunity's id in the CRM. Rows are matched on it: importing the "
+                   "same id again updates the opportunity.",
+    "account_name": "The end customer's company name.",
+    "website": "The customer's website or domain (acme.com); it helps match partner deals.",
+    "country": "A country code such as US or DE, or the country's name.",
+    "name": "The opportunity's name.",
+    "amount": "A positive amount with at most two decimals; 1,500.50 is fine.",
+    "close_date": "The expected close date as YYYY-MM-DD.",
+    "owner_email": "The e-mail of the direct sales rep who owns it.",
+    "status": "open, won or lost (also closed won / closed lost); empty means open.",
+}
+EXAMPLE = (
+    "external_id,account_name,website,country,opportunity_name,amount,close_date,owner_email,"
+    "status\n"
+    "CRM-1001,Acme Corp,acme.com,US,Acme platform renewal,120000,2027-03-31,"
+    "ae1@vendor.example,open\n"
+    "CRM-1002,Globex GmbH,globex.de,DE,Globex expansion,\"1,500.50\",2027-01-15,,open\n"
+)
+RESULT_KEY = "direct_import_result"
+
+user = page_guard(__file__)
+actor = user.actor
+currency = get_settings().base_currency
+
+st.title("Direct opportunities")
+st.caption("The vendor's own pipeline, imported from the CRM. A partner registration for the "
+           "same customer is a channel conflict and goes to the deal desk.")
+
+with st.expander("What the CSV file needs", icon=":material/help:"):
+    st.markdown("Export the opportunities from the CRM as **CSV in UTF-8** with a header row. "
+                "Column names are matched without regard to case, spaces, `_` or `-`, so "
+                "`Close Date` and `close_date` are the same column. The import is **all or "
+                "nothing**: every row is checked first, and if any row has a problem nothing "
+                "is written.")
+    st.dataframe(pd.DataFrame(
+        [{"Column": aliases[0], "Also accepted": ", ".join(aliases[1:]),
+          "Required": "yes" if field in REQUIRED_COLUMNS else "", "What": WHAT.get(field, "")}
+         for field, aliases in DIRECT_COLUMNS.items()]),
+        hide_index=True, width="stretch")
+    st.download_button("Download an example CSV", EXAMPLE, file_name="direct_opportunities.csv",
+                       mime="text/csv", icon=":material/download:", on_click="ignore")
+
+errors = FieldErrors()
+upload = st.file_uploader("CRM export (CSV)", type=["csv"], key="direct_file")
+errors.slot("file")
+errors.slot("")
+# The last import's outcome stays on screen while its file does.
+result = st.session_state.get(RESULT_KEY)
+if result and (upload is None or result[0] != upload.file_id):
+    st.session_state.pop(RESULT_KEY, None)
+
+if st.button("Import", type="primary", icon=":material/upload:", disabled=upload is None):
+    st.session_state.pop(RESULT_KEY, None)
+    try:
+        with db(immediate=True) as session:
+            report = import_direct_opportunities(session, actor, upload.getvalue())
+        st.session_state[RESULT_KEY] = (upload.file_id, upload.name, report)
+    except RuleViolation as exc:
+        errors.show(exc)
+    except DomainError as exc:
+        st.error(str(exc))
+
+
+def show_report(file_name: str, report: DirectImportReport) -> None:
+    if not report.ok:
+        lines = len({e.line for e in report.errors})
+        st.error(f"Nothing was imported from **{file_name}**: {len(report.errors)} "
+                 f"problem{'s' * (len(report.errors) != 1)} in {lines} "
+                 f"row{'s' * (lines != 1)}. Fix the file and import it again.",
+                 icon=":material/error:")
+        st.dataframe(pd.DataFrame(
+            [{"Line": e.line, "Column": DIRECT_COLUMNS.get(e.field, (e.field,))[0],
+              "Problem": e.message} for e in report.errors],
+            columns=["Line", "Column", "Problem"]),
+            hide_index=True, width="stretch")
+        return
+    st.success(f"Imported **{file_name}**: {report.created} created, {report.updated} updated, "
+               f"{report.unchanged} unchanged.", icon=":material/check_circle:")
+    sent, protected = len(report.sent_to_desk), len(report.protected_matches)
+    if sent:
+        st.warning(f"{sent} pending partner registration{'s' * (sent != 1)} for the same "
+                   f"customers {'were' if sent != 1 else 'was'} sent to the deal desk as "
+                   "channel conflicts.", icon=":material/call_split:")
+    if protected:
+        st.warning(f"{protected} approved partner registration{'s' * (protected != 1)} "
+                   f"{'protect' if protected != 1 else 'protects'} the same customers: the "
+                   "partners keep their protection, so agree with direct sales who works "
+                   "each deal.", icon=":material/shield:")
+    if sent or protected:
+        st.page_link("pages/deal_desk.py", label="Open the deal desk", icon=":material/gavel:")
+
+
+if result := st.session_state.get(RESULT_KEY):
+    show_report(*result[1:])
+
+st.subheader("Imported opportunities")
+cols = st.columns([3, 1])
+search = cols[0].text_input("Search", placeholder="account, domain or external id",
+                            key="direct_search")
+status = cols[1].selectbox("Status", list(STATUSES), index=None, format_func=STATUSES.get,
+                           placeholder="Any status", key="direct_status")
+
+with db() as session:
+    opportunities, total = list_direct_opportunities(session, actor, search=search or "",
+                                                     status=status, limit=LIMIT)
+
+st.caption(f"{total:,} direct opportunit{'y' if total == 1 else 'ies'}"
+           + (f" (the first {LIMIT} by close date shown; search to narrow)"
+              if total > len(opportunities) else ""))
+amount_col = f"Amount ({currency})"
+st.dataframe(pd.DataFrame(
+    [{"External id": o.external_id, "Account": o.account_name, "Domain": o.domain or "",
+      "Country": o.country, "Opportunity": o.name, amount_col: f"{o.amount:,.2f}",
+      "Close date": o.close_date.isoformat(), "Owner": o.owner_email or "",
+      "Status": STATUSES.get(o.status, o.status), "Updated": local_time(o.updated_at)}
+     for o in opportunities],
+    columns=["External id", "Account", "Domain", "Country", "Opportunity", amount_col,
+             "Close date", "Owner", "Status", "Updated"]),
+    hide_index=True, width="stretch")

@@ -1,0 +1,91 @@
+import pandas as pd
+import streamlit as st
+from pydantic import ValidationError
+
+from core.catalog import (
+    ProductLineIn,
+    create_product_line,
+    list_product_lines,
+    update_product_line,
+)
+from core.errors import DomainError, RuleViolation
+from ui.context import db
+from ui.forms import FieldErrors
+from ui.guard import page_guard
+
+user = page_guard(__file__)
+actor = user.actor
+
+NEW_NAME = "catalog_new_name"
+
+st.title("Product catalog")
+st.caption("The product lines partners choose from when they register a deal. A line is never "
+           "deleted: deactivate it and partners can no longer pick it, while the registrations "
+           "that name it keep it.")
+
+# Widget values can only be reset before the widget is drawn: after a line was added, empty
+# the name field here, on the rerun.
+if st.session_state.pop("catalog_clear_new", False):
+    st.session_state[NEW_NAME] = ""
+if done := st.session_state.pop("catalog_done", None):
+    st.success(done)
+
+with db() as session:
+    lines = list_product_lines(session, actor, include_inactive=True)
+
+active = sum(line.active for line in lines)
+st.caption(f"{len(lines)} product lines, {active} active, {len(lines) - active} inactive")
+st.dataframe(pd.DataFrame([{"Name": line.name, "Active": line.active} for line in lines],
+                          columns=["Name", "Active"]),
+             hide_index=True, width="stretch")
+
+add, edit = st.tabs(["Add a product line", "Rename or deactivate"])
+
+with add, st.form("add_product_line"):
+    errors = FieldErrors()
+    name = st.text_input("Name", key=NEW_NAME, max_chars=100)
+    errors.slot("name")
+    make_active = st.checkbox("Active (partners can choose it)", value=True)
+    errors.slot("")
+    if st.form_submit_button("Add product line", icon=":material/add:"):
+        try:
+            data = ProductLineIn(name=name, active=make_active)
+            with db(immediate=True) as session:
+                created = create_product_line(session, actor, data)
+            st.session_state["catalog_done"] = f"Product line **{created.name}** added."
+            st.session_state["catalog_clear_new"] = True
+            st.rerun()
+        except (ValidationError, RuleViolation) as exc:
+            errors.show(exc)
+        except DomainError as exc:
+            st.error(str(exc))
+
+with edit:
+    by_id = {line.id: line for line in lines}
+    chosen = st.selectbox(
+        "Product line", list(by_id), index=None, placeholder="Choose a product line",
+        format_func=lambda i: by_id[i].name + ("" if by_id[i].active else " (inactive)"))
+    if chosen is not None:
+        line = by_id[chosen]
+        # Keyed by line, so that each line's form starts from its own saved values.
+        with st.form(f"edit_product_line_{line.id}"):
+            errors = FieldErrors()
+            new_name = st.text_input("Name", value=line.name, max_chars=100,
+                                     key=f"catalog_name_{line.id}")
+            errors.slot("name")
+            keep_active = st.checkbox("Active (partners can choose it)", value=line.active,
+                                      key=f"catalog_active_{line.id}")
+            errors.slot("")
+            if st.form_submit_button("Save changes", icon=":material/save:"):
+                try:
+                    data = ProductLineIn(name=new_name, active=keep_active)
+                    with db(immediate=True) as session:
+                        saved = update_product_line(session, actor, line.id, data)
+                    state = "active" if saved.active else "inactive"
+                    st.session_state["catalog_done"] = (
+                        f"Product line **{saved.name}** saved ({state}).")
+                    st.rerun()
+                except (ValidationError, RuleViolation) as exc:
+                    errors.show(exc)
+                except DomainError as exc:
+                    st.error(str(exc))

@@ -1,0 +1,90 @@
+from datetime import date, timedelta
+
+import streamlit as st
+from pydantic import ValidationError
+
+from core.catalog import list_product_lines
+from core.customers import country_choices
+from core.deals import STAGE_LABELS, DealStage, register_deal
+from core.errors import RuleViolation
+from core.settings import get_settings
+from ui.context import db
+from ui.forms import FieldErrors
+from ui.guard import page_guard
+
+user = page_guard(__file__)
+actor = user.actor
+
+st.title("Register a deal")
+st.write("Claim an opportunity at a named end customer. Once approved, it is protected for "
+         "your tier's protection period: no other partner and no direct rep takes it.")
+
+with db() as session:
+    lines = {p.id: p.name for p in list_product_lines(session, actor)}
+countries = dict(country_choices())
+today = date.today()
+
+with st.form("register_deal"):
+    errors = FieldErrors()
+    st.subheader("End customer")
+    left, right = st.columns(2)
+    with left:
+        company = st.text_input("Company")
+        errors.slot("company")
+        country = st.selectbox("Country", list(countries), index=None,
+                               format_func=countries.get, placeholder="Choose a country")
+        errors.slot("country")
+    with right:
+        website = st.text_input("Website", placeholder="acme.com")
+        errors.slot("website")
+        state = st.text_input("State or region")
+        errors.slot("state")
+    st.subheader("Customer contact")
+    cols = st.columns(3)
+    with cols[0]:
+        contact_name = st.text_input("Contact name")
+        errors.slot("contact_name")
+    with cols[1]:
+        contact_email = st.text_input("Contact e-mail")
+        errors.slot("contact_email")
+    with cols[2]:
+        contact_title = st.text_input("Contact title")
+        errors.slot("contact_title")
+    st.subheader("Opportunity")
+    product_line_ids = st.multiselect("Product lines", list(lines), format_func=lines.get)
+    errors.slot("product_line_ids")
+    cols = st.columns(3)
+    with cols[0]:
+        value = st.text_input(f"Estimated value ({get_settings().base_currency})",
+                              placeholder="25000.00")
+        errors.slot("estimated_value")
+    with cols[1]:
+        close = st.date_input("Expected close date", value=None, min_value=today,
+                              max_value=today + timedelta(days=550))
+        errors.slot("expected_close_date")
+    with cols[2]:
+        stage = st.selectbox("Stage", list(DealStage), index=None,
+                             format_func=STAGE_LABELS.get, placeholder="Choose a stage")
+        errors.slot("stage")
+    description = st.text_area("Description", placeholder="Scope, competition, next steps")
+    errors.slot("description")
+    errors.slot("")
+    submitted = st.form_submit_button("Submit registration", type="primary")
+
+if submitted:
+    data = dict(company=company, website=website, country=country or "", state=state,
+                contact_name=contact_name, contact_email=contact_email,
+                contact_title=contact_title, product_line_ids=product_line_ids,
+                estimated_value=value, expected_close_date=close, stage=stage,
+                description=description)
+    try:
+        with db(immediate=True) as session:
+            deal = register_deal(session, actor, data)
+    except (ValidationError, RuleViolation) as exc:
+        errors.show(exc)
+        st.error("The registration was not saved: correct the fields marked above.")
+    else:
+        st.success(f"Registration #{deal.id} for {deal.customer_name} is "
+                   f"**{deal.status_label.lower()}**.")
+        st.page_link("pages/my_deals.py", label="See it in My deals",
+                     icon=":material/arrow_forward:")

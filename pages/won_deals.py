@@ -1,0 +1,89 @@
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+from core.deals import export_won_csv, export_won_xlsx, won_deals
+from core.errors import DomainError, RuleViolation
+from core.partners import list_partners
+from core.settings import get_settings
+from ui.context import db, local_time
+from ui.forms import FieldErrors
+from ui.guard import page_guard
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+user = page_guard(__file__)
+actor = user.actor
+currency = get_settings().base_currency
+
+st.title("Won deals")
+st.caption("Partner deals marked won, by the day they closed: the revenue that tiers and "
+           "scorecards count.")
+
+today = datetime.now(ZoneInfo(user.time_zone)).date()
+quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+
+with db() as session:
+    partners = {p.id: p.name for p in list_partners(session, actor, limit=100_000)}
+
+errors = FieldErrors()
+cols = st.columns([2, 3])
+with cols[0]:
+    period = st.date_input("Closed between", value=(quarter_start, today), key="won_period",
+                           format="YYYY-MM-DD",
+                           help="First and last day, both included. Defaults to this quarter.")
+    errors.slot("end")
+partner_id = cols[1].selectbox("Partner", list(partners), index=None, key="won_partner",
+                               format_func=partners.get, placeholder="All partners")
+
+if not isinstance(period, tuple) or len(period) != 2:
+    st.info("Choose the last day of the period too.")
+    st.stop()
+start, end = period
+
+try:
+    with db() as session:
+        rows = won_deals(session, actor, start, end, partner_id=partner_id)
+except RuleViolation as exc:
+    errors.show(exc)
+    st.stop()
+except DomainError as exc:
+    st.error(str(exc))
+    st.stop()
+
+total = sum((r.final_amount for r in rows), Decimal("0.00"))
+left, right = st.columns(2)
+left.metric("Won deals", f"{len(rows):,}")
+right.metric(f"Total final amount ({currency})", f"{total:,.2f}")
+
+amount_col = f"Final amount ({currency})"
+st.dataframe(pd.DataFrame(
+    [{"Deal": r.deal_id, "Partner": r.partner, "Tier": r.tier, "End customer": r.customer,
+      "Country": r.country, "Product lines": r.product_lines,
+      amount_col: f"{r.final_amount:,.2f}", "Closed on": r.closed_on.isoformat(),
+      "Owner": r.owner, "Submitted": local_time(r.submitted_at)} for r in rows],
+    columns=["Deal", "Partner", "Tier", "End customer", "Country", "Product lines", amount_col,
+             "Closed on", "Owner", "Submitted"]),
+    hide_index=True, width="stretch")
+
+
+# The files are built only when a button is clicked, not on every rerun of the page.
+def _csv() -> bytes:
+    with db() as session:
+        return export_won_csv(session, actor, start, end, partner_id=partner_id)
+
+
+def _xlsx() -> bytes:
+    with db() as session:
+        return export_won_xlsx(session, actor, start, end, partner_id=partner_id)
+
+
+stem = f"won_deals_{start:%Y-%m-%d}_{end:%Y-%m-%d}"
+cols = st.columns([1, 1, 4])
+cols[0].download_button("Download CSV", _csv, file_name=f"{stem}.csv", mime="text/csv",
+                        icon=":material/download:", on_click="ignore", disabled=not rows)
+cols[1].download_button("Download XLSX", _xlsx, file_name=f"{stem}.xlsx", mime=XLSX,
+                        icon=":material/download:", on_click="ignore", disabled=not rows)

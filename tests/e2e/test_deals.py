@@ -1,0 +1,91 @@
+"""Deal registration end to end: two partners claim one customer, the desk decides."""
+
+import re
+from datetime import date, timedelta
+
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from db.models import Partner, ProductLine, User
+from db.session import make_engine, unit_of_work
+from tests.e2e.helpers import choose, go, sign_in_as, wait_idle
+
+DOMAIN = "fabrikam-e2e.example"
+
+
+def register(page: Page, username: str, company: str, product_line: str) -> None:
+    sign_in_as(page, username)
+    go(page, "Register a deal")
+    page.get_by_label("Company", exact=True).fill(company)
+    page.get_by_label("Website", exact=True).fill(f"https://www.{DOMAIN}/")
+    choose(page, "Country", "United States")
+    page.get_by_label("Contact name", exact=True).fill("Pat Buyer")
+    page.get_by_label("Contact e-mail", exact=True).fill(f"pat@{DOMAIN}")
+    choose(page, "Product lines", product_line)
+    page.get_by_label("Estimated value (USD)", exact=True).fill("64000")
+    close = date.today() + timedelta(days=45)
+    # A date field of segments: focus the first one and type; each segment moves on when full.
+    page.get_by_label("Expected close date", exact=True).get_by_role("spinbutton").first.click()
+    page.keyboard.type(close.strftime("%Y%m%d"))
+    choose(page, "Stage", "Proposal")
+    page.get_by_role("button", name="Submit registration").click()
+    wait_idle(page)
+    expect(page.get_by_text(f"for {company} is")).to_be_visible()
+
+
+def open_deal(page: Page, label: str, text: str) -> None:
+    choose(page, label, text)
+    expect(page.get_by_role("heading", name=text).first).to_be_visible()
+
+
+def test_two_partners_one_customer_the_desk_approves_the_first(browser, app_server):
+    engine = make_engine(app_server.database_url)
+    with unit_of_work(engine) as db:
+        line = db.scalar(select(ProductLine.name).where(ProductLine.active)
+                         .order_by(ProductLine.name))
+        partner_a = db.scalar(select(Partner.name).join(User, User.partner_id == Partner.id)
+                              .where(User.username == "p05.rep1"))
+    engine.dispose()
+
+    def fresh_page() -> Page:
+        context = browser.new_context(base_url=app_server.url,
+                                      viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(20_000)
+        return context.new_page()
+
+    a = fresh_page()
+    register(a, "p05.rep1", "Fabrikam Inc.", line)
+    b = fresh_page()
+    register(b, "p06.rep1", "FABRIKAM, LLC", line)
+
+    desk = fresh_page()
+    sign_in_as(desk, "channel")
+    go(desk, "Deal desk")
+    open_deal(desk, "Open a registration", f"Fabrikam Inc. · {partner_a}")
+    expect(desk.get_by_text("the earliest").first).to_be_visible()
+    expect(desk.get_by_text("Same end customer")).to_be_visible()
+    desk.get_by_role("button", name="Approve", exact=True).click()
+    wait_idle(desk)
+    expect(desk.get_by_text("approved for").first).to_be_visible()
+
+    go(desk, "Deal desk")
+    open_deal(desk, "Open a registration", "FABRIKAM, LLC")
+    expect(desk.get_by_text("not the earliest open claim")).to_be_visible()
+    desk.get_by_label("Reason (sent to the partner)").fill(
+        "Another partner registered this customer first.")
+    desk.get_by_role("button", name="Reject").click()
+    wait_idle(desk)
+    expect(desk.get_by_text("rejected").first).to_be_visible()
+
+    go(a, "My deals")
+    open_deal(a, "Open a registration", "Fabrikam Inc.")
+    expect(a.get_by_test_id("stMetricValue").filter(has_text="Approved")).to_be_visible()
+    expect(a.get_by_text(re.compile(r"until \d{4}-\d{2}-\d{2} \(\d+ days left\)"))
+           ).to_be_visible()
+
+    go(b, "My deals")
+    open_deal(b, "Open a registration", "FABRIKAM, LLC")
+    expect(b.get_by_test_id("stMetricValue").filter(has_text="Rejected")).to_be_visible()
+    expect(b.get_by_text("Another partner registered this customer first.").first).to_be_visible()
+    body = b.locator("[data-testid='stMain']").inner_text()
+    assert partner_a not in body and "Fabrikam Inc." not in body

@@ -1,0 +1,261 @@
+"""The deal administration pages as their users see them: the product catalog (admin), the
+direct-opportunity import (channel manager) and the won-deals report (finance).
+
+Every test signs in through Home.py and switches to the page, as a browser would. The demo seed
+has no deals: each test makes the ones it needs through the core services first."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
+
+from db.models import AuditEvent, DirectOpportunity, ProductLine
+from db.session import unit_of_work
+from tests.conftest import NOW
+from tests.pages import app, assert_rendered, texts, use_database
+from tests.test_deals import partner_id, register
+from tests.test_deals_direct import GOOD, csv_bytes
+from tests.test_deals_export import customer, won
+
+
+def open_page(username: str, file: str) -> AppTest:
+    at = app(username=username)
+    at.run()
+    assert_rendered(at)
+    at.switch_page(file).run()
+    assert_rendered(at)
+    return at
+
+
+def rerun(at: AppTest) -> AppTest:
+    at.run()
+    assert_rendered(at)
+    return at
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    found = [b for b in at.button if b.label == label]
+    assert found, f"no button labelled {label!r}"
+    found[0].click()
+    return rerun(at)
+
+
+def element_after(at: AppTest, widget) -> object:
+    """The element drawn right below a widget (where FieldErrors puts its message)."""
+    nodes = [n for n in at.main if not hasattr(n, "children")]  # elements, not blocks
+    index = next(i for i, n in enumerate(nodes) if getattr(n, "id", None) == widget.id)
+    return nodes[index + 1]
+
+
+def table(at: AppTest, index: int = -1) -> list[dict]:
+    return at.dataframe[index].value.to_dict("records")
+
+
+def count(engine, model) -> int:
+    with unit_of_work(engine) as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+# ---------------------------------------------------------------- product catalog
+
+
+def test_admin_adds_a_product_line_and_sees_it_listed(seeded, database_url):
+    use_database(database_url)
+    before = count(seeded, ProductLine)
+    at = open_page("admin", "pages/product_catalog.py")
+    assert [t.value for t in at.title] == ["Product catalog"]
+    assert {"Name": "Core Platform", "Active": True} in table(at)
+
+    at.text_input(key="catalog_new_name").input("  Edge   Gateway ")
+    click(at, "Add product line")
+
+    assert "Product line **Edge Gateway** added." in [s.value for s in at.success]
+    assert {"Name": "Edge Gateway", "Active": True} in table(at)
+    assert f"{before + 1} product lines, {before + 1} active, 0 inactive" in texts(at)
+    assert at.text_input(key="catalog_new_name").value == ""  # ready for the next one
+    assert count(seeded, ProductLine) == before + 1
+
+
+def test_a_duplicate_name_is_shown_beside_the_name_and_nothing_is_written(seeded,
+                                                                            database_url):
+    use_database(database_url)
+    before = count(seeded, ProductLine)
+    at = open_page("admin", "pages/product_catalog.py")
+    at.text_input(key="catalog_new_name").input("core platform")
+    click(at, "Add product line")
+
+    message = "A product line named 'core platform' already exists."
+    assert [e.value for e in at.error] == [message]
+    assert element_after(at, at.text_input(key="catalog_new_name")).value == message
+    assert at.text_input(key="catalog_new_name").value == "core platform"  # kept as typed
+    assert not at.success
+    assert count(seeded, ProductLine) == before
+
+
+def test_admin_renames_and_deactivates_a_line_which_stays_listed(seeded, database_url):
+    use_database(database_url)
+    at = open_page("admin", "pages/product_catalog.py")
+    with unit_of_work(seeded) as session:
+        line_id = session.scalar(select(ProductLine.id).where(ProductLine.name == "Analytics"))
+    at.selectbox[0].set_value(line_id)
+    rerun(at)
+    at.text_input(key=f"catalog_name_{line_id}").input("Analytics Suite")
+    at.checkbox(key=f"catalog_active_{line_id}").uncheck()
+    click(at, "Save changes")
+
+    assert "Product line **Analytics Suite** saved (inactive)." in [s.value for s in at.success]
+    rows = table(at)
+    assert {"Name": "Analytics Suite", "Active": False} in rows
+    assert not any(r["Name"] == "Analytics" for r in rows)
+    with unit_of_work(seeded) as session:
+        line = session.get(ProductLine, line_id)
+        assert (line.name, line.active) == ("Analytics Suite", False)
+
+    # Renaming another line to the same name is refused beside its name field.
+    other = next(o for o in at.selectbox[0].options if "Core Platform" in o)
+    at.selectbox[0].select(other)
+    rerun(at)
+    core_id = at.selectbox[0].value
+    at.text_input(key=f"catalog_name_{core_id}").input("analytics suite")
+    click(at, "Save changes")
+    message = "A product line named 'analytics suite' already exists."
+    assert [e.value for e in at.error] == [message]
+    assert element_after(at, at.text_input(key=f"catalog_name_{core_id}")).value == message
+    with unit_of_work(seeded) as session:
+        assert session.get(ProductLine, core_id).name == "Core Platform"
+
+
+# ---------------------------------------------------------------- won deals
+
+
+def test_finance_sees_the_won_deals_of_a_period_with_their_total_and_downloads(seeded,
+                                                                               database_url):
+    use_database(database_url)
+    with unit_of_work(seeded) as session:
+        first = won(session, "p01.rep1", "1234.56", days_ago=20, **customer(1))
+        second = won(session, "p02.rep1", "99.00", days_ago=10, **customer(2))
+        won(session, "p01.rep1", "5.00", days_ago=100, **customer(3))  # before the period
+        p01 = partner_id(session, 1)
+
+    at = open_page("finance", "pages/won_deals.py")
+    assert [t.value for t in at.title] == ["Won deals"]
+    today = datetime.now(ZoneInfo("UTC")).date()  # finance's zone is UTC in the demo
+    quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    assert at.date_input(key="won_period").value == (quarter, today)  # this quarter
+
+    at.date_input(key="won_period").set_value(((NOW - timedelta(days=30)).date(), NOW.date()))
+    rerun(at)
+    rows = table(at)
+    assert [r["Deal"] for r in rows] == [first, second]
+    assert [r["Final amount (USD)"] for r in rows] == ["1,234.56", "99.00"]
+    assert rows[0]["End customer"] == "Customer 1"
+    assert [(m.label, m.value) for m in at.metric] == [
+        ("Won deals", "2"), ("Total final amount (USD)", "1,333.56")]
+    buttons = {b.label: b for b in at.get("download_button")}
+    assert set(buttons) == {"Download CSV", "Download XLSX"}
+    assert not buttons["Download CSV"].proto.disabled
+    assert not buttons["Download XLSX"].proto.disabled
+
+    at.selectbox(key="won_partner").set_value(p01)
+    rerun(at)
+    assert [r["Deal"] for r in table(at)] == [first]
+    assert at.metric[1].value == "1,234.56"
+
+
+def test_a_period_that_ends_before_it_starts_is_refused_beside_the_period(seeded, database_url):
+    use_database(database_url)
+    at = open_page("finance", "pages/won_deals.py")
+    period = at.date_input(key="won_period")
+    period.set_value((NOW.date(), (NOW - timedelta(days=30)).date()))
+    rerun(at)
+    message = "The end of the period is before its start."
+    assert [e.value for e in at.error] == [message]
+    assert element_after(at, at.date_input(key="won_period")).value == message
+    assert not at.dataframe and not at.get("download_button")
+
+
+# ---------------------------------------------------------------- direct opportunities
+
+
+def upload(at: AppTest, content: bytes, name: str = "crm.csv") -> AppTest:
+    at.file_uploader(key="direct_file").set_value((name, content, "text/csv"))
+    rerun(at)
+    return click(at, "Import")
+
+
+def test_channel_manager_imports_a_file_with_a_bad_row_and_nothing_is_written(seeded,
+                                                                                database_url):
+    use_database(database_url)
+    at = open_page("channel", "pages/direct_opportunities.py")
+    assert [t.value for t in at.title] == ["Direct opportunities"]
+    columns = table(at, 0)  # the help on the file's columns
+    assert columns[0]["Column"] == "external id" and columns[0]["Required"] == "yes"
+    assert "Download an example CSV" in [b.label for b in at.get("download_button")]
+
+    audit_before = count(seeded, AuditEvent)
+    upload(at, csv_bytes(GOOD[0], "CRM-4,Initech,initech.com,Narnia,Bad,-3,2027-12-31,",
+                         GOOD[1]))
+
+    assert [e.value for e in at.error] == [
+        "Nothing was imported from **crm.csv**: 2 problems in 1 row. Fix the file and import "
+        "it again."]
+    assert table(at, 1) == [
+        {"Line": 3, "Column": "country", "Problem": "Not a country; use a code such as US or DE."},
+        {"Line": 3, "Column": "amount", "Problem": "The amount must be greater than 0."}]
+    assert not at.success
+    assert "0 direct opportunities" in texts(at)
+    assert count(seeded, DirectOpportunity) == 0
+    assert count(seeded, AuditEvent) == audit_before
+
+
+def test_a_good_import_shows_its_counts_and_the_registrations_it_collides_with(seeded,
+                                                                               database_url):
+    use_database(database_url)
+    with unit_of_work(seeded) as session:
+        register(session, "p01.rep1")  # acme.com, submitted: goes to the desk
+        register(session, "p27.rep1", company="Globex", website="globex.de", country="DE",
+                 contact_email="a@globex.de")  # Gold: approved at once, so protected
+    at = open_page("channel", "pages/direct_opportunities.py")
+    upload(at, csv_bytes(*GOOD))
+
+    assert [s.value for s in at.success] == [
+        "Imported **crm.csv**: 2 created, 0 updated, 0 unchanged."]
+    shown = texts(at)
+    assert "1 pending partner registration for the same customers was sent to the deal desk" \
+        in shown
+    assert "1 approved partner registration protects the same customers" in shown
+    assert [link.label for link in at.get("page_link")
+            if link.label == "Open the deal desk"] == ["Open the deal desk"]
+    assert "2 direct opportunities" in shown
+    rows = table(at)
+    assert [(r["External id"], r["Amount (USD)"], r["Status"]) for r in rows] == [
+        ("CRM-2", "1,500.50", "Open"), ("CRM-1", "120,000.00", "Open")]
+
+    # The outcome stays while the list is searched; the search narrows the list.
+    at.text_input(key="direct_search").input("acme")
+    rerun(at)
+    assert [r["External id"] for r in table(at)] == ["CRM-1"]
+    assert "1 direct opportunity" in texts(at)
+    assert [s.value for s in at.success] == [
+        "Imported **crm.csv**: 2 created, 0 updated, 0 unchanged."]
+
+    # The same file again changes nothing: the pending registration is with the desk
+    # already, while the approved one still collides.
+    click(at, "Import")
+    assert [s.value for s in at.success] == [
+        "Imported **crm.csv**: 0 created, 0 updated, 2 unchanged."]
+    assert "sent to the deal desk" not in texts(at)
+    assert "1 approved partner registration protects" in texts(at)
+    assert count(seeded, DirectOpportunity) == 2
+
+
+def test_a_file_that_is_not_utf8_csv_is_refused_beside_the_uploader(seeded, database_url):
+    use_database(database_url)
+    at = open_page("admin", "pages/direct_opportunities.py")
+    upload(at, "Société,Ville\nA,B\n".encode("latin-1"), name="export.csv")
+    message = "Save the file as CSV in UTF-8 and upload it again."
+    assert [e.value for e in at.error] == [message]
+    assert element_after(at, at.file_uploader(key="direct_file")).value == message
+    assert not at.success
+    assert count(seeded, DirectOpportunity) == 0

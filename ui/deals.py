@@ -1,0 +1,49 @@
+"""Rendering a deal registration: its facts and its timeline (shared by My deals and the desk)."""
+
+import streamlit as st
+
+from core.deals import DealEventOut, DealOut
+from core.settings import get_settings
+from ui.context import local_time
+
+
+def money(amount) -> str:
+    return "" if amount is None else f"{amount:,.2f} {get_settings().base_currency}"
+
+
+def protection_text(deal: DealOut) -> str:
+    if deal.protection_ends_at is None:
+        return "not protected yet"
+    left = "" if deal.days_left is None else f" ({deal.days_left} days left)"
+    return f"until {local_time(deal.protection_ends_at, '%Y-%m-%d')}{left}"
+
+
+def deal_facts(deal: DealOut) -> None:
+    left, mid, right = st.columns(3)
+    left.metric("Status", deal.status_label)
+    mid.metric("Estimated value", money(deal.estimated_value))
+    right.metric("Expected close", str(deal.expected_close_date))
+    st.markdown(
+        f"**Customer:** {deal.customer_name} · {deal.customer_website or 'no website'} · "
+        f"{deal.customer_country}{' / ' + deal.customer_state if deal.customer_state else ''}  \n"
+        f"**Contact:** {deal.contact_name} ({deal.contact_title or 'no title'}), "
+        f"{deal.contact_email}  \n"
+        f"**Product lines:** {', '.join(deal.product_lines)} · **Stage:** {deal.stage}  \n"
+        f"**Partner:** {deal.partner_name} · **Owner:** {deal.owner_name}  \n"
+        f"**Protection:** {protection_text(deal)}"
+        + (f"  \n**Final amount:** {money(deal.final_amount)} (closed {deal.closed_on})"
+           if deal.final_amount is not None else "")
+        + (f"  \n**Rejected because:** {deal.rejection_reason}" if deal.rejection_reason
+           else "")
+        + (f"  \n**Lost because:** {deal.lost_reason}" if deal.lost_reason else "")
+        + (f"  \n**Extension:** {deal.extension_status}" if deal.extension_status else "")
+    )
+    if deal.description:
+        st.caption(deal.description)
+
+
+def timeline(events: tuple[DealEventOut, ...]) -> None:
+    st.subheader("Timeline")
+    for e in reversed(events):
+        tag = " · internal" if e.internal else ""
+        st.markdown(f"**{local_time(e.at)}** · {e.actor} · _{e.kind}{tag}_  \n{e.text}")
