@@ -11,7 +11,7 @@ from core.errors import NotFound
 from core.permissions import require
 from db.models import Partner, Tier, User
 
-PARTNER_TYPES = ("reseller", "var", "distributor", "msp", "referral_agent")
+PARTNER_TYPES = ("reseller", "var", "distributor", "msp", "referral_agent", "isv")
 REGIONS = ("NA", "EMEA", "APAC", "LATAM")
 INDUSTRIES = ("Healthcare", "Financial services", "Manufacturing", "Retail", "Public sector",
               "Education", "Technology", "Energy")

@@ -21,7 +21,18 @@ RULES: dict[str, frozenset[Role]] = {
     "notification.view": ALL_USERS,
     "job.view": frozenset({R.ADMIN}),
     "job.run": frozenset({R.ADMIN}),
+    # Recruitment: strangers apply and follow their application; the channel team decides.
     "application.submit": frozenset({R.ANONYMOUS}),
+    "application.status": frozenset({R.ANONYMOUS}),
+    "application.review": frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
+    # Onboarding. Partner roles reach only their own partner (see `can`).
+    "partner.edit_profile": frozenset({R.ADMIN, R.CHANNEL_MANAGER, R.PARTNER_ADMIN}),
+    "agreement.view": ALL_USERS,
+    "agreement.accept": frozenset({R.PARTNER_ADMIN}),
+    "agreement.publish": frozenset({R.ADMIN}),
+    "onboarding.view": frozenset({R.ADMIN, R.CHANNEL_MANAGER, R.PARTNER_ADMIN}),
+    "onboarding.manage": frozenset({R.ADMIN}),
+    "onboarding.report": frozenset({R.ADMIN, R.CHANNEL_MANAGER, R.EXECUTIVE}),
     # Deal registration. Partner roles reach only their own partner's deals (and a
     # partner_user only the ones it owns: core.deals checks that on top).
     "catalog.view": ALL_USERS,

@@ -11,9 +11,18 @@ from db.models.deals import (
 )
 from db.models.jobs import JobState
 from db.models.notifications import Notification, OutboxMail
+from db.models.onboarding import (
+    Agreement,
+    AgreementAcceptance,
+    OnboardingProgress,
+    OnboardingStep,
+)
 from db.models.partners import Partner, Tier
+from db.models.recruitment import PartnerApplication
 from db.models.users import User
 
-__all__ = ["AuditEvent", "Base", "DealEvent", "DealRegistration", "DirectOpportunity",
-           "EndCustomer", "JobState", "Notification", "OutboxMail", "Partner", "ProductLine",
-           "Tier", "User"]
+__all__ = [
+    "Agreement", "AgreementAcceptance", "AuditEvent", "Base", "DealEvent", "DealRegistration",
+    "DirectOpportunity", "EndCustomer", "JobState", "Notification", "OnboardingProgress",
+    "OnboardingStep", "OutboxMail", "Partner", "PartnerApplication", "ProductLine", "Tier", "User",
+]
