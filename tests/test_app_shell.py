@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.notifications import notify
 from db.models import User
-from tests.pages import app, texts, use_database
+from tests.pages import app, assert_rendered, texts, use_database
 
 
 def test_user_with_a_temporary_password_only_reaches_profile(seeded, database_url):
@@ -61,3 +61,35 @@ def test_sidebar_counts_unread_notifications(seeded, database_url):
     assert not at.exception
     links = [e.proto.label for e in at.sidebar.get("page_link")]
     assert "Notifications (2 unread)" in links
+
+
+def test_deactivation_ends_a_running_session_at_the_next_page_load(seeded, database_url):
+    from core.accounts import set_active
+    from tests.conftest import actor_for
+
+    use_database(database_url)
+    at = app(username="p01.rep1")
+    at.run()
+    assert at.button and "Log out" in [b.label for b in at.sidebar.button]
+    with Session(seeded) as db:
+        set_active(db, actor_for(db, "admin"), actor_for(db, "p01.rep1").user_id, False)
+        db.commit()
+    at.run()
+    assert_rendered(at)
+    assert "Log out" not in [b.label for b in at.sidebar.button]
+    assert [t.value for t in at.title] == ["Partner portal"]
+
+
+def test_password_change_elsewhere_ends_this_session(seeded, database_url):
+    from core.accounts import change_own_password
+    from seed.demo import DEMO_PASSWORD
+    from tests.conftest import actor_for
+
+    use_database(database_url)
+    at = app(username="p01.rep1")
+    at.run()
+    with Session(seeded) as db:
+        change_own_password(db, actor_for(db, "p01.rep1"), DEMO_PASSWORD, "another-long-pass")
+        db.commit()
+    at.run()
+    assert [t.value for t in at.title] == ["Partner portal"]
