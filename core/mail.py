@@ -199,3 +199,19 @@ def outbox_counts(db: Session, actor: Actor) -> dict[str, int]:
     require(actor, "job.view")
     rows = db.execute(select(OutboxMail.status, func.count()).group_by(OutboxMail.status))
     return {"pending": 0, "sent": 0, "failed": 0} | {status: n for status, n in rows}
+
+
+def queue_mail(db: Session, to_addr: str, subject: str, body: str, *,
+               now: datetime | None = None) -> bool:
+    """Queue a mail to any address (an applicant has no user account), in the caller's
+    transaction; the send-mail job delivers it. Nothing is written, and False is returned,
+    when SMTP is not configured: there would be no one to send it."""
+    if not get_settings().smtp_enabled or not to_addr:
+        return False
+    now = now or utcnow()
+    # Subjects end up in a mail header: one line, bounded (as notifications do).
+    subject = " ".join(subject.split())[:200]
+    db.add(OutboxMail(to_addr=to_addr, subject=subject, body=body, next_attempt_at=now,
+                      created_at=now))
+    db.flush()
+    return True
