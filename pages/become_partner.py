@@ -1,12 +1,85 @@
 import streamlit as st
+from pydantic import ValidationError
 
+from core.customers import country_choices
+from core.errors import RuleViolation
+from core.partners import INDUSTRIES, REGIONS
+from core.recruitment import PARTNER_TYPE_LABELS, DuplicateApplication, submit_application
+from core.settings import get_settings
+from ui.context import current_actor, db
+from ui.forms import FieldErrors
 from ui.guard import page_guard
 
 page_guard(__file__)
 
 st.title("Become a partner")
-st.write(
-    "Resell, integrate or refer our products and grow with us: deal protection, "
-    "market development funds, training and leads routed to you."
-)
-st.info("The online application opens soon. Until then, write to your local channel team.")
+st.write("Resell, integrate or refer our products and grow with us: deal protection, market "
+         "development funds, training and leads routed to you. Tell us about your company; "
+         "the channel team answers within a few working days.")
+st.page_link("pages/application_status.py", label="Already applied? Check your application",
+             icon=":material/search:")
+
+# The honeypot: people never see this field, simple bots fill it in.
+st.html("<style>.st-key-company_fax { display: none; }</style>")
+countries = dict(country_choices())
+
+with st.form("application"):
+    errors = FieldErrors()
+    st.subheader("Your company")
+    left, right = st.columns(2)
+    with left:
+        company_name = st.text_input("Company name")
+        errors.slot("company_name")
+        country = st.selectbox("Country", list(countries), index=None, format_func=countries.get,
+                               placeholder="Choose a country")
+        errors.slot("country")
+        partner_type = st.selectbox("Partner type", list(PARTNER_TYPE_LABELS), index=None,
+                                    format_func=PARTNER_TYPE_LABELS.get,
+                                    placeholder="How you would work with us")
+        errors.slot("partner_type")
+        revenue = st.text_input(f"Expected annual revenue with us ({get_settings().base_currency})",
+                                placeholder="250,000")
+        errors.slot("expected_annual_revenue")
+    with right:
+        website = st.text_input("Website", placeholder="www.example.com")
+        errors.slot("website")
+        regions = st.multiselect("Regions served", REGIONS)
+        errors.slot("regions")
+        industries = st.multiselect("Industries", INDUSTRIES)
+        errors.slot("industries")
+        headcount = st.text_input("Employees", placeholder="25")
+        errors.slot("headcount")
+    st.subheader("Main contact")
+    cols = st.columns(3)
+    with cols[0]:
+        contact_name = st.text_input("Full name")
+        errors.slot("contact_name")
+    with cols[1]:
+        contact_email = st.text_input("E-mail")
+        errors.slot("contact_email")
+    with cols[2]:
+        contact_phone = st.text_input("Phone", placeholder="+44 20 7946 0958")
+        errors.slot("contact_phone")
+    honeypot = st.text_input("Fax", key="company_fax", autocomplete="off")
+    terms = st.checkbox("I accept the partner program terms")
+    errors.slot("terms_accepted")
+    errors.slot("")
+    submitted = st.form_submit_button("Apply", type="primary")
+
+if submitted:
+    data = dict(company_name=company_name, website=website, country=country or "",
+                regions=regions, partner_type=partner_type or "", industries=industries,
+                expected_annual_revenue=revenue, headcount=headcount,
+                contact_name=contact_name, contact_email=contact_email,
+                contact_phone=contact_phone, terms_accepted=terms)
+    try:
+        with db(immediate=True) as session:
+            receipt = submit_application(session, current_actor(), data, honeypot=honeypot)
+    except DuplicateApplication as exc:
+        st.info(str(exc))
+    except (ValidationError, RuleViolation) as exc:
+        errors.show(exc)
+        st.error("Your application was not sent: correct the fields marked above.")
+    else:
+        st.success(f"Thank you! Your reference is **{receipt.reference}**. {receipt.message}")
+        st.write("Keep it: with your e-mail address it shows your application's status.")

@@ -72,5 +72,6 @@ def test_registry_menus_differ_by_role(app_db):
     menus = {role: {p.file for p in pages_for(signed_in(app_db, role))} for role in ROLES}
     assert "pages/audit_log.py" in menus["admin"]
     assert "pages/partners.py" not in menus["partner_user"]
-    assert menus["anonymous"] == {"pages/home.py", "pages/become_partner.py"}
+    assert menus["anonymous"] == {"pages/home.py", "pages/become_partner.py",
+                                  "pages/application_status.py"}
     assert "pages/become_partner.py" not in menus["admin"]

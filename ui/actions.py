@@ -22,7 +22,8 @@ def run_action(fn: Callable, success: str, *, where=None) -> bool:
             exc, ValidationError) else str(exc)
         (where or st).error(message)
         return False
-    st.session_state[FLASH] = success
+    if success:
+        st.session_state[FLASH] = success
     st.rerun()
     return True
 

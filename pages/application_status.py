@@ -1,0 +1,47 @@
+import streamlit as st
+
+from core.errors import NotFound
+from core.recruitment import answer_info_request, application_status
+from ui.actions import run_action, show_flash
+from ui.context import current_actor, db, local_time
+from ui.guard import page_guard
+
+page_guard(__file__)
+
+st.title("Application status")
+show_flash()
+st.write("Enter the reference you received when you applied and your e-mail address.")
+
+with st.form("lookup"):
+    reference = st.text_input("Reference", placeholder="APP-XXXXXXXX",
+                              value=st.session_state.get("status_reference", ""))
+    email = st.text_input("E-mail address", value=st.session_state.get("status_email", ""))
+    if st.form_submit_button("Show status", type="primary"):
+        st.session_state.update(status_reference=reference, status_email=email)
+
+reference = st.session_state.get("status_reference")
+email = st.session_state.get("status_email")
+if not (reference and email):
+    st.stop()
+
+try:
+    with db() as session:
+        status = application_status(session, current_actor(), reference, email)
+except NotFound as exc:
+    st.error(str(exc))
+    st.stop()
+
+st.subheader(f"{status.company_name} · {status.reference}")
+st.metric("Status", status.status_label)
+st.write(status.public_message)
+st.caption(f"Submitted {local_time(status.submitted_at)}")
+
+if status.awaiting_answer:
+    st.info(f"**Our question:** {status.info_request}")
+    with st.form("answer"):
+        answer = st.text_area("Your answer")
+        slot = st.empty()
+        if st.form_submit_button("Send answer"):
+            run_action(lambda s: answer_info_request(s, current_actor(), reference, email,
+                                                     answer),
+                       "Thank you: your answer is with the channel team.", where=slot)

@@ -1,0 +1,108 @@
+"""Recruitment pages through AppTest: apply, check the status, decide."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import Partner, PartnerApplication, User
+from tests.pages import app, assert_rendered, button, texts, use_database, widget
+
+
+@pytest.fixture
+def app_db(seeded, database_url):
+    use_database(database_url)
+    return seeded
+
+
+def count(engine, model) -> int:
+    with Session(engine) as db:
+        return db.scalar(select(func.count()).select_from(model))
+
+
+def open_page(page: str, username: str | None = None):
+    at = app(username=username)
+    at.run()
+    at.switch_page(page).run()
+    assert_rendered(at)
+    return at
+
+
+def fill_application(at, *, company="Lumen Integrations GmbH", website="lumen-integrations.de"):
+    widget(at.text_input, "Company name").set_value(company)
+    widget(at.text_input, "Website").set_value(website)
+    widget(at.selectbox, "Country").set_value("DE")
+    widget(at.selectbox, "Partner type").set_value("var")
+    widget(at.multiselect, "Regions served").set_value(["EMEA"])
+    widget(at.text_input, "Expected annual revenue with us (USD)").set_value("300,000")
+    widget(at.text_input, "Employees").set_value("35")
+    widget(at.text_input, "Full name").set_value("Lena Vogel")
+    widget(at.text_input, "E-mail").set_value(f"lena@{website}")
+    widget(at.text_input, "Phone").set_value("+49 30 1234567")
+    widget(at.checkbox, "I accept the partner program terms").check()
+
+
+def test_bad_application_shows_each_message_and_keeps_what_was_typed(app_db):
+    at = open_page("pages/become_partner.py")
+    widget(at.text_input, "E-mail").set_value("lena-at-nowhere")
+    button(at, "Apply").click().run()
+    assert_rendered(at)
+    shown = [e.value for e in at.error]
+    assert "Accept the program terms to apply." in shown
+    assert any("e-mail" in m.lower() for m in shown)
+    assert any("not sent" in m for m in shown)
+    assert widget(at.text_input, "E-mail").value == "lena-at-nowhere"
+    assert count(app_db, PartnerApplication) == 0
+
+
+def test_stranger_applies_and_checks_the_status_with_the_reference(app_db):
+    at = open_page("pages/become_partner.py")
+    fill_application(at)
+    button(at, "Apply").click().run()
+    assert_rendered(at)
+    success = " ".join(s.value for s in at.success)
+    reference = re.search(r"APP-[A-Z0-9]{8}", success).group(0)
+
+    status = open_page("pages/application_status.py")
+    widget(status.text_input, "Reference").set_value(reference)
+    widget(status.text_input, "E-mail address").set_value("LENA@lumen-integrations.de")
+    button(status, "Show status").click().run()
+    assert_rendered(status)
+    assert "Lumen Integrations GmbH" in texts(status)
+    assert [m.value for m in status.metric] == ["Received"]
+
+
+def test_a_filled_honeypot_stores_nothing(app_db):
+    at = open_page("pages/become_partner.py")
+    fill_application(at)
+    widget(at.text_input, "Fax").set_value("http://spam.example")
+    button(at, "Apply").click().run()
+    assert_rendered(at)
+    assert not at.success
+    assert count(app_db, PartnerApplication) == 0
+
+
+def test_manager_approves_and_sees_the_temporary_password_once(app_db):
+    at = open_page("pages/become_partner.py")
+    fill_application(at)
+    button(at, "Apply").click().run()
+    partners_before = count(app_db, Partner)
+
+    desk = open_page("pages/applications.py", "channel")
+    with Session(app_db) as db:
+        app_id = db.scalar(select(PartnerApplication.id))
+    widget(desk.selectbox, "Open an application").set_value(app_id).run()
+    assert_rendered(desk)
+    button(desk, "Approve").click().run()
+    assert_rendered(desk)
+    shown = " ".join(s.value for s in desk.success)
+    username = re.search(r"signs in as \*\*(\S+)\*\*", shown).group(1)
+    assert "temporary password" in shown
+    assert count(app_db, Partner) == partners_before + 1
+    with Session(app_db) as db:
+        new_admin = db.scalar(select(User).where(User.username == username))
+        assert new_admin.role == "partner_admin" and new_admin.must_change_password
+
+    desk.run()  # the next run no longer shows the password
+    assert "temporary password" not in " ".join(s.value for s in desk.success)
