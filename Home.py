@@ -32,7 +32,7 @@ sections: dict[str, list] = {}
 for spec in visible:
     page = st.Page(spec.file, title=spec.title, icon=spec.icon, url_path=spec.url_path)
     sections.setdefault(spec.section, []).append(page)
-navigation = st.navigation(sections)
+navigation = st.navigation(sections, expanded=True)
 
 if user:
     st.sidebar.markdown(f"**{user.display_name}**  \n{ROLE_LABELS[user.actor.role]}")

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, onboarding
 from core.actor import PARTNER_ROLES, USER_ROLES, VENDOR_ROLES, Actor, Role
 from core.errors import NotFound, PermissionDenied, RuleViolation
 from core.passwords import hash_password, password_problem, temporary_password, verify_password
@@ -31,6 +31,9 @@ class SignedIn:
     time_zone: str
     must_change_password: bool
     signed_in_at: datetime
+    # False while the user's partner has not accepted the current agreement: the page registry
+    # then offers only the agreement, the profile pages and sign-out. Always True for vendors.
+    agreement_current: bool = True
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ def sign_in(db: Session, username: str, password: str, *, now: datetime | None =
     user.locked_until = None
     user.last_login_at = now
     audit.record(db, actor, "auth.login", "user", user.id, now=now)
-    return _signed_in(user, now)
+    return _signed_in(db, user, now)
 
 
 def _record_failure(db: Session, user: User, actor: Actor, reason: str,
@@ -109,7 +112,7 @@ def resume_session(db: Session, username: str, signed_in_at: datetime) -> Signed
         return None
     if user.sessions_valid_after and signed_in_at < user.sessions_valid_after:
         return None
-    return _signed_in(user, signed_in_at)
+    return _signed_in(db, user, signed_in_at)
 
 
 def sign_out(db: Session, actor: Actor, *, now: datetime | None = None) -> None:
@@ -121,9 +124,12 @@ def _actor(user: User) -> Actor:
     return Actor.user(user.id, user.role, user.partner_id, user.username)
 
 
-def _signed_in(user: User, at: datetime) -> SignedIn:
+def _signed_in(db: Session, user: User, at: datetime) -> SignedIn:
+    current = True
+    if user.role in PARTNER_ROLES and user.partner_id is not None:
+        current = onboarding.has_accepted_current(db, user.partner_id)
     return SignedIn(_actor(user), user.username, user.display_name, user.time_zone,
-                    user.must_change_password, at)
+                    user.must_change_password, at, current)
 
 
 # ---------------------------------------------------------------- profile
@@ -305,7 +311,16 @@ def create_user(db: Session, actor: Actor, data: NewUserIn, *,
     db.flush()
     audit.record(db, actor, "user.create", "user", user.id,
                  after=audit.snapshot(user, USER_FIELDS), partner_id=partner_id, now=now)
+    if partner_id is not None and _partner_user_count(db, partner_id) >= 2:
+        # Onboarding: "invite at least one team member" means a second user at the partner
+        # (the first is the partner admin created when the partner was approved).
+        onboarding.record_event(db, partner_id, "team_member_added", now=now, actor=actor)
     return _user_out(db, user), temp
+
+
+def _partner_user_count(db: Session, partner_id: int) -> int:
+    return db.scalar(select(func.count()).select_from(User)
+                     .where(User.partner_id == partner_id)) or 0
 
 
 def change_role(db: Session, actor: Actor, user_id: int, role: Role, *,

@@ -1,21 +1,33 @@
 """Partners and tiers: profiles, the vendor's partner list, tier benefits."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
+from core import audit, onboarding
 from core.actor import Actor
+from core.customers import country_code, registrable_domain
 from core.errors import NotFound
 from core.permissions import require
 from db.models import Partner, Tier, User
+from db.types import utcnow
 
 PARTNER_TYPES = ("reseller", "var", "distributor", "msp", "referral_agent", "isv")
 REGIONS = ("NA", "EMEA", "APAC", "LATAM")
 INDUSTRIES = ("Healthcare", "Financial services", "Manufacturing", "Retail", "Public sector",
               "Education", "Technology", "Energy")
 PARTNER_STATUSES = ("prospect", "onboarding", "active", "suspended", "terminated")
+PROFILE_FIELDS = ["name", "website", "country", "regions", "partner_type", "industries"]
+# What a complete company profile has (the "profile_completed" onboarding event): every one of
+# these filled in. Name, country and partner type are always there; the others may be empty.
+PROFILE_LABELS = {"name": "Company name", "website": "Website", "country": "Country",
+                  "regions": "Regions served", "partner_type": "Partner type",
+                  "industries": "Industries"}
 
 
 @dataclass(frozen=True)
@@ -107,3 +119,148 @@ def get_partner(db: Session, actor: Actor, partner_id: int) -> PartnerOut:
 def _out(p: Partner, tier: str, manager: str | None) -> PartnerOut:
     return PartnerOut(p.id, p.name, p.website, p.country, list(p.regions or []), p.partner_type,
                       list(p.industries or []), tier, p.status, manager, p.created_at)
+
+
+def partner_choices(db: Session, actor: Actor) -> list[tuple[int, str]]:
+    """(id, name) of every partner the actor may see, by name, for select boxes: no cap, and
+    no tier or manager join. A partner role gets only its own partner."""
+    require(actor, "partner.list")
+    q = _scoped(actor, select(Partner.id, Partner.name)).order_by(Partner.name, Partner.id)
+    return [(pid, name) for pid, name in db.execute(q)]
+
+
+# ---------------------------------------------------------------- company profile
+
+
+class PartnerProfileIn(BaseModel):
+    """The company profile form; one message per field. A page may pass a plain dict of the
+    widget values."""
+
+    name: str = Field(default="", validate_default=True)
+    website: str = ""
+    country: str = Field(default="", validate_default=True)
+    regions: list[str] = Field(default_factory=list, validate_default=True)
+    partner_type: str = Field(default="", validate_default=True)
+    industries: list[str] = Field(default_factory=list)
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, v: Any) -> str:
+        text = str(v or "").strip()
+        if not text:
+            raise ValueError("Enter the company name.")
+        if len(text) > 200:
+            raise ValueError("Keep the company name to 200 characters or fewer.")
+        return text
+
+    @field_validator("website", mode="before")
+    @classmethod
+    def _website(cls, v: Any) -> str:
+        text = str(v or "").strip()
+        if len(text) > 300:
+            raise ValueError("Keep the website to 300 characters or fewer.")
+        if text and registrable_domain(text) is None:
+            raise ValueError("Enter the company's website, e.g. https://www.example.com.")
+        return text
+
+    @field_validator("country", mode="before")
+    @classmethod
+    def _country(cls, v: Any) -> str:
+        text = str(v or "").strip()
+        if not text:
+            raise ValueError("Choose the company's country.")
+        code = country_code(text[:60])
+        if code is None:
+            raise ValueError("Choose the company's country from the list.")
+        return code
+
+    @field_validator("regions", mode="before")
+    @classmethod
+    def _regions(cls, v: Any) -> list[str]:
+        chosen = _choices(v)
+        if not chosen:
+            raise ValueError("Choose at least one region the company serves.")
+        if not set(chosen) <= set(REGIONS):
+            raise ValueError(f"Choose regions from the list: {', '.join(REGIONS)}.")
+        return [r for r in REGIONS if r in chosen]
+
+    @field_validator("partner_type", mode="before")
+    @classmethod
+    def _partner_type(cls, v: Any) -> str:
+        text = str(v or "").strip()
+        if not text:
+            raise ValueError("Choose the partner type.")
+        if text not in PARTNER_TYPES:
+            raise ValueError("Choose a partner type from the list.")
+        return text
+
+    @field_validator("industries", mode="before")
+    @classmethod
+    def _industries(cls, v: Any) -> list[str]:
+        chosen = _choices(v)
+        if not set(chosen) <= set(INDUSTRIES):
+            raise ValueError("Choose industries from the list.")
+        return [i for i in INDUSTRIES if i in chosen]
+
+
+def _choices(v: Any) -> list[str]:
+    if v is None or v == "":
+        return []
+    if isinstance(v, str):
+        v = [v]
+    try:
+        return [str(x).strip() for x in v]
+    except TypeError:
+        return [str(v)]
+
+
+def profile_missing(p: Any) -> list[str]:
+    """Labels of what a profile (a PartnerOut, a Partner row or a PartnerProfileIn) still
+    lacks to be complete; empty when it is complete. Complete means: company name, website,
+    country, at least one region, partner type and at least one industry."""
+    return [label for f, label in PROFILE_LABELS.items() if not getattr(p, f)]
+
+
+def profile_complete(p: Any) -> bool:
+    return not profile_missing(p)
+
+
+def note_profile_if_complete(db: Session, partner: Partner, *, now: datetime | None = None,
+                             actor: Actor | None = None) -> bool:
+    """Fire the "profile_completed" onboarding event when the profile is complete (e.g. for a
+    partner created from an application that had everything). True when a step ticked."""
+    if not profile_complete(partner):
+        return False
+    return onboarding.record_event(db, partner.id, "profile_completed", now=now, actor=actor)
+
+
+def update_partner_profile(db: Session, actor: Actor, partner_id: int,
+                           data: PartnerProfileIn | Mapping[str, Any], *,
+                           now: datetime | None = None) -> PartnerOut:
+    """Edit the company profile: a partner admin its own partner's, the admin and channel
+    managers any partner's. Ticks "Complete the company profile" once it is complete."""
+    partner = db.get(Partner, partner_id)
+    if partner is None:
+        raise NotFound("partner")
+    require(actor, "partner.edit_profile", partner)
+    now = now or utcnow()
+    raw = data.model_dump() if isinstance(data, BaseModel) else dict(data)
+    data = PartnerProfileIn.model_validate(raw)
+    before = audit.snapshot(partner, PROFILE_FIELDS)
+    partner.name = data.name
+    partner.website = data.website or None
+    partner.country = data.country
+    partner.partner_type = data.partner_type
+    # The same choices in another order are no change (older rows keep their own order).
+    if set(data.regions) != set(partner.regions or []):
+        partner.regions = list(data.regions)
+    if set(data.industries) != set(partner.industries or []):
+        partner.industries = list(data.industries)
+    after = audit.snapshot(partner, PROFILE_FIELDS)
+    db.flush()
+    if after != before:
+        audit.record(db, actor, "partner.profile_update", "partner", partner.id, before=before,
+                     after=after, partner_id=partner.id, now=now)
+    note_profile_if_complete(db, partner, now=now, actor=actor)
+    mgr = db.get(User, partner.channel_manager_id) if partner.channel_manager_id else None
+    return _out(partner, partner.tier.name, mgr.display_name if mgr else None)

@@ -1,7 +1,9 @@
 import streamlit as st
 
 from core.actor import Role
+from core.onboarding import checklist
 from ui import auth
+from ui.context import db
 from ui.guard import page_guard
 
 user = page_guard(__file__)
@@ -12,6 +14,8 @@ NEXT_ACTIONS: dict[Role, list[tuple[str, str]]] = {
                  ("pages/audit_log.py", "Review the audit log"),
                  ("pages/partners.py", "Browse partners")],
     Role.CHANNEL_MANAGER: [("pages/deal_desk.py", "Work the deal desk queue"),
+                           ("pages/applications.py", "Review partner applications"),
+                           ("pages/onboarding.py", "See who is stuck in onboarding"),
                            ("pages/direct_opportunities.py", "Import direct opportunities"),
                            ("pages/partners.py", "Review your partners")],
     Role.MARKETING_OPS: [("pages/partners.py", "See which partners to reach")],
@@ -23,7 +27,7 @@ NEXT_ACTIONS: dict[Role, list[tuple[str, str]]] = {
     Role.PARTNER_ADMIN: [("pages/register_deal.py", "Register a deal"),
                          ("pages/my_deals.py", "Follow your team's deals"),
                          ("pages/users.py", "Manage your team's accounts"),
-                         ("pages/profile.py", "Update your profile")],
+                         ("pages/company_profile.py", "Keep your company profile complete")],
     Role.PARTNER_USER: [("pages/register_deal.py", "Register a deal"),
                         ("pages/my_deals.py", "Follow your deals"),
                         ("pages/profile.py", "Update your profile")],
@@ -45,3 +49,13 @@ else:
     st.write("Your next actions:")
     for target, label in NEXT_ACTIONS[user.actor.role]:
         st.page_link(target, label=label, icon=":material/arrow_forward:")
+    if user.actor.role == Role.PARTNER_ADMIN:
+        with db() as session:
+            steps = checklist(session, user.actor)
+        if not steps.complete:
+            st.subheader(f"Getting started: {steps.done_count} of {steps.total} done")
+            st.progress(steps.done_count / steps.total if steps.total else 1.0)
+            for step in steps.steps:
+                mark = ":material/check_circle:" if step.done else \
+                    ":material/radio_button_unchecked:"
+                st.markdown(f"{mark} {step.title}")

@@ -4,15 +4,18 @@ Usernames are fixed here, not drawn from the random stream, so that later additi
 seed never change them. Faker, with a fixed seed, fills in the rest."""
 
 import random
+from datetime import datetime, timedelta
 
 from faker import Faker
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.actor import Role
-from core.partners import INDUSTRIES, PARTNER_TYPES
+from core import onboarding
+from core.actor import Actor, Role
+from core.partners import INDUSTRIES, PARTNER_TYPES, profile_complete
 from core.passwords import shared_hash
 from db.models import Partner, Tier, User
+from db.types import utcnow
 
 DEMO_PASSWORD = "prm-demo-2026"
 PARTNER_COUNT = 40
@@ -44,7 +47,8 @@ def is_empty(db: Session) -> bool:
     return not db.scalar(select(func.count()).select_from(User))
 
 
-def seed_demo(db: Session) -> None:
+def seed_demo(db: Session, *, now: datetime | None = None) -> None:
+    now = now or utcnow()
     fake = Faker()
     Faker.seed(2026)
     rng = random.Random(2026)
@@ -83,7 +87,40 @@ def seed_demo(db: Session) -> None:
                         email=f"{username.replace('.', '-')}@{domain}.example",
                         role=role.value, partner_id=partner.id, password_hash=password_hash,
                         time_zone=_zone(region)))
-    db.flush()
+        db.flush()
+        _onboarded(db, partner, index, now)
+
+
+# Demo partners joined before the deal history of seed/deals.py (300 days), so that their
+# checklists read in order: agreement, profile, team, then the first deal.
+JOINED_DAYS_AGO = 330
+
+
+def _onboarded(db: Session, partner: Partner, index: int, now: datetime) -> None:
+    """The demo partner's admin accepted the current agreement when the partner joined
+    (through the service, so it is audited and ticks its step); the checklist steps the
+    partner meets already (complete profile, a second user) ticked in the following days.
+    The first deal ticks when seed/deals.py registers it. Deterministic for a given `now`."""
+    admin = db.scalar(select(User).where(User.partner_id == partner.id,
+                                         User.role == Role.PARTNER_ADMIN.value))
+    if admin is None:
+        return
+    actor = Actor.user(admin.id, admin.role, partner.id, admin.username)
+    current = onboarding.current_agreement(db)
+    joined = now - timedelta(days=JOINED_DAYS_AGO)
+    if current is not None:
+        joined = max(joined, current.published_at)  # never before the version was published
+    accepted_at = min(joined + timedelta(days=index % 14, hours=9), now - timedelta(days=3))
+    if current is not None:
+        onboarding.accept_agreement(db, actor, current.version, now=accepted_at)
+    if profile_complete(partner):
+        onboarding.record_event(db, partner.id, "profile_completed",
+                                now=accepted_at + timedelta(days=1), actor=actor)
+    users = db.scalar(select(func.count()).select_from(User)
+                      .where(User.partner_id == partner.id)) or 0
+    if users >= 2:
+        onboarding.record_event(db, partner.id, "team_member_added",
+                                now=accepted_at + timedelta(days=2), actor=actor)
 
 
 def _zone(region: str) -> str:

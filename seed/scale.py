@@ -7,13 +7,13 @@ import random
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from core.actor import Role
 from core.partners import INDUSTRIES, PARTNER_TYPES
 from core.passwords import shared_hash
-from db.models import Partner, Tier, User
+from db.models import Agreement, AgreementAcceptance, Partner, Tier, User
 from db.types import utcnow
 from seed.demo import COUNTRIES, DEMO_PASSWORD
 
@@ -36,6 +36,7 @@ def seed_scale(db: Session, sizes: ScaleSizes, *, log=print) -> None:
     _partners(db, sizes.partners, tiers, managers, rng, now)
     partner_ids = list(db.scalars(select(Partner.id).order_by(Partner.id)))
     _partner_users(db, sizes.users, partner_ids, password_hash, now)
+    _accept_agreement(db, partner_ids, now)
     log(f"partners: {sizes.partners:,}, partner users: {sizes.users:,} "
         f"in {time.perf_counter() - started:.1f} s")
 
@@ -77,6 +78,20 @@ def _partner_users(db, count, partner_ids, password_hash, now) -> None:
                              partner_id=partner_id, password_hash=password_hash,
                              created_at=now, **_user_defaults()))
         db.execute(insert(User), rows)
+
+
+def _accept_agreement(db, partner_ids, now) -> None:
+    """Scale partners have accepted the current agreement, so their users reach the app."""
+    agreement_id = db.scalar(select(Agreement.id).order_by(Agreement.version.desc()).limit(1))
+    if agreement_id is None:
+        return
+    admins = dict(db.execute(select(User.partner_id, func.min(User.id))
+                             .where(User.role == Role.PARTNER_ADMIN.value)
+                             .group_by(User.partner_id)).all())
+    rows = [dict(agreement_id=agreement_id, partner_id=pid, user_id=admins[pid],
+                 accepted_at=now) for pid in partner_ids if pid in admins]
+    for start in range(0, len(rows), BATCH):
+        db.execute(insert(AgreementAcceptance), rows[start:start + BATCH])
 
 
 def _user_defaults() -> dict:

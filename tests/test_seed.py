@@ -44,3 +44,13 @@ def test_scale_seed_builds_the_asked_sizes(engine):
         admins = db.scalar(select(func.count(func.distinct(User.partner_id)))
                            .where(User.role == "partner_admin"))
         assert admins == 120
+
+
+def test_scale_partners_have_accepted_the_current_agreement(engine):
+    from core.onboarding import has_accepted_current
+
+    with unit_of_work(engine) as db:
+        seed_scale(db, ScaleSizes(partners=30, users=90), log=lambda _: None)
+    with unit_of_work(engine) as db:
+        ids = list(db.scalars(select(Partner.id)))
+        assert all(has_accepted_current(db, pid) for pid in ids)

@@ -11,6 +11,12 @@ ANY_USER = frozenset(USER_ROLES)
 DESK_ROLES = frozenset({Role.ADMIN, Role.CHANNEL_MANAGER})
 
 
+def agreement_accepted(user: SignedIn) -> bool:
+    """Until its partner accepts the current agreement, a partner user reaches only the
+    agreement and its own profile (vendors always have agreement_current)."""
+    return user.agreement_current
+
+
 @dataclass(frozen=True)
 class PageSpec:
     file: str
@@ -19,8 +25,8 @@ class PageSpec:
     section: str
     roles: frozenset[Role] = field(default_factory=frozenset)
     anonymous: bool = False
-    # An extra condition on the signed-in user (e.g. agreement accepted).
-    condition: Callable[[SignedIn], bool] | None = None
+    # An extra condition on the signed-in user; None for the pages open before it holds.
+    condition: Callable[[SignedIn], bool] | None = agreement_accepted
     url_path: str | None = None
 
 
@@ -42,9 +48,16 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/applications.py", "Applications", ":material/person_add:", "Channel",
              DESK_ROLES),
     PageSpec("pages/partners.py", "Partners", ":material/groups:", "Channel", VENDOR_ROLES),
+    PageSpec("pages/onboarding.py", "Onboarding", ":material/checklist:", "Channel",
+             frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.EXECUTIVE})),
+    PageSpec("pages/agreement.py", "Partner agreement", ":material/contract:", "Account",
+             PARTNER_ROLES, condition=None),
+    PageSpec("pages/company_profile.py", "Company profile", ":material/domain:", "Account",
+             frozenset({Role.PARTNER_ADMIN})),
     PageSpec("pages/notifications.py", "Notifications", ":material/notifications:", "Account",
              ANY_USER),
-    PageSpec("pages/profile.py", "Profile", ":material/person:", "Account", ANY_USER),
+    PageSpec("pages/profile.py", "Profile", ":material/person:", "Account", ANY_USER,
+             condition=None),
     PageSpec("pages/users.py", "Users", ":material/manage_accounts:", "Administration",
              frozenset({Role.ADMIN, Role.PARTNER_ADMIN})),
     PageSpec("pages/audit_log.py", "Audit log", ":material/history:", "Administration",

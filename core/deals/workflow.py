@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core import audit, customers
+from core import audit, customers, onboarding
 from core.actor import Actor, Role
 from core.catalog import active_ids, names_by_id
 from core.deals import conflicts
@@ -94,6 +94,7 @@ def register_deal(db: Session, actor: Actor, data: DealIn | Mapping[str, Any], *
     db.flush()
     audit.record(db, actor, "deal.register", "deal_registration", deal.id,
                  after=audit.snapshot(deal, REGISTER_FIELDS), now=now)
+    onboarding.record_event(db, partner.id, "first_deal_registered", now=now, actor=actor)
     notify_desk(db, deal, f"New deal registration #{deal.id}: {deal.customer_name}",
                 f"{partner.name} registered {deal.customer_name} ({deal.customer_country}), "
                 f"estimated {money(deal.estimated_value)}, status "

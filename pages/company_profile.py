@@ -1,0 +1,52 @@
+import streamlit as st
+from pydantic import ValidationError
+
+from core.customers import country_choices
+from core.errors import RuleViolation
+from core.partners import INDUSTRIES, PARTNER_TYPES, REGIONS, get_partner, update_partner_profile
+from core.recruitment import PARTNER_TYPE_LABELS
+from ui.context import db
+from ui.forms import FieldErrors
+from ui.guard import page_guard
+
+user = page_guard(__file__)
+actor = user.actor
+
+st.title("Company profile")
+with db() as session:
+    partner = get_partner(session, actor, actor.partner_id)
+st.caption(f"Tier: **{partner.tier}** · Status: {partner.status} · Channel manager: "
+           f"{partner.channel_manager or 'not assigned'}")
+countries = dict(country_choices())
+
+with st.form("company_profile"):
+    errors = FieldErrors()
+    name = st.text_input("Company name", value=partner.name)
+    errors.slot("name")
+    website = st.text_input("Website", value=partner.website or "")
+    errors.slot("website")
+    codes = list(countries)
+    country = st.selectbox("Country", codes, format_func=countries.get,
+                           index=codes.index(partner.country) if partner.country in codes
+                           else None)
+    errors.slot("country")
+    regions = st.multiselect("Regions served", REGIONS, default=partner.regions)
+    errors.slot("regions")
+    ptype = st.selectbox("Partner type", PARTNER_TYPES, format_func=PARTNER_TYPE_LABELS.get,
+                         index=PARTNER_TYPES.index(partner.partner_type)
+                         if partner.partner_type in PARTNER_TYPES else None)
+    errors.slot("partner_type")
+    industries = st.multiselect("Industries", INDUSTRIES,
+                                default=[i for i in partner.industries if i in INDUSTRIES])
+    errors.slot("industries")
+    errors.slot("")
+    if st.form_submit_button("Save profile", type="primary"):
+        data = dict(name=name, website=website, country=country or "", regions=regions,
+                    partner_type=ptype or "", industries=industries)
+        try:
+            with db(immediate=True) as session:
+                update_partner_profile(session, actor, actor.partner_id, data)
+        except (ValidationError, RuleViolation) as exc:
+            errors.show(exc)
+        else:
+            st.success("Company profile saved.")
