@@ -44,7 +44,7 @@ from core.deals.schemas import parse_amount
 from core.errors import NotFound, RuleViolation
 from core.mail import queue_mail
 from core.notifications import notify, notify_role
-from core.partners import INDUSTRIES, PARTNER_TYPES, REGIONS, note_profile_if_complete
+from core.partners import INDUSTRIES, PARTNER_TYPES, REGIONS
 from core.passwords import hash_password, temporary_password
 from core.permissions import require
 from core.settings import get_settings
@@ -768,8 +768,6 @@ def approve_application(db: Session, actor: Actor, application_id: int, *, tier_
     db.flush()
     audit.record(db, actor, "partner.create", "partner", partner.id,
                  after=audit.snapshot(partner, PARTNER_FIELDS), partner_id=partner.id, now=now)
-    # The application usually carries a complete profile: that checklist step is done.
-    note_profile_if_complete(db, partner, now=now, actor=actor)
 
     username = username or _derived_username(db, app.contact_email, partner.id)
     temp = temporary_password()

@@ -588,9 +588,8 @@ def test_approval_creates_the_partner_and_an_admin_who_signs_in_once_with_the_te
         ("approved", partner.id, NOW + timedelta(days=1), approver.user_id)
     actions = set(seeded_db.scalars(select(AuditEvent.action)
                                     .where(AuditEvent.at == NOW + timedelta(days=1))))
-    # The application's complete profile ticks that onboarding step at once.
-    assert actions == {"application.approve", "partner.create", "user.create",
-                       "onboarding.step_done"}
+    # The profile step waits for the new partner admin to confirm its company profile.
+    assert actions == {"application.approve", "partner.create", "user.create"}
 
     # The password is nowhere in plain text: not in users, audit rows, mails or notifications.
     with seeded.connect() as conn:

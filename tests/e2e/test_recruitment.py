@@ -1,0 +1,82 @@
+"""From stranger to partner: apply, follow the application, approval, first sign-in,
+the agreement gate, and the onboarding checklist."""
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.helpers import choose, go, menu, open_app, sign_in, sign_in_as, wait_idle
+
+
+def fresh_page(browser, app_server) -> Page:
+    context = browser.new_context(base_url=app_server.url,
+                                  viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(20_000)
+    return context.new_page()
+
+
+def apply(page: Page) -> str:
+    open_app(page)
+    go(page, "Become a partner")
+    page.get_by_label("Company name", exact=True).fill("Bluefin Systems Ltd")
+    page.get_by_label("Website", exact=True).fill("bluefin-systems.example.co.uk")
+    choose(page, "Country", "United Kingdom")
+    choose(page, "Partner type", "Managed service provider")
+    choose(page, "Regions served", "EMEA")
+    page.get_by_label("Expected annual revenue with us (USD)", exact=True).fill("180,000")
+    page.get_by_label("Employees", exact=True).fill("40")
+    page.get_by_label("Full name", exact=True).fill("Olivia Hart")
+    page.get_by_label("E-mail", exact=True).fill("olivia@bluefin-systems.example.co.uk")
+    page.get_by_label("Phone", exact=True).fill("+44 20 7946 0958")
+    page.get_by_text("I accept the partner program terms").click()
+    page.get_by_role("button", name="Apply").click()
+    wait_idle(page)
+    success = page.get_by_text("Your reference is")
+    expect(success).to_be_visible()
+    return re.search(r"APP-[A-Z0-9]{8}", success.inner_text()).group(0)
+
+
+def test_stranger_becomes_a_partner_and_starts_onboarding(browser, app_server):
+    stranger = fresh_page(browser, app_server)
+    reference = apply(stranger)
+
+    go(stranger, "Application status")
+    stranger.get_by_label("Reference", exact=True).fill(reference)
+    stranger.get_by_label("E-mail address", exact=True).fill("olivia@bluefin-systems.example.co.uk")
+    stranger.get_by_role("button", name="Show status").click()
+    wait_idle(stranger)
+    expect(stranger.get_by_test_id("stMetricValue").filter(has_text="Received")).to_be_visible()
+
+    manager = fresh_page(browser, app_server)
+    sign_in_as(manager, "channel")
+    go(manager, "Applications")
+    choose(manager, "Open an application", reference)
+    manager.get_by_role("button", name="Approve", exact=True).click()
+    wait_idle(manager)
+    created = manager.get_by_text("temporary password")
+    expect(created).to_be_visible()
+    found = re.search(r"signs in as (\S+) with the temporary password (\S+):",
+                      created.inner_text())
+    username, temporary = found.group(1), found.group(2)
+
+    partner = fresh_page(browser, app_server)
+    open_app(partner)
+    sign_in(partner, username, temporary)
+    expect(partner.get_by_text("Choose a new password before you go on")).to_be_visible()
+    partner.get_by_label("Current password", exact=True).fill(temporary)
+    partner.get_by_label("New password", exact=True).fill("bluefin-secret-2026")
+    partner.get_by_label("Repeat new password", exact=True).fill("bluefin-secret-2026")
+    partner.get_by_role("button", name="Change password").click()
+    wait_idle(partner)
+    expect(partner.get_by_test_id("stSidebarNavItems")
+           .get_by_role("link", name="Partner agreement")).to_be_visible()
+    assert menu(partner) == ["Partner agreement", "Profile"]
+
+    go(partner, "Partner agreement")
+    partner.get_by_text("I accept version 1 on behalf of my company").click()
+    partner.get_by_role("button", name="Accept the agreement").click()
+    wait_idle(partner)
+    expect(partner.get_by_test_id("stSidebarNavItems")
+           .get_by_role("link", name="Register a deal")).to_be_visible()
+    go(partner, "Home")
+    expect(partner.get_by_text("Getting started: 1 of 5 done")).to_be_visible()
