@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.orm import Session
@@ -15,6 +14,7 @@ from core.errors import NotFound, PermissionDenied, RuleViolation
 from core.passwords import hash_password, password_problem, temporary_password, verify_password
 from core.permissions import require
 from core.settings import get_settings
+from core.validation import email_address
 from db.models import Partner, User
 from db.types import UTCDateTime, utcnow
 
@@ -245,10 +245,7 @@ class NewUserIn(BaseModel):
     @field_validator("email")
     @classmethod
     def _email(cls, v: str) -> str:
-        try:
-            return validate_email(v.strip(), check_deliverability=False).normalized
-        except EmailNotValidError as e:
-            raise ValueError(f"Not a valid e-mail address: {e}") from None
+        return email_address(v)
 
     @field_validator("role")
     @classmethod

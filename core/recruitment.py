@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from sqlalchemy import String, and_, cast, func, or_, select, text
 from sqlalchemy.orm import Session
@@ -48,6 +47,7 @@ from core.partners import INDUSTRIES, PARTNER_TYPES, REGIONS
 from core.passwords import hash_password, temporary_password
 from core.permissions import require
 from core.settings import get_settings
+from core.validation import email_address, text_field
 from db.models import AuditEvent, Partner, PartnerApplication, Tier, User
 from db.types import utcnow
 
@@ -199,15 +199,6 @@ class ApplicationNotFound(NotFound):
 # ---------------------------------------------------------------- input
 
 
-def _text(value: Any, max_len: int, *, required: str | None = None) -> str:
-    text_ = " ".join(str(value if value is not None else "").split())
-    if required and not text_:
-        raise ValueError(required)
-    if len(text_) > max_len:
-        raise ValueError(f"Keep this to {max_len} characters or fewer.")
-    return text_
-
-
 def _choices(value: Any, allowed: tuple[str, ...], *, what: str) -> list[str]:
     """A subset of `allowed` (matched case-insensitively) in `allowed`'s order. A string is
     read as a comma-separated list."""
@@ -229,7 +220,7 @@ def _choices(value: Any, allowed: tuple[str, ...], *, what: str) -> list[str]:
 def parse_phone(value: Any, country: str | None = None) -> str:
     """A phone number the phonenumbers library can place (with its country code, or in the
     applicant's country), stored in international format."""
-    text_ = _text(value, 40, required="Enter the contact's phone number.")
+    text_ = text_field(value, 40, required="Enter the contact's phone number.")
     try:
         number = phonenumbers.parse(text_, country or None)
     except phonenumbers.NumberParseException:
@@ -286,7 +277,7 @@ class ApplicationIn(BaseModel):
     @field_validator("company_name", mode="before")
     @classmethod
     def _company_name(cls, v: Any) -> str:
-        name = _text(v, 200, required="Enter your company's name.")
+        name = text_field(v, 200, required="Enter your company's name.")
         if not normalize_name(name):
             raise ValueError("Enter your company's name in letters or digits.")
         return name
@@ -294,7 +285,7 @@ class ApplicationIn(BaseModel):
     @field_validator("website", mode="before")
     @classmethod
     def _website(cls, v: Any) -> str:
-        site = _text(v, 300, required="Enter your company's website, e.g. acme.com.")
+        site = text_field(v, 300, required="Enter your company's website, e.g. acme.com.")
         domain = registrable_domain(site)
         if domain is None:
             raise ValueError("Enter your company's website, e.g. acme.com.")
@@ -309,7 +300,7 @@ class ApplicationIn(BaseModel):
     @field_validator("country", mode="before")
     @classmethod
     def _country(cls, v: Any) -> str:
-        code = country_code(_text(v, 60, required="Choose your company's country."))
+        code = country_code(text_field(v, 60, required="Choose your company's country."))
         if code is None:
             raise ValueError("Choose your company's country from the list.")
         return code
@@ -325,7 +316,7 @@ class ApplicationIn(BaseModel):
     @field_validator("partner_type", mode="before")
     @classmethod
     def _partner_type(cls, v: Any) -> str:
-        key = _text(v, 60, required="Choose your partner type.").lower()
+        key = text_field(v, 60, required="Choose your partner type.").lower()
         for code, label in PARTNER_TYPE_LABELS.items():
             if key in (code, code.replace("_", " "), label.lower()):
                 return code
@@ -349,16 +340,12 @@ class ApplicationIn(BaseModel):
     @field_validator("contact_name", mode="before")
     @classmethod
     def _contact_name(cls, v: Any) -> str:
-        return _text(v, 120, required="Enter the main contact's name.")
+        return text_field(v, 120, required="Enter the main contact's name.")
 
     @field_validator("contact_email", mode="before")
     @classmethod
     def _contact_email(cls, v: Any) -> str:
-        address = _text(v, 254, required="Enter the main contact's e-mail address.")
-        try:
-            return validate_email(address, check_deliverability=False).normalized
-        except EmailNotValidError as e:
-            raise ValueError(f"Not a valid e-mail address: {e}") from None
+        return email_address(v, required="Enter the main contact's e-mail address.")
 
     @field_validator("contact_phone", mode="before")
     @classmethod
@@ -688,7 +675,7 @@ def request_information(db: Session, actor: Actor, application_id: int, question
     now = now or utcnow()
     app = _load(db, actor, application_id, for_update=True)
     check_move(app.status, S.MORE_INFO)
-    question = _required_text(question, "question", "Write the question for the applicant.")
+    question = _requiredtext_field(question, "question", "Write the question for the applicant.")
     before = _snapshot(app)
     app.status = S.MORE_INFO.value
     app.info_request = question
@@ -709,7 +696,7 @@ def reject_application(db: Session, actor: Actor, application_id: int, reason: s
     now = now or utcnow()
     app = _load(db, actor, application_id, for_update=True)
     check_move(app.status, S.REJECTED)
-    reason = _required_text(reason, "reason",
+    reason = _requiredtext_field(reason, "reason",
                             "Give the reason for the rejection (kept internal).")
     before = _snapshot(app)
     app.status = S.REJECTED.value
@@ -1002,7 +989,7 @@ def _find_public(db: Session, reference: str, email: str, *,
     return app
 
 
-def _required_text(value: str, field_name: str, message: str) -> str:
+def _requiredtext_field(value: str, field_name: str, message: str) -> str:
     value = (value or "").strip()
     if not value:
         raise RuleViolation(message, field=field_name)

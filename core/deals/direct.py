@@ -11,7 +11,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -30,6 +29,7 @@ from core.deals.schemas import parse_amount, parse_date
 from core.deals.status import PENDING, DealStatus
 from core.errors import RuleViolation
 from core.permissions import require
+from core.validation import email_address
 from db.models import DirectOpportunity
 from db.types import utcnow
 
@@ -141,13 +141,7 @@ class DirectRowIn(BaseModel):
     @field_validator("owner_email", mode="before")
     @classmethod
     def _owner(cls, v: Any) -> str:
-        text = str(v or "").strip()
-        if not text:
-            return ""
-        try:
-            return validate_email(text, check_deliverability=False).normalized
-        except EmailNotValidError as e:
-            raise ValueError(f"Not a valid e-mail address: {e}") from None
+        return email_address(v) if str(v or "").strip() else ""  # optional column
 
     @field_validator("status", mode="before")
     @classmethod

@@ -9,11 +9,11 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from core.customers import country_code, registrable_domain
 from core.deals.status import DealStatus
+from core.validation import email_address, text_field
 
 MAX_CLOSE_MONTHS = 18
 MAX_AMOUNT = Decimal("10000000000")  # ten billion: anything above is a typo
@@ -106,15 +106,6 @@ def parse_stage(value: Any) -> DealStage:
         raise ValueError("Choose a sales stage from the list.") from None
 
 
-def _text(value: Any, max_len: int, *, required: str | None = None) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise ValueError(required)
-    if len(text) > max_len:
-        raise ValueError(f"Keep this to {max_len} characters or fewer.")
-    return text
-
-
 def _today(info: ValidationInfo) -> date | None:
     return (info.context or {}).get("today")
 
@@ -143,12 +134,12 @@ class DealIn(BaseModel):
     @field_validator("company", mode="before")
     @classmethod
     def _company(cls, v: Any) -> str:
-        return _text(v, 200, required="Enter the end customer's company name.")
+        return text_field(v, 200, required="Enter the end customer's company name.")
 
     @field_validator("website", mode="before")
     @classmethod
     def _website(cls, v: Any) -> str:
-        text = _text(v, 300)
+        text = text_field(v, 300)
         if text and registrable_domain(text) is None:
             raise ValueError("Enter the company's website, e.g. acme.com.")
         return text
@@ -156,7 +147,7 @@ class DealIn(BaseModel):
     @field_validator("country", mode="before")
     @classmethod
     def _country(cls, v: Any) -> str:
-        text = _text(v, 60, required="Choose the customer's country.")
+        text = text_field(v, 60, required="Choose the customer's country.")
         code = country_code(text)
         if code is None:
             raise ValueError("Choose the customer's country from the list.")
@@ -165,26 +156,22 @@ class DealIn(BaseModel):
     @field_validator("state", mode="before")
     @classmethod
     def _state(cls, v: Any) -> str:
-        return _text(v, 100)
+        return text_field(v, 100)
 
     @field_validator("contact_name", mode="before")
     @classmethod
     def _contact_name(cls, v: Any) -> str:
-        return _text(v, 120, required="Enter the customer contact's name.")
+        return text_field(v, 120, required="Enter the customer contact's name.")
 
     @field_validator("contact_email", mode="before")
     @classmethod
     def _contact_email(cls, v: Any) -> str:
-        text = _text(v, 254, required="Enter the customer contact's e-mail address.")
-        try:
-            return validate_email(text, check_deliverability=False).normalized
-        except EmailNotValidError as e:
-            raise ValueError(f"Not a valid e-mail address: {e}") from None
+        return email_address(v, required="Enter the customer contact's e-mail address.")
 
     @field_validator("contact_title", mode="before")
     @classmethod
     def _contact_title(cls, v: Any) -> str:
-        return _text(v, 120)
+        return text_field(v, 120)
 
     @field_validator("product_line_ids", mode="before")
     @classmethod
@@ -221,7 +208,7 @@ class DealIn(BaseModel):
     @field_validator("description", mode="before")
     @classmethod
     def _description(cls, v: Any) -> str:
-        return _text(v, 4000)
+        return text_field(v, 4000)
 
 
 class DealUpdateIn(BaseModel):
