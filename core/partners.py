@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from core import audit, onboarding
@@ -99,12 +99,12 @@ def list_partners(
         q = q.where(Partner.partner_type == filt.partner_type)
     if filt.status:
         q = q.where(Partner.status == filt.status)
-    rows = db.execute(q.order_by(Partner.name).limit(limit)).all()
-    out = [_out(p, tier, mgr) for p, tier, mgr in rows]
-    # Regions are a JSON list; filtering them in Python keeps one query for both databases.
     if filt.region:
-        out = [p for p in out if filt.region in p.regions]
-    return out
+        # Regions are a JSON list of codes such as ["EMEA", "NA"]: its text holds the quoted
+        # code on both databases, and the filter runs before the limit.
+        q = q.where(cast(Partner.regions, String).contains(f'"{filt.region}"'))
+    rows = db.execute(q.order_by(Partner.name).limit(limit)).all()
+    return [_out(p, tier, mgr) for p, tier, mgr in rows]
 
 
 def get_partner(db: Session, actor: Actor, partner_id: int) -> PartnerOut:

@@ -19,7 +19,7 @@ from core.deals import (
     request_more_info,
     start_review,
 )
-from core.partners import REGIONS, list_partners
+from core.partners import REGIONS, partner_choices
 from ui.actions import FLASH, run_action, show_flash
 from ui.context import db, local_time
 from ui.deals import deal_facts, money, timeline
@@ -32,7 +32,7 @@ st.title("Deal desk")
 show_flash()
 
 with db() as session:
-    partners = {p.id: p.name for p in list_partners(session, actor)}
+    partners = dict(partner_choices(session, actor))
 
 with st.expander("Filters", expanded=True):
     cols = st.columns(4)

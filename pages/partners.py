@@ -30,7 +30,9 @@ with db() as session:
     partners = list_partners(session, actor, PartnerFilter(search or None, tier, region, ptype,
                                                            status))
 
-st.caption(f"{len(partners)} partners")
+shown_all = len(partners) < 1000
+st.caption(f"{len(partners)} partners" if shown_all else
+           "The first 1,000 partners by name: narrow the search or the filters.")
 frame = pd.DataFrame(
     [{"Name": p.name, "Tier": p.tier, "Type": p.partner_type, "Country": p.country,
       "Regions": ", ".join(p.regions), "Industries": ", ".join(p.industries),

@@ -15,7 +15,7 @@ from core.accounts import (
 )
 from core.actor import ROLE_LABELS
 from core.errors import DomainError, RuleViolation
-from core.partners import list_partners
+from core.partners import partner_choices
 from ui.context import db, local_time
 from ui.forms import FieldErrors
 from ui.guard import page_guard
@@ -27,7 +27,7 @@ roles = grantable_roles(actor)
 st.title("Users")
 if actor.is_vendor:
     with db() as session:
-        partners = {p.id: p.name for p in list_partners(session, actor)}
+        partners = dict(partner_choices(session, actor))
 
 cols = st.columns(3)
 search = cols[0].text_input("Search", placeholder="username or name")

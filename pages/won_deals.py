@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.deals import export_won_csv, export_won_xlsx, won_deals
 from core.errors import DomainError, RuleViolation
-from core.partners import list_partners
+from core.partners import partner_choices
 from core.settings import get_settings
 from ui.context import db, local_time
 from ui.forms import FieldErrors
@@ -27,7 +27,7 @@ today = datetime.now(ZoneInfo(user.time_zone)).date()
 quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
 
 with db() as session:
-    partners = {p.id: p.name for p in list_partners(session, actor, limit=100_000)}
+    partners = dict(partner_choices(session, actor))
 
 errors = FieldErrors()
 cols = st.columns([2, 3])

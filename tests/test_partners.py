@@ -53,3 +53,17 @@ def test_missing_partner_is_not_found(seeded_db):
 def test_anonymous_cannot_list_partners(seeded_db):
     with pytest.raises(PermissionDenied):
         list_partners(seeded_db, Actor.anonymous("x"))
+
+
+def test_region_filter_applies_before_the_limit(seeded_db):
+    actor = actor_for(seeded_db, "channel")
+    page = list_partners(seeded_db, actor, PartnerFilter(region="APAC"), limit=5)
+    assert len(page) == 5 and all("APAC" in p.regions for p in page)
+
+
+def test_partner_choices_are_scoped_and_uncapped(seeded_db):
+    from core.partners import partner_choices
+
+    assert len(partner_choices(seeded_db, actor_for(seeded_db, "finance"))) == PARTNER_COUNT
+    rep = actor_for(seeded_db, "p01.rep1")
+    assert [pid for pid, _ in partner_choices(seeded_db, rep)] == [rep.partner_id]
