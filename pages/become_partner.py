@@ -3,6 +3,7 @@ from pydantic import ValidationError
 
 from core.customers import country_choices
 from core.errors import RuleViolation
+from core.onboarding import current_agreement
 from core.partners import INDUSTRIES, REGIONS
 from core.recruitment import PARTNER_TYPE_LABELS, DuplicateApplication, submit_application
 from core.settings import get_settings
@@ -18,6 +19,12 @@ st.write("Resell, integrate or refer our products and grow with us: deal protect
          "the channel team answers within a few working days.")
 st.page_link("pages/application_status.py", label="Already applied? Check your application",
              icon=":material/search:")
+
+with db() as session:
+    terms = current_agreement(session)
+if terms:
+    with st.expander(f"Read the program terms (version {terms.version})"):
+        st.markdown(terms.body_markdown)
 
 # The honeypot: people never see this field, simple bots fill it in.
 st.html("<style>.st-key-company_fax { display: none; }</style>")
@@ -61,7 +68,7 @@ with st.form("application"):
         contact_phone = st.text_input("Phone", placeholder="+44 20 7946 0958")
         errors.slot("contact_phone")
     honeypot = st.text_input("Fax", key="company_fax", autocomplete="off")
-    terms = st.checkbox("I accept the partner program terms")
+    accepted = st.checkbox("I accept the partner program terms")
     errors.slot("terms_accepted")
     errors.slot("")
     submitted = st.form_submit_button("Apply", type="primary")
@@ -71,7 +78,7 @@ if submitted:
                 regions=regions, partner_type=partner_type or "", industries=industries,
                 expected_annual_revenue=revenue, headcount=headcount,
                 contact_name=contact_name, contact_email=contact_email,
-                contact_phone=contact_phone, terms_accepted=terms)
+                contact_phone=contact_phone, terms_accepted=accepted)
     try:
         with db(immediate=True) as session:
             receipt = submit_application(session, current_actor(), data, honeypot=honeypot)
