@@ -1,0 +1,304 @@
+"""Fuzzy company-name matching for channel-conflict detection: is "ACME Intl., Inc." the
+company a partner already registered as "Acme International"?
+
+Pure functions, no database. `name_key` turns a name into a normalized `NameKey`;
+`name_similarity` scores two keys 0..100 with the reasons in words; `verdict` turns a score
+plus the exact signals (same company domain, same country) into clear / possible / conflict.
+
+The score is built so that sharing only generic words ("Global Solutions Group") scores low,
+and so that a distinctive word one name has and the other lacks ("Contoso" vs "Contoso
+Pharmaceuticals", "General Electric" vs "General Motors") keeps a pair out of "conflict":
+those are usually different companies. Candidate retrieval (which rows to compare at all)
+is not done here."""
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from anyascii import anyascii
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+
+from core.customers import normalize_name
+
+# Words that say little about which company it is; they are kept in the key but do not count
+# as evidence when two names share them.
+GENERIC = frozenset({
+    "a", "an", "and", "the", "of", "for", "de", "la", "le", "du", "der", "die", "das", "und",
+    "et", "y", "global", "worldwide", "international", "solutions", "solution", "group",
+    "groupe", "gruppe", "tech", "technology", "technologies", "system", "systems", "services",
+    "service", "holding", "holdings", "company", "companies", "co", "corp", "corporation",
+    "inc", "consulting", "consultants", "partners", "enterprise", "enterprises", "industries",
+    "industry", "digital", "software", "network", "networks", "limited", "ltd", "llc",
+    "associates", "ventures", "management", "resources", "products", "trading",
+    "usa", "us", "uk", "europe", "online", "labs", "laboratories",
+})
+
+# Abbreviations spelled out before comparing ("Intl" is "International").
+ABBREVIATIONS = {
+    "intl": "international", "int": "international", "natl": "national",
+    "mfg": "manufacturing", "svcs": "services", "svc": "services", "sys": "systems",
+    "assoc": "associates", "assocs": "associates", "bros": "brothers", "hldgs": "holdings",
+    "hldg": "holding", "grp": "group", "inds": "industries", "ind": "industries",
+    "mgmt": "management", "univ": "university", "hosp": "hospital", "ctr": "center",
+    "centre": "center", "dept": "department", "corp": "corporation", "co": "company",
+    "tech": "technologies", "technology": "technologies", "pharma": "pharmaceuticals",
+    "pharm": "pharmaceuticals", "lab": "laboratories", "labs": "laboratories",
+    "elec": "electric", "engg": "engineering", "eng": "engineering", "sol": "solutions",
+    "soln": "solutions", "solns": "solutions", "comm": "communications",
+    "comms": "communications", "telecom": "telecommunications", "fin": "financial",
+    "ins": "insurance", "mktg": "marketing", "dist": "distribution", "mt": "mount",
+    "mtn": "mountain", "ste": "sainte", "st": "saint",
+}
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue",
+                          "ß": "ss", "ẞ": "SS"})
+_WEB_PREFIX = re.compile(r"^\s*(?:https?://)?(?:www\.)", re.IGNORECASE)
+_WEB_SUFFIX = re.compile(
+    r"(?<=[a-z0-9])\.(?:com|net|org|io|ai|co|biz|info|de|fr|eu|app|dev|tech|co\.uk|com\.au)"
+    r"(?![a-z0-9])", re.IGNORECASE)
+_TIGHT_AMP = re.compile(r"\b([a-z]{1,2})\s*&\s*([a-z]{1,2})\b", re.IGNORECASE)  # AT&T, P & G
+
+# Score bands (0..100). See `verdict`.
+CONFLICT_AT = 90
+POSSIBLE_AT = 75
+_ACRONYM_SCORE = 85
+_SHORT_TYPO_SCORE = 85  # a one-letter typo in a word shorter than _LONG_WORD: "possible"
+_LONG_WORD = 8  # initials alone: worth a look, not proof
+_EXTRA_WORD_CAP = 79  # a distinctive word only one name has: at most "possible"
+_DIFFERENT_WORD_CAP = 60  # each name has a distinctive word the other lacks: "clear"
+_GENERIC_ONLY_CAP = 79  # both names made only of generic words
+_NOTHING_SHARED_CAP = 50  # a distinctive name against a generic-only one
+
+
+@dataclass(frozen=True)
+class NameKey:
+    """A company name normalized for fuzzy comparison.
+
+    text: tokens joined by spaces; distinctive: tokens not in GENERIC; acronym: initials of
+    the distinctive tokens; acronym_all: initials of every token except and/of/the;
+    stripped: whether a legal suffix was removed; alt: the same name with umlauts reduced to
+    the plain letter (Müller -> muller) when that differs from the spelled-out form."""
+
+    raw: str
+    text: str
+    tokens: tuple[str, ...]
+    distinctive: tuple[str, ...]
+    acronym: str
+    acronym_all: str
+    stripped: bool
+    alt: "NameKey | None" = None
+
+    @property
+    def compact(self) -> str:
+        return "".join(self.distinctive) or "".join(self.tokens)
+
+
+@dataclass(frozen=True)
+class NameScore:
+    score: int
+    reasons: tuple[str, ...]
+
+
+Verdict = Literal["clear", "possible", "conflict"]
+
+
+def _merge_initials(tokens: list[str]) -> list[str]:
+    """j p morgan -> jp morgan: runs of single letters are one dotted word split apart."""
+    out: list[str] = []
+    run = ""
+    for tok in tokens:
+        if len(tok) == 1 and tok.isalpha():
+            run += tok
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        out.append(tok)
+    if run:
+        out.append(run)
+    return out
+
+
+def _key(raw: str, translit: str) -> NameKey:
+    text = _WEB_PREFIX.sub("", translit)
+    text = _WEB_SUFFIX.sub("", text)
+    text = _TIGHT_AMP.sub(r"\1\2", text)
+    text = re.sub(r"['’`´]", "", text)  # McDonald's -> McDonalds, O'Neil -> ONeil
+    plain = " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower().replace("&", " and ")).split())
+    norm = normalize_name(text) or plain
+    stripped = norm != plain
+    tokens = _merge_initials([ABBREVIATIONS.get(t, t) for t in norm.split()])
+    distinctive = tuple(t for t in tokens if t not in GENERIC)
+    skip = {"and", "of", "the", "a", "an", "de", "la", "le", "der", "die", "das", "und", "et"}
+    return NameKey(
+        raw=raw, text=" ".join(tokens), tokens=tuple(tokens), distinctive=distinctive,
+        acronym="".join(t[0] for t in distinctive if t[0].isalpha()),
+        acronym_all="".join(t[0] for t in tokens if t not in skip and t[0].isalpha()),
+        stripped=stripped)
+
+
+@lru_cache(maxsize=65536)
+def name_key(name: str) -> NameKey:
+    """'Müller & Söhne GmbH' -> tokens ('mueller', 'and', 'soehne'), alt ('muller', ...).
+
+    German umlauts are spelled out (ü -> ue, ß -> ss) before anyascii; the plain-letter
+    reading is kept in `alt` so Müller, Mueller and Muller all compare equal."""
+    name = (name or "").strip()
+    key = _key(name, anyascii(name.translate(_UMLAUTS)))
+    plain = _key(name, anyascii(name.replace("ß", "ss").replace("ẞ", "SS")))
+    if plain.text != key.text:
+        return NameKey(**{**key.__dict__, "alt": plain})
+    return key
+
+
+def _stem(tok: str) -> str:
+    """dairies / dairys / dairy -> dairy: plurals are not a different word."""
+    if len(tok) > 4 and tok.endswith("ies"):
+        return tok[:-3] + "y"
+    if len(tok) > 3 and tok.endswith("s") and not tok.endswith("ss"):
+        return tok[:-1]
+    return tok
+
+
+def _same_token(a: str, b: str) -> bool:
+    """Equal (plurals aside), or a one-letter typo (two in long words); short words must be
+    equal."""
+    if a == b or _stem(a) == _stem(b):
+        return True
+    shorter = min(len(a), len(b))
+    if shorter < 5 or not (a.isalpha() and b.isalpha()):
+        return False
+    return OSA.distance(a, b) <= (2 if shorter >= 9 else 1)
+
+
+def _unmatched(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    left = list(b)
+    only_a = []
+    for tok in a:
+        hit = next((i for i, other in enumerate(left) if _same_token(tok, other)), None)
+        if hit is None:
+            only_a.append(tok)
+        else:
+            left.pop(hit)
+    return only_a, left
+
+
+def _typos(a: tuple[str, ...], b: tuple[str, ...]) -> list[int]:
+    """Lengths of the words of `a` matched in `b` only as a typo, not exactly."""
+    stems = {_stem(t) for t in b}
+    return [len(t) for t in a if _stem(t) not in stems]
+
+
+def _acronym_of(a: NameKey, b: NameKey) -> str | None:
+    """The initials when one name is the acronym of the other (IBM / International Business
+    Machines, P&G / Procter & Gamble)."""
+    for short, long in ((a, b), (b, a)):
+        words = short.distinctive or short.tokens
+        if len(words) != 1 or len(long.tokens) < 2:
+            continue
+        word = words[0]
+        if 2 <= len(word) <= 6 and word.isalpha() and word in (long.acronym, long.acronym_all):
+            return word.upper()
+    return None
+
+
+def _score_forms(a: NameKey, b: NameKey) -> tuple[int, list[str]]:
+    if a.text == b.text or (a.distinctive and a.compact == b.compact):
+        if a.raw.strip().lower() == b.raw.strip().lower():
+            return 100, ["same name"]
+        if a.stripped or b.stripped:
+            return 100, ["same name once legal suffixes are removed"]
+        if a.text == b.text:
+            return 100, ["same name once case, punctuation and spelling are normalized"]
+        if " ".join(a.distinctive) == " ".join(b.distinctive):
+            return 100, ["same name once generic words are set aside"]
+        return 100, ["same name once spaces are ignored"]
+
+    reasons: list[str] = []
+    if not a.distinctive and not b.distinctive:
+        sim = round(fuzz.token_sort_ratio(a.text, b.text))
+        score = min(sim, _GENERIC_ONLY_CAP)
+        reasons.append(f"name {sim}% similar, but only generic words")
+    elif not a.distinctive or not b.distinctive:
+        shared = sorted(set(a.tokens) & set(b.tokens))
+        score = min(round(fuzz.token_sort_ratio(a.text, b.text)), _NOTHING_SHARED_CAP)
+        reasons.append("only generic words in common" + (f" ({', '.join(shared)})"
+                                                         if shared else ""))
+    else:
+        da, db = " ".join(a.distinctive), " ".join(b.distinctive)
+        sim = round(max(fuzz.token_sort_ratio(da, db), fuzz.ratio(a.compact, b.compact)))
+        only_a, only_b = _unmatched(a.distinctive, b.distinctive)
+        shared = len(a.distinctive) - len(only_a)
+        if not only_a and not only_b:
+            # Every distinctive word has its twin (word order, plurals, one-letter typos).
+            typos = _typos(a.distinctive, b.distinctive)
+            if typos and min(typos) < _LONG_WORD:
+                # Skelton / Shelton: in a short word one letter may be another name.
+                score = min(max(sim, _SHORT_TYPO_SCORE), CONFLICT_AT - 1)
+            else:
+                score = max(sim, CONFLICT_AT)
+            reasons.append(f"name {sim}% similar")
+            if typos:
+                reasons.append("same words apart from a one-letter typo")
+            elif a.distinctive != b.distinctive:
+                reasons.append("same words in a different order or number")
+        elif only_a and only_b:
+            score = min(sim, _DIFFERENT_WORD_CAP) if shared else min(sim, _NOTHING_SHARED_CAP)
+            reasons.append(f"name {sim}% similar")
+            reasons.append(f"different distinctive words: {' '.join(only_a)} / "
+                           f"{' '.join(only_b)}")
+        else:
+            extra = only_a or only_b
+            base = round(fuzz.token_set_ratio(da, db))
+            cap = _EXTRA_WORD_CAP - 8 * (len(extra) - 1)
+            score = min(base, cap) if shared else min(sim, _NOTHING_SHARED_CAP)
+            reasons.append(f"name {sim}% similar")
+            reasons.append(f"'{' '.join(extra)}' appears in only one name")
+
+    acronym = _acronym_of(a, b)
+    if acronym and score < _ACRONYM_SCORE:
+        score = _ACRONYM_SCORE
+        reasons = [f"same initials ({acronym})"]
+    return score, reasons
+
+
+def name_similarity(a: str | NameKey, b: str | NameKey) -> NameScore:
+    """How alike two company names are, 0..100, with the reasons in words.
+
+    100: the same name once case, punctuation, accents, legal suffixes and generic words are
+    set aside. >= 90: every distinctive word matches (order, one-letter typos). 85: one is
+    the initials of the other. <= 79: a distinctive word only one name has. <= 60: each name
+    has a distinctive word the other lacks. <= 50: nothing distinctive in common."""
+    ka = a if isinstance(a, NameKey) else name_key(a)
+    kb = b if isinstance(b, NameKey) else name_key(b)
+    if not ka.tokens or not kb.tokens:
+        return NameScore(0, ("a name is empty",))
+    best: tuple[int, list[str]] | None = None
+    for fa in (ka, ka.alt):
+        for fb in (kb, kb.alt):
+            if fa is None or fb is None:
+                continue
+            got = _score_forms(fa, fb)
+            if best is None or got[0] > best[0]:
+                best = got
+    assert best is not None
+    return NameScore(int(best[0]), tuple(best[1]))
+
+
+def verdict(score: int, *, same_domain: bool, same_country: bool) -> Verdict:
+    """clear / possible / conflict for one pair of customers.
+
+    - same registrable company domain (the caller passes False for free mail): conflict.
+    - score >= CONFLICT_AT (90) in the same country: conflict; in different countries only
+      possible (a same-named subsidiary abroad is often another account).
+    - score >= POSSIBLE_AT (75): possible, for the desk to look at.
+    - below: clear."""
+    if same_domain:
+        return "conflict"
+    if score >= CONFLICT_AT:
+        return "conflict" if same_country else "possible"
+    if score >= POSSIBLE_AT:
+        return "possible"
+    return "clear"

@@ -1,0 +1,221 @@
+"""The fuzzy company-name matcher: each normalization and signal, judged by the verdict and
+the reason a desk user would see, and the quality bars over the labeled pairs."""
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from core.matching import (
+    CONFLICT_AT,
+    POSSIBLE_AT,
+    name_key,
+    name_similarity,
+    verdict,
+)
+
+PAIRS = Path(__file__).parent / "data" / "name_pairs.csv"
+
+
+def judge(a: str, b: str, *, same_domain: bool = False, same_country: bool = True):
+    result = name_similarity(a, b)
+    return verdict(result.score, same_domain=same_domain, same_country=same_country), result
+
+
+def has_reason(result, words: str) -> bool:
+    return any(words in r for r in result.reasons)
+
+
+# ---------------------------------------------------------------- normalizations
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Brightwater Analytics", "BRIGHTWATER ANALYTICS"),
+    ("Dunmore Bakeries Inc", "Dunmore Bakeries, Inc."),
+])
+def test_case_and_punctuation_do_not_matter(a, b):
+    outcome, result = judge(a, b)
+    assert outcome == "conflict"
+    assert result.score == 100
+
+
+def test_legal_suffix_is_removed_and_said_so():
+    outcome, result = judge("Quillfeather Press Ltd.", "Quillfeather Press")
+    assert outcome == "conflict"
+    assert result.reasons == ("same name once legal suffixes are removed",)
+
+
+def test_ampersand_reads_as_and():
+    assert name_key("Tarrow & Finch").text == "tarrow and finch"
+    outcome, _ = judge("Tarrow & Finch LLP", "Tarrow and Finch")
+    assert outcome == "conflict"
+
+
+@pytest.mark.parametrize("other", ["Mueller Logistik", "Muller Logistik", "MÜLLER LOGISTIK"])
+def test_umlauts_match_spelled_out_and_plain(other):
+    outcome, result = judge("Müller Logistik GmbH", other)
+    assert outcome == "conflict"
+    assert result.score == 100
+
+
+def test_eszett_and_umlaut_are_spelled_out():
+    assert name_key("Größer Elektro").text == "groesser elektro"
+    assert name_key("Größer Elektro").alt.text == "grosser elektro"
+
+
+def test_accents_are_transliterated():
+    outcome, _ = judge("Société Lumière Vauclair", "Societe Lumiere Vauclair")
+    assert outcome == "conflict"
+
+
+def test_possessive_is_one_word():
+    assert name_key("McDonald's").text == "mcdonalds"
+    outcome, _ = judge("Bramley's Cider", "Bramleys Cider")
+    assert outcome == "conflict"
+
+
+def test_web_suffix_and_dotted_names():
+    assert name_key("Salesforce.com, inc.").text == "salesforce"
+    assert name_key("www.brackenridge.de").text == "brackenridge"
+    assert name_key("J.P. Morgan Chase & Co.").text == name_key("JP Morgan Chase").text
+    outcome, result = judge("Tallyho.io, Inc.", "Tallyho")
+    assert outcome == "conflict"
+    assert has_reason(result, "same name")
+
+
+def test_abbreviations_are_spelled_out():
+    outcome, _ = judge("Stonebridge Intl.", "Stonebridge International")
+    assert outcome == "conflict"
+    assert judge("Penhallow Mfg. Co.", "Penhallow Manufacturing Company")[0] == "conflict"
+
+
+def test_generic_words_are_not_distinctive():
+    key = name_key("The Hexley Robotics Global Solutions Group")
+    assert key.distinctive == ("hexley", "robotics")
+    outcome, _ = judge("Ostrander Freight", "Ostrander Freight Group")
+    assert outcome == "conflict"
+
+
+def test_acronyms_of_distinctive_and_all_words():
+    key = name_key("International Business Machines")
+    assert key.acronym_all == "ibm"
+    assert name_key("Procter & Gamble").acronym == "pg"
+
+
+# ---------------------------------------------------------------- signals
+
+
+def test_acronym_is_a_possible_match_with_the_initials():
+    outcome, result = judge("IBM", "International Business Machines")
+    assert outcome == "possible"
+    assert result.reasons == ("same initials (IBM)",)
+    outcome, result = judge("P&G", "Procter & Gamble")
+    assert outcome == "possible"
+    assert has_reason(result, "same initials (PG)")
+
+
+def test_word_order_does_not_matter():
+    outcome, result = judge("Ashdown Kemp", "Kemp Ashdown")
+    assert outcome == "conflict"
+    assert has_reason(result, "different order")
+
+
+def test_one_letter_typo_in_a_long_word_is_a_conflict():
+    outcome, result = judge("Ravensworth", "Ravensworht")
+    assert outcome == "conflict"
+    assert has_reason(result, "one-letter typo")
+
+
+def test_one_letter_difference_in_a_short_word_is_only_possible():
+    outcome, result = judge("Skelton Technologies", "Shelton Technologies")
+    assert outcome == "possible"
+    assert has_reason(result, "one-letter typo")
+
+
+def test_plurals_are_the_same_word():
+    assert judge("Carrowmore Dairies", "Carrowmore Dairys")[0] == "conflict"
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("General Electric", "General Motors"),
+    ("American Airlines", "American Express"),
+    ("Delta Air Lines", "Delta Faucet"),
+])
+def test_different_distinctive_words_are_clear(a, b):
+    outcome, result = judge(a, b)
+    assert outcome == "clear"
+    assert has_reason(result, "different distinctive words")
+
+
+def test_distinctive_extra_word_is_never_a_conflict():
+    outcome, result = judge("Contoso Ltd", "Contoso Pharmaceuticals")
+    assert outcome != "conflict"
+    assert has_reason(result, "'pharmaceuticals' appears in only one name")
+    outcome, result = judge("Contoso", "Contoso Ltd")
+    assert outcome == "conflict"
+    assert result.reasons == ("same name once legal suffixes are removed",)
+
+
+def test_sharing_only_generic_words_is_clear():
+    outcome, result = judge("Acme Solutions", "Global Solutions")
+    assert outcome == "clear"
+    assert has_reason(result, "only generic words in common")
+    assert judge("Global Tech Solutions", "Global Data Systems")[0] == "clear"
+
+
+def test_empty_name_matches_nothing():
+    assert judge("", "Acme")[0] == "clear"
+    assert judge("Inc.", "Acme")[0] == "clear"
+
+
+# ---------------------------------------------------------------- verdict
+
+
+def test_same_company_domain_is_a_conflict_on_its_own():
+    assert verdict(0, same_domain=True, same_country=False) == "conflict"
+
+
+def test_verdict_thresholds():
+    assert verdict(CONFLICT_AT, same_domain=False, same_country=True) == "conflict"
+    assert verdict(CONFLICT_AT, same_domain=False, same_country=False) == "possible"
+    assert verdict(CONFLICT_AT - 1, same_domain=False, same_country=True) == "possible"
+    assert verdict(POSSIBLE_AT, same_domain=False, same_country=True) == "possible"
+    assert verdict(POSSIBLE_AT - 1, same_domain=False, same_country=True) == "clear"
+
+
+def test_same_name_in_another_country_is_only_possible():
+    outcome, _ = judge("Kestrel Aviation Pty Ltd", "Kestrel Aviation", same_country=False)
+    assert outcome == "possible"
+
+
+# ---------------------------------------------------------------- labeled set
+
+
+def load_pairs() -> list[dict[str, str]]:
+    with PAIRS.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_labeled_set_is_big_and_balanced():
+    rows = load_pairs()
+    same = sum(r["same"] == "1" for r in rows)
+    assert len(rows) >= 120
+    assert 0.4 <= same / len(rows) <= 0.6
+
+
+def test_labeled_set_quality_bars():
+    """Name only, same country, no domain: recall >= 0.95 (same company judged possible or
+    conflict), false alarms <= 0.05 (different companies judged conflict)."""
+    rows = load_pairs()
+    same = [r for r in rows if r["same"] == "1"]
+    different = [r for r in rows if r["same"] == "0"]
+    missed = [(r["a"], r["b"]) for r in same if judge(r["a"], r["b"])[0] == "clear"]
+    alarms = [(r["a"], r["b"]) for r in different if judge(r["a"], r["b"])[0] == "conflict"]
+    assert 1 - len(missed) / len(same) >= 0.95, missed
+    assert len(alarms) / len(different) <= 0.05, alarms
+
+
+def test_spacing_is_ignored():
+    outcome, result = judge("Pied Piper", "PiedPiper")
+    assert outcome == "conflict"
+    assert result.reasons == ("same name once spaces are ignored",)
