@@ -47,6 +47,7 @@ from core.partners import INDUSTRIES, PARTNER_TYPES, REGIONS
 from core.passwords import hash_password, temporary_password
 from core.permissions import require
 from core.settings import get_settings
+from core.transitions import TransitionTable
 from core.validation import email_address, text_field
 from db.models import AuditEvent, Partner, PartnerApplication, Tier, User
 from db.types import utcnow
@@ -163,16 +164,9 @@ _VERBS = {
 }
 
 
-def can_move(current: str, to: ApplicationStatus) -> bool:
-    return to in TRANSITIONS[ApplicationStatus(current)]
-
-
-def check_move(current: str, to: ApplicationStatus) -> None:
-    """Refuse any transition that is not in the table."""
-    if not can_move(current, to):
-        label = STATUS_LABELS[ApplicationStatus(current)].lower()
-        raise RuleViolation(f"This application is {label}; it cannot be {_VERBS[to]}.",
-                            field="status")
+TABLE = TransitionTable("application", TRANSITIONS, STATUS_LABELS, _VERBS)
+can_move = TABLE.can_move
+check_move = TABLE.check_move
 
 
 # ---------------------------------------------------------------- errors

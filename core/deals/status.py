@@ -7,7 +7,7 @@
 
 from enum import StrEnum
 
-from core.errors import RuleViolation
+from core.transitions import TransitionTable
 
 
 class DealStatus(StrEnum):
@@ -73,13 +73,6 @@ _VERBS = {
 }
 
 
-def can_move(current: str, to: DealStatus) -> bool:
-    return to in TRANSITIONS[DealStatus(current)]
-
-
-def check_move(current: str, to: DealStatus) -> None:
-    """Refuse any transition that is not in the table, with a message the user can act on."""
-    if not can_move(current, to):
-        label = STATUS_LABELS[DealStatus(current)].lower()
-        raise RuleViolation(f"This registration is {label}; it cannot be {_VERBS[to]}.",
-                            field="status")
+TABLE = TransitionTable("registration", TRANSITIONS, STATUS_LABELS, _VERBS)
+can_move = TABLE.can_move
+check_move = TABLE.check_move
