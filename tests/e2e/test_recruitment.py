@@ -5,7 +5,16 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import choose, go, menu, open_app, sign_in, sign_in_as, wait_idle
+from tests.e2e.helpers import (
+    choose,
+    go,
+    menu,
+    open_app,
+    sign_in,
+    sign_in_as,
+    wait_for_cookie,
+    wait_idle,
+)
 
 
 def fresh_page(browser, app_server) -> Page:
@@ -63,6 +72,8 @@ def test_stranger_becomes_a_partner_and_starts_onboarding(browser, app_server):
     open_app(partner)
     sign_in(partner, username, temporary)
     expect(partner.get_by_text("Choose a new password before you go on")).to_be_visible()
+    wait_for_cookie(partner, "prm_session")
+    wait_idle(partner)
     partner.get_by_label("Current password", exact=True).fill(temporary)
     partner.get_by_label("New password", exact=True).fill("bluefin-secret-2026")
     partner.get_by_label("Repeat new password", exact=True).fill("bluefin-secret-2026")
