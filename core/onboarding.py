@@ -31,6 +31,7 @@ from core.actor import Actor, Role
 from core.errors import NotFound, PermissionDenied, RuleViolation
 from core.notifications import notify_role
 from core.permissions import can, require
+from core.validation import text_field
 from db.models import (
     Agreement,
     AgreementAcceptance,
@@ -177,22 +178,14 @@ class AgreementIn(BaseModel):
     @field_validator("title", mode="before")
     @classmethod
     def _title(cls, v: Any) -> str:
-        text = str(v or "").strip()
-        if not text:
-            raise ValueError("Enter the agreement's title.")
-        if len(text) > 200:
-            raise ValueError("Keep the title to 200 characters or fewer.")
-        return text
+        return text_field(v, 200, required="Enter the agreement's title.",
+                          too_long="Keep the title to 200 characters or fewer.")
 
     @field_validator("body_markdown", mode="before")
     @classmethod
     def _body(cls, v: Any) -> str:
-        text = str(v or "").strip()
-        if not text:
-            raise ValueError("Enter the agreement's text (Markdown).")
-        if len(text) > 200_000:
-            raise ValueError("The text is too long (200,000 characters at most).")
-        return text + "\n"
+        return text_field(v, 200_000, required="Enter the agreement's text (Markdown).",
+                          too_long="The text is too long (200,000 characters at most).") + "\n"
 
 
 class StepIn(BaseModel):
@@ -204,12 +197,8 @@ class StepIn(BaseModel):
     @field_validator("title", mode="before")
     @classmethod
     def _title(cls, v: Any) -> str:
-        text = str(v or "").strip()
-        if not text:
-            raise ValueError("Enter the step's title.")
-        if len(text) > 120:
-            raise ValueError("Keep the title to 120 characters or fewer.")
-        return text
+        return text_field(v, 120, required="Enter the step's title.",
+                          too_long="Keep the title to 120 characters or fewer.")
 
     @field_validator("event", mode="before")
     @classmethod

@@ -14,6 +14,7 @@ from core.actor import Actor
 from core.customers import country_code, registrable_domain
 from core.errors import NotFound
 from core.permissions import require
+from core.validation import text_field
 from db.models import Partner, Tier, User
 from db.types import utcnow
 
@@ -146,19 +147,13 @@ class PartnerProfileIn(BaseModel):
     @field_validator("name", mode="before")
     @classmethod
     def _name(cls, v: Any) -> str:
-        text = str(v or "").strip()
-        if not text:
-            raise ValueError("Enter the company name.")
-        if len(text) > 200:
-            raise ValueError("Keep the company name to 200 characters or fewer.")
-        return text
+        return text_field(v, 200, required="Enter the company name.",
+                          too_long="Keep the company name to 200 characters or fewer.")
 
     @field_validator("website", mode="before")
     @classmethod
     def _website(cls, v: Any) -> str:
-        text = str(v or "").strip()
-        if len(text) > 300:
-            raise ValueError("Keep the website to 300 characters or fewer.")
+        text = text_field(v, 300, too_long="Keep the website to 300 characters or fewer.")
         if text and registrable_domain(text) is None:
             raise ValueError("Enter the company's website, e.g. https://www.example.com.")
         return text

@@ -5,13 +5,15 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 
-def text_field(value: Any, max_len: int, *, required: str | None = None) -> str:
-    """Trimmed text; `required` is the message when it is empty."""
+def text_field(value: Any, max_len: int, *, required: str | None = None,
+               too_long: str | None = None) -> str:
+    """Trimmed text; `required` is the message when it is empty, `too_long` when it is over
+    max_len characters."""
     text = str(value if value is not None else "").strip()
     if required and not text:
         raise ValueError(required)
     if len(text) > max_len:
-        raise ValueError(f"Keep this to {max_len} characters or fewer.")
+        raise ValueError(too_long or f"Keep this to {max_len} characters or fewer.")
     return text
 
 

@@ -29,7 +29,7 @@ from core.deals.schemas import parse_amount, parse_date
 from core.deals.status import PENDING, DealStatus
 from core.errors import RuleViolation
 from core.permissions import require
-from core.validation import email_address
+from core.validation import email_address, text_field
 from db.models import DirectOpportunity
 from db.types import utcnow
 
@@ -104,13 +104,9 @@ class DirectRowIn(BaseModel):
     @field_validator("external_id", "account_name", "name", mode="before")
     @classmethod
     def _required(cls, v: Any, info) -> str:
-        text = str(v or "").strip()
-        if not text:
-            raise ValueError("This column is empty.")
         limit = 100 if info.field_name == "external_id" else 200
-        if len(text) > limit:
-            raise ValueError(f"Longer than {limit} characters.")
-        return text
+        return text_field(v, limit, required="This column is empty.",
+                          too_long=f"Longer than {limit} characters.")
 
     @field_validator("website", mode="before")
     @classmethod
