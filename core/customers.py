@@ -1,8 +1,9 @@
-"""End customers: one record per real company, and the exact keys that say two rows are the
-same company (registrable domain; normalized name within a country).
+"""End customers: one record per real company, the exact keys that file a claim under an
+existing record (registrable domain, else normalized name, within a country), and the key
+index the fuzzy conflict check reads (core.deals.conflicts).
 
-Matching is exact on purpose: a fuzzy score would put two partners' deals side by side on a
-guess, and a partner must be able to predict when its registration is clear."""
+Filing is exact on purpose: a record is "the vendor's view of one company"; a fuzzy score
+only puts claims side by side for the desk, which may then merge two records."""
 
 import re
 from dataclasses import dataclass
@@ -12,15 +13,15 @@ from urllib.parse import urlsplit
 
 import pycountry
 import tldextract
-from anyascii import anyascii
-from cleanco import basename
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core import audit
 from core.actor import Actor
+from core.matching import name_key, retrieval_keys
+from core.names import normalize_name
 from core.permissions import require
-from db.models import EndCustomer
+from db.models import EndCustomer, EndCustomerKey
 from db.types import utcnow
 
 # Mailbox providers: a contact at gmail.com says nothing about which company it is.
@@ -126,23 +127,6 @@ def company_domain(website: str | None, email: str | None = None) -> str | None:
     return None
 
 
-def normalize_name(name: str) -> str:
-    """'Société Générale S.A.' -> 'societe generale'; 'ACME, Inc.' -> 'acme'.
-
-    Accents become ASCII, legal suffixes go (cleanco), then case and punctuation."""
-    ascii_name = anyascii(name or "").strip()
-    core = ascii_name
-    for _ in range(3):  # "Acme Corporation Inc." sheds one suffix per pass
-        stripped = basename(core)
-        if not stripped or stripped == core:  # a name that is only "GmbH" keeps itself
-            break
-        core = stripped
-    core = core.lower().replace("&", " and ")
-    core = re.sub(r"[.']", "", core)  # A.C.M.E. and O'Neil stay one word
-    core = re.sub(r"[^a-z0-9]+", " ", core)
-    return " ".join(core.split())
-
-
 # ---------------------------------------------------------------- records
 
 
@@ -169,11 +153,13 @@ def find_or_create(db: Session, actor: Actor, *, name: str, domain: str | None, 
     found = None
     if domain:
         found = db.scalar(select(EndCustomer).where(EndCustomer.domain == domain,
-                                                    EndCustomer.country == country)
+                                                    EndCustomer.country == country,
+                                                    EndCustomer.merged_into_id.is_(None))
                           .order_by(EndCustomer.id).limit(1))
     if found is None:
         found = db.scalar(select(EndCustomer).where(EndCustomer.normalized_name == key,
-                                                    EndCustomer.country == country)
+                                                    EndCustomer.country == country,
+                                                    EndCustomer.merged_into_id.is_(None))
                           .order_by(EndCustomer.id).limit(1))
     if found is not None:
         if domain and found.domain is None:
@@ -181,14 +167,30 @@ def find_or_create(db: Session, actor: Actor, *, name: str, domain: str | None, 
             found.domain = domain
             audit.record(db, actor, "end_customer.update", "end_customer", found.id,
                          before=before, after=audit.snapshot(found, CUSTOMER_FIELDS), now=now)
+        file_name(db, found.id, name)
         return found
     customer = EndCustomer(name=name.strip()[:200], normalized_name=key, domain=domain,
                            country=country, created_at=now or utcnow())
     db.add(customer)
     db.flush()
+    file_name(db, customer.id, name)
     audit.record(db, actor, "end_customer.create", "end_customer", customer.id,
                  after=audit.snapshot(customer, CUSTOMER_FIELDS), now=now)
     return customer
+
+
+def file_name(db: Session, end_customer_id: int, name: str) -> None:
+    """Index a name the customer was filed under, so the conflict check finds it by it."""
+    add_keys(db, end_customer_id, retrieval_keys(name_key(name)))
+
+
+def add_keys(db: Session, end_customer_id: int, keys: set[str]) -> None:
+    if not keys:
+        return
+    have = set(db.scalars(select(EndCustomerKey.key).where(
+        EndCustomerKey.end_customer_id == end_customer_id, EndCustomerKey.key.in_(keys))))
+    db.add_all(EndCustomerKey(key=k, end_customer_id=end_customer_id)
+               for k in sorted(keys - have))
 
 
 def search_customers(db: Session, actor: Actor, search: str = "", *,

@@ -13,6 +13,7 @@ is not done here."""
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from typing import Literal
 
@@ -20,7 +21,7 @@ from anyascii import anyascii
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from core.customers import normalize_name
+from core.names import normalize_name
 
 # Words that say little about which company it is; they are kept in the key but do not count
 # as evidence when two names share them.
@@ -58,6 +59,8 @@ _WEB_PREFIX = re.compile(r"^\s*(?:https?://)?(?:www\.)", re.IGNORECASE)
 _WEB_SUFFIX = re.compile(
     r"(?<=[a-z0-9])\.(?:com|net|org|io|ai|co|biz|info|de|fr|eu|app|dev|tech|co\.uk|com\.au)"
     r"(?![a-z0-9])", re.IGNORECASE)
+_ACRONYM_SKIP = frozenset({"and", "of", "the", "a", "an", "de", "la", "le", "der", "die", "das",
+                           "und", "et"})
 _TIGHT_AMP = re.compile(r"\b([a-z]{1,2})\s*&\s*([a-z]{1,2})\b", re.IGNORECASE)  # AT&T, P & G
 
 # Score bands (0..100). See `verdict`.
@@ -131,11 +134,10 @@ def _key(raw: str, translit: str) -> NameKey:
     stripped = norm != plain
     tokens = _merge_initials([ABBREVIATIONS.get(t, t) for t in norm.split()])
     distinctive = tuple(t for t in tokens if t not in GENERIC)
-    skip = {"and", "of", "the", "a", "an", "de", "la", "le", "der", "die", "das", "und", "et"}
     return NameKey(
         raw=raw, text=" ".join(tokens), tokens=tuple(tokens), distinctive=distinctive,
         acronym="".join(t[0] for t in distinctive if t[0].isalpha()),
-        acronym_all="".join(t[0] for t in tokens if t not in skip and t[0].isalpha()),
+        acronym_all="".join(t[0] for t in tokens if t not in _ACRONYM_SKIP and t[0].isalpha()),
         stripped=stripped)
 
 
@@ -288,7 +290,7 @@ def name_similarity(a: str | NameKey, b: str | NameKey) -> NameScore:
 
 
 def verdict(score: int, *, same_domain: bool, same_country: bool) -> Verdict:
-    """clear / possible / conflict for one pair of customers.
+    """clear / possible / conflict for a pair known only by name, domain and country.
 
     - same registrable company domain (the caller passes False for free mail): conflict.
     - score >= CONFLICT_AT (90) in the same country: conflict; in different countries only
@@ -297,8 +299,142 @@ def verdict(score: int, *, same_domain: bool, same_country: bool) -> Verdict:
     - below: clear."""
     if same_domain:
         return "conflict"
+    return band(score - (0 if same_country else OTHER_COUNTRY_PENALTY))
+
+
+def band(score: int) -> Verdict:
     if score >= CONFLICT_AT:
-        return "conflict" if same_country else "possible"
+        return "conflict"
     if score >= POSSIBLE_AT:
         return "possible"
     return "clear"
+
+
+# ---------------------------------------------------------------- stored keys
+
+# A NameKey is stored with each registration as a short string, so scoring a candidate
+# rebuilds it in microseconds instead of normalizing the name again (~75 us).
+
+
+def name_form(key: NameKey) -> str:
+    return f"{int(key.stripped)}|{key.text}|{key.alt.text if key.alt else ''}"
+
+
+def _from_text(raw: str, text: str, stripped: bool) -> NameKey:
+    tokens = tuple(text.split())
+    distinctive = tuple(t for t in tokens if t not in GENERIC)
+    return NameKey(
+        raw=raw, text=text, tokens=tokens, distinctive=distinctive,
+        acronym="".join(t[0] for t in distinctive if t[0].isalpha()),
+        acronym_all="".join(t[0] for t in tokens if t not in _ACRONYM_SKIP and t[0].isalpha()),
+        stripped=stripped)
+
+
+def key_from_form(raw: str, form: str | None) -> NameKey:
+    """The NameKey of `raw` from its stored form (or built afresh when none is stored)."""
+    if not form:
+        return name_key(raw)
+    stripped, text, alt = form.split("|", 2)
+    key = _from_text(raw, text, stripped == "1")
+    if alt:
+        return NameKey(**{**key.__dict__, "alt": _from_text(raw, alt, stripped == "1")})
+    return key
+
+
+def retrieval_keys(key: NameKey) -> set[str]:
+    """The index entries under which an end customer is found by a name like this one.
+
+    n: the distinctive words run together (every word for a generic-only name), s: the same
+    in alphabetical order, a: the initials (and a short single word, which may be initials),
+    t: each distinctive word of three letters or more. A typo, an extra word or a missing
+    one still shares a t: entry; the caller skips t: and a: entries too common to help."""
+    out: set[str] = set()
+    for form in (key, key.alt):
+        if form is None or not form.tokens:
+            continue
+        words = form.distinctive or form.tokens
+        out.add("n:" + "".join(words)[:110])
+        if list(words) != sorted(words):
+            out.add("s:" + "".join(sorted(words))[:110])
+        if len(form.tokens) >= 2 and len(form.acronym_all) >= 2:
+            out.add("a:" + form.acronym_all[:20])
+        if len(words) == 1 and 2 <= len(words[0]) <= 6 and words[0].isalpha():
+            out.add("a:" + words[0])
+        out.update("t:" + _stem(w)[:110] for w in form.distinctive if len(w) >= 3)
+    return out
+
+
+# ---------------------------------------------------------------- pairs of claims
+
+OTHER_COUNTRY_PENALTY = 15
+NO_COMMON_PRODUCT_PENALTY = 10
+NO_COMMON_TIME_PENALTY = 15
+SAME_RECORD_SCORE = 100  # the vendor filed (or merged) both under one end-customer record
+SAME_DOMAIN_SCORE = 100
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What one registration or direct opportunity says about its customer."""
+
+    name: NameKey
+    domain: str | None  # registrable company domain; never a free-mail one
+    country: str
+    region: str | None
+    end_customer_id: int | None
+    product_line_ids: frozenset[int]  # empty: not known (a direct opportunity)
+    starts: date
+    ends: date
+
+
+@dataclass(frozen=True)
+class PairMatch:
+    verdict: Verdict
+    score: int
+    reasons: tuple[str, ...]
+
+
+def match_claims(new: Claim, other: Claim, *, product_names: dict[int, str] | None = None,
+                 ) -> PairMatch:
+    """Score two claims on every signal and say why in words.
+
+    The strongest identity signal sets the base: same company domain (100), same
+    end-customer record (100), else the name score. Then: another country takes 15 off a
+    name-only match, no product line in common takes 10 off, time windows that do not
+    overlap take 15 off. Bands: >= 90 conflict, >= 75 possible, else clear."""
+    reasons: list[str] = []
+    names = name_similarity(new.name, other.name)
+    base = names.score
+    if new.domain and new.domain == other.domain:
+        base = SAME_DOMAIN_SCORE
+        reasons.append(f"same domain {new.domain}")
+    if (new.end_customer_id is not None and new.end_customer_id == other.end_customer_id
+            and base < SAME_RECORD_SCORE):
+        base = SAME_RECORD_SCORE
+        reasons.append("filed under the same end-customer record")
+    reasons.append(names.reasons[0] if names.score == 100 else
+                   "; ".join(names.reasons))
+    score = base
+    if new.country == other.country:
+        reasons.append(f"same country {new.country}")
+    else:
+        if base == names.score:
+            score -= OTHER_COUNTRY_PENALTY
+        same_region = new.region and new.region == other.region
+        reasons.append(f"different countries {new.country} / {other.country}"
+                       + (f", same region {new.region}" if same_region else ""))
+    if new.product_line_ids and other.product_line_ids:
+        common = new.product_line_ids & other.product_line_ids
+        if common:
+            labels = sorted((product_names or {}).get(i, f"#{i}") for i in common)
+            reasons.append("same product line " + ", ".join(labels))
+        else:
+            score -= NO_COMMON_PRODUCT_PENALTY
+            reasons.append("no product line in common")
+    if new.starts <= other.ends and other.starts <= new.ends:
+        reasons.append("time windows overlap")
+    else:
+        score -= NO_COMMON_TIME_PENALTY
+        reasons.append("time windows do not overlap")
+    score = max(0, min(100, score))
+    return PairMatch(band(score), score, tuple(reasons))

@@ -38,6 +38,7 @@ RULES: dict[str, frozenset[Role]] = {
     "catalog.view": ALL_USERS,
     "catalog.manage": frozenset({R.ADMIN}),
     "customer.view": frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
+    "customer.merge": frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
     "deal.register": frozenset({R.PARTNER_ADMIN, R.PARTNER_USER}),
     "deal.view": PARTNER_ROLES | frozenset({R.ADMIN, R.CHANNEL_MANAGER, R.EXECUTIVE, R.ANALYST}),
     "deal.update": PARTNER_ROLES,

@@ -15,6 +15,7 @@ from core.deals import (
     desk_detail,
     desk_queue,
     merge_deal,
+    reassign_end_customer,
     reject_deal,
     request_more_info,
     start_review,
@@ -22,8 +23,13 @@ from core.deals import (
 from core.partners import REGIONS, partner_choices
 from ui.actions import FLASH, run_action, show_flash
 from ui.context import db, local_time
-from ui.deals import deal_facts, money, timeline
+from ui.deals import compare_card, deal_facts, money, timeline
 from ui.guard import page_guard
+
+MATCH_FILTERS = {"conflict": "Conflicts", "possible": "Possible conflicts or worse",
+                 "clear": "No match"}
+VERDICT_LABELS = {"clear": "", "possible": "possible", "conflict": "conflict"}
+
 
 user = page_guard(__file__)
 actor = user.actor
@@ -45,7 +51,8 @@ with st.expander("Filters", expanded=True):
     cols = st.columns(4)
     min_value = cols[0].text_input("Value from")
     max_value = cols[1].text_input("Value up to")
-    conflicts_only = cols[2].toggle("Conflicts only")
+    match_filter = cols[2].selectbox("Matches", list(MATCH_FILTERS), index=None,
+                                     format_func=MATCH_FILTERS.get, placeholder="Any")
     mine_only = cols[3].toggle("My partners only")
 
 
@@ -59,7 +66,7 @@ def _amount(text: str) -> Decimal | None:
 
 filt = DeskFilter(statuses=tuple(statuses) or None, partner_id=partner_id, region=region,
                   min_age_days=min_age or None, min_value=_amount(min_value),
-                  max_value=_amount(max_value), conflict=True if conflicts_only else None,
+                  max_value=_amount(max_value), match=match_filter,
                   mine_only=mine_only)
 with db() as session:
     rows, total = desk_queue(session, actor, filt, limit=500)
@@ -70,11 +77,11 @@ st.dataframe(pd.DataFrame([
     {"#": r.deal.id, "Partner": r.deal.partner_name, "Tier": r.tier,
      "Customer": r.deal.customer_name, "Country": r.deal.customer_country,
      "Value": money(r.deal.estimated_value), "Status": r.deal.status_label,
-     "Age (days)": r.age_days, "Conflict": "yes" if r.conflict else "",
+     "Age (days)": r.age_days, "Match": VERDICT_LABELS[r.match_verdict],
      "Extension": r.deal.extension_status or "", "Manager": r.channel_manager or ""}
     for r in rows]), hide_index=True, width="stretch")
 
-clear = [r.deal.id for r in rows if not r.conflict and "approve" in r.deal.actions]
+clear = [r.deal.id for r in rows if r.match_verdict == "clear" and "approve" in r.deal.actions]
 if clear and st.button(f"Approve the {len(clear)} shown with no match", icon=":material/done_all:"):
     with db(immediate=True) as session:
         result = bulk_approve(session, actor, clear)
@@ -99,22 +106,44 @@ deal = detail.deal
 st.header(f"#{deal.id} {deal.customer_name} · {deal.partner_name} ({detail.tier})")
 deal_facts(deal)
 
-st.subheader("Same end customer")
+st.subheader("Possible matches")
 if detail.matches:
-    st.write("First come, first served: this registration is "
+    st.write(f"Strongest match when checked: **{detail.match_verdict}** "
+             f"(score {detail.match_score}). First come, first served: this registration is "
              + ("**the earliest** open claim." if detail.first_come
                 else "**not** the earliest open claim."))
     st.dataframe(pd.DataFrame([
         {"Kind": m.kind, "#": m.id, "Who": m.who, "Customer": m.customer_name,
          "Country": m.country, "Domain": m.domain or "", "Status": m.status,
          "Amount": money(m.amount), "When": str(m.at)[:16], "Open": m.open,
-         "Matched on": ", ".join(m.signals)} for m in detail.matches]),
+         "Verdict": m.verdict, "Score": m.score,
+         "Why": "; ".join(m.reasons)} for m in detail.matches]),
         hide_index=True, width="stretch")
+    labels = {i: f"{m.kind} #{m.id} · {m.who} · {m.verdict} {m.score}"
+              for i, m in enumerate(detail.matches)}
+    pick = st.selectbox("Compare side by side with", list(labels), format_func=labels.get)
+    other = detail.matches[pick]
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**This registration #{deal.id}**  \n{deal.partner_name}")
+        compare_card(deal.customer_name, deal.customer_website or "", deal.customer_country,
+                     deal.product_lines, f"{deal.submitted_at:%Y-%m-%d} to "
+                     f"{deal.expected_close_date}", deal.status_label,
+                     money(deal.estimated_value), detail.end_customer_name,
+                     detail.end_customer_id)
+    with right:
+        st.markdown(f"**{other.kind.capitalize()} #{other.id}**  \n{other.who}"
+                    + (" · same partner (a duplicate?)" if other.same_partner else ""))
+        compare_card(other.customer_name, other.domain or "", other.country,
+                     other.product_lines, other.window, other.status, money(other.amount),
+                     "", other.end_customer_id)
+    st.markdown(f"**{other.verdict.capitalize()}, score {other.score}:** "
+                + "; ".join(other.reasons))
 else:
-    st.write("No other registration or direct opportunity for this customer.")
+    st.write("No other registration or direct opportunity looks like the same company.")
 
 acts = deal.actions
-open_conflict = any(m.open for m in detail.matches)
+open_conflict = any(m.open and m.verdict == "conflict" for m in detail.matches)
 
 if "review" in acts and st.button("Start review"):
     run_action(lambda s: start_review(s, actor, deal.id), "Under review.")
@@ -148,7 +177,9 @@ if "more_info" in acts:
                        "Sent back to the partner for more information.")
 
 if "merge" in acts:
-    targets = [m.id for m in detail.matches if m.kind == "registration" and m.open]
+    # The same partner's duplicates first: merging those is the usual case.
+    targets = [m.id for m in sorted(detail.matches, key=lambda m: not m.same_partner)
+               if m.kind == "registration" and m.open]
     if targets:
         with st.form("merge"):
             into = st.selectbox("Merge into registration", targets, format_func=lambda i: f"#{i}")
@@ -176,6 +207,20 @@ if "final_amount" in acts:
         if st.form_submit_button("Change final amount"):
             run_action(lambda s: change_final_amount(s, actor, deal.id, amount, why),
                        "Final amount changed.")
+
+with st.form("refile"):
+    st.markdown(f"**End customer:** #{detail.end_customer_id} {detail.end_customer_name}")
+    choices = {m.end_customer_id: f"#{m.end_customer_id} {m.customer_name} ({m.country})"
+               for m in detail.matches if m.end_customer_id != detail.end_customer_id}
+    target = st.selectbox("File under another end customer", list(choices), index=None,
+                          format_func=choices.get, placeholder="Choose a matching record",
+                          help="Merge two records of one company on the End customers page.")
+    if st.form_submit_button("Re-file"):
+        if target is None:
+            st.error("Choose the end customer to file it under.")
+        else:
+            run_action(lambda s: reassign_end_customer(s, actor, deal.id, target),
+                       f"Filed under end customer #{target}; matching ran again.")
 
 with st.form("desk_note", clear_on_submit=True):
     text = st.text_area("Add a note")

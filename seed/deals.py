@@ -226,9 +226,10 @@ class _Simulation:
             return
         desk = self.desk_for[deal.partner_id]
         roll = self.rng.random()
-        if deal.conflict:
+        if deal.match_verdict != "clear":
             detail = desk_detail(self.db, desk, deal.id, now=event.at)
             if detail.first_come and not any(m.kind == "direct" and m.open
+                                             and m.verdict == "conflict"
                                              for m in detail.matches):
                 self._approve(deal, desk, event.at)
             elif roll < 0.15:

@@ -93,7 +93,8 @@ def test_desk_sees_both_claims_and_the_second_partner_learns_nothing(app_db):
     shown = texts(desk)
     assert "not** the earliest" in shown
     matches = desk.dataframe[-1].value
-    assert first in list(matches["#"]) and "domain" in " ".join(matches["Matched on"])
+    assert first in list(matches["#"]) and "same domain" in " ".join(matches["Why"])
+    assert "Compare side by side with" in [s.label for s in desk.selectbox]
 
     mine = signed_in_on("pages/my_deals.py", "p02.rep1")
     widget(mine.selectbox, "Open a registration").set_value(second).run()

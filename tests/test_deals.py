@@ -208,27 +208,36 @@ def test_a_later_registration_of_the_same_domain_goes_to_the_desk_as_under_revie
     with pytest.raises(NotFound):
         get_deal(seeded_db, actor_for(seeded_db, "p02.rep1"), first.id)
 
-    # The desk sees both side by side, with the signal and who came first.
+    # The desk sees both side by side, with the verdict, its reasons and who came first.
     desk = actor_for(seeded_db, "channel")
     later = desk_detail(seeded_db, desk, second.id, now=NOW)
     assert not later.first_come
-    assert [(m.kind, m.id, m.who, m.signals) for m in later.matches] == [
-        ("registration", first.id, p01_name, ("same domain acme.com",))]
+    assert later.match_verdict == "conflict" and later.match_score == 100
+    assert [(m.kind, m.id, m.who, m.verdict) for m in later.matches] == [
+        ("registration", first.id, p01_name, "conflict")]
+    assert later.matches[0].reasons[:3] == (
+        "same domain acme.com", "same name once legal suffixes are removed", "same country US")
     assert desk_detail(seeded_db, desk, first.id, now=NOW).first_come
     internal = [e.text for e in later.timeline if e.internal]
     assert len(internal) == 1 and p01_name in internal[0]
 
 
-def test_same_name_in_the_same_country_conflicts_in_another_country_not(seeded_db):
+def test_same_name_in_the_same_country_conflicts_in_another_country_is_possible(seeded_db):
     register(seeded_db, "p01.rep1", website="", contact_email="a@gmail.com")
     same = register(seeded_db, "p02.rep1", company="ACME Inc.", website="",
                     contact_email="b@yahoo.com")
     elsewhere = register(seeded_db, "p15.rep1", company="ACME Inc.", website="", country="FR",
                          contact_email="c@hotmail.com")
-    assert same.status == DealStatus.UNDER_REVIEW
-    assert elsewhere.status == DealStatus.SUBMITTED
-    matches = desk_detail(seeded_db, actor_for(seeded_db, "channel"), same.id).matches
-    assert [m.signals for m in matches] == [("same company name 'acme' in US",)]
+    assert same.status == elsewhere.status == DealStatus.UNDER_REVIEW
+    desk = actor_for(seeded_db, "channel")
+    here = desk_detail(seeded_db, desk, same.id)
+    assert here.match_verdict == "conflict"
+    assert [m.reasons[:2] for m in here.matches if m.country == "US"] == [
+        ("same name once legal suffixes are removed", "same country US")]
+    abroad = desk_detail(seeded_db, desk, elsewhere.id)
+    assert (abroad.match_verdict, abroad.match_score) == ("possible", 85)
+    assert {m.verdict for m in abroad.matches} == {"possible"}
+    assert all("different countries FR / US" in m.reasons for m in abroad.matches)
 
 
 def test_closed_registrations_do_not_block_a_new_one(seeded_db):
@@ -249,9 +258,8 @@ def test_a_registration_meeting_a_direct_opportunity_goes_to_the_desk(seeded_db)
     deal = register(seeded_db, "p27.rep1")  # Gold: would be auto-approved if clear
     assert deal.status == DealStatus.UNDER_REVIEW
     matches = desk_detail(seeded_db, actor_for(seeded_db, "channel"), deal.id).matches
-    assert [(m.kind, m.who, m.signals) for m in matches] == [
-        ("direct", "Direct sales (rep@vendor.example)",
-         ("same domain acme.com", "same company name 'acme' in US"))]
+    assert [(m.kind, m.who, m.verdict, m.reasons[0]) for m in matches] == [
+        ("direct", "Direct sales (rep@vendor.example)", "conflict", "same domain acme.com")]
 
 
 # ---------------------------------------------------------------- tiers
@@ -329,14 +337,14 @@ def test_simultaneous_submissions_for_one_customer_leave_exactly_one_clear(seede
     with Session(seeded) as db:
         actors = [actor_for(db, f"p{i:02d}.rep1") for i in (1, 2, 15)][:submitters]
         data = form(db)
-    real = conflicts_module.registrations_matching
+    real = conflicts_module.check
 
     def slow(*args, **kwargs):
         found = real(*args, **kwargs)
         threading.Event().wait(0.2)
         return found
 
-    monkeypatch.setattr(conflicts_module, "registrations_matching", slow)
+    monkeypatch.setattr(conflicts_module, "check", slow)
     barrier = threading.Barrier(submitters)
     results, errors = [], []
 
@@ -359,4 +367,4 @@ def test_simultaneous_submissions_for_one_customer_leave_exactly_one_clear(seede
     with Session(seeded) as db:
         assert count(db, EndCustomer) == 1
         assert db.scalar(select(func.count()).select_from(DealRegistration)
-                         .where(DealRegistration.conflict)) == submitters - 1
+                         .where(DealRegistration.match_verdict == "conflict")) == submitters - 1

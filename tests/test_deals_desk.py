@@ -62,8 +62,9 @@ def test_the_queue_is_oldest_first_with_age_and_filters(seeded_db):
     conflict = register(seeded_db, "p15.rep2", **other(2, company="Other name"))
     approved = register(seeded_db, "p27.rep1", **other(4))  # Gold: approved at once
     rows, _ = desk_queue(seeded_db, actor_for(seeded_db, "channel"), now=NOW)
-    assert [(r.deal.id, r.age_days, r.conflict) for r in rows] == [
-        (old.id, 20, False), (mid.id, 5, False), (new.id, 0, False), (conflict.id, 0, True)]
+    assert [(r.deal.id, r.age_days, r.match_verdict) for r in rows] == [
+        (old.id, 20, "clear"), (mid.id, 5, "clear"), (new.id, 0, "clear"),
+        (conflict.id, 0, "conflict")]
     assert rows[0].tier == "Registered" and rows[0].deal.region == "EMEA"
 
     assert queue_ids(seeded_db, partner_id=partner_id(seeded_db, 2)) == [mid.id]
@@ -72,7 +73,9 @@ def test_the_queue_is_oldest_first_with_age_and_filters(seeded_db):
     assert queue_ids(seeded_db, max_age_days=30) == [new.id, conflict.id]
     assert queue_ids(seeded_db, min_value=Decimal("50000"),
                      max_value=Decimal("100000")) == [mid.id, conflict.id]
-    assert queue_ids(seeded_db, conflict=True) == [conflict.id]
+    assert queue_ids(seeded_db, match="conflict") == [conflict.id]
+    assert queue_ids(seeded_db, match="possible") == [conflict.id]
+    assert queue_ids(seeded_db, match="clear") == [old.id, mid.id, new.id]
     assert queue_ids(seeded_db, statuses=("approved",)) == [approved.id]
     # p01 and p15 belong to channel2, p02 to channel.
     assert queue_ids(seeded_db, "channel", mine_only=True) == [mid.id]
@@ -141,7 +144,7 @@ def test_bulk_approve_takes_only_the_registrations_that_match_nothing(seeded_db)
     seeded_db.commit()
     assert result.approved == (clear_one.id, clear_two.id)
     assert set(result.skipped) == {first.id, duplicate.id, withdrawn.id, 99999}
-    assert "matches another open registration" in result.skipped[first.id]
+    assert "may be for the same company" in result.skipped[first.id]
     assert "withdrawn; it cannot be approved" in result.skipped[withdrawn.id]
     assert "not found" in result.skipped[99999]
     events, _ = list_events(seeded_db, actor_for(seeded_db, "admin"),

@@ -28,9 +28,9 @@ def test_demo_deals_cover_the_lifecycle_and_give_the_desk_real_conflicts(seeded)
             if d.status == S.WON:
                 assert d.final_amount > 0 and d.closed_on <= NOW.date()
             assert d.submitted_at <= NOW
-        rows, total = desk_queue(db, actor_for(db, "channel"), DeskFilter(conflict=True),
+        rows, total = desk_queue(db, actor_for(db, "channel"), DeskFilter(match="conflict"),
                                  now=NOW)
-        assert total >= 5 and all(r.conflict for r in rows)
+        assert total >= 5 and all(r.match_verdict == "conflict" for r in rows)
         earning = [p.id for p in db.scalars(select(Partner))
                    if won_revenue(db, p.id, now=NOW) > 0]
         assert len(earning) >= 10

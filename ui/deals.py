@@ -42,6 +42,16 @@ def deal_facts(deal: DealOut) -> None:
         st.caption(deal.description)
 
 
+def compare_card(name: str, web: str, country: str, lines, window: str, status: str,
+                 amount: str, record_name: str, record_id: int) -> None:
+    """One side of the desk's side-by-side view of two claims."""
+    st.markdown(
+        f"Customer: **{name}**  \nWebsite/domain: {web or '—'}  \nCountry: {country}  \n"
+        f"Product lines: {', '.join(lines) or 'not known'}  \nWindow: {window}  \n"
+        f"Status: {status} · {amount}  \n"
+        f"End-customer record: #{record_id}{' ' + record_name if record_name else ''}")
+
+
 def timeline(events: tuple[DealEventOut, ...]) -> None:
     st.subheader("Timeline")
     for e in reversed(events):

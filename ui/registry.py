@@ -41,6 +41,8 @@ PAGES: tuple[PageSpec, ...] = (
              PARTNER_ROLES),
     PageSpec("pages/my_deals.py", "My deals", ":material/work:", "Deals", PARTNER_ROLES),
     PageSpec("pages/deal_desk.py", "Deal desk", ":material/gavel:", "Deals", DESK_ROLES),
+    PageSpec("pages/end_customers.py", "End customers", ":material/apartment:", "Deals",
+             DESK_ROLES),
     PageSpec("pages/direct_opportunities.py", "Direct opportunities", ":material/upload_file:",
              "Deals", DESK_ROLES),
     PageSpec("pages/won_deals.py", "Won deals", ":material/paid:", "Deals",

@@ -3,7 +3,9 @@ approved, is protected from other partners and direct sales for its tier's prote
 
     schemas    inputs (pydantic) and results (frozen dataclasses)
     status     the status enum and its one transition table
-    conflicts  exact-key matching and first come, first served
+    conflicts  fuzzy multi-signal matching (core.matching) and first come, first served
+    routing    what a match does to a registration (review, or auto-approval if clear)
+    end_customers  merging end-customer records and re-filing a registration
     workflow   register, My deals, the partner's actions
     desk       the deal desk's queue and decisions
     direct     the direct-opportunity import
@@ -32,6 +34,13 @@ from core.deals.direct import (
     RowError,
     import_direct_opportunities,
     list_direct_opportunities,
+)
+from core.deals.end_customers import (
+    CustomerMerge,
+    EndCustomerRow,
+    list_end_customers,
+    merge_end_customers,
+    reassign_end_customer,
 )
 from core.deals.jobs import JOB_NAME as PROTECTION_JOB
 from core.deals.jobs import run_deal_protection
@@ -80,6 +89,7 @@ __all__ = [
     "export_won_csv", "export_won_xlsx", "get_deal", "import_direct_opportunities",
     "list_deals", "list_direct_opportunities", "mark_lost", "mark_won", "merge_deal",
     "reassign_deal", "register_deal", "reject_deal", "request_extension", "request_more_info",
-    "run_deal_protection",
+    "run_deal_protection", "CustomerMerge", "EndCustomerRow", "list_end_customers",
+    "merge_end_customers", "reassign_end_customer",
     "start_review", "update_deal", "won_deals", "won_revenue", "withdraw_deal",
 ]

@@ -1,109 +1,188 @@
-"""Channel conflicts on exact keys: the same end-customer record, the same company domain
-(free-mail never counts: it is not stored as a company domain), or the same normalized name
-in the same country. Each is an indexed equality, so the check stays cheap at a million rows.
+"""Channel conflicts: which open registrations and direct opportunities claim the same real
+company as this one, how sure we are, and why.
 
-First come, first served: among open registrations of a customer the earliest submitted (then
-the lowest id) wins; later ones and any that meet an open direct opportunity go to the desk."""
+Two steps, so a check stays a few indexed lookups at a million registrations:
+1. candidates: end customers found through `end_customer_keys` (every name a customer was
+   filed under, cut by core.matching.retrieval_keys) and registrations or direct
+   opportunities with the same company domain. Word and initials keys shared by more than
+   COMMON_KEY_LIMIT customers are skipped: a word that common says little about which
+   company it is.
+2. scoring: core.matching.match_claims on every signal (domain, record, name, country,
+   product lines, time window); only "possible" and "conflict" are kept.
+
+First come, first served: among open registrations that conflict, the earliest submitted
+(then the lowest id) wins."""
 
 from dataclasses import dataclass
+from datetime import date
+from typing import Literal
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from core.customers import region_for
 from core.deals.status import OPEN
-from db.models import DealRegistration, DirectOpportunity, Partner
+from core.matching import Claim, PairMatch, Verdict, key_from_form, match_claims, retrieval_keys
+from db.models import DealRegistration, DirectOpportunity, EndCustomerKey, Partner
 
 MATCH_LIMIT = 100  # the desk shows at most this many rows beside a registration
+CANDIDATE_LIMIT = 500  # rows scored at most per check
+CUSTOMER_LIMIT = 300  # end customers taken from the key index at most per check
+COMMON_KEY_LIMIT = 50  # a word or initials key shared by more customers is not evidence
+VERDICT_RANK = {"clear": 0, "possible": 1, "conflict": 2}
 
 
 @dataclass(frozen=True)
-class Keys:
-    """What identifies the customer of a registration or a direct opportunity."""
+class Found:
+    """Another claim on the customer, with the verdict of the pair."""
 
-    end_customer_id: int
-    domain: str | None
-    name_key: str
-    country: str
+    kind: Literal["registration", "direct"]
+    registration: DealRegistration | None
+    direct: DirectOpportunity | None
+    partner_name: str | None
+    match: PairMatch
 
-    @classmethod
-    def of_deal(cls, d: DealRegistration) -> "Keys":
-        return cls(d.end_customer_id, d.customer_domain, d.customer_key, d.customer_country)
+    @property
+    def is_open(self) -> bool:
+        if self.registration is not None:
+            return self.registration.status in {s.value for s in OPEN}
+        return self.direct.status == "open"
 
-    @classmethod
-    def of_direct(cls, o: DirectOpportunity) -> "Keys":
-        return cls(o.end_customer_id, o.domain, o.customer_key, o.country)
-
-
-def signals(mine: Keys, other: Keys) -> tuple[str, ...]:
-    """Which keys matched, in words for the desk."""
-    out = []
-    if mine.domain and mine.domain == other.domain:
-        out.append(f"same domain {mine.domain}")
-    if mine.name_key == other.name_key and mine.country == other.country:
-        out.append(f"same company name '{mine.name_key}' in {mine.country}")
-    if not out and mine.end_customer_id == other.end_customer_id:
-        out.append("same end-customer record")
-    return tuple(out)
+    @property
+    def sort_key(self) -> tuple:
+        row = self.registration or self.direct
+        return (-self.match.score, self.kind, row.id)
 
 
-def _deal_match(k: Keys):
-    conds = [DealRegistration.end_customer_id == k.end_customer_id,
-             and_(DealRegistration.customer_key == k.name_key,
-                  DealRegistration.customer_country == k.country)]
-    if k.domain:
-        conds.append(DealRegistration.customer_domain == k.domain)
-    return or_(*conds)
+def claim_for(*, name: str, domain: str | None, country: str, product_line_ids=(),
+              starts: date, ends: date, end_customer_id: int | None = None,
+              name_form: str | None = None) -> Claim:
+    """The claim a registration would make, before it is written."""
+    return Claim(name=key_from_form(name, name_form), domain=domain, country=country.upper(),
+                 region=region_for(country), end_customer_id=end_customer_id,
+                 product_line_ids=frozenset(product_line_ids), starts=starts,
+                 ends=max(starts, ends))
 
 
-def _direct_match(k: Keys):
-    conds = [DirectOpportunity.end_customer_id == k.end_customer_id,
-             and_(DirectOpportunity.customer_key == k.name_key,
-                  DirectOpportunity.country == k.country)]
-    if k.domain:
-        conds.append(DirectOpportunity.domain == k.domain)
-    return or_(*conds)
+def claim_of_deal(d: DealRegistration) -> Claim:
+    ends = d.expected_close_date
+    if d.protection_ends_at is not None:
+        ends = max(ends, d.protection_ends_at.date())
+    return claim_for(name=d.customer_name, domain=d.customer_domain, country=d.customer_country,
+                     product_line_ids=d.product_line_ids or (), starts=d.submitted_at.date(),
+                     ends=ends, end_customer_id=d.end_customer_id,
+                     name_form=d.customer_name_form)
 
 
-def registrations_matching(db: Session, keys: Keys, *, exclude_id: int | None = None,
-                           open_only: bool = True, limit: int = MATCH_LIMIT,
-                           ) -> list[tuple[DealRegistration, str]]:
-    """Other registrations of the same customer with their partner's name, oldest first."""
+def claim_of_direct(o: DirectOpportunity) -> Claim:
+    return claim_for(name=o.account_name, domain=o.domain, country=o.country,
+                     starts=min(o.imported_at.date(), o.close_date), ends=o.close_date,
+                     end_customer_id=o.end_customer_id, name_form=o.account_name_form)
+
+
+def candidate_customers(db: Session, claim: Claim) -> list[int]:
+    """End customers whose filed names share a telling key with the claim's name."""
+    keys = retrieval_keys(claim.name)
+    common = set()
+    countable = [k for k in keys if k[0] in "ta"]
+    if countable:
+        counts = db.execute(select(EndCustomerKey.key, func.count())
+                            .where(EndCustomerKey.key.in_(countable))
+                            .group_by(EndCustomerKey.key)).all()
+        common = {k for k, n in counts if n > COMMON_KEY_LIMIT}
+    telling = sorted(keys - common)
+    found = set(db.scalars(select(EndCustomerKey.end_customer_id)
+                           .where(EndCustomerKey.key.in_(telling))
+                           .limit(CUSTOMER_LIMIT))) if telling else set()
+    if claim.end_customer_id is not None:
+        found.add(claim.end_customer_id)
+    return sorted(found)
+
+
+def check(db: Session, claim: Claim, *, exclude_deal_id: int | None = None,
+          open_only: bool = True, product_names: dict[int, str] | None = None,
+          limit: int = MATCH_LIMIT) -> list[Found]:
+    """Every other claim on the same company that is at least a possible conflict, strongest
+    first. open_only: only open registrations and open direct opportunities."""
+    customers = candidate_customers(db, claim)
+    found = [Found("registration", d, None, partner_name,
+                   match_claims(claim, claim_of_deal(d), product_names=product_names))
+             for d, partner_name in _registrations(db, claim, customers, exclude_deal_id,
+                                                   open_only)]
+    found += [Found("direct", None, o, None,
+                    match_claims(claim, claim_of_direct(o), product_names=product_names))
+              for o in _directs(db, claim, customers, open_only)]
+    kept = [f for f in found if f.match.verdict != "clear"]
+    return sorted(kept, key=lambda f: f.sort_key)[:limit]
+
+
+def _registrations(db, claim, customers, exclude_id, open_only):
+    same = [DealRegistration.end_customer_id.in_(customers)] if customers else []
+    if claim.domain:
+        same.append(DealRegistration.customer_domain == claim.domain)
+    if not same:
+        return []
     q = (select(DealRegistration, Partner.name)
-         .join(Partner, Partner.id == DealRegistration.partner_id)
-         .where(_deal_match(keys)))
+         .join(Partner, Partner.id == DealRegistration.partner_id).where(or_(*same)))
     if exclude_id is not None:
         q = q.where(DealRegistration.id != exclude_id)
     if open_only:
         q = q.where(DealRegistration.status.in_([s.value for s in OPEN]))
-    q = q.order_by(DealRegistration.submitted_at, DealRegistration.id).limit(limit)
-    return [(d, name) for d, name in db.execute(q).all()]
+    return db.execute(q.order_by(DealRegistration.submitted_at, DealRegistration.id)
+                      .limit(CANDIDATE_LIMIT)).all()
 
 
-def directs_matching(db: Session, keys: Keys, *, open_only: bool = True,
-                     limit: int = MATCH_LIMIT) -> list[DirectOpportunity]:
-    q = select(DirectOpportunity).where(_direct_match(keys))
+def _directs(db, claim, customers, open_only):
+    same = [DirectOpportunity.end_customer_id.in_(customers)] if customers else []
+    if claim.domain:
+        same.append(DirectOpportunity.domain == claim.domain)
+    if not same:
+        return []
+    q = select(DirectOpportunity).where(or_(*same))
     if open_only:
         q = q.where(DirectOpportunity.status == "open")
     return list(db.scalars(q.order_by(DirectOpportunity.close_date, DirectOpportunity.id)
-                           .limit(limit)))
+                           .limit(CANDIDATE_LIMIT)))
 
 
-def deals_matching_direct(db: Session, opp: DirectOpportunity) -> list[DealRegistration]:
-    """Open registrations that collide with a direct opportunity."""
-    q = (select(DealRegistration)
-         .where(_deal_match(Keys.of_direct(opp)),
-                DealRegistration.status.in_([s.value for s in OPEN]))
-         .order_by(DealRegistration.submitted_at, DealRegistration.id).limit(MATCH_LIMIT))
-    return list(db.scalars(q))
+# ---------------------------------------------------------------- reading the result
 
 
-def is_first_come(deal: DealRegistration, others_open: list[tuple[DealRegistration, str]]
-                  ) -> bool:
+def strongest(found: list[Found]) -> tuple[Verdict, int]:
+    """The verdict and score of the strongest match, ("clear", 0) when none."""
+    if not found:
+        return "clear", 0
+    top = max(found, key=lambda f: (VERDICT_RANK[f.match.verdict], f.match.score))
+    return top.match.verdict, top.match.score
+
+
+def describe(f: Found) -> str:
+    """One match in words for the desk's timeline (names other partners: desk-only)."""
+    m = f.match
+    if f.registration is not None:
+        d = f.registration
+        who = f"registration #{d.id} of {f.partner_name} ({d.status.replace('_', ' ')})"
+    else:
+        o = f.direct
+        who = f"direct opportunity {o.external_id} ({o.owner_email or 'direct sales'})"
+    return f"{who}: {m.verdict} {m.score}, {'; '.join(m.reasons)}"
+
+
+def earlier_conflicts(deal: DealRegistration, found: list[Found]) -> list[Found]:
+    """Open claims that conflict with the deal and came first: open direct opportunities, and
+    registrations submitted before it."""
     mine = (deal.submitted_at, deal.id)
-    return all(mine < (o.submitted_at, o.id) for o, _ in others_open)
+    return [f for f in found if f.is_open and f.match.verdict == "conflict"
+            and (f.direct is not None
+                 or (f.registration.submitted_at, f.registration.id) < mine)]
 
 
-def has_open_match(db: Session, deal: DealRegistration) -> bool:
-    keys = Keys.of_deal(deal)
-    return bool(registrations_matching(db, keys, exclude_id=deal.id, limit=1)
-                or directs_matching(db, keys, limit=1))
+def is_first_come(deal: DealRegistration, found: list[Found]) -> bool:
+    return not any(f.registration is not None for f in earlier_conflicts(deal, found))
+
+
+def deal_check(db: Session, deal: DealRegistration, *, open_only: bool = True,
+               product_names: dict[int, str] | None = None) -> list[Found]:
+    """Matches of a stored registration against every other claim."""
+    return check(db, claim_of_deal(deal), exclude_deal_id=deal.id, open_only=open_only,
+                 product_names=product_names)

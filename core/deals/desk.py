@@ -35,7 +35,7 @@ from core.deals.schemas import (
 from core.deals.status import OPEN, PENDING, STATUS_LABELS, DealStatus, check_move
 from core.errors import DomainError, NotFound, RuleViolation
 from core.permissions import require
-from db.models import DealRegistration, Partner, Tier, User
+from db.models import DealRegistration, EndCustomer, Partner, Tier, User
 from db.types import utcnow
 
 S = DealStatus
@@ -77,8 +77,12 @@ def desk_queue(db: Session, actor: Actor, filt: DeskFilter = DeskFilter(), *,
         q = q.where(DealRegistration.estimated_value >= filt.min_value)
     if filt.max_value is not None:
         q = q.where(DealRegistration.estimated_value <= filt.max_value)
-    if filt.conflict is not None:
-        q = q.where(DealRegistration.conflict == filt.conflict)
+    if filt.match == "clear":
+        q = q.where(DealRegistration.match_verdict == "clear")
+    elif filt.match == "possible":
+        q = q.where(DealRegistration.match_verdict.in_(["possible", "conflict"]))
+    elif filt.match == "conflict":
+        q = q.where(DealRegistration.match_verdict == "conflict")
     if filt.mine_only:
         q = q.where(Partner.channel_manager_id == actor.user_id)
     total = db.scalar(select(func.count()).select_from(q.subquery())) or 0
@@ -86,34 +90,44 @@ def desk_queue(db: Session, actor: Actor, filt: DeskFilter = DeskFilter(), *,
                       .limit(limit).offset(offset)).all()
     lines = names_by_id(db)
     return [DeskRow(deal_out(db, actor, d, now=now, partner_name=p, owner_name=o, lines=lines),
-                    tier, mgr, max(0, (now - d.submitted_at).days), d.conflict)
+                    tier, mgr, max(0, (now - d.submitted_at).days), d.match_verdict,
+                    d.match_score)
             for d, p, o, tier, mgr in rows], total
 
 
 def desk_detail(db: Session, actor: Actor, deal_id: int, *,
                 now: datetime | None = None) -> DeskDetail:
-    """The registration beside every registration and direct opportunity of the same
-    customer, open or not, with the signals that matched."""
+    """The registration beside every registration and direct opportunity that may be for the
+    same company, open or not, strongest first, with the verdict and its reasons."""
     now = now or utcnow()
     deal = load(db, actor, deal_id, "deal.desk")
-    keys = conflicts.Keys.of_deal(deal)
-    regs = conflicts.registrations_matching(db, keys, exclude_id=deal.id, open_only=False)
-    directs = conflicts.directs_matching(db, keys, open_only=False)
-    matches = [Match("registration", d.id, name, d.customer_name, d.customer_country,
-                     d.customer_domain, STATUS_LABELS[S(d.status)], d.estimated_value,
-                     d.submitted_at, conflicts.signals(keys, conflicts.Keys.of_deal(d)),
-                     S(d.status) in OPEN) for d, name in regs]
-    matches += [Match("direct", o.id, f"Direct sales ({o.owner_email or 'no owner'})",
-                      o.account_name, o.country, o.domain, o.status.capitalize(), o.amount,
-                      o.close_date,
-                      conflicts.signals(keys, conflicts.Keys.of_direct(o)), o.status == "open")
-                for o in directs]
-    open_regs = [(d, n) for d, n in regs if S(d.status) in OPEN]
+    lines = names_by_id(db)
+    found = conflicts.deal_check(db, deal, open_only=False, product_names=lines)
     partner = db.get(Partner, deal.partner_id)
+    customer = db.get(EndCustomer, deal.end_customer_id)
     return DeskDetail(deal_out(db, actor, deal, now=now, partner_name=partner.name),
                       partner.tier.name, partner.tier.deal_protection_days,
-                      conflicts.is_first_come(deal, open_regs), tuple(matches),
-                      timeline(db, actor, deal))
+                      conflicts.is_first_come(deal, found),
+                      tuple(_match(f, deal, lines) for f in found), timeline(db, actor, deal),
+                      deal.match_verdict, deal.match_score, customer.id, customer.name)
+
+
+def _match(f: conflicts.Found, deal: DealRegistration, lines: dict[int, str]) -> Match:
+    m = f.match
+    if f.registration is not None:
+        d = f.registration
+        claim = conflicts.claim_of_deal(d)
+        return Match("registration", d.id, f.partner_name, d.customer_name, d.customer_country,
+                     d.customer_domain, STATUS_LABELS[S(d.status)], d.estimated_value,
+                     d.submitted_at, m.verdict, m.score, m.reasons, f.is_open,
+                     d.partner_id == deal.partner_id, d.end_customer_id,
+                     tuple(lines.get(i, f"#{i}") for i in d.product_line_ids or ()),
+                     f"{claim.starts} to {claim.ends}")
+    o = f.direct
+    return Match("direct", o.id, f"Direct sales ({o.owner_email or 'no owner'})",
+                 o.account_name, o.country, o.domain, o.status.capitalize(), o.amount,
+                 o.close_date, m.verdict, m.score, m.reasons, f.is_open, False,
+                 o.end_customer_id, (), f"{o.imported_at.date()} to {o.close_date}")
 
 
 # ---------------------------------------------------------------- decisions
@@ -135,8 +149,9 @@ def approve_deal(db: Session, actor: Actor, deal_id: int, *, protection_days: in
                  now: datetime | None = None) -> DealOut:
     """Approve with the protection days of the partner's tier, or the days given.
 
-    A registration that is not the first come for its customer, or that meets an open direct
-    opportunity, is approved only with override_conflict=True."""
+    A registration that conflicts with an earlier open registration or an open direct
+    opportunity is approved only with override_conflict=True. A possible conflict does not
+    block: the desk has seen it side by side."""
     require(actor, "deal.desk")
     now = now or utcnow()
     days = _protection_days(protection_days)
@@ -169,9 +184,9 @@ def bulk_approve(db: Session, actor: Actor, deal_ids: Iterable[int], *,
         except DomainError as e:
             skipped[deal_id] = str(e)
             continue
-        if conflicts.has_open_match(db, deal):
-            skipped[deal_id] = ("It matches another open registration or a direct opportunity; "
-                                "decide it on its own.")
+        if conflicts.deal_check(db, deal):
+            skipped[deal_id] = ("It may be for the same company as another open registration "
+                                "or a direct opportunity; decide it on its own.")
             continue
         _approve(db, actor, deal, None, "", now)
         approved.append(deal_id)
@@ -316,13 +331,10 @@ def _approve(db: Session, actor: Actor, deal: DealRegistration, days: int | None
 
 def _blocking(db: Session, deal: DealRegistration) -> list[str]:
     """Why approving this one would take the customer from someone who came first."""
-    keys = conflicts.Keys.of_deal(deal)
-    earlier = [f"registration #{d.id} of {name} came first"
-               for d, name in conflicts.registrations_matching(db, keys, exclude_id=deal.id)
-               if (d.submitted_at, d.id) < (deal.submitted_at, deal.id)]
-    directs = [f"direct opportunity {o.external_id} is open"
-               for o in conflicts.directs_matching(db, keys)]
-    return earlier + directs
+    found = conflicts.earlier_conflicts(deal, conflicts.deal_check(db, deal))
+    return [f"registration #{f.registration.id} of {f.partner_name} came first"
+            if f.registration is not None
+            else f"direct opportunity {f.direct.external_id} is open" for f in found]
 
 
 def _protection_days(value: Any, *, field: str = "protection_days") -> int | None:

@@ -28,6 +28,7 @@ from core.deals.records import (
 from core.deals.schemas import parse_amount, parse_date
 from core.deals.status import PENDING, DealStatus
 from core.errors import RuleViolation
+from core.matching import name_form, name_key
 from core.permissions import require
 from core.validation import email_address, text_field
 from db.models import DirectOpportunity
@@ -246,7 +247,9 @@ def _upsert(db: Session, actor: Actor, opp: DirectOpportunity | None, row: Direc
     customer = customers.find_or_create(db, actor, name=row.account_name, domain=domain,
                                         country=row.country, now=now)
     values = dict(external_id=row.external_id, end_customer_id=customer.id,
-                  account_name=row.account_name, website=row.website or None, domain=domain,
+                  account_name=row.account_name,
+                  account_name_form=name_form(name_key(row.account_name)),
+                  website=row.website or None, domain=domain,
                   customer_key=customers.normalize_name(row.account_name), country=row.country,
                   name=row.name, amount=row.amount, close_date=row.close_date,
                   owner_email=row.owner_email or None, status=row.status)
@@ -271,28 +274,37 @@ def _upsert(db: Session, actor: Actor, opp: DirectOpportunity | None, row: Direc
 
 def _flag_registrations(db: Session, actor: Actor, opps: list[DirectOpportunity],
                         now: datetime) -> tuple[list[int], list[int]]:
+    """Pending registrations that may be for an imported open opportunity's company go to
+    the desk; approved ones are reported (their protection stands until the desk decides)."""
     sent: dict[int, None] = {}
     protected: dict[int, None] = {}
     for opp in opps:
         if opp.status != "open":
             continue
-        for deal in conflicts.deals_matching_direct(db, opp):
+        for found in conflicts.check(db, conflicts.claim_of_direct(opp)):
+            deal = found.registration
+            if deal is None:
+                continue
             status = DealStatus(deal.status)
             if status == DealStatus.APPROVED:
                 protected[deal.id] = None
                 continue
             if status not in PENDING or deal.id in sent:
                 continue
-            if deal.conflict and status != DealStatus.SUBMITTED:
-                continue  # already with the desk as a conflict
+            stronger = (conflicts.VERDICT_RANK[found.match.verdict]
+                        > conflicts.VERDICT_RANK[deal.match_verdict])
+            if not stronger and status != DealStatus.SUBMITTED:
+                continue  # already with the desk for a match at least as strong
             before = snapshot(deal)
-            deal.conflict = True
+            if stronger:
+                deal.match_verdict, deal.match_score = found.match.verdict, found.match.score
             if status == DealStatus.SUBMITTED:
                 change_status(db, deal, actor, DealStatus.UNDER_REVIEW,
                               "The deal desk is reviewing it.", now=now)
-            add_event(db, deal, actor, "status", f"Conflict with direct opportunity "
-                      f"{opp.external_id} ({opp.owner_email or 'direct sales'}).", now=now,
-                      internal=True)
+            add_event(db, deal, actor, "status", f"Direct opportunity {opp.external_id} "
+                      f"({opp.owner_email or 'direct sales'}) imported: "
+                      f"{found.match.verdict} {found.match.score}, "
+                      f"{'; '.join(found.match.reasons)}.", now=now, internal=True)
             audited(db, actor, "deal.conflict_direct", deal, before, now=now)
             sent[deal.id] = None
     return list(sent), list(protected)

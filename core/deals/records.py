@@ -26,7 +26,8 @@ REGISTRATION_LOCK = int.from_bytes(b"PRMDEALS", "big")
 
 AUDIT_FIELDS = [
     "status", "owner_user_id", "stage", "estimated_value", "final_amount",
-    "expected_close_date", "closed_on", "conflict", "protection_days", "protection_ends_at",
+    "expected_close_date", "closed_on", "match_verdict", "match_score", "protection_days",
+    "protection_ends_at",
     "extension_status", "lost_reason", "rejection_reason", "merged_into_id",
 ]
 REGISTER_FIELDS = [

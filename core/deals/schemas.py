@@ -327,7 +327,9 @@ class DeskFilter:
     max_age_days: int | None = None
     min_value: Decimal | None = None
     max_value: Decimal | None = None
-    conflict: bool | None = None
+    # "possible" or "conflict": registrations whose strongest match is at least that;
+    # "clear": no match at all.
+    match: str | None = None
     mine_only: bool = False  # partners whose channel manager is the actor
 
 
@@ -337,12 +339,13 @@ class DeskRow:
     tier: str
     channel_manager: str | None
     age_days: int
-    conflict: bool
+    match_verdict: str  # clear / possible / conflict (the strongest match when checked)
+    match_score: int
 
 
 @dataclass(frozen=True)
 class Match:
-    """Another registration or direct opportunity of the same end customer."""
+    """Another registration or direct opportunity that may be for the same company."""
 
     kind: str  # "registration" or "direct"
     id: int
@@ -353,8 +356,14 @@ class Match:
     status: str
     amount: Decimal
     at: datetime | date  # submitted (registration) or close date (direct)
-    signals: tuple[str, ...]
+    verdict: str  # possible / conflict
+    score: int
+    reasons: tuple[str, ...]  # every signal, in words
     open: bool  # still claims the customer
+    same_partner: bool  # a registration of the same partner: a duplicate to merge
+    end_customer_id: int
+    product_lines: tuple[str, ...] = ()
+    window: str = ""  # "2026-11-01 to 2027-02-28"
 
 
 @dataclass(frozen=True)
@@ -362,9 +371,13 @@ class DeskDetail:
     deal: DealOut
     tier: str
     default_protection_days: int  # from the partner's tier
-    first_come: bool  # the earliest open registration of this customer
+    first_come: bool  # no earlier open registration conflicts with it
     matches: tuple[Match, ...]
     timeline: tuple[DealEventOut, ...]
+    match_verdict: str = "clear"
+    match_score: int = 0
+    end_customer_id: int = 0
+    end_customer_name: str = ""
 
 
 @dataclass(frozen=True)

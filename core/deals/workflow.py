@@ -28,6 +28,7 @@ from core.deals.records import (
     serialize_registrations,
     snapshot,
 )
+from core.deals.routing import ROUTING, apply_matches
 from core.deals.schemas import (
     STAGE_LABELS,
     DealDetail,
@@ -42,13 +43,13 @@ from core.deals.schemas import (
 from core.deals.status import OPEN, DealStatus
 from core.errors import NotFound, RuleViolation
 from core.exports import to_csv
+from core.matching import name_form, name_key
 from core.notifications import notify
 from core.permissions import require
 from db.models import DealRegistration, Partner, User
 from db.types import utcnow
 
 S = DealStatus
-ROUTING = "deal-routing"
 CLOSED_PARTNER_STATUSES = ("suspended", "terminated")
 
 
@@ -56,9 +57,10 @@ def register_deal(db: Session, actor: Actor, data: DealIn | Mapping[str, Any], *
                   now: datetime | None = None) -> DealOut:
     """Register a deal for the actor's partner.
 
-    A registration that meets no open registration or direct opportunity of the same customer
+    A registration that meets no open registration or direct opportunity of the same company
     stays "submitted" for the desk, or is approved at once when the partner's tier says so;
-    one that does goes to "under review", and the partner learns nothing more than that.
+    one that possibly or surely does goes to "under review", and the partner learns nothing
+    more than that.
 
     On SQLite call it in unit_of_work(engine, immediate=True): the check and the insert must
     not interleave with another submission (on PostgreSQL an advisory lock does that here)."""
@@ -78,6 +80,7 @@ def register_deal(db: Session, actor: Actor, data: DealIn | Mapping[str, Any], *
     deal = DealRegistration(
         partner_id=partner.id, registered_by_user_id=actor.user_id, owner_user_id=actor.user_id,
         end_customer_id=customer.id, customer_name=data.company,
+        customer_name_form=name_form(name_key(data.company)),
         customer_website=data.website or None, customer_domain=domain,
         customer_key=customers.normalize_name(data.company), customer_country=data.country,
         customer_state=data.state or None, region=customers.region_for(data.country),
@@ -85,7 +88,7 @@ def register_deal(db: Session, actor: Actor, data: DealIn | Mapping[str, Any], *
         contact_title=data.contact_title or None, product_line_ids=data.product_line_ids,
         estimated_value=data.estimated_value, expected_close_date=data.expected_close_date,
         stage=data.stage.value, description=data.description, status=S.SUBMITTED.value,
-        conflict=False, submitted_at=now, created_at=now, updated_at=now,
+        match_verdict="clear", match_score=0, submitted_at=now, created_at=now, updated_at=now,
     )
     db.add(deal)
     db.flush()
@@ -103,26 +106,12 @@ def register_deal(db: Session, actor: Actor, data: DealIn | Mapping[str, Any], *
 
 
 def _route(db: Session, deal: DealRegistration, partner: Partner, now: datetime) -> None:
-    """First come, first served: a registration that meets an open one (all others are older)
-    or an open direct opportunity goes to review; a clear one may be approved at once. The
-    system, not the partner's user, makes these moves on the timeline."""
+    """A registration that meets an open claim on the same company (possible or conflict)
+    goes to review; a clear one may be approved at once. The system, not the partner's user,
+    makes these moves on the timeline."""
     system = Actor.system(ROUTING)
-    keys = conflicts.Keys.of_deal(deal)
-    regs = conflicts.registrations_matching(db, keys, exclude_id=deal.id)
-    directs = conflicts.directs_matching(db, keys)
-    if regs or directs:
-        deal.conflict = True
-        change_status(db, deal, system, S.UNDER_REVIEW, "The deal desk is reviewing it.",
-                      now=now)
-        found = [f"registration #{d.id} of {name} ({d.status}; "
-                 f"{'; '.join(conflicts.signals(keys, conflicts.Keys.of_deal(d)))})"
-                 for d, name in regs]
-        found += [f"direct opportunity {o.external_id} ({o.owner_email or 'direct sales'}; "
-                  f"{'; '.join(conflicts.signals(keys, conflicts.Keys.of_direct(o)))})"
-                  for o in directs]
-        # Internal: names other partners and direct sales, so never shown to the partner.
-        add_event(db, deal, system, "status", "Sent to the desk as a conflict: matches "
-                  + ", ".join(found) + ".", now=now, internal=True)
+    found = conflicts.deal_check(db, deal)
+    if apply_matches(db, deal, found, system, now, why="Sent to the desk by matching"):
         return
     tier = partner.tier
     if tier.auto_approve_clear_deals:

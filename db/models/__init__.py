@@ -7,6 +7,7 @@ from db.models.deals import (
     DealRegistration,
     DirectOpportunity,
     EndCustomer,
+    EndCustomerKey,
     ProductLine,
 )
 from db.models.jobs import JobState
@@ -23,6 +24,7 @@ from db.models.users import User
 
 __all__ = [
     "Agreement", "AgreementAcceptance", "AuditEvent", "Base", "DealEvent", "DealRegistration",
-    "DirectOpportunity", "EndCustomer", "JobState", "Notification", "OnboardingProgress",
-    "OnboardingStep", "OutboxMail", "Partner", "PartnerApplication", "ProductLine", "Tier", "User",
+    "DirectOpportunity", "EndCustomer", "EndCustomerKey", "JobState", "Notification",
+    "OnboardingProgress", "OnboardingStep", "OutboxMail", "Partner", "PartnerApplication",
+    "ProductLine", "Tier", "User",
 ]

@@ -28,7 +28,20 @@ class EndCustomer(Base):
     normalized_name: Mapped[str] = mapped_column(String(200))
     domain: Mapped[str | None] = mapped_column(String(253), index=True)
     country: Mapped[str] = mapped_column(String(2))
+    # Set when the desk merged this record into another: its claims moved there.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("end_customers.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EndCustomerKey(Base):
+    """The index the conflict check reads: each name an end customer was filed under, cut
+    into core.matching.retrieval_keys ("n:acmewidgets", "t:acme", "a:aw", ...)."""
+
+    __tablename__ = "end_customer_keys"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    end_customer_id: Mapped[int] = mapped_column(ForeignKey("end_customers.id"),
+                                                 primary_key=True, index=True)
 
 
 class ProductLine(Base):
@@ -46,6 +59,8 @@ class DealRegistration(Base):
     __table_args__ = (
         Index("ix_deal_registrations_customer_key_customer_country", "customer_key",
               "customer_country"),
+        # The conflict check: the claims of candidate end customers that are still open.
+        Index("ix_deal_registrations_end_customer_id_status", "end_customer_id", "status"),
         # The expiry job looks for approved registrations by protection end.
         Index("ix_deal_registrations_status_protection_ends_at", "status", "protection_ends_at"),
         # won_revenue: a partner's won amounts by close date.
@@ -58,9 +73,11 @@ class DealRegistration(Base):
     registered_by_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     # The partner user who works the deal now; a partner admin can hand it to another.
     owner_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    end_customer_id: Mapped[int] = mapped_column(ForeignKey("end_customers.id"), index=True)
+    end_customer_id: Mapped[int] = mapped_column(ForeignKey("end_customers.id"))
 
     customer_name: Mapped[str] = mapped_column(String(200))
+    # core.matching.name_form of customer_name: the matcher's key, stored to score fast.
+    customer_name_form: Mapped[str | None] = mapped_column(String(420))
     customer_website: Mapped[str | None] = mapped_column(String(300))
     customer_domain: Mapped[str | None] = mapped_column(String(253), index=True)
     customer_key: Mapped[str] = mapped_column(String(200))
@@ -80,9 +97,10 @@ class DealRegistration(Base):
     description: Mapped[str] = mapped_column(Text, default="")
 
     status: Mapped[str] = mapped_column(String(20), index=True)
-    # Set when the registration was sent to the desk because it matched another registration
-    # or a direct opportunity. Desk-only: never shown to the partner.
-    conflict: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The strongest match found when it was last checked (clear / possible / conflict) and its
+    # score. Desk-only: never shown to the partner.
+    match_verdict: Mapped[str] = mapped_column(String(10), default="clear", index=True)
+    match_score: Mapped[int] = mapped_column(Integer, default=0)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -127,6 +145,7 @@ class DirectOpportunity(Base):
     external_id: Mapped[str] = mapped_column(String(100), unique=True)
     end_customer_id: Mapped[int] = mapped_column(ForeignKey("end_customers.id"), index=True)
     account_name: Mapped[str] = mapped_column(String(200))
+    account_name_form: Mapped[str | None] = mapped_column(String(420))
     website: Mapped[str | None] = mapped_column(String(300))
     domain: Mapped[str | None] = mapped_column(String(253), index=True)
     customer_key: Mapped[str] = mapped_column(String(200))

@@ -1,0 +1,45 @@
+import pandas as pd
+import streamlit as st
+
+from core.deals import list_end_customers, merge_end_customers
+from ui.actions import run_action, show_flash
+from ui.context import db
+from ui.guard import page_guard
+
+user = page_guard(__file__)
+actor = user.actor
+
+st.title("End customers")
+st.caption("One record per real company. When two records are one company, merge them: their "
+           "registrations and direct opportunities move to the record you keep, and matching "
+           "runs again for the open ones.")
+show_flash()
+
+search = st.text_input("Search by name or domain", placeholder="e.g. acme")
+with db() as session:
+    rows = list_end_customers(session, actor, search)
+if not rows:
+    st.info("No end customer matches that search.")
+    st.stop()
+
+st.dataframe(pd.DataFrame([
+    {"#": c.id, "Name": c.name, "Domain": c.domain or "", "Country": c.country,
+     "Registrations": c.registrations, "Open": c.open_registrations,
+     "Direct opportunities": c.direct_opportunities, "Filed as": "; ".join(c.filed_names)}
+    for c in rows]), hide_index=True, width="stretch")
+
+labels = {c.id: f"#{c.id} {c.name} ({c.country}{', ' + c.domain if c.domain else ''})"
+          for c in rows}
+with st.form("merge_customers"):
+    st.markdown("**Merge two records of one company**")
+    keep = st.selectbox("Keep", list(labels), index=None, format_func=labels.get,
+                        placeholder="The record to keep")
+    fold = st.selectbox("Merge into it", list(labels), index=None, format_func=labels.get,
+                        placeholder="The record that goes away")
+    where = st.empty()
+    if st.form_submit_button("Merge records", type="primary"):
+        if keep is None or fold is None:
+            where.error("Choose both records.")
+        else:
+            run_action(lambda s: merge_end_customers(s, actor, keep, fold),
+                       f"Merged #{fold} into #{keep}; matching ran again.", where=where)
