@@ -23,9 +23,13 @@ def _load() -> list[tuple[str, str, bool]]:
 
 def _quality(pairs: list[tuple[str, str, bool]]) -> None:
     table: Counter[tuple[bool, str]] = Counter()
+    wrong = []
     for a, b, same in pairs:
         score = name_similarity(a, b).score
-        table[same, verdict(score, same_domain=False, same_country=True)] += 1
+        outcome = verdict(score, same_domain=False, same_country=True)
+        table[same, outcome] += 1
+        if (same and outcome == "clear") or (not same and outcome == "conflict"):
+            wrong.append(f"{'missed' if same else 'false alarm'}: {a} / {b} ({score})")
     n_same = sum(1 for *_, s in pairs if s)
     n_diff = len(pairs) - n_same
     recall = (table[True, "possible"] + table[True, "conflict"]) / n_same
@@ -38,6 +42,8 @@ def _quality(pairs: list[tuple[str, str, bool]]) -> None:
         row = "".join(f"{table[same, v]:>{w}}" for v, w in
                       (("clear", 8), ("possible", 10), ("conflict", 10)))
         print(f"  {label:<12}{row}")
+    for line in wrong:
+        print(f"  {line}")
 
 
 def _per_call_us(fn, pairs) -> list[float]:

@@ -50,7 +50,7 @@ ABBREVIATIONS = {
     "soln": "solutions", "solns": "solutions", "comm": "communications",
     "comms": "communications", "telecom": "telecommunications", "fin": "financial",
     "ins": "insurance", "mktg": "marketing", "dist": "distribution", "mt": "mount",
-    "mtn": "mountain", "ste": "sainte", "st": "saint",
+    "mtn": "mountain", "ste": "sainte", "st": "saint", "ft": "fort",
 }
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue",
@@ -187,6 +187,44 @@ def _unmatched(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[list[str], list[
     return only_a, left
 
 
+def _take_runs(words: list[str], targets: list[str], fits) -> tuple[list[str], list[str],
+                                                                     list[tuple[str, str]]]:
+    """Take out runs of two or three consecutive words that `fits` one target word."""
+    words, targets, found = list(words), list(targets), []
+    for size in (3, 2):
+        i = 0
+        while i + size <= len(words):
+            run = words[i:i + size]
+            hit = next((t for t in targets if fits(run, t)), None)
+            if hit is None:
+                i += 1
+                continue
+            found.append((" ".join(run), hit))
+            del words[i:i + size]
+            targets.remove(hit)
+    return words, targets, found
+
+
+def _joined(run: list[str], word: str) -> bool:
+    return _same_token("".join(run), word)  # Wal Mart / Walmart, Price Waterhouse / ...
+
+
+def _initials_of(run: list[str], word: str) -> bool:
+    return (2 <= len(word) <= 4 and word.isalpha()
+            and "".join(w[0] for w in run) == word)  # AB InBev / Anheuser Busch InBev
+
+
+def _reconcile(only_a: list[str], only_b: list[str]):
+    """Words left unmatched that still pair up: written together in one name and apart in
+    the other, or initials of a run of words."""
+    only_a, only_b, joined = _take_runs(only_a, only_b, _joined)
+    only_b, only_a, more = _take_runs(only_b, only_a, _joined)
+    joined += more
+    only_a, only_b, initials = _take_runs(only_a, only_b, _initials_of)
+    only_b, only_a, more = _take_runs(only_b, only_a, _initials_of)
+    return only_a, only_b, joined, initials + more
+
+
 def _typos(a: tuple[str, ...], b: tuple[str, ...]) -> list[int]:
     """Lengths of the words of `a` matched in `b` only as a typo, not exactly."""
     stems = {_stem(t) for t in b}
@@ -232,8 +270,18 @@ def _score_forms(a: NameKey, b: NameKey) -> tuple[int, list[str]]:
         da, db = " ".join(a.distinctive), " ".join(b.distinctive)
         sim = round(max(fuzz.token_sort_ratio(da, db), fuzz.ratio(a.compact, b.compact)))
         only_a, only_b = _unmatched(a.distinctive, b.distinctive)
+        only_a, only_b, joined, initials = _reconcile(only_a, only_b)
         shared = len(a.distinctive) - len(only_a)
-        if not only_a and not only_b:
+        if not only_a and not only_b and initials:
+            score = min(max(sim, _ACRONYM_SCORE), CONFLICT_AT - 1)
+            reasons.append(f"name {sim}% similar")
+            reasons += [f"same initials ({short.upper()}) for '{run}'" for run, short in initials]
+        elif not only_a and not only_b and joined:
+            score = max(sim, CONFLICT_AT)
+            reasons.append(f"name {sim}% similar")
+            reasons.append("same words written together or apart ("
+                           + ", ".join(f"{run} / {word}" for run, word in joined) + ")")
+        elif not only_a and not only_b:
             # Every distinctive word has its twin (word order, plurals, one-letter typos).
             typos = _typos(a.distinctive, b.distinctive)
             if typos and min(typos) < _LONG_WORD:
@@ -254,6 +302,8 @@ def _score_forms(a: NameKey, b: NameKey) -> tuple[int, list[str]]:
         else:
             extra = only_a or only_b
             base = round(fuzz.token_set_ratio(da, db))
+            if joined or initials:  # the string ratios do not see words paired up above
+                base = max(base, _EXTRA_WORD_CAP)
             cap = _EXTRA_WORD_CAP - 8 * (len(extra) - 1)
             score = min(base, cap) if shared else min(sim, _NOTHING_SHARED_CAP)
             reasons.append(f"name {sim}% similar")

@@ -219,3 +219,23 @@ def test_spacing_is_ignored():
     outcome, result = judge("Pied Piper", "PiedPiper")
     assert outcome == "conflict"
     assert result.reasons == ("same name once spaces are ignored",)
+
+
+def test_words_written_together_or_apart_pair_up():
+    outcome, result = judge("Exxon Mobil Corporation", "ExxonMobil")
+    assert outcome == "conflict"
+    outcome, result = judge("Wal-Mart Stores, Inc.", "Walmart")
+    assert outcome == "possible"
+    assert has_reason(result, "'stores' appears in only one name")
+
+
+def test_initials_of_some_of_the_words_are_possible():
+    outcome, result = judge("Anheuser-Busch InBev", "AB InBev")
+    assert outcome == "possible"
+    assert has_reason(result, "same initials (AB) for 'anheuser busch'")
+    assert judge("Acme Widgets", "AW Widgets")[0] == "clear"  # initials of another word
+
+
+def test_fort_and_saint_abbreviations():
+    assert judge("Fort Worth Plumbing", "Ft. Worth Plumbing")[0] == "conflict"
+    assert judge("St. Jude Medical", "Saint Jude Medical")[0] == "conflict"
