@@ -93,7 +93,7 @@ _REGISTRY: dict[str, Job] = {}
 
 # Modules that register jobs when imported (e.g. "core.deals"). Listed here so that the runner
 # and the admin page see every job, whatever else the process happens to have imported.
-JOB_MODULES: tuple[str, ...] = ("core.deals.jobs",)
+JOB_MODULES: tuple[str, ...] = ("core.deals.jobs", "core.tiers")
 
 
 def register(job: Job) -> Job:

@@ -49,6 +49,14 @@ RULES: dict[str, frozenset[Role]] = {
     "deal.final_amount": frozenset({R.CHANNEL_MANAGER}),
     "deal.import_direct": frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
     "deal.export_won": frozenset({R.ADMIN, R.CHANNEL_MANAGER, R.FINANCE, R.EXECUTIVE}),
+    # Tiers: the admin keeps the rules; the channel team runs the evaluation and decides its
+    # proposals. Progress and history: partner roles only their own partner's (see `can`).
+    "tier.rules_edit": frozenset({R.ADMIN}),
+    "tier.evaluate": frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
+    "tier.proposals": frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
+    "tier.decide": frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
+    "tier.progress": ALL_USERS,
+    "tier.history": ALL_USERS,
 }
 
 

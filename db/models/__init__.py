@@ -20,6 +20,7 @@ from db.models.onboarding import (
 )
 from db.models.partners import Partner, Tier
 from db.models.recruitment import PartnerApplication
+from db.models.tiers import TierChange, TierProposal
 from db.models.users import User
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "DirectOpportunity", "EndCustomer", "EndCustomerKey", "JobState", "Notification",
     "OnboardingProgress", "OnboardingStep", "OutboxMail", "Partner", "PartnerApplication",
     "ProductLine", "Tier", "User",
+    "TierChange", "TierProposal",
 ]

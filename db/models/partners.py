@@ -1,14 +1,16 @@
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.models.base import Base
-from db.types import UTCDateTime, utcnow
+from db.types import Money, UTCDateTime, utcnow
 
 
 class Tier(Base):
-    """A partner level and its benefits; every feature reads benefits from here."""
+    """A partner level, the rules for earning it and its benefits; every feature reads
+    benefits from here, and core.tiers evaluates partners against the rules."""
 
     __tablename__ = "tiers"
 
@@ -20,6 +22,10 @@ class Tier(Base):
     mdf_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
     lead_weight: Mapped[int] = mapped_column(Integer, default=1)
     discount_percent: Mapped[int] = mapped_column(Integer, default=0)
+    # Rules, edited by the admin: won revenue in the trailing 12 months (won registrations by
+    # close date) and currently certified users that a partner needs for this tier.
+    min_won_revenue: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    min_certified_users: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Partner(Base):

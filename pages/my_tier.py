@@ -1,0 +1,53 @@
+import pandas as pd
+import streamlit as st
+
+from core.tiers import benefits, money, tier_history, tier_progress
+from ui.context import db, local_time
+from ui.guard import page_guard
+
+user = page_guard(__file__)
+actor = user.actor
+
+st.title("Our tier")
+with db() as session:
+    progress = tier_progress(session, actor, actor.partner_id)
+    history = tier_history(session, actor, actor.partner_id)
+tier, following = progress.tier, progress.next_tier
+
+cols = st.columns(3)
+cols[0].metric("Tier", tier.name)
+cols[1].metric("Won revenue, trailing 12 months", money(progress.won_revenue))
+cols[2].metric("Certified users", progress.certified_users)
+
+st.subheader(f"{tier.name} benefits")
+st.dataframe(pd.DataFrame([{"Benefit": name, "Yours": value} for name, value in
+                           benefits(tier)]), hide_index=True, width="stretch")
+
+if following is None:
+    st.subheader("Progress")
+    st.success(f"{tier.name} is the top tier.")
+else:
+    st.subheader(f"Progress to {following.name}")
+    st.progress(progress.revenue_share,
+                text=f"Won revenue: {money(progress.won_revenue)} of "
+                     f"{money(following.min_won_revenue)}")
+    if following.min_certified_users:
+        st.write(f"Certified users: {progress.certified_users} of "
+                 f"{following.min_certified_users}")
+    if progress.missing:
+        st.markdown(f"{following.name} still needs:\n\n" +
+                    "\n".join(f"- {line}" for line in progress.missing))
+    else:
+        st.success(f"You meet the {following.name} rules. The channel team confirms tier "
+                   "changes after the daily evaluation.")
+if progress.keep_missing:
+    st.warning(f"To keep {tier.name}: " + "; ".join(progress.keep_missing) + ".")
+
+st.subheader("Tier history")
+if history:
+    st.dataframe(pd.DataFrame([
+        {"When": local_time(h.changed_at), "From": h.from_tier, "To": h.to_tier,
+         "How": h.source_label, "Reason": h.reason} for h in history]),
+        hide_index=True, width="stretch")
+else:
+    st.write("No tier changes yet.")
