@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test install install-dev migrate seed lint bench clean
+.PHONY: run test install install-dev migrate seed lint bench bench-scale clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PY) not found)"; exit 1; }
@@ -41,6 +41,16 @@ lint: install-dev
 
 bench: migrate
 	$(BIN)/python -m bench
+
+# Optional (not part of `make test`): the conflict check at the reference scale, each time on
+# a fresh SQLite file under data/ and a fresh PostgreSQL database (dropped and created again),
+# migrated and seeded as `python -m seed --scale` does, then probed by bench.conflicts.
+PRM_BENCH_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/prm_bench
+BENCH_SQLITE_URL ?= sqlite:///data/bench_scale.db
+
+bench-scale: install
+	$(BIN)/python -m bench.conflicts --fresh --database-url $(BENCH_SQLITE_URL)
+	$(BIN)/python -m bench.conflicts --fresh --database-url $(PRM_BENCH_PG_URL)
 
 clean:
 	rm -rf $(VENV) data

@@ -12,20 +12,19 @@ from core.settings import get_settings
 from db.migrate import upgrade
 from db.session import make_engine, unit_of_work
 from seed.demo import is_empty
-from seed.scale import ScaleSizes, seed_scale
+from seed.scale import add_size_arguments, seed_scale, sizes_from
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--partners", type=int, default=ScaleSizes.partners)
-    parser.add_argument("--users", type=int, default=ScaleSizes.users)
+    add_size_arguments(parser)
     args = parser.parse_args()
     url = get_settings().database_url
     upgrade(url)
     engine = make_engine(url)
     with unit_of_work(engine) as db:
         if is_empty(db):
-            seed_scale(db, ScaleSizes(args.partners, args.users))
+            seed_scale(db, sizes_from(args))
     print(f"database: {engine.url.render_as_string(hide_password=True)}")
     actor = Actor.system("bench")
     with unit_of_work(engine) as db:

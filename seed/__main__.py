@@ -8,7 +8,7 @@ from db.session import make_engine, unit_of_work
 from db.types import utcnow
 from seed.deals import seed_deals
 from seed.demo import is_empty, seed_demo
-from seed.scale import ScaleSizes, seed_scale
+from seed.scale import add_size_arguments, seed_scale, sizes_from
 
 
 def main() -> None:
@@ -17,8 +17,7 @@ def main() -> None:
                         help="seed only a database without users")
     parser.add_argument("--scale", action="store_true",
                         help="bulk benchmark data (DESIGN.md reference scale) instead of demo")
-    parser.add_argument("--partners", type=int, default=ScaleSizes.partners)
-    parser.add_argument("--users", type=int, default=ScaleSizes.users)
+    add_size_arguments(parser)
     args = parser.parse_args()
     url = get_settings().database_url
     upgrade(url)
@@ -30,7 +29,7 @@ def main() -> None:
                 return
             raise SystemExit("database already has data; seed an empty database")
         if args.scale:
-            seed_scale(db, ScaleSizes(args.partners, args.users))
+            seed_scale(db, sizes_from(args))
         else:
             seed_demo(db)
             seed_deals(db, now=utcnow())

@@ -1,11 +1,14 @@
 """Scale data for benchmarks: the reference numbers of DESIGN.md, in bulk inserts.
 
 Deterministic (fixed seeds), one shared password hash, and independent of the demo seed: it
-runs on an empty database. Later capabilities add their tables here."""
+runs on an empty database. Later capabilities add their tables here; end customers, deal
+registrations and direct opportunities come from seed/scale_deals.py."""
 
+import argparse
 import random
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -16,6 +19,7 @@ from core.passwords import shared_hash
 from db.models import Agreement, AgreementAcceptance, Partner, Tier, User
 from db.types import utcnow
 from seed.demo import COUNTRIES, DEMO_PASSWORD
+from seed.scale_deals import seed_scale_deals
 
 BATCH = 5_000
 
@@ -24,13 +28,36 @@ BATCH = 5_000
 class ScaleSizes:
     partners: int = 5_000
     users: int = 20_000  # partner users; a handful of vendor users come on top
+    registrations: int = 1_000_000
+    end_customers: int = 300_000
+    direct_opportunities: int = 20_000
 
 
-def seed_scale(db: Session, sizes: ScaleSizes, *, log=print) -> None:
+def add_size_arguments(parser: argparse.ArgumentParser) -> None:
+    """--partners --users --registrations --customers --direct-opportunities, for the CLIs."""
+    parser.add_argument("--partners", type=int, default=ScaleSizes.partners)
+    parser.add_argument("--users", type=int, default=ScaleSizes.users)
+    parser.add_argument("--registrations", type=int, default=ScaleSizes.registrations,
+                        help="deal registrations")
+    parser.add_argument("--customers", type=int, default=ScaleSizes.end_customers,
+                        help="end customers (0: no deal data at all)")
+    parser.add_argument("--direct-opportunities", type=int,
+                        default=ScaleSizes.direct_opportunities)
+
+
+def sizes_from(args: argparse.Namespace) -> ScaleSizes:
+    return ScaleSizes(partners=args.partners, users=args.users,
+                      registrations=args.registrations, end_customers=args.customers,
+                      direct_opportunities=args.direct_opportunities)
+
+
+def seed_scale(db: Session, sizes: ScaleSizes, *, log=print, now: datetime | None = None,
+               workers: int = 2) -> None:
+    """Everything at the given sizes; deterministic for a given `now`. Nothing is committed."""
     rng = random.Random(7)
     started = time.perf_counter()
     password_hash = shared_hash(DEMO_PASSWORD)
-    now = utcnow()
+    now = now or utcnow()
     tiers = list(db.scalars(select(Tier.id).order_by(Tier.rank)))
     managers = _vendor_users(db, password_hash, now)
     _partners(db, sizes.partners, tiers, managers, rng, now)
@@ -39,6 +66,15 @@ def seed_scale(db: Session, sizes: ScaleSizes, *, log=print) -> None:
     _accept_agreement(db, partner_ids, now)
     log(f"partners: {sizes.partners:,}, partner users: {sizes.users:,} "
         f"in {time.perf_counter() - started:.1f} s")
+    if sizes.end_customers > 0:
+        started = time.perf_counter()
+        log(f"end customers: {sizes.end_customers:,}, deal registrations: "
+            f"{sizes.registrations:,}, direct opportunities: {sizes.direct_opportunities:,}")
+        seed_scale_deals(db, registrations=sizes.registrations,
+                         end_customers=sizes.end_customers,
+                         direct_opportunities=sizes.direct_opportunities, now=now, log=log,
+                         workers=workers)
+        log(f"deal data in {time.perf_counter() - started:.1f} s")
 
 
 def _vendor_users(db: Session, password_hash: str, now) -> list[int]:

@@ -35,7 +35,7 @@ def test_demo_seed_is_deterministic(sqlite_factory):
 
 def test_scale_seed_builds_the_asked_sizes(engine):
     with unit_of_work(engine) as db:
-        seed_scale(db, ScaleSizes(partners=120, users=400), log=lambda _: None)
+        seed_scale(db, ScaleSizes(partners=120, users=400, end_customers=0), log=lambda _: None)
     with unit_of_work(engine) as db:
         assert db.scalar(select(func.count()).select_from(Partner)) == 120
         partner_users = db.scalar(select(func.count()).select_from(User)
@@ -50,7 +50,7 @@ def test_scale_partners_have_accepted_the_current_agreement(engine):
     from core.onboarding import has_accepted_current
 
     with unit_of_work(engine) as db:
-        seed_scale(db, ScaleSizes(partners=30, users=90), log=lambda _: None)
+        seed_scale(db, ScaleSizes(partners=30, users=90, end_customers=0), log=lambda _: None)
     with unit_of_work(engine) as db:
         ids = list(db.scalars(select(Partner.id)))
         assert all(has_accepted_current(db, pid) for pid in ids)
