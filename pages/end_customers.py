@@ -22,6 +22,8 @@ if not rows:
     st.info("No end customer matches that search.")
     st.stop()
 
+st.caption(f"{len(rows)} records" + (f" matching '{search.strip()}'" if search.strip() else "")
+           + (" (first 50 shown)" if len(rows) == 50 else ""))
 st.dataframe(pd.DataFrame([
     {"#": c.id, "Name": c.name, "Domain": c.domain or "", "Country": c.country,
      "Registrations": c.registrations, "Open": c.open_registrations,
