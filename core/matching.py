@@ -396,8 +396,9 @@ def retrieval_keys(key: NameKey) -> set[str]:
 
     n: the distinctive words run together (every word for a generic-only name), s: the same
     in alphabetical order, a: the initials (and a short single word, which may be initials),
-    t: each distinctive word of three letters or more. A typo, an extra word or a missing
-    one still shares a t: entry; the caller skips t: and a: entries too common to help."""
+    t: each distinctive word of three letters or more, k: the consonant skeleton of the whole
+    name. A typo, an extra word or a missing one still shares a t: or k: entry; the caller
+    skips t:, a: and k: entries too common to help."""
     out: set[str] = set()
     for form in (key, key.alt):
         if form is None or not form.tokens:
@@ -411,7 +412,18 @@ def retrieval_keys(key: NameKey) -> set[str]:
         if len(words) == 1 and 2 <= len(words[0]) <= 6 and words[0].isalpha():
             out.add("a:" + words[0])
         out.update("t:" + _stem(w)[:110] for w in form.distinctive if len(w) >= 3)
+        skeleton = _skeleton(words)
+        if len(skeleton) >= 4:
+            out.add("k:" + skeleton[:110])
     return out
+
+
+def _skeleton(words: tuple[str, ...]) -> str:
+    """The name's consonants: plurals, doubled letters and vowel slips (Lgistics, Tools,
+    Parksyde) all give the same skeleton, so a typo still finds the record."""
+    text = "".join(_stem(w) for w in words)
+    rest = re.sub(r"[aeiouy]", "", text[1:])
+    return text[:1] + re.sub(r"(.)\1+", r"\1", rest)
 
 
 # ---------------------------------------------------------------- pairs of claims

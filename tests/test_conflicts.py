@@ -157,6 +157,15 @@ def test_words_shared_by_many_customers_are_not_used_to_find_candidates(seeded_d
     assert conflicts.candidate_customers(seeded_db, claim("Harbor Quillon")) == [target]
 
 
+def test_a_typo_finds_the_record_even_when_its_words_are_common(seeded_db):
+    for i in range(conflicts.COMMON_KEY_LIMIT + 1):
+        _customer(seeded_db, i, keys={"t:parkside", "t:logistic"})
+    deal = register(seeded_db, "p01.rep1", company="Parkside Logistics", **no_domain())
+    record = seeded_db.get(DealRegistration, deal.id).end_customer_id
+    for typo in ("Parkside Lgistics", "Parksyde Logistics", "Parkside Logisticss"):
+        assert conflicts.candidate_customers(seeded_db, claim(typo)) == [record], typo
+
+
 def _customer(db, i: int, keys: set[str] = frozenset()) -> int:
     c = EndCustomer(name=f"Harbor {i}", normalized_name=f"harbor {i}", country="US")
     db.add(c)

@@ -84,7 +84,7 @@ def candidate_customers(db: Session, claim: Claim) -> list[int]:
     """End customers whose filed names share a telling key with the claim's name."""
     keys = retrieval_keys(claim.name)
     common = set()
-    countable = [k for k in keys if k[0] in "ta"]
+    countable = [k for k in keys if k[0] in "tak"]
     if countable:
         counts = db.execute(select(EndCustomerKey.key, func.count())
                             .where(EndCustomerKey.key.in_(countable))
