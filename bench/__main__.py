@@ -6,6 +6,7 @@ import argparse
 from sqlalchemy import text
 
 from bench.common import timed
+from bench.directory import bench_directory
 from core.actor import Actor
 from core.partners import PartnerFilter, list_partners
 from core.settings import get_settings
@@ -39,6 +40,7 @@ def main() -> None:
         timed("bare SQL", lambda: db.execute(text(
             "SELECT p.*, t.name FROM partners p JOIN tiers t ON t.id = p.tier_id "
             "WHERE lower(p.name) LIKE '%partner 012%' ORDER BY p.name LIMIT 1000")).all())
+        bench_directory(db)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,11 @@ RULES: dict[str, frozenset[Role]] = {
     "partner.list": ALL_USERS,
     "partner.view": ALL_USERS,
     "tier.view": ALL_USERS,
+    # The partner directory and partner 360 are the vendor's view across partners; a partner's
+    # users' contact details there only for the people who manage partners.
+    "partner.directory": VENDOR_ROLES,
+    "partner.360": VENDOR_ROLES,
+    "partner.contacts": frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
     "audit.view": frozenset({R.ADMIN}),
     "user.view": frozenset({R.ADMIN, R.PARTNER_ADMIN}),
     "user.manage": frozenset({R.ADMIN, R.PARTNER_ADMIN}),

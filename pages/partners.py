@@ -1,42 +1,90 @@
 import pandas as pd
 import streamlit as st
 
-from core.partners import (
-    PARTNER_STATUSES,
-    PARTNER_TYPES,
-    REGIONS,
-    PartnerFilter,
-    list_partners,
-    list_tiers,
+from core.directory import (
+    NO_OWNER,
+    ONBOARDING_COMPLETE,
+    DirectoryFilter,
+    directory_options,
+    export_directory_csv,
+    search_directory,
 )
-from ui.context import db
+from core.errors import DomainError
+from core.settings import get_settings
+from ui.context import db, local_time
 from ui.guard import page_guard
+
+PAGE_SIZE = 50
+PAGE_KEY = "directory_page"
+FILTER_KEY = "directory_filter"
+PARTNER_360 = "pages/partner_360.py"
 
 user = page_guard(__file__)
 actor = user.actor
+currency = get_settings().base_currency
 
 st.title("Partners")
 with db() as session:
-    tiers = [t.name for t in list_tiers(session, actor)]
+    options = directory_options(session, actor)
+owners = {NO_OWNER: "Nobody (unassigned)", **dict(options.owners)}
+steps = {**dict(options.steps), ONBOARDING_COMPLETE: "All steps done"}
 
-cols = st.columns(5)
-search = cols[0].text_input("Search by name")
-tier = cols[1].selectbox("Tier", tiers, index=None, placeholder="Any tier")
-region = cols[2].selectbox("Region", REGIONS, index=None, placeholder="Any region")
-ptype = cols[3].selectbox("Type", PARTNER_TYPES, index=None, placeholder="Any type")
-status = cols[4].selectbox("Status", PARTNER_STATUSES, index=None, placeholder="Any status")
+cols = st.columns([3, 1, 1, 1])
+search = cols[0].text_input("Search", placeholder="Name or website")
+tier = cols[1].selectbox("Tier", options.tiers, index=None, placeholder="Any tier")
+region = cols[2].selectbox("Region", options.regions, index=None, placeholder="Any region")
+partner_type = cols[3].selectbox("Type", options.partner_types, index=None,
+                                 placeholder="Any type")
+cols = st.columns([1, 2, 2, 1])
+status = cols[0].selectbox("Status", options.statuses, index=None, placeholder="Any status")
+owner = cols[1].selectbox("Channel manager", list(owners), index=None, format_func=owners.get,
+                          placeholder="Anyone")
+step = cols[2].selectbox("Onboarding: waiting at", list(steps), index=None,
+                         format_func=steps.get, placeholder="Any step")
 
-with db() as session:
-    partners = list_partners(session, actor, PartnerFilter(search or None, tier, region, ptype,
-                                                           status))
+filt = DirectoryFilter(search or None, tier, region, partner_type, status, owner, step)
+if st.session_state.get(FILTER_KEY) != filt:  # new filters start again at the first page
+    st.session_state[FILTER_KEY] = filt
+    st.session_state[PAGE_KEY] = 1
+page_no = cols[3].number_input("Page", min_value=1, step=1, key=PAGE_KEY)
 
-shown_all = len(partners) < 1000
-st.caption(f"{len(partners)} partners" if shown_all else
-           "The first 1,000 partners by name: narrow the search or the filters.")
-frame = pd.DataFrame(
-    [{"Name": p.name, "Tier": p.tier, "Type": p.partner_type, "Country": p.country,
-      "Regions": ", ".join(p.regions), "Industries": ", ".join(p.industries),
-      "Status": p.status, "Channel manager": p.channel_manager, "Website": p.website}
-     for p in partners]
-)
-st.dataframe(frame, hide_index=True, width="stretch")
+try:
+    with db() as session:
+        page = search_directory(session, actor, filt, limit=PAGE_SIZE,
+                                offset=(int(page_no) - 1) * PAGE_SIZE)
+except DomainError as exc:
+    st.error(str(exc))
+    st.stop()
+
+pages = max(1, -(-page.total // PAGE_SIZE))
+st.caption(f"{page.total:,} partners match · page {int(page_no)} of {pages:,}, "
+           f"{PAGE_SIZE} a page")
+if page.total and not page.rows:
+    st.info(f"The last page is page {pages:,}: choose a lower page number.")
+
+won_col = f"Won last 12 months ({currency})"
+st.dataframe(pd.DataFrame(
+    [{"Partner": r.name, "Tier": r.tier, "Type": r.partner_type, "Country": r.country,
+      "Regions": ", ".join(r.regions), "Status": r.status, "Channel manager": r.channel_manager,
+      "Onboarding": r.onboarding, "Open deals": r.open_deals, won_col: f"{r.won_12m:,.2f}",
+      "Created": local_time(r.created_at, "%Y-%m-%d")} for r in page.rows],
+    columns=["Partner", "Tier", "Type", "Country", "Regions", "Status", "Channel manager",
+             "Onboarding", "Open deals", won_col, "Created"]),
+    hide_index=True, width="stretch")
+
+
+def _csv() -> bytes:  # built when the button is clicked, not on every rerun
+    with db() as session:
+        return export_directory_csv(session, actor, filt)
+
+
+cols = st.columns([2, 1, 2], vertical_alignment="bottom")
+by_id = {r.partner_id: r.name for r in page.rows}
+chosen = cols[0].selectbox("Partner on this page", list(by_id), index=None,
+                           format_func=by_id.get, placeholder="Choose a partner")
+if cols[1].button("Open partner 360", icon=":material/open_in_new:", disabled=chosen is None):
+    st.switch_page(PARTNER_360, query_params={"id": str(chosen)})
+cols[2].download_button("Download CSV", _csv, file_name="partners.csv", mime="text/csv",
+                        icon=":material/download:", on_click="ignore",
+                        disabled=not page.total,
+                        help="Every partner that matches the filters, not only this page.")

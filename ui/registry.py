@@ -50,6 +50,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/applications.py", "Applications", ":material/person_add:", "Channel",
              DESK_ROLES),
     PageSpec("pages/partners.py", "Partners", ":material/groups:", "Channel", VENDOR_ROLES),
+    PageSpec("pages/partner_360.py", "Partner 360", ":material/person_search:", "Channel",
+             VENDOR_ROLES),
     PageSpec("pages/onboarding.py", "Onboarding", ":material/checklist:", "Channel",
              frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.EXECUTIVE})),
     PageSpec("pages/tiers.py", "Tiers", ":material/workspace_premium:", "Channel", DESK_ROLES),

@@ -1,0 +1,108 @@
+"""The partner directory and partner 360 pages through AppTest, on the shared demo database
+(read only): filters narrow the table, the CSV download is there, a partner's 360 opens from
+the directory or from a link, and bad input gets a message."""
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Partner
+from db.session import make_engine
+from tests.pages import app, assert_rendered, button, texts, use_database, widget
+
+SECTIONS = ["Profile", "Users", "Tier", "Onboarding", "Deals", "Audit trail", "Leads", "Funds",
+            "Training", "Scorecard"]
+
+
+@pytest.fixture
+def partners(demo_database_url) -> list[Partner]:
+    use_database(demo_database_url)
+    engine = make_engine(demo_database_url)
+    with Session(engine, expire_on_commit=False) as db:
+        rows = list(db.scalars(select(Partner).order_by(Partner.name, Partner.id)))
+        for p in rows:
+            _ = p.tier.name  # loaded before the session closes
+    engine.dispose()
+    return rows
+
+
+def open_page(username: str, page: str, **query):
+    at = app(username=username)
+    at.run()
+    at.switch_page(page)
+    at.query_params.update(query)
+    at.run()
+    assert_rendered(at)
+    return at
+
+
+def table(at):
+    return at.dataframe[0].value
+
+
+def test_tier_and_region_filters_show_only_those_partners(partners):
+    at = open_page("channel", "pages/partners.py")
+    assert len(table(at)) == min(50, len(partners))
+    widget(at.selectbox, "Tier").select("Gold").run()
+    widget(at.selectbox, "Region").select("EMEA").run()
+    assert_rendered(at)
+    expected = [p.name for p in partners if p.tier.name == "Gold" and "EMEA" in p.regions]
+    shown = table(at)
+    assert expected and list(shown["Partner"]) == expected
+    assert set(shown["Tier"]) == {"Gold"}
+    assert all("EMEA" in regions for regions in shown["Regions"])
+    assert f"{len(expected)} partners match" in texts(at)
+
+
+def test_the_csv_download_is_offered(partners):
+    at = open_page("finance", "pages/partners.py")
+    downloads = [d for d in at.get("download_button") if d.proto.label == "Download CSV"]
+    assert len(downloads) == 1 and not downloads[0].proto.disabled
+
+
+def test_search_narrows_and_a_too_long_search_gets_a_message(partners):
+    at = open_page("analyst", "pages/partners.py")
+    target = partners[5]
+    widget(at.text_input, "Search").input(target.name).run()
+    assert target.name in list(table(at)["Partner"])
+    widget(at.text_input, "Search").input("x" * 300).run()
+    assert_rendered(at)
+    assert "Keep the search to 200 characters or fewer." in [e.value for e in at.error]
+
+
+def test_a_partners_360_opens_from_the_directory(partners):
+    at = open_page("channel", "pages/partners.py")
+    target = partners[0]
+    widget(at.selectbox, "Partner on this page").select(target.id).run()
+    button(at, "Open partner 360").click().run()
+    assert_rendered(at)
+    assert [t.value for t in at.title] == ["Partner 360"]
+    assert [h.value for h in at.header] == [target.name]
+    assert at.query_params.get("id") == str(target.id)
+
+
+def test_the_360_shows_every_section_and_says_what_is_not_built_yet(partners):
+    target = partners[2]
+    at = open_page("admin", "pages/partner_360.py", id=str(target.id))
+    assert [h.value for h in at.header] == [target.name]
+    assert [t.label for t in at.tabs] == SECTIONS
+    assert {m.label for m in at.metric} >= {"Tier", "Open deals", "Open pipeline",
+                                           "Won, last 12 months", "Open conflicts"}
+    assert sum("not available yet" in i.value for i in at.info) == 4
+    assert widget(at.metric, "Tier").value == target.tier.name
+
+
+def test_the_360_hides_contacts_and_audit_from_an_analyst(partners):
+    at = open_page("analyst", "pages/partner_360.py", id=str(partners[0].id))
+    infos = [i.value for i in at.info]
+    assert "Contact details are shown to administrators and channel managers." in infos
+    assert "The audit trail is shown to administrators." in infos
+
+
+@pytest.mark.parametrize("bad", ["abc", "999999"])
+def test_a_bad_link_gets_a_message_and_the_partner_list(partners, bad):
+    at = open_page("exec", "pages/partner_360.py", id=bad)
+    assert at.warning and ("not a partner id" in at.warning[0].value
+                           or "no partner with id" in at.warning[0].value)
+    assert not at.header
+    assert widget(at.selectbox, "Partner").value is None
