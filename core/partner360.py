@@ -23,7 +23,14 @@ from core.errors import NotFound, RuleViolation
 from core.onboarding import ChecklistStep
 from core.partners import PartnerOut, get_partner
 from core.permissions import can, require
-from core.tiers import TierChangeOut, TierProgress, tier_history, tier_progress
+from core.tiers import (
+    ProposalOut,
+    TierChangeOut,
+    TierProgress,
+    list_proposals,
+    tier_history,
+    tier_progress,
+)
 from db.models import AuditEvent, DealRegistration, Partner, User
 from db.types import utcnow
 
@@ -93,6 +100,8 @@ class Partner360:
     deals: DealSummary
     audit: AuditTrail | None  # None: the actor may not read the audit log
     later: tuple[PendingCapability, ...]
+    # The open tier proposal, for those who decide proposals (None otherwise or if none).
+    proposal: ProposalOut | None = None
 
 
 LATER_CAPABILITIES = (
@@ -122,7 +131,15 @@ def partner_360(db: Session, actor: Actor, partner_id: int, *,
         deals=deal_summary(db, actor, partner_id, now=now),
         audit=_audit(db, actor, partner_id),
         later=LATER_CAPABILITIES,
+        proposal=_open_proposal(db, actor, partner_id),
     )
+
+
+def _open_proposal(db: Session, actor: Actor, partner_id: int) -> ProposalOut | None:
+    if not can(actor, "tier.proposals"):
+        return None
+    found, _ = list_proposals(db, actor, partner_id=partner_id, limit=1)
+    return found[0] if found else None
 
 
 def deal_summary(db: Session, actor: Actor, partner_id: int, *,

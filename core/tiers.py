@@ -574,7 +574,8 @@ register(Job(JOB_NAME, timedelta(days=1), run_tier_evaluation,
 
 
 def list_proposals(db: Session, actor: Actor, *, status: str | None = P.OPEN.value,
-                   mine_only: bool = False, limit: int = 500) -> tuple[list[ProposalOut], int]:
+                   mine_only: bool = False, partner_id: int | None = None,
+                   limit: int = 500) -> tuple[list[ProposalOut], int]:
     """Proposals with a status (None: all), promotions first then by partner name, and how
     many there are in all. mine_only: the partners the actor is channel manager of."""
     require(actor, "tier.proposals")
@@ -585,6 +586,8 @@ def list_proposals(db: Session, actor: Actor, *, status: str | None = P.OPEN.val
         conditions.append(TierProposal.status == str(status))
     if mine_only:
         conditions.append(Partner.channel_manager_id == actor.user_id)
+    if partner_id is not None:
+        conditions.append(TierProposal.partner_id == partner_id)
     total = db.scalar(select(func.count(TierProposal.id))
                       .join(Partner, Partner.id == TierProposal.partner_id)
                       .where(*conditions)) or 0

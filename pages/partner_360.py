@@ -6,7 +6,8 @@ from core.deals import STATUS_LABELS, DealStatus
 from core.errors import DomainError
 from core.partner360 import parse_partner_id, partner_360
 from core.partners import partner_choices
-from core.tiers import benefits
+from core.tiers import benefits, confirm_proposal
+from ui.actions import run_action, show_flash
 from ui.context import db, local_time
 from ui.deals import money
 from ui.guard import page_guard
@@ -15,6 +16,7 @@ user = page_guard(__file__)
 actor = user.actor
 
 st.title("Partner 360")
+show_flash()
 st.page_link("pages/partners.py", label="Back to the partner directory",
              icon=":material/arrow_back:")
 with db() as session:
@@ -84,6 +86,16 @@ with tabs[1]:
 
 with tabs[2]:
     progress = view.tier
+    if (proposal := view.proposal) is not None:
+        with st.container(border=True):
+            st.markdown(f"**Proposed {proposal.direction.lower()}: {proposal.from_tier} → "
+                        f"{proposal.to_tier}**  \n{proposal.reason}")
+            st.caption(f"Evaluated {local_time(proposal.evaluated_at)}. Override or dismiss "
+                       "it on the Tiers page.")
+            if st.button(f"Confirm {proposal.direction.lower()} to {proposal.to_tier}",
+                         type="primary"):
+                run_action(lambda s: confirm_proposal(s, actor, proposal.id),
+                           f"{p.name} is now {proposal.to_tier}; the partner is notified.")
     st.subheader(f"{progress.tier.name} benefits")
     st.markdown("  \n".join(f"**{name}:** {value}" for name, value in benefits(progress.tier)))
     if progress.next_tier is None:

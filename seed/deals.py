@@ -39,6 +39,7 @@ from core.deals import (
     withdraw_deal,
 )
 from core.exports import to_csv
+from core.tiers import run_evaluation
 from db.models import DealRegistration, Partner, ProductLine, User
 from seed.demo import COUNTRIES
 
@@ -82,9 +83,12 @@ class Event:
 
 
 def seed_deals(db: Session, *, now: datetime) -> None:
-    """About DEAL_COUNT registrations up to `now`, after seed_demo. Nothing is committed."""
+    """About DEAL_COUNT registrations up to `now`, after seed_demo, and the tier evaluation
+    the daily job would then have run, so proposals wait on the Tiers page. Nothing is
+    committed."""
     sim = _Simulation(db, now)
     sim.run()
+    run_evaluation(db, Actor.system("tier-evaluation"), now=now)
 
 
 class _Simulation:

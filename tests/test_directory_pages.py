@@ -106,3 +106,18 @@ def test_a_bad_link_gets_a_message_and_the_partner_list(partners, bad):
                            or "no partner with id" in at.warning[0].value)
     assert not at.header
     assert widget(at.selectbox, "Partner").value is None
+
+
+def test_a_manager_confirms_a_proposed_promotion_on_the_360(seeded, database_url):
+    from tests.test_partner360 import _promote_by_evaluation
+
+    use_database(database_url)
+    with Session(seeded, expire_on_commit=False) as db:
+        partner = _promote_by_evaluation(db)
+    at = open_page("channel", "pages/partner_360.py", id=str(partner.id))
+    assert "Proposed promotion: Registered → Silver" in texts(at)
+    button(at, "Confirm promotion to Silver").click().run()
+    assert_rendered(at)
+    assert f"{partner.name} is now Silver; the partner is notified." in texts(at)
+    with Session(seeded) as db:
+        assert db.get(Partner, partner.id).tier.name == "Silver"

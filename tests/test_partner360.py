@@ -165,3 +165,27 @@ def test_a_partner_id_from_a_link_that_is_not_a_number_gets_a_message(value):
 
 def test_a_partner_id_from_a_link():
     assert parse_partner_id(" 12 ") == 12
+
+
+def _promote_by_evaluation(db) -> Partner:
+    """A Registered partner wins enough to meet Silver; the evaluation proposes it."""
+    from core.tiers import run_evaluation
+
+    partner = db.scalar(select(Partner).join(Tier).where(Tier.name == "Registered")
+                        .order_by(Partner.id))
+    silver = db.scalar(select(Tier).where(Tier.name == "Silver"))
+    add_deal(db, partner, "won", "1000", final=str(silver.min_won_revenue),
+             closed_on=TODAY - timedelta(days=30))
+    run_evaluation(db, Actor.system("tier-evaluation"), now=NOW)
+    db.commit()
+    return partner
+
+
+def test_the_open_proposal_shows_for_those_who_decide_it(seeded_db):
+    partner = _promote_by_evaluation(seeded_db)
+    view = partner_360(seeded_db, actor_for(seeded_db, "channel"), partner.id, now=NOW)
+    assert (view.proposal.from_tier, view.proposal.to_tier) == ("Registered", "Silver")
+    assert view.proposal.promotion and "Silver" in view.proposal.reason
+    for username in ("analyst", "finance", "exec"):
+        assert partner_360(seeded_db, actor_for(seeded_db, username), partner.id,
+                           now=NOW).proposal is None
