@@ -418,7 +418,9 @@ def _target(tiers: list[TierRulesOut], won: Decimal, certified: int) -> TierRule
 
 
 def _standing(tier: TierRulesOut, won: Decimal, certified: int) -> str:
-    words = f"won {money(won)} of {money(tier.min_won_revenue)} needed"
+    """"won $412k of $500k needed" below the rule; "won $520k, $500k needed" when met."""
+    joint = " of " if won < tier.min_won_revenue else ", "
+    words = f"won {money(won)}{joint}{money(tier.min_won_revenue)} needed"
     if tier.min_certified_users:
         words += f"; {certified} of {tier.min_certified_users} certified users"
     return words

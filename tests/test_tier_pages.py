@@ -64,7 +64,7 @@ def test_channel_manager_confirms_a_proposal_one_by_one(app_db):
     with_deals(app_db, {1: "120000"})
     proposal = open_proposal_id(app_db, 1)
     at = signed_in_on("pages/tiers.py", "channel")
-    assert "Meets Silver: won $120,000.00 of $100,000.00 needed." in at.dataframe[0].value[
+    assert "Meets Silver: won $120,000.00, $100,000.00 needed." in at.dataframe[0].value[
         "Why"].tolist()
     widget(at.selectbox, "Open a proposal").set_value(proposal).run()
     button(at, "Confirm").click().run()

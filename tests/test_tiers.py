@@ -253,7 +253,8 @@ def test_a_registered_partner_is_proposed_the_highest_tier_it_meets(seeded_db, a
     assert (proposal.from_tier, proposal.to_tier, proposal.direction) == (
         "Registered", proposed, "Promotion")
     minimum = {"Silver": "100,000.00", "Gold": "500,000.00", "Platinum": "1,500,000.00"}
-    assert proposal.reason == (f"Meets {proposed}: won ${Decimal(amount):,.2f} of "
+    joint = " of " if Decimal(amount) < Decimal(minimum[proposed].replace(",", "")) else ", "
+    assert proposal.reason == (f"Meets {proposed}: won ${Decimal(amount):,.2f}{joint}"
                                f"${minimum[proposed]} needed.")
     assert proposal.won_revenue == Decimal(amount)
     assert tier_of(seeded_db, 1) == "Registered"  # nothing moves until someone confirms
@@ -294,7 +295,7 @@ def test_certified_users_at_and_under_the_minimum(seeded_db, monkeypatch, certif
         assert proposal is None
     else:
         assert proposal.to_tier == proposed
-        assert proposal.reason == (f"Meets Silver: won $150,000.00 of $100,000.00 needed; "
+        assert proposal.reason == (f"Meets Silver: won $150,000.00, $100,000.00 needed; "
                                    f"{certified} of 3 certified users.")
 
 
@@ -327,7 +328,7 @@ def test_re_running_keeps_one_proposal_per_partner_and_closes_what_no_longer_app
     evaluate(seeded_db)
     kept = proposal_for(seeded_db, 1)
     assert kept.id == opened.id and kept.won_revenue == Decimal("150000.00")
-    assert kept.reason == "Meets Silver: won $150,000.00 of $100,000.00 needed."
+    assert kept.reason == "Meets Silver: won $150,000.00, $100,000.00 needed."
 
     add_deal(seeded_db, 1, "400000")  # now $550,000: Gold instead
     result = evaluate(seeded_db)
@@ -411,7 +412,7 @@ def test_confirming_moves_the_tier_with_history_audit_and_notification(seeded_db
         seeded_db, 1))
     assert (history.from_tier, history.to_tier, history.source, history.changed_by,
             history.changed_at) == ("Registered", "Silver", "proposal", "Casey Channel", NOW)
-    assert history.reason == "Meets Silver: won $120,000.00 of $100,000.00 needed."
+    assert history.reason == "Meets Silver: won $120,000.00, $100,000.00 needed."
 
     [moved] = events(seeded_db, "partner.tier_change")
     assert (moved.actor, moved.before, moved.after["tier"], moved.after["source"]) == (
