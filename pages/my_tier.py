@@ -4,6 +4,7 @@ import streamlit as st
 from core.tiers import benefits, money, tier_history, tier_progress
 from ui.context import db, local_time
 from ui.guard import page_guard
+from ui.markdown import literal
 
 user = page_guard(__file__)
 actor = user.actor
@@ -29,19 +30,19 @@ if following is None:
 else:
     st.subheader(f"Progress to {following.name}")
     st.progress(progress.revenue_share,
-                text=f"Won revenue: {money(progress.won_revenue)} of "
-                     f"{money(following.min_won_revenue)}")
+                text=literal(f"Won revenue: {money(progress.won_revenue)} of "
+                             f"{money(following.min_won_revenue)}"))
     if following.min_certified_users:
         st.write(f"Certified users: {progress.certified_users} of "
                  f"{following.min_certified_users}")
     if progress.missing:
         st.markdown(f"{following.name} still needs:\n\n" +
-                    "\n".join(f"- {line}" for line in progress.missing))
+                    "\n".join(f"- {literal(line)}" for line in progress.missing))
     else:
         st.success(f"You meet the {following.name} rules. The channel team confirms tier "
                    "changes after the daily evaluation.")
 if progress.keep_missing:
-    st.warning(f"To keep {tier.name}: " + "; ".join(progress.keep_missing) + ".")
+    st.warning(literal(f"To keep {tier.name}: " + "; ".join(progress.keep_missing) + "."))
 
 st.subheader("Tier history")
 if history:

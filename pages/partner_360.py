@@ -11,6 +11,7 @@ from ui.actions import run_action, show_flash
 from ui.context import db, local_time
 from ui.deals import money
 from ui.guard import page_guard
+from ui.markdown import literal
 
 user = page_guard(__file__)
 actor = user.actor
@@ -89,7 +90,7 @@ with tabs[2]:
     if (proposal := view.proposal) is not None:
         with st.container(border=True):
             st.markdown(f"**Proposed {proposal.direction.lower()}: {proposal.from_tier} → "
-                        f"{proposal.to_tier}**  \n{proposal.reason}")
+                        f"{proposal.to_tier}**  \n{literal(proposal.reason)}")
             st.caption(f"Evaluated {local_time(proposal.evaluated_at)}. Override or dismiss "
                        "it on the Tiers page.")
             if st.button(f"Confirm {proposal.direction.lower()} to {proposal.to_tier}",
@@ -101,13 +102,14 @@ with tabs[2]:
     if progress.next_tier is None:
         st.caption("The top tier.")
     elif progress.missing:
-        st.markdown(f"**To reach {progress.next_tier.name}:** " + "; ".join(progress.missing))
+        st.markdown(f"**To reach {progress.next_tier.name}:** "
+                    + literal("; ".join(progress.missing)))
         st.progress(progress.revenue_share)
     else:
         st.markdown(f"**Meets the rules of {progress.next_tier.name}.**")
     if progress.keep_missing:
         st.warning(f"Below the rules of {progress.tier.name}: "
-                   + "; ".join(progress.keep_missing))
+                   + literal("; ".join(progress.keep_missing)))
     st.subheader("Tier history")
     if not view.tier_history:
         st.caption("The tier has not changed since the partner joined.")

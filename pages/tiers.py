@@ -25,6 +25,7 @@ from ui.actions import FLASH, run_action, show_flash
 from ui.context import db, local_time
 from ui.forms import FieldErrors
 from ui.guard import page_guard
+from ui.markdown import literal
 
 user = page_guard(__file__)
 actor = user.actor
@@ -97,7 +98,7 @@ with proposals_tab:
             p = open_ones[chosen]
             st.subheader(f"{p.partner_name}: {p.direction.lower()} from {p.from_tier} to "
                          f"{p.to_tier}")
-            st.write(p.reason)
+            st.write(literal(p.reason))
             if st.button("Confirm", type="primary", icon=":material/check:"):
                 run_action(lambda s: confirm_proposal(s, actor, p.id),
                            f"{p.partner_name} is now {p.to_tier}.")

@@ -140,7 +140,7 @@ def test_partner_sees_tier_benefits_and_what_the_next_tier_needs(app_db, usernam
     assert [t.value for t in at.title] == ["Our tier"]
     assert at.metric[0].value == "Registered"
     assert "Progress to Silver" in shown
-    assert "- $88,000.00 more won revenue in the trailing 12 months" in shown
+    assert "- \\$88,000.00 more won revenue in the trailing 12 months" in shown
     assert "60 days" in at.dataframe[0].value["Yours"].tolist()
     assert "No tier changes yet." in shown
 

@@ -1,6 +1,7 @@
 """Driving the app the way a person does: by role and label."""
 
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 expect.set_options(timeout=15_000)
 
@@ -53,9 +54,20 @@ def go(page: Page, title: str) -> None:
     wait_idle(page)
 
 
-def choose(page: Page, label: str, option: str) -> None:
-    """Pick an option of a Streamlit selectbox or multiselect by typing part of its text."""
-    page.get_by_label(label, exact=True).click()
-    page.keyboard.type(option)
-    page.get_by_role("option", name=option).first.click()
-    wait_idle(page)
+def choose(page: Page, label: str, option: str, attempts: int = 3) -> None:
+    """Pick an option of a Streamlit selectbox or multiselect by typing part of its text.
+
+    A rerun that lands while the list is open redraws it under the pointer; open it again."""
+    for attempt in range(attempts):
+        wait_idle(page)
+        page.get_by_label(label, exact=True).click()
+        page.keyboard.type(option)
+        try:
+            page.get_by_role("option", name=option).first.click(timeout=5_000)
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+            continue
+        wait_idle(page)
+        return
