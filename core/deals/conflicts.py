@@ -27,7 +27,11 @@ from db.models import DealRegistration, DirectOpportunity, EndCustomerKey, Partn
 
 MATCH_LIMIT = 100  # the desk shows at most this many rows beside a registration
 CANDIDATE_LIMIT = 500  # rows scored at most per check
-CUSTOMER_LIMIT = 300  # end customers taken from the key index at most per check
+CUSTOMER_LIMIT = 60  # end customers scored at most per check, those sharing most keys first
+# How much a shared key says: a whole name (n:, s:) or its skeleton (k:) more than initials
+# (a:) or a single word (t:).
+KEY_WEIGHTS = {"n": 4, "s": 4, "k": 3, "a": 2, "t": 1}
+KEY_ROW_LIMIT = 1_000  # key-index rows read at most per check
 COMMON_KEY_LIMIT = 50  # a word or initials key shared by more customers is not evidence
 VERDICT_RANK = {"clear": 0, "possible": 1, "conflict": 2}
 
@@ -81,7 +85,8 @@ def claim_of_direct(o: DirectOpportunity) -> Claim:
 
 
 def candidate_customers(db: Session, claim: Claim) -> list[int]:
-    """End customers whose filed names share a telling key with the claim's name."""
+    """End customers whose filed names share telling keys with the claim's name, the ones
+    sharing the most (whole-name keys weigh more than a single word) first."""
     keys = retrieval_keys(claim.name)
     common = set()
     countable = [k for k in keys if k[0] in "tak"]
@@ -91,12 +96,16 @@ def candidate_customers(db: Session, claim: Claim) -> list[int]:
                             .group_by(EndCustomerKey.key)).all()
         common = {k for k, n in counts if n > COMMON_KEY_LIMIT}
     telling = sorted(keys - common)
-    found = set(db.scalars(select(EndCustomerKey.end_customer_id)
-                           .where(EndCustomerKey.key.in_(telling))
-                           .limit(CUSTOMER_LIMIT))) if telling else set()
+    weight: dict[int, int] = {}
+    if telling:
+        for key, customer_id in db.execute(
+                select(EndCustomerKey.key, EndCustomerKey.end_customer_id)
+                .where(EndCustomerKey.key.in_(telling)).limit(KEY_ROW_LIMIT)):
+            weight[customer_id] = weight.get(customer_id, 0) + KEY_WEIGHTS[key[0]]
     if claim.end_customer_id is not None:
-        found.add(claim.end_customer_id)
-    return sorted(found)
+        weight[claim.end_customer_id] = max(weight.values(), default=0) + 1
+    ranked = sorted(weight, key=lambda c: (-weight[c], c))[:CUSTOMER_LIMIT]
+    return sorted(ranked)
 
 
 def check(db: Session, claim: Claim, *, exclude_deal_id: int | None = None,
@@ -122,8 +131,10 @@ def _registrations(db, claim, customers, exclude_id, open_only):
         same.append(DealRegistration.customer_domain == claim.domain)
     if not same:
         return []
-    q = (select(DealRegistration, Partner.name)
-         .join(Partner, Partner.id == DealRegistration.partner_id).where(or_(*same)))
+    # The partner's name per row through its primary key: a join would hash every partner.
+    partner_name = (select(Partner.name).where(Partner.id == DealRegistration.partner_id)
+                    .scalar_subquery())
+    q = select(DealRegistration, partner_name).where(or_(*same))
     if exclude_id is not None:
         q = q.where(DealRegistration.id != exclude_id)
     if open_only:
