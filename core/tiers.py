@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, aliased
 
@@ -295,6 +295,16 @@ def _whole_number(value: Any, low: int, high: int, message: str) -> int:
     return number
 
 
+# field: (lowest, highest, the message when the value is not a whole number in that range)
+WHOLE_NUMBER_RULES = {
+    "min_certified_users": (0, 100_000, "Enter the certified users needed as a whole number, "
+                                        "0 or more."),
+    "deal_protection_days": (1, 730, "Enter the deal protection as whole days from 1 to 730."),
+    "lead_weight": (0, 100, "Enter the lead weight as a whole number from 0 to 100."),
+    "discount_percent": (0, 100, "Enter the discount as a whole percentage from 0 to 100."),
+}
+
+
 class TierRulesIn(BaseModel):
     """The rules editor for one tier; one message per field. A page may pass a plain dict."""
 
@@ -311,29 +321,10 @@ class TierRulesIn(BaseModel):
     def _revenue(cls, v: Any) -> Decimal:
         return parse_minimum_revenue(v)
 
-    @field_validator("min_certified_users", mode="before")
+    @field_validator(*WHOLE_NUMBER_RULES, mode="before")
     @classmethod
-    def _certified(cls, v: Any) -> int:
-        return _whole_number(v, 0, 100_000, "Enter the certified users needed as a whole "
-                                            "number, 0 or more.")
-
-    @field_validator("deal_protection_days", mode="before")
-    @classmethod
-    def _protection(cls, v: Any) -> int:
-        return _whole_number(v, 1, 730, "Enter the deal protection as whole days from 1 to "
-                                        "730.")
-
-    @field_validator("lead_weight", mode="before")
-    @classmethod
-    def _lead_weight(cls, v: Any) -> int:
-        return _whole_number(v, 0, 100, "Enter the lead weight as a whole number from 0 to "
-                                        "100.")
-
-    @field_validator("discount_percent", mode="before")
-    @classmethod
-    def _discount(cls, v: Any) -> int:
-        return _whole_number(v, 0, 100, "Enter the discount as a whole percentage from 0 to "
-                                        "100.")
+    def _whole(cls, v: Any, info: ValidationInfo) -> int:
+        return _whole_number(v, *WHOLE_NUMBER_RULES[info.field_name])
 
     @field_validator("auto_approve_clear_deals", "mdf_eligible", mode="before")
     @classmethod
