@@ -40,9 +40,9 @@ from db.models import (
 )
 from db.session import make_engine, unit_of_work
 from db.types import utcnow
+from seed.company_names import NameMaker, name_variant
 from seed.demo import is_empty
 from seed.scale import add_size_arguments, seed_scale, sizes_from
-from seed.scale_deals import NameMaker, name_variant
 
 SEED = 424_242
 # How a person types a known company otherwise (no web addresses: too easy).

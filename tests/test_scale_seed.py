@@ -21,8 +21,8 @@ from db.models import (
     User,
 )
 from db.session import make_engine, unit_of_work
+from seed.company_names import name_variant, split_suffix
 from seed.scale import ScaleSizes, seed_scale
-from seed.scale_deals import name_variant, split_suffix
 from tests.conftest import NOW
 
 SIZES = ScaleSizes(partners=50, users=150, registrations=2_000, end_customers=600,
