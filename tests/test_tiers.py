@@ -288,7 +288,7 @@ def test_certified_users_at_and_under_the_minimum(seeded_db, monkeypatch, certif
     require_certified_users(seeded_db, 3)
     add_deal(seeded_db, 1, "150000")
     pid = partner_id(seeded_db, 1)
-    monkeypatch.setattr(tiers, "certified_user_counts", lambda db: {pid: certified})
+    monkeypatch.setattr("core.tiers.evaluation.certified_user_counts", lambda db: {pid: certified})
     evaluate(seeded_db)
     proposal = proposal_for(seeded_db, 1)
     if proposed is None:
@@ -303,7 +303,7 @@ def test_a_demotion_for_too_few_certified_users_says_so(seeded_db, monkeypatch):
     require_certified_users(seeded_db, 3)
     add_deal(seeded_db, 27, "412000")
     pid = partner_id(seeded_db, 27)
-    monkeypatch.setattr(tiers, "certified_user_counts", lambda db: {pid: 2})
+    monkeypatch.setattr("core.tiers.evaluation.certified_user_counts", lambda db: {pid: 2})
     evaluate(seeded_db)
     assert proposal_for(seeded_db, 27).reason == (
         "Below Gold: won $412,000.00 of $500,000.00 needed; 2 of 3 certified users. "
@@ -643,10 +643,11 @@ def test_progress_counts_certified_users_too(seeded_db, monkeypatch):
     require_certified_users(seeded_db, 2)
     add_deal(seeded_db, 1, "150000")
     actor = actor_for(seeded_db, "p01.admin")
-    monkeypatch.setattr(tiers, "certified_user_counts", lambda db: {actor.partner_id: 1})
+    monkeypatch.setattr("core.tiers.progress.certified_user_counts",
+                        lambda db: {actor.partner_id: 1})
     progress = tier_progress(seeded_db, actor, actor.partner_id, now=NOW)
     assert progress.missing == ("1 more certified user",)
-    monkeypatch.setattr(tiers, "certified_user_counts", lambda db: {})
+    monkeypatch.setattr("core.tiers.progress.certified_user_counts", lambda db: {})
     progress = tier_progress(seeded_db, actor, actor.partner_id, now=NOW)
     assert progress.missing == ("2 more certified users",)
 

@@ -1,0 +1,198 @@
+"""The rules for earning each tier and the benefits each gives: the rules editor's input,
+its validation, the check that a higher tier never needs less than a lower one, and money and
+benefits in words."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit
+from core.actor import Actor
+from core.errors import NotFound, RuleViolation
+from core.permissions import require
+from core.settings import get_settings
+from db.models import Tier
+from db.types import CENT, utcnow
+
+MAX_MIN_REVENUE = Decimal("10000000000")  # ten billion: anything above is a typo
+
+RULE_FIELDS = ["min_won_revenue", "min_certified_users", "deal_protection_days",
+               "auto_approve_clear_deals", "mdf_eligible", "lead_weight", "discount_percent"]
+
+
+@dataclass(frozen=True)
+class TierRulesOut:
+    id: int
+    name: str
+    rank: int
+    min_won_revenue: Decimal
+    min_certified_users: int
+    deal_protection_days: int
+    auto_approve_clear_deals: bool
+    mdf_eligible: bool
+    lead_weight: int
+    discount_percent: int
+
+    def met_by(self, won: Decimal, certified: int) -> bool:
+        return won >= self.min_won_revenue and certified >= self.min_certified_users
+
+
+def money(amount: Decimal) -> str:
+    """$1,234.50 for the dollar, "1,234.50 EUR" for other base currencies."""
+    currency = get_settings().base_currency
+    figure = f"{amount:,.2f}"
+    return f"${figure}" if currency == "USD" else f"{figure} {currency}"
+
+
+def benefits(tier: TierRulesOut) -> list[tuple[str, str]]:
+    """(benefit, what the tier gives) in words, for showing a tier to anyone."""
+    return [
+        ("Deal protection", f"{tier.deal_protection_days} days"),
+        ("Clear deals", "approved automatically" if tier.auto_approve_clear_deals
+         else "reviewed by the deal desk"),
+        ("Market development funds", "eligible" if tier.mdf_eligible else "not eligible"),
+        ("Lead weight", str(tier.lead_weight)),
+        ("Discount", f"{tier.discount_percent}%"),
+    ]
+
+
+def _rules_out(t: Tier) -> TierRulesOut:
+    return TierRulesOut(t.id, t.name, t.rank, t.min_won_revenue, t.min_certified_users,
+                        t.deal_protection_days, t.auto_approve_clear_deals, t.mdf_eligible,
+                        t.lead_weight, t.discount_percent)
+
+
+def all_tiers(db: Session) -> list[TierRulesOut]:
+    return [_rules_out(t) for t in db.scalars(select(Tier).order_by(Tier.rank))]
+
+
+def list_tier_rules(db: Session, actor: Actor) -> list[TierRulesOut]:
+    """Every tier with its rules and benefits, lowest first."""
+    require(actor, "tier.view")
+    return all_tiers(db)
+
+
+def _whole_number(value: Any, low: int, high: int, message: str) -> int:
+    """An int, or text or a Decimal holding one, from low to high; anything else: message."""
+    if isinstance(value, bool):
+        raise ValueError(message)
+    if isinstance(value, int):
+        number = value
+    else:
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise ValueError(message) from None
+    if not low <= number <= high:
+        raise ValueError(message)
+    return number
+
+
+# field: (lowest, highest, the message when the value is not a whole number in that range)
+WHOLE_NUMBER_RULES = {
+    "min_certified_users": (0, 100_000, "Enter the certified users needed as a whole number, "
+                                        "0 or more."),
+    "deal_protection_days": (1, 730, "Enter the deal protection as whole days from 1 to 730."),
+    "lead_weight": (0, 100, "Enter the lead weight as a whole number from 0 to 100."),
+    "discount_percent": (0, 100, "Enter the discount as a whole percentage from 0 to 100."),
+}
+
+
+class TierRulesIn(BaseModel):
+    """The rules editor for one tier; one message per field. A page may pass a plain dict."""
+
+    min_won_revenue: Decimal = Field(default=Decimal("0"), validate_default=True)
+    min_certified_users: int = 0
+    deal_protection_days: int = 60
+    auto_approve_clear_deals: bool = False
+    mdf_eligible: bool = False
+    lead_weight: int = 1
+    discount_percent: int = 0
+
+    @field_validator("min_won_revenue", mode="before")
+    @classmethod
+    def _revenue(cls, v: Any) -> Decimal:
+        return parse_minimum_revenue(v)
+
+    @field_validator(*WHOLE_NUMBER_RULES, mode="before")
+    @classmethod
+    def _whole(cls, v: Any, info: ValidationInfo) -> int:
+        return _whole_number(v, *WHOLE_NUMBER_RULES[info.field_name])
+
+    @field_validator("auto_approve_clear_deals", "mdf_eligible", mode="before")
+    @classmethod
+    def _flag(cls, v: Any) -> bool:
+        if not isinstance(v, bool):
+            raise ValueError("Tick the box or leave it empty.")
+        return v
+
+
+def parse_minimum_revenue(value: Any) -> Decimal:
+    """A money amount, 0 or more, at most two decimals; "500,000", "$500000" and
+    Decimal("500000") alike. A float is refused: money is never a float here."""
+    message = "Enter the minimum won revenue as an amount, e.g. 500000."
+    if value is None or isinstance(value, float | bool):
+        raise ValueError(message)
+    if isinstance(value, str):
+        value = value.strip().replace(",", "").replace(" ", "").lstrip("$")
+        if not value:
+            raise ValueError(message)
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValueError(message) from None
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(message)
+    if amount > MAX_MIN_REVENUE:
+        raise ValueError("The minimum won revenue is too large; check the number.")
+    if amount != amount.quantize(CENT):
+        raise ValueError("Give the minimum won revenue with at most two decimal places.")
+    return amount.quantize(CENT)
+
+
+def update_tier_rules(db: Session, actor: Actor, tier_id: int,
+                      data: TierRulesIn | Mapping[str, Any], *,
+                      now: datetime | None = None) -> TierRulesOut:
+    """Change one tier's rules and benefits. A higher tier may not need less than a lower
+    one: the evaluation picks the highest tier met, and out-of-order rules would make a
+    partner skip a tier it does not meet."""
+    require(actor, "tier.rules_edit")
+    tier = db.get(Tier, tier_id)
+    if tier is None:
+        raise NotFound("tier")
+    raw = data.model_dump() if isinstance(data, BaseModel) else dict(data)
+    # A field left out keeps its value (not the input model's default).
+    rules = TierRulesIn.model_validate({**{f: getattr(tier, f) for f in RULE_FIELDS}, **raw})
+    _check_rule_order(all_tiers(db), tier, rules)
+    before = audit.snapshot(tier, RULE_FIELDS)
+    for name in RULE_FIELDS:
+        setattr(tier, name, getattr(rules, name))
+    db.flush()
+    after = audit.snapshot(tier, RULE_FIELDS)
+    if after != before:
+        audit.record(db, actor, "tier.rules_update", "tier", tier.id, before=before,
+                     after=after, now=now or utcnow())
+    return _rules_out(tier)
+
+
+def _check_rule_order(tiers: list[TierRulesOut], tier: Tier, rules: TierRulesIn) -> None:
+    for other in tiers:
+        if other.id == tier.id:
+            continue
+        lower = other.rank < tier.rank
+        if (rules.min_won_revenue < other.min_won_revenue) if lower else (
+                rules.min_won_revenue > other.min_won_revenue):
+            raise RuleViolation(
+                f"{tier.name} cannot need {'less' if lower else 'more'} won revenue than "
+                f"{other.name} ({money(other.min_won_revenue)}).", field="min_won_revenue")
+        if (rules.min_certified_users < other.min_certified_users) if lower else (
+                rules.min_certified_users > other.min_certified_users):
+            raise RuleViolation(
+                f"{tier.name} cannot need {'fewer' if lower else 'more'} certified users than "
+                f"{other.name} ({other.min_certified_users}).", field="min_certified_users")
