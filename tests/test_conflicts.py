@@ -199,9 +199,15 @@ def test_merging_two_records_moves_the_claims_audits_and_matches_again(seeded_db
     assert conflicts.candidate_customers(seeded_db, claim("Margies Travel")) == [a]
     detail = desk_detail(seeded_db, desk, second.id, now=NOW)
     assert "filed under the same end-customer record" in detail.matches[0].reasons
-    events, _ = list_events(seeded_db, actor_for(seeded_db, "admin"),
-                            AuditFilter(action="end_customer.merge"))
+    admin = actor_for(seeded_db, "admin")
+    events, _ = list_events(seeded_db, admin, AuditFilter(action="end_customer.merge"))
     assert [(e.entity_id, e.after["merged_id"]) for e in events] == [(str(a), b)]
+    events, _ = list_events(seeded_db, admin, AuditFilter(action="end_customer.fold_into"))
+    assert [(e.entity_id, e.after) for e in events] == [(str(b), {"merged_into_id": a})]
+    # One event per registration moved, as for any bulk change.
+    events, _ = list_events(seeded_db, admin, AuditFilter(action="deal.reassign_customer"))
+    assert [(e.entity_id, e.before, e.after) for e in events] == [
+        (str(second.id), {"end_customer_id": b}, {"end_customer_id": a})]
 
 
 def test_a_merge_that_cannot_be_done_writes_nothing(seeded_db):

@@ -4,7 +4,7 @@ and file a registration under another record. Both are audited and run matching 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -42,11 +42,10 @@ def merge_end_customers(db: Session, actor: Actor, keep_id: int, merge_id: int, 
     gone = _active(db, merge_id, "merge_id")
     before = {"kept": audit.snapshot(keep, CUSTOMER_FIELDS),
               "merged": audit.snapshot(gone, CUSTOMER_FIELDS)}
-    moved = db.execute(update(DealRegistration).where(DealRegistration.end_customer_id == gone.id)
-                       .values(end_customer_id=keep.id)).rowcount
-    directs = db.execute(update(DirectOpportunity)
-                         .where(DirectOpportunity.end_customer_id == gone.id)
-                         .values(end_customer_id=keep.id)).rowcount
+    moved = _move_claims(db, actor, DealRegistration, "deal", "deal_registration", gone.id,
+                         keep.id, now)
+    directs = _move_claims(db, actor, DirectOpportunity, "direct_opportunity",
+                           "direct_opportunity", gone.id, keep.id, now)
     keys = set(db.scalars(select(EndCustomerKey.key)
                           .where(EndCustomerKey.end_customer_id == gone.id)))
     db.execute(EndCustomerKey.__table__.delete().where(
@@ -56,14 +55,29 @@ def merge_end_customers(db: Session, actor: Actor, keep_id: int, merge_id: int, 
         keep.domain = gone.domain
     gone.merged_into_id = keep.id
     db.flush()
-    db.expire_all()  # the bulk updates changed rows the session may hold
     audit.record(db, actor, "end_customer.merge", "end_customer", keep.id, before=before,
                  after={"kept": audit.snapshot(keep, CUSTOMER_FIELDS), "merged_id": gone.id,
                         "registrations_moved": moved, "direct_opportunities_moved": directs},
                  now=now)
+    audit.record(db, actor, "end_customer.fold_into", "end_customer", gone.id,
+                 before={"merged_into_id": None}, after={"merged_into_id": keep.id}, now=now)
     rechecked = _recheck_customer(db, actor, keep.id, now,
                                   f"End customer #{gone.id} {gone.name} merged into #{keep.id}")
     return CustomerMerge(keep.id, gone.id, moved, directs, rechecked)
+
+
+def _move_claims(db: Session, actor: Actor, model, action: str, entity: str, from_id: int,
+                 to_id: int, now: datetime) -> int:
+    """Point every claim of one record at another, one audit event per row moved."""
+    rows = list(db.scalars(select(model).where(model.end_customer_id == from_id)
+                           .order_by(model.id).with_for_update()))
+    for row in rows:
+        row.end_customer_id = to_id
+        audit.record(db, actor, f"{action}.reassign_customer", entity, row.id,
+                     before={"end_customer_id": from_id}, after={"end_customer_id": to_id},
+                     partner_id=getattr(row, "partner_id", None), now=now)
+    db.flush()
+    return len(rows)
 
 
 def reassign_end_customer(db: Session, actor: Actor, deal_id: int, end_customer_id: int, *,
