@@ -49,8 +49,19 @@ def menu(page: Page) -> list[str]:
     return [t.strip().splitlines()[-1] for t in links.all_inner_texts()]
 
 
-def go(page: Page, title: str) -> None:
-    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=title, exact=True).click()
+def go(page: Page, title: str, attempts: int = 3) -> None:
+    """Open a page from the menu. A click that lands while the first run of a fresh server
+    reruns itself can be lost: click again until the address is the link's."""
+    link = page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=title, exact=True)
+    target = link.get_attribute("href")
+    for attempt in range(attempts):
+        link.click()
+        try:
+            page.wait_for_url(target, timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
     wait_idle(page)
 
 
