@@ -82,3 +82,19 @@ def choose(page: Page, label: str, option: str, attempts: int = 3) -> None:
             continue
         wait_idle(page)
         return
+
+
+def press_until(page: Page, button, shown, attempts: int = 3) -> None:
+    """Click `button` until `shown` is visible. Right after a sign-in the cookie component
+    reports back with a rerun of its own, and a click landing in it can be lost; a person
+    clicks again."""
+    for attempt in range(attempts):
+        if attempt == 0 or button.is_visible():
+            button.click()
+        wait_idle(page)
+        try:
+            expect(shown).to_be_visible(timeout=7_000)
+            return
+        except AssertionError:
+            if attempt == attempts - 1:
+                raise

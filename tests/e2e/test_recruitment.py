@@ -10,6 +10,7 @@ from tests.e2e.helpers import (
     go,
     menu,
     open_app,
+    press_until,
     sign_in,
     sign_in_as,
     wait_for_cookie,
@@ -77,10 +78,9 @@ def test_stranger_becomes_a_partner_and_starts_onboarding(browser, app_server):
     partner.get_by_label("Current password", exact=True).fill(temporary)
     partner.get_by_label("New password", exact=True).fill("bluefin-secret-2026")
     partner.get_by_label("Repeat new password", exact=True).fill("bluefin-secret-2026")
-    partner.get_by_role("button", name="Change password").click()
-    wait_idle(partner)
-    expect(partner.get_by_test_id("stSidebarNavItems")
-           .get_by_role("link", name="Partner agreement")).to_be_visible()
+    press_until(partner, partner.get_by_role("button", name="Change password"),
+                partner.get_by_test_id("stSidebarNavItems")
+                .get_by_role("link", name="Partner agreement"))
     assert menu(partner) == ["Partner agreement", "Profile"]
 
     go(partner, "Partner agreement")
