@@ -1,13 +1,21 @@
 """The schema is made by Alembic only, and agrees with the models on both databases."""
 
+import uuid
+from datetime import date, datetime
 from decimal import Decimal
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Column, Integer, MetaData, Table, func, insert, inspect, select
+from sqlalchemy import Column, Integer, MetaData, Table, func, insert, inspect, select, text
 
+from db.migrate import alembic_config, upgrade
 from db.models import Base
+from db.session import make_engine
 from db.types import Money
+from tests.conftest import NOW
+from tests.databases import BACKENDS
 
 
 def test_migrated_schema_matches_models(engine):
@@ -55,3 +63,78 @@ def test_money_refuses_float():
 
     with pytest.raises(TypeError):
         Money().process_bind_param(0.1, None)
+
+
+# ---------------------------------------------------------------- upgrades keep data
+
+
+@pytest.fixture(params=BACKENDS)
+def blank_url(request, tmp_path):
+    """An empty database that no migration has touched yet."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'blank.db'}"
+        return
+    factory = request.getfixturevalue("postgres_factory")
+    name = f"prm_blank_{uuid.uuid4().hex[:10]}"
+    with factory.admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = factory.url(name)
+    yield url
+    factory.drop(url)
+
+
+def _row(table: Table, **given) -> dict:
+    """A row with every required column filled: the given values, else a plain one."""
+    plain = {int: 1, str: "x", bool: False, datetime: NOW, date: NOW.date(), list: [],
+             dict: {}, Decimal: 0}
+    row = dict(given)
+    for col in table.columns:
+        if col.name in row or col.nullable or col.primary_key or col.server_default is not None:
+            continue
+        try:
+            kind = col.type.python_type
+        except NotImplementedError:
+            kind = list  # JSON
+        row[col.name] = plain[kind]
+    return row
+
+
+def test_upgrading_a_database_with_deals_keeps_them_and_keys_them(blank_url):
+    """Migration 0005 rebuilds deal_registrations on SQLite while deal_events point at it,
+    turns the old conflict flag into a verdict and indexes every end customer's names."""
+    command.upgrade(alembic_config(blank_url), "0004")
+    engine = make_engine(blank_url)
+    with engine.begin() as conn:
+        meta = MetaData()
+        meta.reflect(conn)
+        t = meta.tables
+        tier = conn.execute(select(t["tiers"].c.id).limit(1)).scalar_one()
+        partner = conn.execute(insert(t["partners"]).values(_row(
+            t["partners"], name="Northwind", country="US", tier_id=tier))).inserted_primary_key[0]
+        user = conn.execute(insert(t["users"]).values(_row(
+            t["users"], username="nw.rep", partner_id=partner))).inserted_primary_key[0]
+        deals = []
+        for name, conflict in (("Acme Widgets, LLC", False), ("ACME Widgets", True)):
+            customer = conn.execute(insert(t["end_customers"]).values(_row(
+                t["end_customers"], name=name, normalized_name="acme widgets", country="US"))
+            ).inserted_primary_key[0]
+            deal = conn.execute(insert(t["deal_registrations"]).values(_row(
+                t["deal_registrations"], partner_id=partner, registered_by_user_id=user,
+                owner_user_id=user, end_customer_id=customer, customer_name=name,
+                customer_country="US", status="submitted", conflict=conflict,
+                product_line_ids=[]))).inserted_primary_key[0]
+            conn.execute(insert(t["deal_events"]).values(_row(
+                t["deal_events"], deal_id=deal, text="Submitted.")))
+            deals.append(deal)
+
+    upgrade(blank_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, match_verdict, customer_name_form "
+                                 "FROM deal_registrations ORDER BY id")).all()
+        assert [(r.id, r.match_verdict) for r in rows] == [(deals[0], "clear"),
+                                                          (deals[1], "conflict")]
+        assert all(r.customer_name_form for r in rows)
+        assert conn.execute(text("SELECT count(*) FROM deal_events")).scalar_one() == 2
+        keys = set(conn.execute(text("SELECT key FROM end_customer_keys")).scalars())
+        assert "n:acmewidgets" in keys
+    engine.dispose()
