@@ -13,13 +13,9 @@ from sqlalchemy.orm import Session
 
 from bench.common import timed
 from core.actor import Actor
+from core.deals.revenue import won_window
 from core.deals.status import OPEN
-from core.directory import (
-    DirectoryFilter,
-    export_directory_csv,
-    search_directory,
-    won_window,
-)
+from core.directory import DirectoryFilter, export_directory_csv, search_directory
 from core.partner360 import partner_360
 from core.settings import get_settings
 from db.models import DealRegistration, OnboardingStep, Partner

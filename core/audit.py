@@ -67,6 +67,7 @@ class AuditFilter:
     entity: str | None = None
     start: datetime | None = None
     end: datetime | None = None
+    partner_id: int | None = None  # the events recorded for one partner (the partner 360)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ def list_events(
         q = q.where(AuditEvent.at >= filt.start)
     if filt.end:
         q = q.where(AuditEvent.at < filt.end)
+    if filt.partner_id is not None:
+        q = q.where(AuditEvent.partner_id == filt.partner_id)
     total = db.scalar(select(func.count()).select_from(q.subquery()))
     rows = db.scalars(
         q.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit).offset(offset)

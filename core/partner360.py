@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from core import onboarding
 from core.actor import Actor
-from core.audit import AuditRow
+from core.audit import AuditFilter, AuditRow, list_events
+from core.deals.revenue import won_in_window
 from core.deals.status import OPEN, DealStatus
-from core.directory import active_steps, onboarding_progress, won_window
+from core.directory import active_steps, onboarding_progress
 from core.errors import NotFound, RuleViolation
 from core.onboarding import ChecklistStep
 from core.partners import PartnerOut, get_partner
@@ -31,8 +32,7 @@ from core.tiers import (
     tier_history,
     tier_progress,
 )
-from db.models import AuditEvent, DealRegistration, Partner, User
-from db.types import utcnow
+from db.models import DealRegistration, Partner, User
 
 # The matcher's verdicts that send a registration to the desk as a possible collision.
 CONFLICT_VERDICTS = ("conflict", "possible")
@@ -147,15 +147,13 @@ def deal_summary(db: Session, actor: Actor, partner_id: int, *,
     """The partner's registrations in figures, from one GROUP BY status (sums in integer
     cents, exact on both databases)."""
     require(actor, "partner.360")
-    after, last = won_window(now or utcnow())
     d = DealRegistration
-    won_in_window = and_(d.status == DealStatus.WON.value, d.closed_on > after,
-                         d.closed_on <= last)
+    won_recent = won_in_window(now)
     flagged = d.match_verdict.in_(CONFLICT_VERDICTS)
     rows = db.execute(
         select(d.status, func.count(), func.sum(d.estimated_value),
-               func.sum(case((won_in_window, 1), else_=0)),
-               func.sum(case((won_in_window, d.final_amount))),
+               func.sum(case((won_recent, 1), else_=0)),
+               func.sum(case((won_recent, d.final_amount))),
                func.sum(case((flagged, 1), else_=0)))
         .where(d.partner_id == partner_id)
         .group_by(d.status)
@@ -209,9 +207,6 @@ def _audit(db: Session, actor: Actor, partner_id: int) -> AuditTrail | None:
     """The audit events recorded for this partner, under the audit log's own rule."""
     if not can(actor, "audit.view"):
         return None
-    q = select(AuditEvent).where(AuditEvent.partner_id == partner_id)
-    total = db.scalar(select(func.count()).select_from(q.subquery())) or 0
-    events = db.scalars(q.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-                        .limit(AUDIT_LIMIT)).all()
-    return AuditTrail([AuditRow(e.at, e.actor_label, e.actor_role, e.action, e.entity,
-                                e.entity_id, e.before, e.after) for e in events], total)
+    events, total = list_events(db, actor, AuditFilter(partner_id=partner_id),
+                                limit=AUDIT_LIMIT)
+    return AuditTrail(events, total)

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from core.actor import Actor
@@ -20,18 +20,26 @@ WON_HEADER = ["Deal", "Partner", "Tier", "End customer", "Country", "Product lin
               "Final amount", "Closed on", "Owner", "Submitted"]
 
 
+def won_window(now: datetime | None = None) -> tuple[date, date]:
+    """The trailing 12 months of won revenue: closed after `after` (excluded) and on or
+    before `last` (today, included)."""
+    today = (now or utcnow()).date()
+    return add_months(today, -12), today
+
+
+def won_in_window(now: datetime | None = None) -> ColumnElement[bool]:
+    """SQL condition: a won registration closed in the trailing 12 months. Won revenue,
+    tier evaluation, the directory and the partner 360 all count with it."""
+    after, last = won_window(now)
+    d = DealRegistration
+    return and_(d.status == DealStatus.WON.value, d.closed_on > after, d.closed_on <= last)
+
+
 def won_revenue(db: Session, partner_id: int, *, now: datetime | None = None) -> Decimal:
     """A partner's won amounts closed in the trailing 12 months (today included), summed in
     SQL over integer cents, so exact on both databases."""
-    today = (now or utcnow()).date()
-    total = db.scalar(
-        select(func.sum(DealRegistration.final_amount)).where(
-            DealRegistration.partner_id == partner_id,
-            DealRegistration.status == DealStatus.WON.value,
-            DealRegistration.closed_on > add_months(today, -12),
-            DealRegistration.closed_on <= today,
-        )
-    )
+    total = db.scalar(select(func.sum(DealRegistration.final_amount))
+                      .where(DealRegistration.partner_id == partner_id, won_in_window(now)))
     return total if total is not None else Decimal("0.00")
 
 

@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.actor import Actor
-from core.deals.schemas import add_months
-from core.deals.status import DealStatus
+from core.deals.revenue import won_in_window
 from core.jobs import Job, register
 from core.permissions import require
 from core.tiers.proposals import PROPOSAL_FIELDS, ProposalStatus, close_proposal
@@ -80,13 +79,9 @@ def trailing_won_revenue(db: Session, *, now: datetime | None = None) -> dict[in
     """{partner id: won amounts closed in the trailing 12 months, today included} for every
     partner with any, in one GROUP BY summed over integer cents (exact on both databases).
     The same window as core.deals.revenue.won_revenue."""
-    today = (now or utcnow()).date()
     rows = db.execute(
         select(DealRegistration.partner_id, func.sum(DealRegistration.final_amount))
-        .where(DealRegistration.status == DealStatus.WON.value,
-               DealRegistration.closed_on > add_months(today, -12),
-               DealRegistration.closed_on <= today)
-        .group_by(DealRegistration.partner_id))
+        .where(won_in_window(now)).group_by(DealRegistration.partner_id))
     return {partner_id: total for partner_id, total in rows if total is not None}
 
 
