@@ -24,8 +24,7 @@ except OperationalError:
              "server is running, then reload this page.")
     st.stop()
 
-authenticator = auth.authenticator()
-user = auth.resolve_user(authenticator)
+user = auth.restore_user()
 
 visible = pages_for(user)
 sections: dict[str, list] = {}
@@ -33,6 +32,7 @@ for spec in visible:
     page = st.Page(spec.file, title=spec.title, icon=spec.icon, url_path=spec.url_path)
     sections.setdefault(spec.section, []).append(page)
 navigation = st.navigation(sections, expanded=True)
+auth.sync_cookie()
 
 if user:
     st.sidebar.markdown(f"**{user.display_name}**  \n{ROLE_LABELS[user.actor.role]}")

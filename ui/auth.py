@@ -1,9 +1,11 @@
 """Sign-in wiring: our rules in core.accounts, streamlit-authenticator for the signed cookie.
 
-The authenticator is created once per run in Home.py. Its own login form and failed-login
-counter are not used (lockout lives in the database); on a successful sign-in we hand it the
-session state and let it set the cookie. Never pass it an api_key."""
+Home.py restores the user before it builds the menu and syncs the cookie after. The
+authenticator's own login form and failed-login counter are not used (lockout lives in the
+database); on a successful sign-in or sign-out it writes or deletes the signed cookie.
+Never pass it an api_key."""
 
+import time
 from datetime import UTC, datetime
 
 import jwt
@@ -42,30 +44,16 @@ def _cookie_claims(key: str) -> dict | None:
         return None
 
 
-def authenticator() -> stauth.Authenticate:
-    """Create the authenticator and restore a signed-in user from the cookie, if any."""
-    s = get_settings()
-    key = _key()
-    claims = _cookie_claims(key)
-    usernames = {}
-    if claims and "username" in claims:
-        # The authenticator only restores users it knows; it needs no password for that.
-        usernames[claims["username"]] = {"name": claims["username"], "password": "-",
-                                         "email": ""}
-    auth = stauth.Authenticate({"usernames": usernames}, s.cookie_name, key,
-                               s.cookie_expiry_days, auto_hash=False, login_sleep_time=0)
-    was_signed_in = bool(st.session_state.get("authentication_status"))
-    auth.login(location="unrendered")
-    if not was_signed_in and st.session_state.get("authentication_status") and claims:
-        issued = claims["exp_date"] - s.cookie_expiry_days * 86400
-        st.session_state[SIGNED_IN_AT] = datetime.fromtimestamp(issued, UTC)
-    return auth
+def restore_user() -> SignedIn | None:
+    """The signed-in user of this run, checked against the database, before the menu is built.
 
-
-def resolve_user(auth: stauth.Authenticate) -> SignedIn | None:
-    """Check the session against the database on every run: a deactivated user or a changed
-    password ends the session at its next page load."""
-    _sync_cookie(auth)
+    A new browser session (a reload) is signed in from the cookie sent with the page request,
+    read here the way the authenticator's own login reads it. No component is rendered for
+    that: a component on the page at load reports back with a rerun, and one that left the
+    browser before it knew which page it was on reran the app on Home (a reload of a
+    sub-page landed on Home, and a click in that rerun was lost). A deactivated user or a
+    changed password ends the session at its next run."""
+    _restore_from_cookie()
     username = st.session_state.get("username")
     user = None
     if st.session_state.get("authentication_status") and username:
@@ -75,26 +63,49 @@ def resolve_user(auth: stauth.Authenticate) -> SignedIn | None:
         if user is None:
             _clear_session()
             st.session_state[COOKIE_ACTION] = "delete"
-            _sync_cookie(auth)
     st.session_state[USER_KEY] = user
     return user
 
 
-def _sync_cookie(auth: stauth.Authenticate) -> None:
-    """Render the cookie component on every run until the browser reports it done.
-
-    The component (keys "set" and "delete" in the authenticator's cookie manager) runs in the
-    browser after the script run; a rerun that comes first (a click, another component) would
-    drop it unexecuted. Its value turns True once the browser has set or deleted the cookie."""
-    action = st.session_state.get(COOKIE_ACTION)
-    if action == "set":
-        auth.cookie_controller.set_cookie()
-    elif action == "delete":
-        auth.cookie_controller.delete_cookie()
-    else:
+def _restore_from_cookie() -> None:
+    if st.session_state.get("authentication_status") or st.session_state.get("logout"):
         return
+    s = get_settings()
+    claims = _cookie_claims(_key())
+    if not claims or "username" not in claims or claims.get("exp_date", 0) <= time.time():
+        return
+    issued = claims["exp_date"] - s.cookie_expiry_days * 86400
+    st.session_state.update({
+        "authentication_status": True, "username": claims["username"],
+        "name": claims["username"], SIGNED_IN_AT: datetime.fromtimestamp(issued, UTC),
+    })
+
+
+def sync_cookie() -> None:
+    """Set or delete the cookie, after the menu is built, until the browser reports it done.
+
+    streamlit-authenticator writes the cookie through its cookie manager's components (keys
+    "init", "set" and "delete"). They run in the browser after the script run, and a rerun
+    that comes first (a click, another component) drops them unexecuted, so they are
+    rendered on every run while an action is pending and on no other run. Rendered after
+    st.navigation, their reports carry the page the browser is on."""
+    action = st.session_state.get(COOKIE_ACTION)
+    if action not in ("set", "delete"):
+        return
+    cookies = _authenticator().cookie_controller
+    if action == "set":
+        cookies.set_cookie()
+    else:
+        cookies.delete_cookie()
     if st.session_state.get(action) is True:
         st.session_state[COOKIE_ACTION] = None
+
+
+def _authenticator() -> stauth.Authenticate:
+    s = get_settings()
+    # It only writes the cookie for the session's user; it needs no credentials for that.
+    return stauth.Authenticate({"usernames": {}}, s.cookie_name, _key(), s.cookie_expiry_days,
+                               auto_hash=False, login_sleep_time=0)
 
 
 def login_form() -> None:
