@@ -95,7 +95,8 @@ with tabs[2]:
                        "it on the Tiers page.")
             if st.button(f"Confirm {proposal.direction.lower()} to {proposal.to_tier}",
                          type="primary"):
-                run_action(lambda s: confirm_proposal(s, actor, proposal.id),
+                run_action(lambda s: confirm_proposal(s, actor, proposal.id,
+                                                      shown_to_tier_id=proposal.to_tier_id),
                            f"{p.name} is now {proposal.to_tier}; the partner is notified.")
     st.subheader(f"{progress.tier.name} benefits")
     st.markdown("  \n".join(f"**{name}:** {value}" for name, value in benefits(progress.tier)))

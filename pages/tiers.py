@@ -87,7 +87,8 @@ with proposals_tab:
                                      format_func=label, placeholder="Choose proposals")
         if st.button("Confirm selected", icon=":material/done_all:", disabled=not chosen_many):
             with db(immediate=True) as session:
-                result = confirm_proposals(session, actor, chosen_many)
+                result = confirm_proposals(session, actor, chosen_many, shown_to_tier_ids={
+                    i: open_ones[i].to_tier_id for i in chosen_many})
             skipped = "".join(f" #{i} skipped: {why}" for i, why in result.skipped)
             st.session_state[FLASH] = f"Confirmed {len(result.confirmed)} proposals.{skipped}"
             st.rerun()
@@ -100,7 +101,8 @@ with proposals_tab:
                          f"{p.to_tier}")
             st.write(literal(p.reason))
             if st.button("Confirm", type="primary", icon=":material/check:"):
-                run_action(lambda s: confirm_proposal(s, actor, p.id),
+                run_action(lambda s: confirm_proposal(s, actor, p.id,
+                                                      shown_to_tier_id=p.to_tier_id),
                            f"{p.partner_name} is now {p.to_tier}.")
             with st.form("override"):
                 st.markdown("**Override**: set another tier than the proposed one")

@@ -534,6 +534,29 @@ def test_a_proposal_whose_partner_moved_meanwhile_is_refused(seeded_db):
         confirm_proposal(seeded_db, actor_for(seeded_db, "channel"), proposal.id, now=NOW)
 
 
+def test_a_proposal_retargeted_since_it_was_shown_is_not_confirmed_blind(seeded_db):
+    add_deal(seeded_db, 1, "120000")
+    evaluate(seeded_db)
+    shown = proposal_for(seeded_db, 1)  # what the manager sees: Registered to Silver
+    add_deal(seeded_db, 1, "400000")
+    evaluate(seeded_db)  # the daily run retargets it to Gold meanwhile
+    channel = actor_for(seeded_db, "channel")
+    with pytest.raises(RuleViolation, match="now moves it to Gold .*review it again"):
+        confirm_proposal(seeded_db, channel, shown.id, shown_to_tier_id=shown.to_tier_id,
+                         now=NOW)
+    result = confirm_proposals(seeded_db, channel, [shown.id],
+                               shown_to_tier_ids={shown.id: shown.to_tier_id}, now=NOW)
+    assert result.confirmed == () and "now moves it to Gold" in result.skipped[0][1]
+    seeded_db.commit()
+    assert tier_of(seeded_db, 1) == "Registered" and count(seeded_db, TierChange) == 0
+    # Reviewed again, the Gold target is confirmed.
+    current = proposal_for(seeded_db, 1)
+    confirm_proposal(seeded_db, channel, current.id, shown_to_tier_id=current.to_tier_id,
+                     now=NOW)
+    seeded_db.commit()
+    assert tier_of(seeded_db, 1) == "Gold"
+
+
 def test_setting_a_tier_by_hand_is_history_and_closes_the_open_proposal(seeded_db):
     add_deal(seeded_db, 1, "120000")
     evaluate(seeded_db)

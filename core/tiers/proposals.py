@@ -2,7 +2,7 @@
 with another tier, dismiss, or set a tier by hand. Every tier change goes through one helper
 that writes the history, the audit log and a notification to the partner's users."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -209,13 +209,19 @@ def _partner_at_proposal(db: Session, proposal: TierProposal) -> Partner:
 
 
 def confirm_proposal(db: Session, actor: Actor, proposal_id: int, *,
+                     shown_to_tier_id: int | None = None,
                      now: datetime | None = None) -> TierChangeOut:
-    """Move the partner to the proposed tier."""
+    """Move the partner to the proposed tier. `shown_to_tier_id` is the target the manager
+    saw: a daily evaluation may have retargeted the proposal since."""
     require(actor, "tier.decide")
     now = now or utcnow()
     proposal = _locked_proposal(db, proposal_id)
     PROPOSAL_TRANSITIONS.check_move(proposal.status, P.CONFIRMED)
     partner = _partner_at_proposal(db, proposal)
+    if shown_to_tier_id is not None and shown_to_tier_id != proposal.to_tier_id:
+        now_to = db.get(Tier, proposal.to_tier_id)
+        raise RuleViolation(f"The proposal for {partner.name} now moves it to {now_to.name} "
+                            "(evaluated again since you opened it): review it again.")
     change = _change_tier(db, actor, partner, db.get(Tier, proposal.to_tier_id),
                           proposal.reason, ChangeSource.PROPOSAL, proposal_id=proposal.id,
                           now=now)
@@ -224,16 +230,19 @@ def confirm_proposal(db: Session, actor: Actor, proposal_id: int, *,
 
 
 def confirm_proposals(db: Session, actor: Actor, proposal_ids: Iterable[int], *,
+                      shown_to_tier_ids: Mapping[int, int] | None = None,
                       now: datetime | None = None) -> BulkConfirmResult:
-    """Confirm several at once. One that cannot be confirmed (decided meanwhile, or its
-    partner's tier changed) is skipped with the reason and nothing written for it: every
-    check comes before the writes."""
+    """Confirm several at once. One that cannot be confirmed (decided meanwhile, its
+    partner's tier changed, or retargeted since it was shown) is skipped with the reason and
+    nothing written for it: every check comes before the writes."""
     require(actor, "tier.decide")
     now = now or utcnow()
+    shown = shown_to_tier_ids or {}
     confirmed, skipped = [], []
     for proposal_id in dict.fromkeys(proposal_ids):
         try:
-            confirm_proposal(db, actor, proposal_id, now=now)
+            confirm_proposal(db, actor, proposal_id, shown_to_tier_id=shown.get(proposal_id),
+                             now=now)
         except (RuleViolation, NotFound) as e:
             skipped.append((proposal_id, str(e)))
         else:
