@@ -274,6 +274,7 @@ def grantable_roles(actor: Actor) -> list[Role]:
 def list_users(db: Session, actor: Actor, filt: UserFilter = UserFilter(), *,
                limit: int = 2000) -> list[UserOut]:
     require(actor, "user.view")
+    onboarding.require_agreement(db, actor)
     q = select(User, Partner.name).outerjoin(Partner, User.partner_id == Partner.id)
     if actor.is_partner:
         q = q.where(User.partner_id == actor.partner_id)
@@ -295,6 +296,7 @@ def create_user(db: Session, actor: Actor, data: NewUserIn, *,
                 now: datetime | None = None) -> tuple[UserOut, str]:
     """Returns the new user and a temporary password to show once."""
     require(actor, "user.manage")
+    onboarding.require_agreement(db, actor)
     partner_id = actor.partner_id if actor.is_partner else data.partner_id
     _check_grant(db, actor, data.role, partner_id)
     if db.scalar(select(User.id).where(User.username == data.username)):
@@ -357,6 +359,7 @@ def reset_password(db: Session, actor: Actor, user_id: int, *,
 
 def _managed(db: Session, actor: Actor, user_id: int, *, self_allowed: bool) -> User:
     require(actor, "user.manage")
+    onboarding.require_agreement(db, actor)
     user = db.get(User, user_id)
     if user is None:
         raise NotFound("user")

@@ -248,6 +248,18 @@ def has_accepted_current(db: Session, partner_id: int) -> bool:
     return row is None or row[1] is not None
 
 
+AGREEMENT_PENDING = ("Your company has not accepted the current partner agreement yet. A "
+                     "partner admin accepts it on the Partner agreement page.")
+
+
+def require_agreement(db: Session, actor: Actor) -> None:
+    """Partner users work (deals, their team) only once their company has accepted the
+    current agreement. The menu hides those pages; this refuses the service calls."""
+    if (actor.is_partner and actor.partner_id is not None
+            and not has_accepted_current(db, actor.partner_id)):
+        raise PermissionDenied(AGREEMENT_PENDING)
+
+
 def get_agreement_for(db: Session, actor: Actor) -> AgreementStatus:
     """The current agreement and whether the actor's partner has accepted it. Vendor users
     see the text with accepted=False and can_accept=False."""

@@ -8,10 +8,17 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import delete, func, select
 
-from core.accounts import NewUserIn, create_user, resume_session, sign_in
+from core.accounts import (
+    NewUserIn,
+    create_user,
+    list_users,
+    resume_session,
+    set_active,
+    sign_in,
+)
 from core.actor import Actor, Role
 from core.audit import AuditFilter, list_events
-from core.deals import register_deal
+from core.deals import add_note, get_deal, list_deals, register_deal
 from core.errors import NotFound, PermissionDenied, RuleViolation, field_errors
 from core.notifications import list_notifications
 from core.onboarding import (
@@ -36,6 +43,7 @@ from db.models import (
     Agreement,
     AgreementAcceptance,
     AuditEvent,
+    DealRegistration,
     OnboardingProgress,
     OnboardingStep,
     Partner,
@@ -146,6 +154,41 @@ def test_a_new_version_asks_every_partner_again(seeded_db):
     rows = list_agreements(seeded_db, actor_for(seeded_db, "admin"))
     assert [(r.agreement.version, r.current, r.accepted_count) for r in rows] == \
         [(2, True, 1), (1, False, PARTNER_COUNT)]
+
+
+def test_until_the_new_version_is_accepted_partner_services_refuse(seeded_db):
+    """Not only the menu: the services themselves refuse deals and team changes."""
+    deal_id = register_deal(seeded_db, actor_for(seeded_db, "p01.rep1"), form(seeded_db),
+                            now=NOW).id
+    rep_id = seeded_db.scalar(select(User.id).where(User.username == "p01.rep2"))
+    publish_v2(seeded_db)
+    rep, boss = actor_for(seeded_db, "p01.rep1"), actor_for(seeded_db, "p01.admin")
+    deals_before = count(seeded_db, DealRegistration)
+    refused = {
+        "register": lambda: register_deal(seeded_db, rep, form(seeded_db), now=NOW),
+        "list": lambda: list_deals(seeded_db, rep, now=NOW),
+        "open": lambda: get_deal(seeded_db, rep, deal_id, now=NOW),
+        "note": lambda: add_note(seeded_db, rep, deal_id, "Call booked", now=NOW),
+        "team": lambda: list_users(seeded_db, boss),
+        "invite": lambda: add_user(seeded_db, boss, "p01.new", Role.PARTNER_USER,
+                                   boss.partner_id),
+        "deactivate": lambda: set_active(seeded_db, boss, rep_id, False, now=NOW),
+    }
+    for name, call in refused.items():
+        with pytest.raises(PermissionDenied, match="not accepted the current partner "
+                                                   "agreement") as exc:
+            call()
+        assert "Partner agreement page" in str(exc.value), name
+    assert count(seeded_db, DealRegistration) == deals_before
+    # Vendors are not held up by p01's missing acceptance...
+    assert list_deals(seeded_db, actor_for(seeded_db, "channel"), now=NOW)[1] > 0
+    # ...and once p01 accepts, its people work again.
+    accept_agreement(seeded_db, boss, 2, now=NOW)
+    seeded_db.commit()
+    register_deal(seeded_db, rep, form(seeded_db, company="Umbrella", website="umbrella.com",
+                                       contact_email="x@umbrella.com"), now=NOW)
+    assert list_deals(seeded_db, rep, now=NOW)[1] == 2
+    assert any(u.username == "p01.rep2" for u in list_users(seeded_db, boss))
 
 
 def test_accepting_is_once_per_partner_and_version_and_audited(seeded_db):
@@ -466,7 +509,7 @@ def build_timeline(db):
     application(db, delta, day(100), day(90), 3)
 
     a_boss = add_user(db, admin, "alpha.boss", Role.PARTNER_ADMIN, alpha.id, now=day(50))
-    a_rep = add_user(db, a_boss, "alpha.rep", Role.PARTNER_USER, alpha.id, now=day(49))
+    a_rep = add_user(db, admin, "alpha.rep", Role.PARTNER_USER, alpha.id, now=day(49))
     update_partner_profile(db, a_boss, alpha.id, dict(
         name=alpha.name, website=alpha.website, country="US", regions=["NA"],
         partner_type="reseller", industries=["Retail"]), now=day(48))

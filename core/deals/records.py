@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, onboarding
 from core.actor import Actor, Role
 from core.catalog import names_by_id
 from core.deals.schemas import DealDetail, DealEventOut, DealOut
@@ -64,6 +64,7 @@ def load(db: Session, actor: Actor, deal_id: int, action: str, *,
     """The deal, if the actor may do `action` to it. Someone else's deal is "not found":
     its existence is none of the actor's business."""
     require(actor, action)
+    onboarding.require_agreement(db, actor)
     deal = db.get(DealRegistration, deal_id, with_for_update=for_update or None)
     if deal is None or not visible_to(actor, deal):
         raise NotFound("deal registration")

@@ -65,6 +65,7 @@ def register_deal(db: Session, actor: Actor, data: DealIn | Mapping[str, Any], *
     On SQLite call it in unit_of_work(engine, immediate=True): the check and the insert must
     not interleave with another submission (on PostgreSQL an advisory lock does that here)."""
     require(actor, "deal.register")
+    onboarding.require_agreement(db, actor)
     now = now or utcnow()
     data = as_model(DealIn, data, today=now.date(), product_line_ids=active_ids(db))
     partner = db.get(Partner, actor.partner_id)
@@ -145,6 +146,7 @@ def list_deals(db: Session, actor: Actor, filt: DealFilter = DealFilter(), *,
     """My deals: a partner user's own registrations, a partner admin's partner's; vendors see
     all. Newest first, with the total that matches."""
     require(actor, "deal.view")
+    onboarding.require_agreement(db, actor)
     now = now or utcnow()
     q = _scope(actor, select(DealRegistration, Partner.name, User.display_name)
                .join(Partner, Partner.id == DealRegistration.partner_id)
