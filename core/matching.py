@@ -164,10 +164,14 @@ def _stem(tok: str) -> str:
     return tok
 
 
+def _sound(tok: str) -> str:
+    return tok.replace("ph", "f")  # Vodaphone / Vodafone, Phillips / Fillips
+
+
 def _same_token(a: str, b: str) -> bool:
     """Equal (plurals aside), or a one-letter typo (two in long words); short words must be
     equal."""
-    if a == b or _stem(a) == _stem(b):
+    if a == b or _stem(a) == _stem(b) or _sound(a) == _sound(b):
         return True
     shorter = min(len(a), len(b))
     if shorter < 5 or not (a.isalpha() and b.isalpha()):
@@ -304,7 +308,13 @@ def _score_forms(a: NameKey, b: NameKey) -> tuple[int, list[str]]:
             base = round(fuzz.token_set_ratio(da, db))
             if joined or initials:  # the string ratios do not see words paired up above
                 base = max(base, _EXTRA_WORD_CAP)
-            cap = _EXTRA_WORD_CAP - 8 * (len(extra) - 1)
+            # One name inside the other ("Nordea" / "Nordea Bank Abp", "Wells Fargo" / "Wells
+            # Fargo Bank NA"): worth a look however many words the longer one adds, when
+            # what they share is a name on its own, not one short word.
+            kept = [w for w in (a.distinctive if only_b else b.distinctive)
+                    if w not in extra]
+            contained = len(kept) >= 2 or any(len(w) >= 6 for w in kept)
+            cap = _EXTRA_WORD_CAP - (0 if contained else 8 * (len(extra) - 1))
             score = min(base, cap) if shared else min(sim, _NOTHING_SHARED_CAP)
             reasons.append(f"name {sim}% similar")
             reasons.append(f"'{' '.join(extra)}' appears in only one name")

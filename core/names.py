@@ -5,6 +5,12 @@ import re
 from anyascii import anyascii
 from cleanco import basename
 
+# Legal forms cleanco leaves on (Finnish Abp, US banks' N.A., Indonesian Tbk, Russian PJSC,
+# Mexican S.A.B. de C.V., Swedish AB (publ), Brazilian S/A), matched on the lowered name.
+_MORE_LEGAL_FORMS = re.compile(
+    r"(?<=\S)(?: (?:abp|na|tbk|pjsc|ojsc|jsc|sab de cv|sab de|sa de cv|ab publ|publ|s a)"
+    r"|(?<=bank) national association)$")
+
 
 def normalize_name(name: str) -> str:
     """'Société Générale S.A.' -> 'societe generale'; 'ACME, Inc.' -> 'acme'.
@@ -19,5 +25,7 @@ def normalize_name(name: str) -> str:
         core = stripped
     core = core.lower().replace("&", " and ")
     core = re.sub(r"[.']", "", core)  # A.C.M.E. and O'Neil stay one word
-    core = re.sub(r"[^a-z0-9]+", " ", core)
-    return " ".join(core.split())
+    core = " ".join(re.sub(r"[^a-z0-9]+", " ", core).split())
+    while (shorter := _MORE_LEGAL_FORMS.sub("", core)) != core:
+        core = shorter
+    return core

@@ -138,3 +138,47 @@ def test_upgrading_a_database_with_deals_keeps_them_and_keys_them(blank_url):
         keys = set(conn.execute(text("SELECT key FROM end_customer_keys")).scalars())
         assert "n:acmewidgets" in keys
     engine.dispose()
+
+
+def test_upgrading_rekeys_names_with_legal_forms_read_only_now(blank_url):
+    """Migration 0007: a customer written as "Nordea Bank Abp" before Abp counted as a legal
+    form gets the normalized name, stored form and index keys the services write today."""
+    command.upgrade(alembic_config(blank_url), "0006")
+    engine = make_engine(blank_url)
+    with engine.begin() as conn:
+        meta = MetaData()
+        meta.reflect(conn)
+        t = meta.tables
+        tier = conn.execute(select(t["tiers"].c.id).limit(1)).scalar_one()
+        partner = conn.execute(insert(t["partners"]).values(_row(
+            t["partners"], name="Northwind", country="FI", tier_id=tier))).inserted_primary_key[0]
+        user = conn.execute(insert(t["users"]).values(_row(
+            t["users"], username="nw.rep", partner_id=partner))).inserted_primary_key[0]
+        customers = {}
+        for name, old_key in (("Nordea Bank Abp", "nordea bank abp"),
+                              ("Acme Widgets, LLC", "acme widgets")):
+            customers[name] = conn.execute(insert(t["end_customers"]).values(_row(
+                t["end_customers"], name=name, normalized_name=old_key, country="FI"))
+            ).inserted_primary_key[0]
+            conn.execute(insert(t["deal_registrations"]).values(_row(
+                t["deal_registrations"], partner_id=partner, registered_by_user_id=user,
+                owner_user_id=user, end_customer_id=customers[name], customer_name=name,
+                customer_key=old_key, customer_name_form=f"0|{old_key}|",
+                customer_country="FI", status="submitted", product_line_ids=[])))
+
+    upgrade(blank_url)
+    with engine.connect() as conn:
+        normalized = dict(conn.execute(text("SELECT name, normalized_name FROM end_customers"))
+                          .tuples().all())
+        assert normalized == {"Nordea Bank Abp": "nordea bank",
+                              "Acme Widgets, LLC": "acme widgets"}
+        deals = {r.customer_name: r for r in conn.execute(text(
+            "SELECT customer_name, customer_key, customer_name_form FROM deal_registrations"))}
+        assert deals["Nordea Bank Abp"].customer_key == "nordea bank"
+        assert deals["Nordea Bank Abp"].customer_name_form == "1|nordea bank|"
+        assert deals["Acme Widgets, LLC"].customer_name_form == "0|acme widgets|"  # untouched
+        keys = set(conn.execute(text("SELECT key FROM end_customer_keys WHERE "
+                                     "end_customer_id = :c"), {"c": customers[
+                                         "Nordea Bank Abp"]}).scalars())
+        assert "n:nordeabank" in keys
+    engine.dispose()
