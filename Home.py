@@ -10,6 +10,7 @@ from core.notifications import unread_count
 from ui import auth
 from ui.context import db, engine
 from ui.errors import run_safely
+from ui.markdown import plain
 from ui.navigation_mode import use_app_navigation
 from ui.registry import pages_for
 
@@ -35,7 +36,7 @@ navigation = st.navigation(sections, expanded=True)
 auth.sync_cookie()
 
 if user:
-    st.sidebar.markdown(f"**{user.display_name}**  \n{ROLE_LABELS[user.actor.role]}")
+    st.sidebar.markdown(f"**{plain(user.display_name)}**  \n{ROLE_LABELS[user.actor.role]}")
     with db() as session:
         unread = unread_count(session, user.actor)
     if any(spec.file == "pages/notifications.py" for spec in visible):

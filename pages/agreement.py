@@ -4,6 +4,7 @@ from core.onboarding import accept_agreement, get_agreement_for
 from ui.actions import run_action, show_flash
 from ui.context import db, local_time
 from ui.guard import page_guard
+from ui.markdown import plain
 
 user = page_guard(__file__)
 actor = user.actor
@@ -19,7 +20,8 @@ if status.agreement is None:
 
 agreement = status.agreement
 if status.accepted:
-    st.success(f"Accepted by {status.accepted_by} on {local_time(status.accepted_at)}.")
+    st.success(f"Accepted by {plain(status.accepted_by or '')} on "
+               f"{local_time(status.accepted_at)}.")
 elif status.can_accept:
     st.warning("Your company has not accepted this version yet: the portal opens once you do.")
 else:

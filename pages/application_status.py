@@ -5,6 +5,7 @@ from core.recruitment import answer_info_request, application_status
 from ui.actions import run_action, show_flash
 from ui.context import current_actor, db, local_time
 from ui.guard import page_guard
+from ui.markdown import plain
 
 page_guard(__file__)
 
@@ -28,16 +29,16 @@ try:
     with db() as session:
         status = application_status(session, current_actor(), reference, email)
 except NotFound as exc:
-    st.error(str(exc))
+    st.error(plain(str(exc)))
     st.stop()
 
-st.subheader(f"{status.company_name} · {status.reference}")
+st.subheader(f"{plain(status.company_name)} · {status.reference}")
 st.metric("Status", status.status_label)
 st.write(status.public_message)
 st.caption(f"Submitted {local_time(status.submitted_at)}")
 
 if status.awaiting_answer:
-    st.info(f"**Our question:** {status.info_request}")
+    st.info(f"**Our question:** {plain(status.info_request or '')}")
     with st.form("answer"):
         answer = st.text_area("Your answer")
         slot = st.empty()

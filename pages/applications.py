@@ -19,6 +19,7 @@ from ui.actions import run_action, show_flash
 from ui.context import db, local_time
 from ui.deals import money
 from ui.guard import page_guard
+from ui.markdown import plain
 
 user = page_guard(__file__)
 actor = user.actor
@@ -27,7 +28,7 @@ APPROVED = "applications_approved"
 st.title("Partner applications")
 show_flash()
 if approved := st.session_state.pop(APPROVED, None):
-    st.success(f"Partner created. Its administrator signs in as **{approved[0]}** with the "
+    st.success(f"Partner created. Its administrator signs in as **{plain(approved[0])}** with the "
                f"temporary password `{approved[1]}`: it is shown only this once and must be "
                "changed at the first sign-in.")
 
@@ -63,19 +64,21 @@ if chosen is None:
 with db() as session:
     detail = application_detail(session, actor, chosen)
 app = detail.application
-st.header(f"{app.company_name} · {app.reference}")
+st.header(f"{plain(app.company_name)} · {app.reference}")
 st.markdown(
-    f"**Status:** {app.status_label} · **Website:** {app.website} · "
+    f"**Status:** {app.status_label} · **Website:** {plain(app.website)} · "
     f"**Country:** {countries.get(app.country, app.country)}  \n"
     f"**Type:** {app.partner_type_label} · **Regions:** {', '.join(app.regions)} · "
     f"**Industries:** {', '.join(app.industries) or 'none given'}  \n"
     f"**Expected annual revenue:** {money(app.expected_annual_revenue)} · "
     f"**Employees:** {app.headcount}  \n"
-    f"**Contact:** {app.contact_name}, {app.contact_email}, {app.contact_phone}")
+    f"**Contact:** {plain(app.contact_name)}, {plain(app.contact_email)}, "
+    f"{plain(app.contact_phone)}")
 if app.info_request:
-    st.info(f"**Asked:** {app.info_request}  \n**Answer:** {app.info_response or '(waiting)'}")
+    st.info(f"**Asked:** {plain(app.info_request)}  \n"
+            f"**Answer:** {plain(app.info_response) if app.info_response else '(waiting)'}")
 if app.rejection_reason:
-    st.warning(f"**Rejected (internal reason):** {app.rejection_reason}")
+    st.warning(f"**Rejected (internal reason):** {plain(app.rejection_reason)}")
 
 st.subheader("Possible matches")
 if detail.matches:
@@ -130,4 +133,4 @@ if "reject" in acts:
 
 st.subheader("History")
 for e in reversed(detail.timeline):
-    st.markdown(f"**{local_time(e.at)}** · {e.actor} · _{e.action}_  \n{e.text}")
+    st.markdown(f"**{local_time(e.at)}** · {plain(e.actor)} · _{e.action}_  \n{plain(e.text)}")

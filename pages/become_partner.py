@@ -10,6 +10,7 @@ from core.settings import get_settings
 from ui.context import current_actor, db
 from ui.forms import FieldErrors
 from ui.guard import page_guard
+from ui.markdown import plain
 
 page_guard(__file__)
 
@@ -83,10 +84,11 @@ if submitted:
         with db(immediate=True) as session:
             receipt = submit_application(session, current_actor(), data, honeypot=honeypot)
     except DuplicateApplication as exc:
-        st.info(str(exc))
+        st.info(plain(str(exc)))
     except (ValidationError, RuleViolation) as exc:
         errors.show(exc)
         st.error("Your application was not sent: correct the fields marked above.")
     else:
-        st.success(f"Thank you! Your reference is **{receipt.reference}**. {receipt.message}")
+        st.success(f"Thank you! Your reference is **{receipt.reference}**. "
+                   f"{plain(receipt.message)}")
         st.write("Keep it: with your e-mail address it shows your application's status.")

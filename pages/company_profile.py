@@ -8,6 +8,7 @@ from core.recruitment import PARTNER_TYPE_LABELS
 from ui.context import db
 from ui.forms import FieldErrors
 from ui.guard import page_guard
+from ui.markdown import plain
 
 user = page_guard(__file__)
 actor = user.actor
@@ -15,8 +16,8 @@ actor = user.actor
 st.title("Company profile")
 with db() as session:
     partner = get_partner(session, actor, actor.partner_id)
-st.caption(f"Tier: **{partner.tier}** · Status: {partner.status} · Channel manager: "
-           f"{partner.channel_manager or 'not assigned'}")
+st.caption(f"Tier: **{plain(partner.tier)}** · Status: {partner.status} · Channel manager: "
+           f"{plain(partner.channel_manager or 'not assigned')}")
 countries = dict(country_choices())
 
 with st.form("company_profile"):

@@ -25,6 +25,7 @@ from ui.actions import FLASH, run_action, show_flash
 from ui.context import db, local_time
 from ui.deals import compare_card, deal_facts, money, timeline
 from ui.guard import page_guard
+from ui.markdown import plain
 
 MATCH_FILTERS = {"conflict": "Conflicts", "possible": "Possible conflicts or worse",
                  "clear": "No match"}
@@ -60,7 +61,7 @@ def _amount(text: str) -> Decimal | None:
     try:
         return Decimal(text.replace(",", "")) if text.strip() else None
     except InvalidOperation:
-        st.warning(f"'{text}' is not an amount; that filter is ignored.")
+        st.warning(f"'{plain(text)}' is not an amount; that filter is ignored.")
         return None
 
 
@@ -103,7 +104,8 @@ if chosen is None:
 with db() as session:
     detail = desk_detail(session, actor, chosen)
 deal = detail.deal
-st.header(f"#{deal.id} {deal.customer_name} · {deal.partner_name} ({detail.tier})")
+st.header(f"#{deal.id} {plain(deal.customer_name)} · {plain(deal.partner_name)} "
+          f"({plain(detail.tier)})")
 deal_facts(deal)
 
 st.subheader("Possible matches")
@@ -125,20 +127,20 @@ if detail.matches:
     other = detail.matches[pick]
     left, right = st.columns(2)
     with left:
-        st.markdown(f"**This registration #{deal.id}**  \n{deal.partner_name}")
+        st.markdown(f"**This registration #{deal.id}**  \n{plain(deal.partner_name)}")
         compare_card(deal.customer_name, deal.customer_website or "", deal.customer_country,
                      deal.product_lines, f"{deal.submitted_at:%Y-%m-%d} to "
                      f"{deal.expected_close_date}", deal.status_label,
                      money(deal.estimated_value), detail.end_customer_name,
                      detail.end_customer_id)
     with right:
-        st.markdown(f"**{other.kind.capitalize()} #{other.id}**  \n{other.who}"
+        st.markdown(f"**{other.kind.capitalize()} #{other.id}**  \n{plain(other.who)}"
                     + (" · same partner (a duplicate?)" if other.same_partner else ""))
         compare_card(other.customer_name, other.domain or "", other.country,
                      other.product_lines, other.window, other.status, money(other.amount),
                      "", other.end_customer_id)
     st.markdown(f"**{other.verdict.capitalize()}, score {other.score}:** "
-                + "; ".join(other.reasons))
+                + plain("; ".join(other.reasons)))
 else:
     st.write("No other registration or direct opportunity looks like the same company.")
 
@@ -153,7 +155,7 @@ if "approve" in acts:
         st.markdown("**Approve**")
         days = st.number_input("Protection days", min_value=1, max_value=730,
                                value=detail.default_protection_days,
-                               help=f"{detail.tier} tier default: "
+                               help=f"{plain(detail.tier)} tier default: "
                                     f"{detail.default_protection_days}")
         note = st.text_input("Note to the partner (optional)")
         override = st.checkbox("Approve despite the conflict") if open_conflict else False
@@ -209,7 +211,8 @@ if "final_amount" in acts:
                        "Final amount changed.")
 
 with st.form("refile"):
-    st.markdown(f"**End customer:** #{detail.end_customer_id} {detail.end_customer_name}")
+    st.markdown(f"**End customer:** #{detail.end_customer_id} "
+                f"{plain(detail.end_customer_name)}")
     choices = {m.end_customer_id: f"#{m.end_customer_id} {m.customer_name} ({m.country})"
                for m in detail.matches if m.end_customer_id != detail.end_customer_id}
     target = st.selectbox("File under another end customer", list(choices), index=None,

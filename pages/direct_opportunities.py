@@ -13,6 +13,7 @@ from core.settings import get_settings
 from ui.context import db, local_time
 from ui.forms import FieldErrors
 from ui.guard import page_guard
+from ui.markdown import plain
 
 LIMIT = 500
 STATUSES = {"open": "Open", "won": "Won", "lost": "Lost"}
@@ -77,13 +78,13 @@ if st.button("Import", type="primary", icon=":material/upload:", disabled=upload
     except RuleViolation as exc:
         errors.show(exc)
     except DomainError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
 
 
 def show_report(file_name: str, report: DirectImportReport) -> None:
     if not report.ok:
         lines = len({e.line for e in report.errors})
-        st.error(f"Nothing was imported from **{file_name}**: {len(report.errors)} "
+        st.error(f"Nothing was imported from **{plain(file_name)}**: {len(report.errors)} "
                  f"problem{'s' * (len(report.errors) != 1)} in {lines} "
                  f"row{'s' * (lines != 1)}. Fix the file and import it again.",
                  icon=":material/error:")
@@ -93,8 +94,9 @@ def show_report(file_name: str, report: DirectImportReport) -> None:
             columns=["Line", "Column", "Problem"]),
             hide_index=True, width="stretch")
         return
-    st.success(f"Imported **{file_name}**: {report.created} created, {report.updated} updated, "
-               f"{report.unchanged} unchanged.", icon=":material/check_circle:")
+    st.success(f"Imported **{plain(file_name)}**: {report.created} created, "
+               f"{report.updated} updated, {report.unchanged} unchanged.",
+               icon=":material/check_circle:")
     sent, protected = len(report.sent_to_desk), len(report.protected_matches)
     if sent:
         st.warning(f"{sent} pending partner registration{'s' * (sent != 1)} for the same "

@@ -5,6 +5,7 @@ from core.deals import list_end_customers, merge_end_customers
 from ui.actions import run_action, show_flash
 from ui.context import db
 from ui.guard import page_guard
+from ui.markdown import plain
 
 user = page_guard(__file__)
 actor = user.actor
@@ -22,7 +23,8 @@ if not rows:
     st.info("No end customer matches that search.")
     st.stop()
 
-st.caption(f"{len(rows)} records" + (f" matching '{search.strip()}'" if search.strip() else "")
+st.caption(f"{len(rows)} records"
+           + (f" matching '{plain(search.strip())}'" if search.strip() else "")
            + (" (first 50 shown)" if len(rows) == 50 else ""))
 st.dataframe(pd.DataFrame([
     {"#": c.id, "Name": c.name, "Domain": c.domain or "", "Country": c.country,

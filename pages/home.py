@@ -5,6 +5,7 @@ from core.onboarding import checklist
 from ui import auth
 from ui.context import db
 from ui.guard import page_guard
+from ui.markdown import plain
 
 user = page_guard(__file__)
 
@@ -48,7 +49,7 @@ if user is None:
         st.page_link("pages/become_partner.py", label="Become a partner",
                      icon=":material/handshake:")
 else:
-    st.title(f"Welcome, {user.display_name}")
+    st.title(f"Welcome, {plain(user.display_name)}")
     st.write("Your next actions:")
     for target, label in NEXT_ACTIONS[user.actor.role]:
         st.page_link(target, label=label, icon=":material/arrow_forward:")
@@ -61,4 +62,4 @@ else:
             for step in steps.steps:
                 mark = ":material/check_circle:" if step.done else \
                     ":material/radio_button_unchecked:"
-                st.markdown(f"{mark} {step.title}")
+                st.markdown(f"{mark} {plain(step.title)}")

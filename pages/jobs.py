@@ -7,6 +7,7 @@ from core.mail import outbox_counts
 from core.settings import get_settings
 from ui.context import db, engine, local_time
 from ui.guard import page_guard
+from ui.markdown import plain
 
 user = page_guard(__file__)
 actor = user.actor
@@ -31,9 +32,9 @@ name = cols[0].selectbox("Job", [j.name for j in jobs], label_visibility="collap
 if cols[1].button("Run now", icon=":material/play_arrow:", disabled=not jobs):
     try:
         result = run_now(engine(), actor, name)
-        (st.success if result.outcome == "ok" else st.warning)(result.line())
+        (st.success if result.outcome == "ok" else st.warning)(plain(result.line()))
     except DomainError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
 
 st.subheader("E-mail outbox")
 if not get_settings().smtp_enabled:

@@ -26,6 +26,7 @@ from ui.actions import run_action, show_flash
 from ui.context import db, local_time
 from ui.deals import deal_facts, money, timeline
 from ui.guard import page_guard
+from ui.markdown import plain
 
 user = page_guard(__file__)
 actor = user.actor
@@ -74,7 +75,7 @@ if chosen is None:
 with db() as session:
     detail = get_deal(session, actor, chosen)
 deal = detail.deal
-st.header(f"#{deal.id} {deal.customer_name}")
+st.header(f"#{deal.id} {plain(deal.customer_name)}")
 deal_facts(deal)
 acts = deal.actions
 
@@ -126,7 +127,7 @@ if "reassign" in acts:
             new_owner = st.selectbox("New owner", list(team), format_func=team.get)
             if st.form_submit_button("Reassign"):
                 run_action(lambda s: reassign_deal(s, actor, deal.id, new_owner),
-                           f"Handed to {team.get(new_owner)}.")
+                           f"Handed to {plain(team.get(new_owner, ''))}.")
 
 if "withdraw" in acts:
     with st.expander("Withdraw the registration"), st.form("withdraw"):

@@ -4,7 +4,7 @@ import streamlit as st
 from core.tiers import benefits, money, tier_history, tier_progress
 from ui.context import db, local_time
 from ui.guard import page_guard
-from ui.markdown import literal
+from ui.markdown import literal, plain
 
 user = page_guard(__file__)
 actor = user.actor
@@ -16,19 +16,19 @@ with db() as session:
 tier, following = progress.tier, progress.next_tier
 
 cols = st.columns(3)
-cols[0].metric("Tier", tier.name)
+cols[0].metric("Tier", plain(tier.name))
 cols[1].metric("Won revenue, trailing 12 months", money(progress.won_revenue))
 cols[2].metric("Certified users", progress.certified_users)
 
-st.subheader(f"{tier.name} benefits")
+st.subheader(f"{plain(tier.name)} benefits")
 st.dataframe(pd.DataFrame([{"Benefit": name, "Yours": value} for name, value in
                            benefits(tier)]), hide_index=True, width="stretch")
 
 if following is None:
     st.subheader("Progress")
-    st.success(f"{tier.name} is the top tier.")
+    st.success(f"{plain(tier.name)} is the top tier.")
 else:
-    st.subheader(f"Progress to {following.name}")
+    st.subheader(f"Progress to {plain(following.name)}")
     st.progress(progress.revenue_share,
                 text=literal(f"Won revenue: {money(progress.won_revenue)} of "
                              f"{money(following.min_won_revenue)}"))
@@ -36,13 +36,13 @@ else:
         st.write(f"Certified users: {progress.certified_users} of "
                  f"{following.min_certified_users}")
     if progress.missing:
-        st.markdown(f"{following.name} still needs:\n\n" +
+        st.markdown(f"{plain(following.name)} still needs:\n\n" +
                     "\n".join(f"- {literal(line)}" for line in progress.missing))
     else:
-        st.success(f"You meet the {following.name} rules. The channel team confirms tier "
+        st.success(f"You meet the {plain(following.name)} rules. The channel team confirms tier "
                    "changes after the daily evaluation.")
 if progress.keep_missing:
-    st.warning(literal(f"To keep {tier.name}: " + "; ".join(progress.keep_missing) + "."))
+    st.warning(f"To keep {plain(tier.name)}: " + literal("; ".join(progress.keep_missing)) + ".")
 
 st.subheader("Tier history")
 if history:

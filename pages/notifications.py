@@ -3,6 +3,7 @@ import streamlit as st
 from core.notifications import list_notifications, mark_all_read, mark_read
 from ui.context import db, local_time
 from ui.guard import page_guard
+from ui.markdown import plain
 
 user = page_guard(__file__)
 actor = user.actor
@@ -23,9 +24,9 @@ if not items:
 for n in items:
     with st.container(border=True):
         head, action = st.columns([5, 1])
-        head.markdown(f"{'**' if n.unread else ''}{n.subject}{'**' if n.unread else ''}")
+        head.markdown(f"{'**' if n.unread else ''}{plain(n.subject)}{'**' if n.unread else ''}")
         head.caption(local_time(n.created_at))
-        st.write(n.body)
+        st.write(plain(n.body))
         if n.link:
             st.page_link(n.link, label="Open", icon=":material/arrow_forward:")
         if n.unread and action.button("Mark read", key=f"read-{n.id}"):

@@ -18,6 +18,7 @@ from ui.actions import run_action, show_flash
 from ui.context import db, local_time
 from ui.forms import FieldErrors
 from ui.guard import page_guard
+from ui.markdown import plain
 
 user = page_guard(__file__)
 actor = user.actor
@@ -77,7 +78,7 @@ if is_admin:
             label = "Deactivate" if step.active else "Reactivate"
             if st.button(label):
                 run_action(lambda s: set_step_active(s, actor, step.id, not step.active),
-                           f"{step.title}: {'inactive' if step.active else 'active'}.")
+                           f"{plain(step.title)}: {'inactive' if step.active else 'active'}.")
         with st.form("new_step"):
             st.markdown("**Add a step**")
             errors = FieldErrors()

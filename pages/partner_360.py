@@ -11,7 +11,7 @@ from ui.actions import run_action, show_flash
 from ui.context import db, local_time
 from ui.deals import money
 from ui.guard import page_guard
-from ui.markdown import literal
+from ui.markdown import literal, plain
 
 user = page_guard(__file__)
 actor = user.actor
@@ -30,7 +30,7 @@ if linked is not None:
     try:
         wanted = parse_partner_id(linked)
     except DomainError as exc:
-        st.warning(str(exc))
+        st.warning(plain(str(exc)))
     if wanted is not None and wanted not in choices:
         st.warning(f"There is no partner with id {wanted}; choose one from the list.")
         wanted = None
@@ -47,13 +47,13 @@ try:
     with db() as session:
         view = partner_360(session, actor, partner_id)
 except DomainError as exc:
-    st.error(str(exc))
+    st.error(plain(str(exc)))
     st.stop()
 
 p, deals = view.profile, view.deals
-st.header(p.name)
+st.header(plain(p.name))
 cols = st.columns(6)
-cols[0].metric("Tier", p.tier)
+cols[0].metric("Tier", plain(p.tier))
 cols[1].metric("Status", p.status)
 cols[2].metric("Open deals", f"{deals.open_count:,}")
 cols[3].metric("Open pipeline", money(deals.open_pipeline))
@@ -66,10 +66,10 @@ tabs = st.tabs(["Profile", "Users", "Tier", "Onboarding", "Deals", "Audit trail"
 
 with tabs[0]:
     st.markdown(
-        f"**Website:** {p.website or 'none'}  \n"
+        f"**Website:** {plain(p.website or 'none')}  \n"
         f"**Country:** {p.country} · **Regions:** {', '.join(p.regions) or 'none'}  \n"
         f"**Type:** {p.partner_type} · **Industries:** {', '.join(p.industries) or 'none'}  \n"
-        f"**Channel manager:** {p.channel_manager or 'nobody'}  \n"
+        f"**Channel manager:** {plain(p.channel_manager or 'nobody')}  \n"
         f"**Partner since:** {local_time(p.created_at, '%Y-%m-%d')}")
 
 with tabs[1]:
@@ -89,27 +89,28 @@ with tabs[2]:
     progress = view.tier
     if (proposal := view.proposal) is not None:
         with st.container(border=True):
-            st.markdown(f"**Proposed {proposal.direction.lower()}: {proposal.from_tier} → "
-                        f"{proposal.to_tier}**  \n{literal(proposal.reason)}")
+            st.markdown(f"**Proposed {proposal.direction.lower()}: {plain(proposal.from_tier)} → "
+                        f"{plain(proposal.to_tier)}**  \n{plain(proposal.reason)}")
             st.caption(f"Evaluated {local_time(proposal.evaluated_at)}. Override or dismiss "
                        "it on the Tiers page.")
-            if st.button(f"Confirm {proposal.direction.lower()} to {proposal.to_tier}",
+            if st.button(f"Confirm {proposal.direction.lower()} to {plain(proposal.to_tier)}",
                          type="primary"):
                 run_action(lambda s: confirm_proposal(s, actor, proposal.id,
                                                       shown_to_tier_id=proposal.to_tier_id),
-                           f"{p.name} is now {proposal.to_tier}; the partner is notified.")
-    st.subheader(f"{progress.tier.name} benefits")
+                           f"{plain(p.name)} is now {plain(proposal.to_tier)}; the partner is "
+                           "notified.")
+    st.subheader(f"{plain(progress.tier.name)} benefits")
     st.markdown("  \n".join(f"**{name}:** {value}" for name, value in benefits(progress.tier)))
     if progress.next_tier is None:
         st.caption("The top tier.")
     elif progress.missing:
-        st.markdown(f"**To reach {progress.next_tier.name}:** "
+        st.markdown(f"**To reach {plain(progress.next_tier.name)}:** "
                     + literal("; ".join(progress.missing)))
         st.progress(progress.revenue_share)
     else:
-        st.markdown(f"**Meets the rules of {progress.next_tier.name}.**")
+        st.markdown(f"**Meets the rules of {plain(progress.next_tier.name)}.**")
     if progress.keep_missing:
-        st.warning(f"Below the rules of {progress.tier.name}: "
+        st.warning(f"Below the rules of {plain(progress.tier.name)}: "
                    + literal("; ".join(progress.keep_missing)))
     st.subheader("Tier history")
     if not view.tier_history:
@@ -123,7 +124,7 @@ with tabs[2]:
 with tabs[3]:
     ob = view.onboarding
     st.markdown(f"**{ob.done} of {ob.total} steps done** · "
-                + (f"next: {ob.next_step}" if ob.next_step else "complete"))
+                + (f"next: {plain(ob.next_step)}" if ob.next_step else "complete"))
     if ob.total:
         st.progress(ob.done / ob.total)
     if ob.steps is not None:

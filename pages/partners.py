@@ -13,6 +13,7 @@ from core.errors import DomainError
 from core.settings import get_settings
 from ui.context import db, local_time
 from ui.guard import page_guard
+from ui.markdown import plain
 
 PAGE_SIZE = 50
 PAGE_KEY = "directory_page"
@@ -53,7 +54,7 @@ try:
         page = search_directory(session, actor, filt, limit=PAGE_SIZE,
                                 offset=(int(page_no) - 1) * PAGE_SIZE)
 except DomainError as exc:
-    st.error(str(exc))
+    st.error(plain(str(exc)))
     st.stop()
 
 pages = max(1, -(-page.total // PAGE_SIZE))

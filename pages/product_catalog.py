@@ -12,6 +12,7 @@ from core.errors import DomainError, RuleViolation
 from ui.context import db
 from ui.forms import FieldErrors
 from ui.guard import page_guard
+from ui.markdown import plain
 
 user = page_guard(__file__)
 actor = user.actor
@@ -52,13 +53,13 @@ with add, st.form("add_product_line"):
             data = ProductLineIn(name=name, active=make_active)
             with db(immediate=True) as session:
                 created = create_product_line(session, actor, data)
-            st.session_state["catalog_done"] = f"Product line **{created.name}** added."
+            st.session_state["catalog_done"] = f"Product line **{plain(created.name)}** added."
             st.session_state["catalog_clear_new"] = True
             st.rerun()
         except (ValidationError, RuleViolation) as exc:
             errors.show(exc)
         except DomainError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
 
 with edit:
     by_id = {line.id: line for line in lines}
@@ -83,9 +84,9 @@ with edit:
                         saved = update_product_line(session, actor, line.id, data)
                     state = "active" if saved.active else "inactive"
                     st.session_state["catalog_done"] = (
-                        f"Product line **{saved.name}** saved ({state}).")
+                        f"Product line **{plain(saved.name)}** saved ({state}).")
                     st.rerun()
                 except (ValidationError, RuleViolation) as exc:
                     errors.show(exc)
                 except DomainError as exc:
-                    st.error(str(exc))
+                    st.error(plain(str(exc)))

@@ -7,6 +7,7 @@ from ui import auth
 from ui.context import db
 from ui.forms import FieldErrors
 from ui.guard import page_guard
+from ui.markdown import plain
 
 user = page_guard(__file__)
 actor = user.actor
@@ -18,7 +19,7 @@ if user.must_change_password:
 with db() as session:
     profile = get_profile(session, actor)
 
-st.caption(f"Signed in as **{profile.username}** ({profile.email})")
+st.caption(f"Signed in as **{plain(profile.username)}** ({plain(profile.email)})")
 
 zones = time_zones()
 with st.form("profile"):

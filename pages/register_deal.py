@@ -11,6 +11,7 @@ from core.settings import get_settings
 from ui.context import db
 from ui.forms import FieldErrors
 from ui.guard import page_guard
+from ui.markdown import plain
 
 user = page_guard(__file__)
 actor = user.actor
@@ -84,7 +85,7 @@ if submitted:
         errors.show(exc)
         st.error("The registration was not saved: correct the fields marked above.")
     else:
-        st.success(f"Registration #{deal.id} for {deal.customer_name} is "
+        st.success(f"Registration #{deal.id} for {plain(deal.customer_name)} is "
                    f"**{deal.status_label.lower()}**.")
         st.page_link("pages/my_deals.py", label="See it in My deals",
                      icon=":material/arrow_forward:")

@@ -25,7 +25,7 @@ from ui.actions import FLASH, run_action, show_flash
 from ui.context import db, local_time
 from ui.forms import FieldErrors
 from ui.guard import page_guard
-from ui.markdown import literal
+from ui.markdown import plain
 
 user = page_guard(__file__)
 actor = user.actor
@@ -40,7 +40,7 @@ def submit(errors: FieldErrors, write, success: str) -> None:
     except (ValidationError, RuleViolation) as exc:
         errors.show(exc)
     except DomainError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
     else:
         st.session_state[FLASH] = success
         st.rerun()
@@ -89,7 +89,7 @@ with proposals_tab:
             with db(immediate=True) as session:
                 result = confirm_proposals(session, actor, chosen_many, shown_to_tier_ids={
                     i: open_ones[i].to_tier_id for i in chosen_many})
-            skipped = "".join(f" #{i} skipped: {why}" for i, why in result.skipped)
+            skipped = "".join(f" #{i} skipped: {plain(why)}" for i, why in result.skipped)
             st.session_state[FLASH] = f"Confirmed {len(result.confirmed)} proposals.{skipped}"
             st.rerun()
 
@@ -97,13 +97,13 @@ with proposals_tab:
                               placeholder="Choose a proposal to decide on its own")
         if chosen is not None:
             p = open_ones[chosen]
-            st.subheader(f"{p.partner_name}: {p.direction.lower()} from {p.from_tier} to "
-                         f"{p.to_tier}")
-            st.write(literal(p.reason))
+            st.subheader(f"{plain(p.partner_name)}: {p.direction.lower()} from "
+                         f"{plain(p.from_tier)} to {plain(p.to_tier)}")
+            st.write(plain(p.reason))
             if st.button("Confirm", type="primary", icon=":material/check:"):
                 run_action(lambda s: confirm_proposal(s, actor, p.id,
                                                       shown_to_tier_id=p.to_tier_id),
-                           f"{p.partner_name} is now {p.to_tier}.")
+                           f"{plain(p.partner_name)} is now {plain(p.to_tier)}.")
             with st.form("override"):
                 st.markdown("**Override**: set another tier than the proposed one")
                 errors = FieldErrors()
@@ -116,7 +116,7 @@ with proposals_tab:
                 errors.slot("")
                 if st.form_submit_button("Override"):
                     submit(errors, lambda s: override_proposal(s, actor, p.id, tier_id, reason),
-                           f"{p.partner_name} is now {tier_names.get(tier_id, '')}.")
+                           f"{plain(p.partner_name)} is now {plain(tier_names.get(tier_id, ''))}.")
             with st.form("dismiss"):
                 st.markdown("**Dismiss**: leave the tier as it is")
                 errors = FieldErrors()
@@ -140,7 +140,7 @@ with rules_tab:
         edit_id = st.selectbox("Tier to edit", list(tier_names), format_func=tier_names.get)
         tier = next(t for t in tiers if t.id == edit_id)
         with st.form(f"rules_{tier.id}"):
-            st.markdown(f"**{tier.name}**")
+            st.markdown(f"**{plain(tier.name)}**")
             errors = FieldErrors()
             min_won = st.text_input("Minimum won revenue (trailing 12 months)",
                                     value=f"{tier.min_won_revenue:.2f}")
@@ -167,7 +167,7 @@ with rules_tab:
                             auto_approve_clear_deals=auto_approve, mdf_eligible=mdf,
                             lead_weight=lead_weight, discount_percent=discount)
                 submit(errors, lambda s: update_tier_rules(s, actor, tier.id, data),
-                       f"{tier.name} rules saved.")
+                       f"{plain(tier.name)} rules saved.")
 
 with manual_tab:
     with db() as session:
@@ -185,7 +185,8 @@ with manual_tab:
             errors.slot("")
             if st.form_submit_button("Set tier"):
                 submit(errors, lambda s: set_partner_tier(s, actor, partner_id, new_tier, why),
-                       f"{partners[partner_id]} is now {tier_names.get(new_tier, '')}.")
+                       f"{plain(partners[partner_id])} is now "
+                       f"{plain(tier_names.get(new_tier, ''))}.")
         with db() as session:
             history = tier_history(session, actor, partner_id)
         st.subheader("Tier history")

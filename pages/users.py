@@ -19,6 +19,7 @@ from core.partners import partner_choices
 from ui.context import db, local_time
 from ui.forms import FieldErrors
 from ui.guard import page_guard
+from ui.markdown import plain
 
 user = page_guard(__file__)
 actor = user.actor
@@ -49,7 +50,7 @@ st.dataframe(pd.DataFrame([
     hide_index=True, width="stretch")
 
 if temp := st.session_state.pop("users_temp_password", None):
-    st.success(f"Temporary password for **{temp[0]}**: `{temp[1]}`. It is shown only once; "
+    st.success(f"Temporary password for **{plain(temp[0])}**: `{temp[1]}`. It is shown only once; "
                "the user must change it at the next sign-in.")
 
 manage, create = st.tabs(["Manage a user", "Create a user"])
@@ -81,7 +82,7 @@ with manage:
                     action(session)
                 st.rerun()
             except DomainError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
 
 with create, st.form("create_user"):
     errors = FieldErrors()
@@ -111,4 +112,4 @@ with create, st.form("create_user"):
         except (ValidationError, RuleViolation) as exc:
             errors.show(exc)
         except DomainError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))

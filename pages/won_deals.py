@@ -12,6 +12,7 @@ from core.settings import get_settings
 from ui.context import db, local_time
 from ui.forms import FieldErrors
 from ui.guard import page_guard
+from ui.markdown import plain
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -51,7 +52,7 @@ except RuleViolation as exc:
     errors.show(exc)
     st.stop()
 except DomainError as exc:
-    st.error(str(exc))
+    st.error(plain(str(exc)))
     st.stop()
 
 total = sum((r.final_amount for r in rows), Decimal("0.00"))

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from core.errors import DomainError, field_errors
 from ui.context import db
+from ui.markdown import plain
 
 FLASH = "prm_flash"
 
@@ -20,7 +21,7 @@ def run_action(fn: Callable, success: str, *, where=None) -> bool:
     except (ValidationError, DomainError) as exc:
         message = "; ".join(field_errors(exc).values()) if isinstance(
             exc, ValidationError) else str(exc)
-        (where or st).error(message)
+        (where or st).error(plain(message))
         return False
     if success:
         st.session_state[FLASH] = success

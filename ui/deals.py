@@ -5,6 +5,7 @@ import streamlit as st
 from core.deals import DealEventOut, DealOut
 from core.settings import get_settings
 from ui.context import local_time
+from ui.markdown import plain
 
 
 def money(amount) -> str:
@@ -24,36 +25,39 @@ def deal_facts(deal: DealOut) -> None:
     mid.metric("Estimated value", money(deal.estimated_value))
     right.metric("Expected close", str(deal.expected_close_date))
     st.markdown(
-        f"**Customer:** {deal.customer_name} · {deal.customer_website or 'no website'} · "
-        f"{deal.customer_country}{' / ' + deal.customer_state if deal.customer_state else ''}  \n"
-        f"**Contact:** {deal.contact_name} ({deal.contact_title or 'no title'}), "
-        f"{deal.contact_email}  \n"
-        f"**Product lines:** {', '.join(deal.product_lines)} · **Stage:** {deal.stage}  \n"
-        f"**Partner:** {deal.partner_name} · **Owner:** {deal.owner_name}  \n"
+        f"**Customer:** {plain(deal.customer_name)} · "
+        f"{plain(deal.customer_website or 'no website')} · {deal.customer_country}"
+        f"{' / ' + plain(deal.customer_state) if deal.customer_state else ''}  \n"
+        f"**Contact:** {plain(deal.contact_name)} ({plain(deal.contact_title or 'no title')}), "
+        f"{plain(deal.contact_email)}  \n"
+        f"**Product lines:** {plain(', '.join(deal.product_lines))} · **Stage:** {deal.stage}  \n"
+        f"**Partner:** {plain(deal.partner_name)} · **Owner:** {plain(deal.owner_name)}  \n"
         f"**Protection:** {protection_text(deal)}"
         + (f"  \n**Final amount:** {money(deal.final_amount)} (closed {deal.closed_on})"
            if deal.final_amount is not None else "")
-        + (f"  \n**Rejected because:** {deal.rejection_reason}" if deal.rejection_reason
+        + (f"  \n**Rejected because:** {plain(deal.rejection_reason)}" if deal.rejection_reason
            else "")
-        + (f"  \n**Lost because:** {deal.lost_reason}" if deal.lost_reason else "")
+        + (f"  \n**Lost because:** {plain(deal.lost_reason)}" if deal.lost_reason else "")
         + (f"  \n**Extension:** {deal.extension_status}" if deal.extension_status else "")
     )
     if deal.description:
-        st.caption(deal.description)
+        st.caption(plain(deal.description))
 
 
 def compare_card(name: str, web: str, country: str, lines, window: str, status: str,
                  amount: str, record_name: str, record_id: int) -> None:
     """One side of the desk's side-by-side view of two claims."""
     st.markdown(
-        f"Customer: **{name}**  \nWebsite/domain: {web or '—'}  \nCountry: {country}  \n"
-        f"Product lines: {', '.join(lines) or 'not known'}  \nWindow: {window}  \n"
+        f"Customer: **{plain(name)}**  \nWebsite/domain: {plain(web) or '—'}  \n"
+        f"Country: {country}  \n"
+        f"Product lines: {plain(', '.join(lines)) or 'not known'}  \nWindow: {window}  \n"
         f"Status: {status} · {amount}  \n"
-        f"End-customer record: #{record_id}{' ' + record_name if record_name else ''}")
+        f"End-customer record: #{record_id}{' ' + plain(record_name) if record_name else ''}")
 
 
 def timeline(events: tuple[DealEventOut, ...]) -> None:
     st.subheader("Timeline")
     for e in reversed(events):
         tag = " · internal" if e.internal else ""
-        st.markdown(f"**{local_time(e.at)}** · {e.actor} · _{e.kind}{tag}_  \n{e.text}")
+        st.markdown(f"**{local_time(e.at)}** · {plain(e.actor)} · _{e.kind}{tag}_  \n"
+                    f"{plain(e.text)}")

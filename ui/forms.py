@@ -4,6 +4,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from core.errors import RuleViolation, field_errors
+from ui.markdown import plain
 
 
 class FieldErrors:
@@ -18,7 +19,4 @@ class FieldErrors:
     def show(self, exc: ValidationError | RuleViolation) -> None:
         for field, message in field_errors(exc).items():
             target = self._slots.get(field)
-            if target is None:
-                st.error(message)
-            else:
-                target.error(message)
+            (st if target is None else target).error(plain(message))
