@@ -1,11 +1,10 @@
 from datetime import date, datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 
-from core.deals import export_won_csv, export_won_xlsx, won_deals
+from core.deals import export_won_csv, export_won_xlsx, revenue, won_deals, won_summary
 from core.errors import DomainError, RuleViolation
 from core.partners import partner_choices
 from core.settings import get_settings
@@ -15,6 +14,7 @@ from ui.guard import page_guard
 from ui.markdown import plain
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PAGE_KEY, FILTER_KEY = "won_page", "won_filters"
 
 user = page_guard(__file__)
 actor = user.actor
@@ -45,9 +45,18 @@ if not isinstance(period, tuple) or len(period) != 2:
     st.stop()
 start, end = period
 
+page_size = revenue.WON_PAGE_SIZE
+filters = (start, end, partner_id)
+if st.session_state.get(FILTER_KEY) != filters:  # another period or partner: first page again
+    st.session_state[FILTER_KEY] = filters
+    st.session_state[PAGE_KEY] = 1
+
 try:
     with db() as session:
-        rows = won_deals(session, actor, start, end, partner_id=partner_id)
+        summary = won_summary(session, actor, start, end, partner_id=partner_id)
+        page_no = int(st.session_state.get(PAGE_KEY, 1))
+        rows = won_deals(session, actor, start, end, partner_id=partner_id, limit=page_size,
+                         offset=(page_no - 1) * page_size)
 except RuleViolation as exc:
     errors.show(exc)
     st.stop()
@@ -55,10 +64,17 @@ except DomainError as exc:
     st.error(plain(str(exc)))
     st.stop()
 
-total = sum((r.final_amount for r in rows), Decimal("0.00"))
 left, right = st.columns(2)
-left.metric("Won deals", f"{len(rows):,}")
-right.metric(f"Total final amount ({currency})", f"{total:,.2f}")
+left.metric("Won deals", f"{summary.count:,}")
+right.metric(f"Total final amount ({currency})", f"{summary.total:,.2f}")
+
+pages = max(1, -(-summary.count // page_size))
+if pages > 1:
+    st.number_input("Page", min_value=1, step=1, key=PAGE_KEY)
+    st.caption(f"Page {page_no:,} of {pages:,}, {page_size} deals a page, oldest first; the "
+               "downloads hold all of them.")
+    if not rows:
+        st.info(f"The last page is page {pages:,}: choose a lower page number.")
 
 amount_col = f"Final amount ({currency})"
 st.dataframe(pd.DataFrame(
@@ -85,6 +101,6 @@ def _xlsx() -> bytes:
 stem = f"won_deals_{start:%Y-%m-%d}_{end:%Y-%m-%d}"
 cols = st.columns([1, 1, 4])
 cols[0].download_button("Download CSV", _csv, file_name=f"{stem}.csv", mime="text/csv",
-                        icon=":material/download:", on_click="ignore", disabled=not rows)
+                        icon=":material/download:", on_click="ignore", disabled=not summary.count)
 cols[1].download_button("Download XLSX", _xlsx, file_name=f"{stem}.xlsx", mime=XLSX,
-                        icon=":material/download:", on_click="ignore", disabled=not rows)
+                        icon=":material/download:", on_click="ignore", disabled=not summary.count)

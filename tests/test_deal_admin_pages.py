@@ -163,6 +163,32 @@ def test_finance_sees_the_won_deals_of_a_period_with_their_total_and_downloads(s
     assert at.metric[1].value == "1,234.56"
 
 
+def test_many_won_deals_come_in_pages_and_the_totals_count_them_all(seeded, database_url,
+                                                                     monkeypatch):
+    from core.deals import revenue
+
+    use_database(database_url)
+    monkeypatch.setattr(revenue, "WON_PAGE_SIZE", 2)  # the page reads it on each run
+    with unit_of_work(seeded) as session:
+        ids = [won(session, "p01.rep1", "10.00", days_ago=20 - i, **customer(i))
+               for i in range(5)]
+    at = open_page("finance", "pages/won_deals.py")
+    at.date_input(key="won_period").set_value(((NOW - timedelta(days=30)).date(), NOW.date()))
+    rerun(at)
+    assert [r["Deal"] for r in table(at)] == ids[:2]
+    assert [m.value for m in at.metric] == ["5", "50.00"]
+    assert "Page 1 of 3, 2 deals a page" in at.caption[-1].value
+    at.number_input(key="won_page").set_value(3)
+    rerun(at)
+    assert [r["Deal"] for r in table(at)] == ids[4:]
+    assert [m.value for m in at.metric] == ["5", "50.00"]
+    # Another period starts at the first page again.
+    at.date_input(key="won_period").set_value(((NOW - timedelta(days=19)).date(), NOW.date()))
+    rerun(at)
+    assert at.number_input(key="won_page").value == 1
+    assert [r["Deal"] for r in table(at)] == ids[1:3]
+
+
 def test_a_period_that_ends_before_it_starts_is_refused_beside_the_period(seeded, database_url):
     use_database(database_url)
     at = open_page("finance", "pages/won_deals.py")

@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from core.deals import (
+    WonSummary,
     approve_deal,
     change_final_amount,
     export_won_csv,
@@ -17,6 +18,7 @@ from core.deals import (
     mark_won,
     won_deals,
     won_revenue,
+    won_summary,
 )
 from core.errors import PermissionDenied, RuleViolation
 from tests.conftest import NOW, actor_for
@@ -90,6 +92,26 @@ def test_won_deals_for_a_period_as_csv_and_xlsx_with_formulas_neutralised(seeded
     assert sheet.cell(row=2, column=7).value == pytest.approx(1234.56)
     assert sheet.cell(row=2, column=8).value.date() == (NOW - timedelta(days=20)).date()
     assert sheet.max_row == 3
+
+
+def test_won_deals_come_in_pages_with_the_summary_of_all_of_them(seeded_db):
+    amounts = ["10.10", "20.20", "30.30", "40.40", "50.50"]
+    ids = [won(seeded_db, "p01.rep1", a, days_ago=30 - i, **customer(i))
+           for i, a in enumerate(amounts)]
+    won(seeded_db, "p02.rep1", "1.00", days_ago=40, **customer(9))  # before the period
+    start, end = (NOW - timedelta(days=35)).date(), NOW.date()
+    finance = actor_for(seeded_db, "finance")
+
+    summary = won_summary(seeded_db, finance, start, end)
+    assert (summary.count, summary.total) == (5, Decimal("151.50"))
+    pages = [won_deals(seeded_db, finance, start, end, limit=2, offset=o) for o in (0, 2, 4, 6)]
+    assert [[r.deal_id for r in page] for page in pages] == [ids[:2], ids[2:4], ids[4:], []]
+    assert won_summary(seeded_db, finance, start, end, partner_id=partner_id(seeded_db, 2)) \
+        == WonSummary(0, Decimal("0.00"))
+    with pytest.raises(RuleViolation, match="before its start"):
+        won_summary(seeded_db, finance, end, start)
+    with pytest.raises(PermissionDenied):
+        won_summary(seeded_db, actor_for(seeded_db, "p01.admin"), start, end)
 
 
 def test_who_may_export_won_deals(seeded_db):

@@ -44,7 +44,13 @@ from core.deals.end_customers import (
 )
 from core.deals.jobs import JOB_NAME as PROTECTION_JOB
 from core.deals.jobs import run_deal_protection
-from core.deals.revenue import export_won_csv, export_won_xlsx, won_deals, won_revenue
+from core.deals.revenue import (
+    export_won_csv,
+    export_won_xlsx,
+    won_deals,
+    won_revenue,
+    won_summary,
+)
 from core.deals.schemas import (
     STAGE_LABELS,
     BulkApproveResult,
@@ -60,6 +66,7 @@ from core.deals.schemas import (
     DeskRow,
     Match,
     WonDealRow,
+    WonSummary,
 )
 from core.deals.status import OPEN, PENDING, STATUS_LABELS, TRANSITIONS, DealStatus
 from core.deals.workflow import (
@@ -91,5 +98,6 @@ __all__ = [
     "reassign_deal", "register_deal", "reject_deal", "request_extension", "request_more_info",
     "run_deal_protection", "CustomerMerge", "EndCustomerRow", "list_end_customers",
     "merge_end_customers", "reassign_end_customer",
-    "start_review", "update_deal", "won_deals", "won_revenue", "withdraw_deal",
+    "start_review", "update_deal", "won_deals", "won_revenue", "won_summary", "WonSummary",
+    "withdraw_deal",
 ]

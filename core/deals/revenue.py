@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from core.actor import Actor
 from core.catalog import names_by_id
-from core.deals.schemas import WonDealRow, add_months
+from core.deals.schemas import WonDealRow, WonSummary, add_months
 from core.deals.status import DealStatus
 from core.errors import RuleViolation
 from core.exports import to_csv, to_xlsx
@@ -16,6 +16,7 @@ from core.permissions import require
 from db.models import DealRegistration, Partner, Tier, User
 from db.types import utcnow
 
+WON_PAGE_SIZE = 500  # rows of the won-deals report on screen; the downloads hold all
 WON_HEADER = ["Deal", "Partner", "Tier", "End customer", "Country", "Product lines",
               "Final amount", "Closed on", "Owner", "Submitted"]
 
@@ -43,26 +44,45 @@ def won_revenue(db: Session, partner_id: int, *, now: datetime | None = None) ->
     return total if total is not None else Decimal("0.00")
 
 
-def won_deals(db: Session, actor: Actor, start: date, end: date, *,
-              partner_id: int | None = None) -> list[WonDealRow]:
-    """Won deals closed from start to end, both included, oldest first."""
+def _won_in_period(actor: Actor, start: date, end: date,
+                   partner_id: int | None) -> list[ColumnElement[bool]]:
     require(actor, "deal.export_won")
     if end < start:
         raise RuleViolation("The end of the period is before its start.", field="end")
+    d = DealRegistration
+    where = [d.status == DealStatus.WON.value, d.closed_on >= start, d.closed_on <= end]
+    if partner_id is not None:
+        where.append(d.partner_id == partner_id)
+    return where
+
+
+def won_summary(db: Session, actor: Actor, start: date, end: date, *,
+                partner_id: int | None = None) -> WonSummary:
+    """How many deals were won from start to end (both included) and their total, in one
+    aggregate over integer cents."""
+    count, total = db.execute(
+        select(func.count(), func.sum(DealRegistration.final_amount))
+        .where(*_won_in_period(actor, start, end, partner_id))).one()
+    return WonSummary(count, total if total is not None else Decimal("0.00"))
+
+
+def won_deals(db: Session, actor: Actor, start: date, end: date, *,
+              partner_id: int | None = None, limit: int | None = None,
+              offset: int = 0) -> list[WonDealRow]:
+    """Won deals closed from start to end, both included, oldest first; a page of them when
+    `limit` is given (the report shows pages, the downloads hold every row)."""
     q = (select(DealRegistration, Partner.name, Tier.name, User.display_name)
          .join(Partner, Partner.id == DealRegistration.partner_id)
          .join(Tier, Tier.id == Partner.tier_id)
          .join(User, User.id == DealRegistration.owner_user_id)
-         .where(DealRegistration.status == DealStatus.WON.value,
-                DealRegistration.closed_on >= start, DealRegistration.closed_on <= end))
-    if partner_id is not None:
-        q = q.where(DealRegistration.partner_id == partner_id)
+         .where(*_won_in_period(actor, start, end, partner_id))
+         .order_by(DealRegistration.closed_on, DealRegistration.id)
+         .limit(limit).offset(offset))
     lines = names_by_id(db)
-    rows = db.execute(q.order_by(DealRegistration.closed_on, DealRegistration.id)).all()
     return [WonDealRow(d.id, partner, tier, d.customer_name, d.customer_country,
                        ", ".join(lines.get(i, f"#{i}") for i in d.product_line_ids or ()),
                        d.final_amount, d.closed_on, owner, d.submitted_at)
-            for d, partner, tier, owner in rows]
+            for d, partner, tier, owner in db.execute(q)]
 
 
 def _cells(r: WonDealRow) -> list:

@@ -398,3 +398,9 @@ class WonDealRow:
     closed_on: date
     owner: str
     submitted_at: datetime
+
+
+@dataclass(frozen=True)
+class WonSummary:
+    count: int
+    total: Decimal
