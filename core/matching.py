@@ -171,7 +171,11 @@ def _sound(tok: str) -> str:
 def _same_token(a: str, b: str) -> bool:
     """Equal (plurals aside), or a one-letter typo (two in long words); short words must be
     equal."""
-    if a == b or _stem(a) == _stem(b) or _sound(a) == _sound(b):
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 2 and "ph" not in a and "ph" not in b:
+        return False  # no plural, typo or ph/f makes up that difference: skip the work
+    if _stem(a) == _stem(b) or _sound(a) == _sound(b):
         return True
     shorter = min(len(a), len(b))
     if shorter < 5 or not (a.isalpha() and b.isalpha()):
@@ -326,6 +330,7 @@ def _score_forms(a: NameKey, b: NameKey) -> tuple[int, list[str]]:
     return score, reasons
 
 
+@lru_cache(maxsize=65536)  # a check scores many rows of one company, often under one name
 def name_similarity(a: str | NameKey, b: str | NameKey) -> NameScore:
     """How alike two company names are, 0..100, with the reasons in words.
 
@@ -390,6 +395,7 @@ def _from_text(raw: str, text: str, stripped: bool) -> NameKey:
         stripped=stripped)
 
 
+@lru_cache(maxsize=65536)
 def key_from_form(raw: str, form: str | None) -> NameKey:
     """The NameKey of `raw` from its stored form (or built afresh when none is stored)."""
     if not form:
