@@ -99,20 +99,26 @@ def _row(table: Table, **given) -> dict:
     return row
 
 
+def _partner_with_a_user(conn) -> tuple[dict, int, int]:
+    """The tables as they are at this revision, a partner and one of its users."""
+    meta = MetaData()
+    meta.reflect(conn)
+    t = meta.tables
+    tier = conn.execute(select(t["tiers"].c.id).limit(1)).scalar_one()
+    partner = conn.execute(insert(t["partners"]).values(_row(
+        t["partners"], name="Northwind", country="US", tier_id=tier))).inserted_primary_key[0]
+    user = conn.execute(insert(t["users"]).values(_row(
+        t["users"], username="nw.rep", partner_id=partner))).inserted_primary_key[0]
+    return t, partner, user
+
+
 def test_upgrading_a_database_with_deals_keeps_them_and_keys_them(blank_url):
     """Migration 0005 rebuilds deal_registrations on SQLite while deal_events point at it,
     turns the old conflict flag into a verdict and indexes every end customer's names."""
     command.upgrade(alembic_config(blank_url), "0004")
     engine = make_engine(blank_url)
     with engine.begin() as conn:
-        meta = MetaData()
-        meta.reflect(conn)
-        t = meta.tables
-        tier = conn.execute(select(t["tiers"].c.id).limit(1)).scalar_one()
-        partner = conn.execute(insert(t["partners"]).values(_row(
-            t["partners"], name="Northwind", country="US", tier_id=tier))).inserted_primary_key[0]
-        user = conn.execute(insert(t["users"]).values(_row(
-            t["users"], username="nw.rep", partner_id=partner))).inserted_primary_key[0]
+        t, partner, user = _partner_with_a_user(conn)
         deals = []
         for name, conflict in (("Acme Widgets, LLC", False), ("ACME Widgets", True)):
             customer = conn.execute(insert(t["end_customers"]).values(_row(
@@ -146,14 +152,7 @@ def test_upgrading_rekeys_names_with_legal_forms_read_only_now(blank_url):
     command.upgrade(alembic_config(blank_url), "0006")
     engine = make_engine(blank_url)
     with engine.begin() as conn:
-        meta = MetaData()
-        meta.reflect(conn)
-        t = meta.tables
-        tier = conn.execute(select(t["tiers"].c.id).limit(1)).scalar_one()
-        partner = conn.execute(insert(t["partners"]).values(_row(
-            t["partners"], name="Northwind", country="FI", tier_id=tier))).inserted_primary_key[0]
-        user = conn.execute(insert(t["users"]).values(_row(
-            t["users"], username="nw.rep", partner_id=partner))).inserted_primary_key[0]
+        t, partner, user = _partner_with_a_user(conn)
         customers = {}
         for name, old_key in (("Nordea Bank Abp", "nordea bank abp"),
                               ("Acme Widgets, LLC", "acme widgets")):
