@@ -102,13 +102,13 @@ def candidate_customers(db: Session, claim: Claim) -> list[int]:
     rows: dict[str, list[int]] = {}
     if keys:
         params = {f"k{i}": k for i, k in enumerate(keys)}
-        params |= {f"l{i}": COMMON_KEY_LIMIT + 1 if k[0] in "tak" else KEY_ROW_LIMIT
+        params |= {f"l{i}": COMMON_KEY_LIMIT + 1 if _countable(k) else KEY_ROW_LIMIT
                    for i, k in enumerate(keys)}
         for key, customer_id in db.execute(_key_entries(len(keys)), params):
             rows.setdefault(key, []).append(customer_id)
     weight: dict[int, int] = {}
     for key, customers in rows.items():
-        if key[0] in "tak" and len(customers) > COMMON_KEY_LIMIT:
+        if _countable(key) and len(customers) > COMMON_KEY_LIMIT:
             continue
         for customer_id in customers:
             weight[customer_id] = weight.get(customer_id, 0) + KEY_WEIGHTS[key[0]]
@@ -118,6 +118,11 @@ def candidate_customers(db: Session, claim: Claim) -> list[int]:
     if len(ranked) > CROWDED:
         ranked = [c for c in ranked if weight[c] >= CROWDED_MIN_WEIGHT]
     return sorted(ranked)
+
+
+def _countable(key: str) -> bool:
+    """Word, initials and skeleton keys: too common to tell anything past COMMON_KEY_LIMIT."""
+    return key[0] in "tak"
 
 
 @lru_cache(maxsize=64)

@@ -44,8 +44,10 @@ def won_revenue(db: Session, partner_id: int, *, now: datetime | None = None) ->
     return total if total is not None else Decimal("0.00")
 
 
-def _won_in_period(actor: Actor, start: date, end: date,
-                   partner_id: int | None) -> list[ColumnElement[bool]]:
+def _checked_period(actor: Actor, start: date, end: date,
+                    partner_id: int | None) -> list[ColumnElement[bool]]:
+    """Refuse an actor who may not read won deals or a period that ends before it starts;
+    else the conditions of a deal won in the period (of the partner, when given)."""
     require(actor, "deal.export_won")
     if end < start:
         raise RuleViolation("The end of the period is before its start.", field="end")
@@ -62,7 +64,7 @@ def won_summary(db: Session, actor: Actor, start: date, end: date, *,
     aggregate over integer cents."""
     count, total = db.execute(
         select(func.count(), func.sum(DealRegistration.final_amount))
-        .where(*_won_in_period(actor, start, end, partner_id))).one()
+        .where(*_checked_period(actor, start, end, partner_id))).one()
     return WonSummary(count, total if total is not None else Decimal("0.00"))
 
 
@@ -75,7 +77,7 @@ def won_deals(db: Session, actor: Actor, start: date, end: date, *,
          .join(Partner, Partner.id == DealRegistration.partner_id)
          .join(Tier, Tier.id == Partner.tier_id)
          .join(User, User.id == DealRegistration.owner_user_id)
-         .where(*_won_in_period(actor, start, end, partner_id))
+         .where(*_checked_period(actor, start, end, partner_id))
          .order_by(DealRegistration.closed_on, DealRegistration.id)
          .limit(limit).offset(offset))
     lines = names_by_id(db)
