@@ -1,5 +1,6 @@
 """Sign-in with lockout kept in the database, sessions, profiles and user management."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -299,22 +300,75 @@ def create_user(db: Session, actor: Actor, data: NewUserIn, *,
     onboarding.require_agreement(db, actor)
     partner_id = actor.partner_id if actor.is_partner else data.partner_id
     _check_grant(db, actor, data.role, partner_id)
-    if db.scalar(select(User.id).where(User.username == data.username)):
-        raise RuleViolation("That username is taken.", field="username")
-    temp = temporary_password()
-    user = User(username=data.username, display_name=data.display_name.strip(),
-                email=data.email, role=data.role.value, partner_id=partner_id,
-                password_hash=hash_password(temp), must_change_password=True,
-                created_at=now or utcnow())
-    db.add(user)
-    db.flush()
-    audit.record(db, actor, "user.create", "user", user.id,
-                 after=audit.snapshot(user, USER_FIELDS), partner_id=partner_id, now=now)
+    user, temp = _insert_user(db, actor, data.username, data.display_name.strip(), data.email,
+                              data.role, partner_id, now=now)
     if partner_id is not None and _partner_user_count(db, partner_id) >= 2:
         # Onboarding: "invite at least one team member" means a second user at the partner
         # (the first is the partner admin created when the partner was approved).
         onboarding.record_event(db, partner_id, "team_member_added", now=now, actor=actor)
     return _user_out(db, user), temp
+
+
+def create_partner_admin(db: Session, actor: Actor, partner_id: int, *, display_name: str,
+                         email: str, username: str | None = None,
+                         now: datetime | None = None) -> tuple[UserOut, str]:
+    """The first user of a newly approved partner: its partner admin, with a temporary
+    password returned once (only its hash is stored) and to be changed at first sign-in.
+
+    The username is the given one, or the e-mail's local part plus the partner id
+    (jane.doe.p41)."""
+    require(actor, "partner.create")
+    if db.get(Partner, partner_id) is None:
+        raise NotFound("partner")
+    username = (check_username(db, username) if (username or "").strip()
+                else derived_username(db, email, partner_id))
+    user, temp = _insert_user(db, actor, username, display_name, email, Role.PARTNER_ADMIN,
+                              partner_id, now=now)
+    return _user_out(db, user), temp
+
+
+_USERNAME = re.compile(r"[a-z0-9._-]+")
+
+
+def check_username(db: Session, username: str) -> str:
+    """A username typed by a person: 3 to 80 letters, digits, dots, dashes or underscores,
+    not yet taken."""
+    username = username.strip().lower()
+    if not 3 <= len(username) <= 80 or not _USERNAME.fullmatch(username):
+        raise RuleViolation("Use 3 to 80 letters, digits, dots, dashes or underscores.",
+                            field="username")
+    if db.scalar(select(User.id).where(User.username == username)) is not None:
+        raise RuleViolation("That username is taken.", field="username")
+    return username
+
+
+def derived_username(db: Session, email: str, partner_id: int) -> str:
+    """The e-mail's local part plus the partner id, made unique."""
+    local = email.rsplit("@", 1)[0].lower()
+    local = re.sub(r"[^a-z0-9._-]+", ".", local)
+    local = re.sub(r"\.{2,}", ".", local).strip("._-")[:60] or "admin"
+    base = f"{local}.p{partner_id}"
+    candidate, n = base, 1
+    while db.scalar(select(User.id).where(User.username == candidate)) is not None:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def _insert_user(db: Session, actor: Actor, username: str, display_name: str, email: str,
+                 role: Role, partner_id: int | None, *,
+                 now: datetime | None) -> tuple[User, str]:
+    if db.scalar(select(User.id).where(User.username == username)):
+        raise RuleViolation("That username is taken.", field="username")
+    temp = temporary_password()
+    user = User(username=username, display_name=display_name, email=email, role=role.value,
+                partner_id=partner_id, password_hash=hash_password(temp),
+                must_change_password=True, created_at=now or utcnow())
+    db.add(user)
+    db.flush()
+    audit.record(db, actor, "user.create", "user", user.id,
+                 after=audit.snapshot(user, USER_FIELDS), partner_id=partner_id, now=now)
+    return user, temp
 
 
 def _partner_user_count(db: Session, partner_id: int) -> int:

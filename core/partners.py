@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from core import audit, onboarding
 from core.actor import Actor
 from core.customers import country_code, registrable_domain
-from core.errors import NotFound
+from core.errors import NotFound, RuleViolation
 from core.permissions import require
 from core.validation import text_field
 from db.models import Partner, Tier, User
@@ -259,3 +259,44 @@ def update_partner_profile(db: Session, actor: Actor, partner_id: int,
     note_profile_if_complete(db, partner, now=now, actor=actor)
     mgr = db.get(User, partner.channel_manager_id) if partner.channel_manager_id else None
     return _out(partner, partner.tier.name, mgr.display_name if mgr else None)
+
+
+PARTNER_FIELDS = ["name", "website", "country", "regions", "partner_type", "industries",
+                  "tier_id", "status", "channel_manager_id"]
+
+
+@dataclass(frozen=True)
+class NewPartnerIn:
+    """A partner as an approved application brings it: already checked by the caller's input
+    model (recruitment's ApplicationIn)."""
+
+    name: str
+    website: str | None
+    country: str
+    regions: tuple[str, ...]
+    partner_type: str
+    industries: tuple[str, ...]
+    tier_id: int
+    channel_manager_id: int | None
+    status: str = "onboarding"
+
+
+def create_partner(db: Session, actor: Actor, data: NewPartnerIn, *,
+                   now: datetime | None = None) -> PartnerOut:
+    """A new partner, audited in the caller's transaction."""
+    require(actor, "partner.create")
+    if data.status not in PARTNER_STATUSES:
+        raise RuleViolation("Choose a partner status from the list.", field="status")
+    tier = db.get(Tier, data.tier_id)
+    if tier is None:
+        raise RuleViolation("Choose the partner's tier.", field="tier_id")
+    partner = Partner(name=data.name, website=data.website, country=data.country,
+                      regions=list(data.regions), partner_type=data.partner_type,
+                      industries=list(data.industries), tier_id=tier.id, status=data.status,
+                      channel_manager_id=data.channel_manager_id, created_at=now or utcnow())
+    db.add(partner)
+    db.flush()
+    audit.record(db, actor, "partner.create", "partner", partner.id,
+                 after=audit.snapshot(partner, PARTNER_FIELDS), partner_id=partner.id, now=now)
+    manager = db.get(User, data.channel_manager_id) if data.channel_manager_id else None
+    return _out(partner, tier.name, manager.display_name if manager else None)

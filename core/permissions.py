@@ -12,6 +12,8 @@ ALL_USERS = VENDOR_ROLES | PARTNER_ROLES
 # partner's objects by `can` below.
 RULES: dict[str, frozenset[Role]] = {
     "partner.list": ALL_USERS,
+    # Approving an application creates the partner and its first user (its partner admin).
+    "partner.create": frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
     "partner.view": ALL_USERS,
     "tier.view": ALL_USERS,
     # The partner directory and partner 360 are the vendor's view across partners; a partner's

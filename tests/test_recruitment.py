@@ -311,14 +311,14 @@ def test_a_rejected_company_may_apply_again(seeded_db):
 
 
 def test_two_simultaneous_applications_of_one_company_store_one(seeded, monkeypatch):
-    real = recruitment._partner_matches
+    real = recruitment.records._partner_matches
 
     def slow(*args, **kwargs):
         found = real(*args, **kwargs)
         threading.Event().wait(0.2)
         return found
 
-    monkeypatch.setattr(recruitment, "_partner_matches", slow)
+    monkeypatch.setattr(recruitment.records, "_partner_matches", slow)
     barrier = threading.Barrier(2)
     results, errors = [], []
 
