@@ -26,9 +26,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from core.customers import normalize_name
+from core.customers.matching import name_key, retrieval_keys
 from core.deals import conflicts
 from core.deals.status import OPEN
-from core.matching import name_key, retrieval_keys
 from core.settings import get_settings
 from db.migrate import upgrade
 from db.models import (

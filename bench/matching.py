@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from core.matching import name_key, name_similarity, verdict
+from core.customers.matching import name_key, name_similarity, verdict
 
 PAIRS = Path(__file__).resolve().parent.parent / "tests" / "data" / "name_pairs.csv"
 ROUNDS = 200

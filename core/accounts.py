@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.orm import Session
 
-from core import audit, onboarding
+from core import audit, events, onboarding
 from core.actor import PARTNER_ROLES, USER_ROLES, VENDOR_ROLES, Actor, Role
 from core.errors import NotFound, PermissionDenied, RuleViolation
 from core.passwords import hash_password, password_problem, temporary_password, verify_password
@@ -20,6 +20,15 @@ from db.models import Partner, User
 from db.types import UTCDateTime, utcnow
 
 BAD_CREDENTIALS = "Wrong username or password."
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserCreated(events.DomainEvent):
+    """A user was added (onboarding ticks "invite a team member" at a partner's second)."""
+
+    user_id: int
+    partner_id: int | None
+    role: str
 USER_FIELDS = ["username", "display_name", "email", "role", "partner_id", "is_active",
                "time_zone", "email_notifications", "must_change_password"]
 
@@ -302,10 +311,6 @@ def create_user(db: Session, actor: Actor, data: NewUserIn, *,
     _check_grant(db, actor, data.role, partner_id)
     user, temp = _insert_user(db, actor, data.username, data.display_name.strip(), data.email,
                               data.role, partner_id, now=now)
-    if partner_id is not None and _partner_user_count(db, partner_id) >= 2:
-        # Onboarding: "invite at least one team member" means a second user at the partner
-        # (the first is the partner admin created when the partner was approved).
-        onboarding.record_event(db, partner_id, "team_member_added", now=now, actor=actor)
     return _user_out(db, user), temp
 
 
@@ -368,12 +373,9 @@ def _insert_user(db: Session, actor: Actor, username: str, display_name: str, em
     db.flush()
     audit.record(db, actor, "user.create", "user", user.id,
                  after=audit.snapshot(user, USER_FIELDS), partner_id=partner_id, now=now)
+    events.publish(db, UserCreated(actor=actor, at=user.created_at, user_id=user.id,
+                                   partner_id=partner_id, role=role.value))
     return user, temp
-
-
-def _partner_user_count(db: Session, partner_id: int) -> int:
-    return db.scalar(select(func.count()).select_from(User)
-                     .where(User.partner_id == partner_id)) or 0
 
 
 def change_role(db: Session, actor: Actor, user_id: int, role: Role, *,

@@ -16,7 +16,6 @@ more): each run is claimed with one conditional UPDATE on `job_states` that sets
 Exit status of a single run: 0 all well, 1 a job failed, 2 the database was unavailable."""
 
 import argparse
-import importlib
 import logging
 import signal
 import sys
@@ -32,7 +31,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, packages
 from core.actor import Actor
 from core.errors import NotFound, RuleViolation
 from core.mail import send_pending
@@ -91,11 +90,6 @@ class JobStatus:
 
 _REGISTRY: dict[str, Job] = {}
 
-# Modules that register jobs when imported (e.g. "core.deals"). Listed here so that the runner
-# and the admin page see every job, whatever else the process happens to have imported.
-JOB_MODULES: tuple[str, ...] = ("core.deals.jobs", "core.tiers")
-
-
 def register(job: Job) -> Job:
     if _REGISTRY.get(job.name, job) is not job:
         raise ValueError(f"a job named {job.name!r} is already registered")
@@ -108,8 +102,9 @@ def unregister(name: str) -> None:
 
 
 def registered() -> list[Job]:
-    for module in JOB_MODULES:
-        importlib.import_module(module)
+    """Every job: the kernel's own (send-mail, below) and those each capability package
+    registers in its `jobs` module (found by core.packages, so none is listed here)."""
+    packages.load("jobs")
     return sorted(_REGISTRY.values(), key=lambda j: j.name)
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
-from core import audit, onboarding
+from core import audit, events
 from core.actor import Actor
 from core.customers import country_code, registrable_domain
 from core.errors import NotFound, RuleViolation
@@ -29,6 +29,19 @@ PROFILE_FIELDS = ["name", "website", "country", "regions", "partner_type", "indu
 PROFILE_LABELS = {"name": "Company name", "website": "Website", "country": "Country",
                   "regions": "Regions served", "partner_type": "Partner type",
                   "industries": "Industries"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartnerCreated(events.DomainEvent):
+    partner_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartnerProfileChanged(events.DomainEvent):
+    """A profile was saved (onboarding ticks "complete the profile" once it is complete)."""
+
+    partner_id: int
+    complete: bool
 
 
 @dataclass(frozen=True)
@@ -220,15 +233,6 @@ def profile_complete(p: Any) -> bool:
     return not profile_missing(p)
 
 
-def note_profile_if_complete(db: Session, partner: Partner, *, now: datetime | None = None,
-                             actor: Actor | None = None) -> bool:
-    """Fire the "profile_completed" onboarding event when the profile is complete (e.g. for a
-    partner created from an application that had everything). True when a step ticked."""
-    if not profile_complete(partner):
-        return False
-    return onboarding.record_event(db, partner.id, "profile_completed", now=now, actor=actor)
-
-
 def update_partner_profile(db: Session, actor: Actor, partner_id: int,
                            data: PartnerProfileIn | Mapping[str, Any], *,
                            now: datetime | None = None) -> PartnerOut:
@@ -256,7 +260,8 @@ def update_partner_profile(db: Session, actor: Actor, partner_id: int,
     if after != before:
         audit.record(db, actor, "partner.profile_update", "partner", partner.id, before=before,
                      after=after, partner_id=partner.id, now=now)
-    note_profile_if_complete(db, partner, now=now, actor=actor)
+    events.publish(db, PartnerProfileChanged(actor=actor, at=now, partner_id=partner.id,
+                                             complete=profile_complete(partner)))
     mgr = db.get(User, partner.channel_manager_id) if partner.channel_manager_id else None
     return _out(partner, partner.tier.name, mgr.display_name if mgr else None)
 
@@ -298,5 +303,6 @@ def create_partner(db: Session, actor: Actor, data: NewPartnerIn, *,
     db.flush()
     audit.record(db, actor, "partner.create", "partner", partner.id,
                  after=audit.snapshot(partner, PARTNER_FIELDS), partner_id=partner.id, now=now)
+    events.publish(db, PartnerCreated(actor=actor, at=partner.created_at, partner_id=partner.id))
     manager = db.get(User, data.channel_manager_id) if data.channel_manager_id else None
     return _out(partner, tier.name, manager.display_name if manager else None)

@@ -12,7 +12,7 @@ from itertools import accumulate
 
 from anyascii import anyascii
 
-from core.matching import GENERIC
+from core.customers.matching import GENERIC
 
 # ---------------------------------------------------------------- words
 

@@ -1,5 +1,5 @@
 """Typed names keyed as the services key them (core.customers.normalize_name and the
-core.matching keys): each distinct name once, in worker processes when there are many."""
+core.customers.matching keys): each distinct name once, in worker processes when there are many."""
 
 import multiprocessing
 from collections.abc import Sequence
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from core.customers import normalize_name
-from core.matching import name_form, name_key, retrieval_keys
+from core.customers.matching import name_form, name_key, retrieval_keys
 
 POOL_THRESHOLD = 20_000  # distinct names; fewer are keyed in this process
 
@@ -17,8 +17,8 @@ class Keyed:
     """What the services derive from a typed name."""
 
     normalized: str  # core.customers.normalize_name
-    form: str  # core.matching.name_form(name_key(name))
-    keys: tuple[str, ...]  # core.matching.retrieval_keys(name_key(name)), sorted
+    form: str  # core.customers.matching.name_form(name_key(name))
+    keys: tuple[str, ...]  # core.customers.matching.retrieval_keys(name_key(name)), sorted
 
 
 def key_name(name: str) -> Keyed:
@@ -33,10 +33,10 @@ def _key_chunk(names: list[str]) -> list[Keyed]:
 def _keying_process() -> None:
     """In the keying processes only: name_key normalizes the same text two or three times
     per name; normalize_name is pure, so a memo there gives the same keys in less time."""
-    import core.matching
+    import core.customers.matching
 
-    memo = lru_cache(maxsize=8192)(core.matching.normalize_name)
-    core.matching.normalize_name = memo
+    memo = lru_cache(maxsize=8192)(core.customers.matching.normalize_name)
+    core.customers.matching.normalize_name = memo
     globals()["normalize_name"] = memo
 
 

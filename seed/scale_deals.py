@@ -18,8 +18,8 @@ direct import), with these shortcuts:
 - The first filing of a customer (registration or direct opportunity) carries its name exactly
   as the end-customer record does; later filings typed otherwise are filed under the same
   record, as they are once the desk has merged duplicate records. The index of names
-  (end_customer_keys) holds core.matching.retrieval_keys of every name a customer was filed
-  under.
+  (end_customer_keys) holds core.customers.matching.retrieval_keys of every name a customer
+  was filed under.
 - Statuses are drawn from a fixed mix first and their timeline second (open ones recent,
   closed ones over three years, more of them lately). Partners mostly register customers no
   open filing claims; the match verdict of a registration says whether another filing of its

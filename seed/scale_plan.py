@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.customers import company_domain, region_for
-from core.matching import CONFLICT_AT, key_from_form, name_similarity
+from core.customers.matching import CONFLICT_AT, key_from_form, name_similarity
 from db.models import Partner, ProductLine, Tier, User
 from seed.company_names import NameMaker, name_variant
 from seed.deals import FREE_MAIL, TLD

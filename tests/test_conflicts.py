@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.audit import AuditFilter, list_events
+from core.customers.matching import Claim, match_claims, name_key, retrieval_keys
 from core.deals import (
     DealStatus,
     conflicts,
@@ -19,7 +20,6 @@ from core.deals import (
     reassign_end_customer,
 )
 from core.errors import NotFound, PermissionDenied, RuleViolation
-from core.matching import Claim, match_claims, name_key, retrieval_keys
 from db.models import DealRegistration, EndCustomer, EndCustomerKey
 from tests.conftest import NOW, actor_for
 from tests.test_deals import register

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.matching import (
+from core.customers.matching import (
     CONFLICT_AT,
     POSSIBLE_AT,
     name_key,

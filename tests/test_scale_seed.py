@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from core.customers import company_domain, normalize_name, region_for
+from core.customers.matching import name_form, name_key, retrieval_keys
 from core.deals import conflicts
 from core.deals.status import OPEN, DealStatus
-from core.matching import name_form, name_key, retrieval_keys
 from db.models import (
     DealRegistration,
     DirectOpportunity,

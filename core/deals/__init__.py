@@ -3,7 +3,7 @@ approved, is protected from other partners and direct sales for its tier's prote
 
     schemas    inputs (pydantic) and results (frozen dataclasses)
     status     the status enum and its one transition table
-    conflicts  fuzzy multi-signal matching (core.matching) and first come, first served
+    conflicts  fuzzy multi-signal matching (core.customers.matching) and first come, first served
     routing    what a match does to a registration (review, or auto-approval if clear)
     end_customers  merging end-customer records and re-filing a registration
     workflow   register, My deals, the partner's actions

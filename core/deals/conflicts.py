@@ -3,11 +3,11 @@ company as this one, how sure we are, and why.
 
 Two steps, so a check stays a few indexed lookups at a million registrations:
 1. candidates: end customers found through `end_customer_keys` (every name a customer was
-   filed under, cut by core.matching.retrieval_keys) and registrations or direct
+   filed under, cut by core.customers.matching.retrieval_keys) and registrations or direct
    opportunities with the same company domain. Word and initials keys shared by more than
    COMMON_KEY_LIMIT customers are skipped: a word that common says little about which
    company it is. Among many candidates, those sharing only a word or initials are dropped.
-2. scoring: core.matching.match_claims on every signal (domain, record, name, country,
+2. scoring: core.customers.matching.match_claims on every signal (domain, record, name, country,
    product lines, time window), on the few columns a claim needs; only "possible" and
    "conflict" are kept and read whole.
 
@@ -23,8 +23,15 @@ from sqlalchemy import bindparam, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from core.customers import region_for
+from core.customers.matching import (
+    Claim,
+    PairMatch,
+    Verdict,
+    key_from_form,
+    match_claims,
+    retrieval_keys,
+)
 from core.deals.status import OPEN
-from core.matching import Claim, PairMatch, Verdict, key_from_form, match_claims, retrieval_keys
 from db.models import DealRegistration, DirectOpportunity, EndCustomerKey, Partner
 
 MATCH_LIMIT = 100  # the desk shows at most this many rows beside a registration

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, customers
 from core.actor import Actor
+from core.customers.matching import name_form, name_key
 from core.deals import conflicts
 from core.deals.records import (
     add_event,
@@ -28,7 +29,6 @@ from core.deals.records import (
 from core.deals.schemas import parse_amount, parse_date
 from core.deals.status import PENDING, DealStatus
 from core.errors import RuleViolation
-from core.matching import name_form, name_key
 from core.permissions import require
 from core.validation import email_address, text_field
 from db.models import DirectOpportunity

@@ -4,25 +4,27 @@ the lock that serializes the first-come-first-served check with the insert."""
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit, onboarding
+from core import audit, events, history, onboarding
 from core.actor import Actor, Role
 from core.catalog import names_by_id
+from core.deals.events import DealStatusChanged
 from core.deals.schemas import DealDetail, DealEventOut, DealOut
 from core.deals.status import PENDING, STATUS_LABELS, TRANSITIONS, DealStatus, check_move
 from core.errors import NotFound
 from core.notifications import notify, notify_role
 from core.permissions import can, require
+from db import locks
 from db.models import DealEvent, DealRegistration, Partner, User
 
 S = DealStatus
 DEAL_PAGE = "pages/my_deals.py"
 DESK_PAGE = "pages/deal_desk.py"
 
-# pg_advisory_xact_lock key for "deal registration": ASCII "PRMDEALS" as a bigint.
-REGISTRATION_LOCK = int.from_bytes(b"PRMDEALS", "big")
+# The keyed lock (db.locks) of everything that files claims on end customers.
+REGISTRATION_LOCK = "deal-registration"
 
 AUDIT_FIELDS = [
     "status", "owner_user_id", "stage", "estimated_value", "final_amount",
@@ -38,13 +40,8 @@ REGISTER_FIELDS = [
 
 
 def serialize_registrations(db: Session) -> None:
-    """Make the conflict check and the insert one step for concurrent submitters.
-
-    PostgreSQL: a transaction-scoped advisory lock, released at commit or rollback. SQLite:
-    the caller opened the transaction with BEGIN IMMEDIATE (unit_of_work(engine,
-    immediate=True)), which already holds the database's single write lock."""
-    if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REGISTRATION_LOCK})
+    """Make the conflict check and the insert one step for concurrent submitters."""
+    locks.hold(db, REGISTRATION_LOCK)
 
 
 # ---------------------------------------------------------------- loading, scoped
@@ -75,30 +72,26 @@ def load(db: Session, actor: Actor, deal_id: int, action: str, *,
 # ---------------------------------------------------------------- writing
 
 
-def actor_name(db: Session, actor: Actor) -> str:
-    if actor.user_id is not None:
-        user = db.get(User, actor.user_id)
-        if user is not None:
-            return user.display_name
-    return "System" if actor.role == Role.SYSTEM else actor.label
+actor_name = history.actor_name
 
 
 def add_event(db: Session, deal: DealRegistration, actor: Actor, kind: str, text_: str, *,
               now: datetime, internal: bool = False) -> DealEvent:
-    event = DealEvent(deal_id=deal.id, at=now, actor_user_id=actor.user_id,
-                      actor_label=actor_name(db, actor)[:120], kind=kind, text=text_,
-                      visible_to_partner=not internal)
-    db.add(event)
-    return event
+    return history.record(db, DealEvent, actor, at=now, deal_id=deal.id, kind=kind,
+                          text=text_, visible_to_partner=not internal)
 
 
 def change_status(db: Session, deal: DealRegistration, actor: Actor, to: DealStatus,
                   text_: str, *, now: datetime) -> None:
     """Move along the transition table (refusing anything else), with a timeline entry."""
     check_move(deal.status, to)
+    was = deal.status
     deal.status = to.value
     deal.updated_at = now
     add_event(db, deal, actor, "status", f"{STATUS_LABELS[to]}. {text_}".strip(), now=now)
+    events.publish(db, DealStatusChanged(
+        actor=actor, at=now, deal_id=deal.id, partner_id=deal.partner_id, from_status=was,
+        to_status=to.value, amount=deal.final_amount or deal.estimated_value))
 
 
 def audited(db: Session, actor: Actor, action: str, deal: DealRegistration, before: dict, *,

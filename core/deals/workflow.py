@@ -8,10 +8,12 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from core import audit, customers, onboarding
+from core import audit, customers, events, onboarding
 from core.actor import Actor, Role
 from core.catalog import active_ids, names_by_id
+from core.customers.matching import name_form, name_key
 from core.deals import conflicts
+from core.deals.events import DealRegistered
 from core.deals.records import (
     DEAL_PAGE,
     REGISTER_FIELDS,
@@ -43,7 +45,6 @@ from core.deals.schemas import (
 from core.deals.status import OPEN, DealStatus
 from core.errors import NotFound, RuleViolation
 from core.exports import to_csv
-from core.matching import name_form, name_key
 from core.notifications import notify
 from core.permissions import require
 from db.models import DealRegistration, Partner, User
@@ -98,7 +99,8 @@ def register_deal(db: Session, actor: Actor, data: DealIn | Mapping[str, Any], *
     db.flush()
     audit.record(db, actor, "deal.register", "deal_registration", deal.id,
                  after=audit.snapshot(deal, REGISTER_FIELDS), now=now)
-    onboarding.record_event(db, partner.id, "first_deal_registered", now=now, actor=actor)
+    events.publish(db, DealRegistered(actor=actor, at=now, deal_id=deal.id,
+                                      partner_id=partner.id, amount=deal.estimated_value))
     notify_desk(db, deal, f"New deal registration #{deal.id}: {deal.customer_name}",
                 f"{partner.name} registered {deal.customer_name} ({deal.customer_country}), "
                 f"estimated {money(deal.estimated_value)}, status "

@@ -24,6 +24,7 @@ from core.recruitment.records import (
     PA,
     QUEUE_PAGE,
     SUBMIT_FIELDS,
+    _add_event,
     _audited,
     _find_public,
     _new_reference,
@@ -33,6 +34,7 @@ from core.recruitment.records import (
     _snapshot,
     _status_out,
     _status_url,
+    last_question_by,
     log,
 )
 from core.recruitment.schemas import (
@@ -44,7 +46,7 @@ from core.recruitment.schemas import (
     _as_input,
 )
 from core.recruitment.status import PUBLIC_LABELS, S, check_move
-from db.models import AuditEvent, User
+from db.models import ApplicationEvent, User
 from db.types import utcnow
 
 SESSION_LIMIT = 3  # stored applications per browser session ...
@@ -96,8 +98,9 @@ def submit_application(db: Session, actor: Actor, data: ApplicationIn | Mapping[
     )
     db.add(app)
     db.flush()
-    audit.record(db, actor, "application.submit", ENTITY, app.id,
-                 after=audit.snapshot(app, SUBMIT_FIELDS), now=now)
+    after = audit.snapshot(app, SUBMIT_FIELDS)
+    audit.record(db, actor, "application.submit", ENTITY, app.id, after=after, now=now)
+    _add_event(db, actor, "application.submit", app, after, now=now)
     notify_role(
         db, Role.CHANNEL_MANAGER.value, f"New partner application: {app.company_name}",
         f"{app.company_name} ({app.country}) applied as "
@@ -148,15 +151,11 @@ def answer_info_request(db: Session, actor: Actor, reference: str, email: str, a
     app.status = S.UNDER_REVIEW.value
     app.info_response = answer
     _audited(db, actor, "application.answer", app, before, now=now)
-    asked = db.scalar(
-        select(AuditEvent).where(AuditEvent.entity == ENTITY,
-                                 AuditEvent.entity_id == str(app.id),
-                                 AuditEvent.action == "application.request_info")
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(1))
+    asked_by = last_question_by(db, app)
     subject = f"Application {app.reference} answered: {app.company_name}"
     body = f"{app.contact_name} answered your question about {app.company_name}:\n\n{answer}"
-    key = f"application:{app.id}:answered:{asked.id if asked else 0}"
-    asker = db.get(User, asked.actor_user_id) if asked and asked.actor_user_id else None
+    key = f"application:{app.id}:answered:{_questions_asked(db, app)}"
+    asker = db.get(User, asked_by) if asked_by else None
     if asker is not None and asker.is_active:
         notify(db, asker.id, subject, body, dedupe_key=key, link=QUEUE_PAGE, now=now)
     else:
@@ -164,3 +163,10 @@ def answer_info_request(db: Session, actor: Actor, reference: str, email: str, a
                     link=QUEUE_PAGE, now=now)
     return _status_out(app)
 
+
+
+def _questions_asked(db: Session, app) -> int:
+    """How many questions the application has had: one answer notification per question."""
+    return db.scalar(select(func.count()).select_from(ApplicationEvent).where(
+        ApplicationEvent.application_id == app.id,
+        ApplicationEvent.kind == "request_info")) or 0

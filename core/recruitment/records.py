@@ -5,10 +5,10 @@ import logging
 import secrets
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, history
 from core.actor import Actor, Role
 from core.customers import is_free_mail, normalize_name, registrable_domain
 from core.errors import NotFound, RuleViolation
@@ -33,7 +33,8 @@ from core.recruitment.status import (
     S,
 )
 from core.settings import get_settings
-from db.models import AuditEvent, Partner, PartnerApplication, User
+from db import locks
+from db.models import ApplicationEvent, Partner, PartnerApplication, User
 
 log = logging.getLogger("prm.recruitment")
 
@@ -46,8 +47,8 @@ QUEUE_PAGE = "applications"
 STATUS_PAGE = "application_status"
 PARTNERS_PAGE = "partners"
 
-# pg_advisory_xact_lock key for "applications": ASCII "PRMAPPLY" as a bigint.
-APPLICATION_LOCK = int.from_bytes(b"PRMAPPLY", "big")
+# The keyed lock (db.locks) of the session limit, the duplicate check and the insert.
+APPLICATION_LOCK = "partner-applications"
 
 # No 0/O, 1/I/L: a reference is read from a screen or a mail and typed again.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -66,10 +67,8 @@ PARTNER_FIELDS = ["name", "website", "country", "regions", "partner_type", "indu
 
 
 def _serialize(db: Session) -> None:
-    """PostgreSQL: a transaction-scoped advisory lock; SQLite: the caller's BEGIN IMMEDIATE
-    already holds the database's single write lock."""
-    if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPLICATION_LOCK})
+    """Duplicate checks and inserts of applications, one at a time."""
+    locks.hold(db, APPLICATION_LOCK)
 
 
 def _session_ref(actor: Actor) -> str:
@@ -204,22 +203,30 @@ _TIMELINE_TEXT = {
 
 
 def _timeline(db: Session, app: PartnerApplication) -> list[ApplicationEventOut]:
-    events = db.scalars(select(AuditEvent).where(AuditEvent.entity == ENTITY,
-                                                 AuditEvent.entity_id == str(app.id))
-                        .order_by(AuditEvent.at, AuditEvent.id))
-    names = {}
-    out = []
-    for e in events:
-        if e.actor_user_id is None:
-            who = "Applicant" if e.actor_role == Role.ANONYMOUS.value else e.actor_label
-        else:
-            if e.actor_user_id not in names:
-                names |= _display_names(db, {e.actor_user_id})
-            who = names.get(e.actor_user_id) or e.actor_label
-        describe = _TIMELINE_TEXT.get(e.action)
-        out.append(ApplicationEventOut(e.at, who, e.action,
-                                       describe(e.after or {}) if describe else e.action))
-    return out
+    events = db.scalars(select(ApplicationEvent)
+                        .where(ApplicationEvent.application_id == app.id)
+                        .order_by(ApplicationEvent.at, ApplicationEvent.id))
+    return [ApplicationEventOut(e.at, e.actor_label, f"application.{e.kind}", e.text)
+            for e in events]
+
+
+def _add_event(db: Session, actor: Actor, action: str, app: PartnerApplication,
+               after: dict, *, now: datetime) -> None:
+    """The timeline entry of an audited action (action "application.request_info" is kind
+    "request_info"), worded for the reviewers."""
+    describe = _TIMELINE_TEXT.get(action)
+    history.record(db, ApplicationEvent, actor, at=now,
+                   label="Applicant" if actor.role == Role.ANONYMOUS else None,
+                   application_id=app.id, kind=action.removeprefix("application."),
+                   text=describe(after) if describe else action)
+
+
+def last_question_by(db: Session, app: PartnerApplication) -> int | None:
+    """The user who asked the open question, if a user did."""
+    return db.scalar(select(ApplicationEvent.actor_user_id)
+                     .where(ApplicationEvent.application_id == app.id,
+                            ApplicationEvent.kind == "request_info")
+                     .order_by(ApplicationEvent.at.desc(), ApplicationEvent.id.desc()).limit(1))
 
 
 def _load(db: Session, actor: Actor, application_id: int, *,
@@ -265,8 +272,10 @@ def _snapshot(app: PartnerApplication) -> dict:
 def _audited(db: Session, actor: Actor, action: str, app: PartnerApplication, before: dict, *,
              now: datetime, extra: dict | None = None) -> None:
     db.flush()
-    audit.record(db, actor, action, ENTITY, app.id, before=before,
-                 after=_snapshot(app) | (extra or {}), partner_id=app.partner_id, now=now)
+    after = _snapshot(app) | (extra or {})
+    audit.record(db, actor, action, ENTITY, app.id, before=before, after=after,
+                 partner_id=app.partner_id, now=now)
+    _add_event(db, actor, action, app, after, now=now)
 
 
 def _display_names(db: Session, user_ids: set[int | None]) -> dict[int, str]:

@@ -13,7 +13,9 @@ notification to the partner's users in the caller's transaction.
 
     rules       the rules and benefits of each tier, their editor and its checks; money
     proposals   the proposals queue, the channel team's decisions and the one tier change
-    evaluation  the measures and the evaluation (job "tier-evaluation")
+    evaluation  the measures and the evaluation
+    jobs        the daily "tier-evaluation" job
+    events      what tiers publish (a partner's tier changed)
     progress    a partner's own view: its progress to the next tier and its tier history"""
 
 from core.tiers.evaluation import (
@@ -26,9 +28,9 @@ from core.tiers.evaluation import (
     assess_partners,
     certified_user_counts,
     run_evaluation,
-    run_tier_evaluation,
     trailing_won_revenue,
 )
+from core.tiers.jobs import run_tier_evaluation
 from core.tiers.progress import TierProgress, tier_history, tier_progress
 from core.tiers.proposals import (
     CHANGE_SOURCE_LABELS,

@@ -6,18 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import audit
 from core.actor import Actor
 from core.deals.revenue import won_in_window
-from core.jobs import Job, register
 from core.permissions import require
 from core.tiers.proposals import PROPOSAL_FIELDS, ProposalStatus, close_proposal
 from core.tiers.rules import TierRulesOut, all_tiers, money
+from db import locks
 from db.models import DealRegistration, Partner, TierProposal
-from db.session import unit_of_work
 from db.types import utcnow
 
 JOB_NAME = "tier-evaluation"
@@ -27,8 +26,8 @@ EVALUATED_STATUSES = ("onboarding", "active")
 # A dismissed proposal is not proposed again (same partner, same from and to tier) for this
 # long, so that the queue does not refill every day with what the channel team turned down.
 DISMISSAL_HOLD = timedelta(days=90)
-# pg_advisory_xact_lock key for "tier evaluation": ASCII "PRMTIERS" as a bigint.
-EVALUATION_LOCK = int.from_bytes(b"PRMTIERS", "big")
+# The keyed lock (db.locks) of the tier evaluation.
+EVALUATION_LOCK = "tier-evaluation"
 
 
 @dataclass(frozen=True)
@@ -178,10 +177,8 @@ def run_evaluation(db: Session, actor: Actor, *,
 
 
 def _serialize_evaluations(db: Session) -> None:
-    """One evaluation at a time. PostgreSQL: a transaction-scoped advisory lock. SQLite: the
-    caller's transaction began with BEGIN IMMEDIATE and holds the single write lock."""
-    if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVALUATION_LOCK})
+    """One evaluation at a time."""
+    locks.hold(db, EVALUATION_LOCK)
 
 
 def _recently_dismissed(db: Session, now: datetime) -> set[tuple[int, int, int]]:
@@ -218,17 +215,3 @@ def _bring_in_line(db: Session, actor: Actor, a: Assessment, proposal: TierPropo
                  before=before, after=audit.snapshot(proposal, PROPOSAL_FIELDS),
                  partner_id=proposal.partner_id, now=now)
     return "retargeted"
-
-
-def run_tier_evaluation(db: Session, now: datetime) -> str:
-    """The job. The runner's session begins a plain transaction; on SQLite a read followed by
-    writes needs the write lock from the start, so the evaluation runs in a unit of work of
-    its own that takes it (BEGIN IMMEDIATE), and commits with it."""
-    with unit_of_work(db.get_bind(), immediate=True) as own:
-        return run_evaluation(own, Actor.system(JOB_NAME), now=now).message
-
-
-register(Job(JOB_NAME, timedelta(days=1), run_tier_evaluation,
-             "Evaluates every partner against the tier rules and proposes promotions and "
-             "demotions for the channel team to confirm."))
-

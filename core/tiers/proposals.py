@@ -12,11 +12,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from core import audit
+from core import audit, events, history
 from core.actor import Actor
 from core.errors import NotFound, RuleViolation
 from core.notifications import notify_partner
 from core.permissions import require
+from core.tiers.events import PartnerTierChanged
 from core.transitions import TransitionTable
 from core.validation import text_field
 from db.models import Partner, Tier, TierChange, TierProposal, User
@@ -309,13 +310,10 @@ def _change_tier(db: Session, actor: Actor, partner: Partner, to: Tier, reason: 
                  now: datetime) -> TierChangeOut:
     """The one place a partner's tier changes: history, audit and the partner's users told."""
     was = db.get(Tier, partner.tier_id)
-    by = _actor_name(db, actor)
-    change = TierChange(partner_id=partner.id, from_tier_id=was.id, to_tier_id=to.id,
-                        reason=reason, source=source.value, proposal_id=proposal_id,
-                        changed_by_user_id=actor.user_id, changed_by_label=by[:120],
-                        changed_at=now)
+    change = history.record(db, TierChange, actor, at=now, partner_id=partner.id,
+                            from_tier_id=was.id, to_tier_id=to.id, reason=reason,
+                            source=source.value, proposal_id=proposal_id)
     partner.tier_id = to.id
-    db.add(change)
     db.flush()
     db.expire(partner, ["tier"])
     audit.record(db, actor, "partner.tier_change", "partner", partner.id,
@@ -323,6 +321,9 @@ def _change_tier(db: Session, actor: Actor, partner: Partner, to: Tier, reason: 
                  after={"tier": to.name, "reason": reason, "source": source.value,
                         "proposal_id": proposal_id},
                  partner_id=partner.id, now=now)
+    events.publish(db, PartnerTierChanged(actor=actor, at=now, partner_id=partner.id,
+                                          from_tier=was.name, to_tier=to.name,
+                                          source=source.value, reason=reason))
     moved = "promoted to" if to.rank > was.rank else "moved to"
     notify_partner(db, partner.id, f"{partner.name} is now {to.name}",
                    f"Your partner tier was {moved} {to.name} (from {was.name}) on "
@@ -330,11 +331,4 @@ def _change_tier(db: Session, actor: Actor, partner: Partner, to: Tier, reason: 
                    "to the next tier on the Our tier page.",
                    dedupe_key=f"tier-change:{change.id}", link=MY_TIER_PAGE, now=now)
     return TierChangeOut(change.id, partner.id, partner.name, was.name, to.name, reason,
-                         source.value, by, now)
-
-
-def _actor_name(db: Session, actor: Actor) -> str:
-    if actor.user_id is not None and (user := db.get(User, actor.user_id)) is not None:
-        return user.display_name
-    return actor.label
-
+                         source.value, change.changed_by_label, now)

@@ -10,7 +10,7 @@ from db.models.deals import (
     EndCustomerKey,
     ProductLine,
 )
-from db.models.jobs import JobState
+from db.models.jobs import JobState, KeyedLock
 from db.models.notifications import Notification, OutboxMail
 from db.models.onboarding import (
     Agreement,
@@ -19,13 +19,14 @@ from db.models.onboarding import (
     OnboardingStep,
 )
 from db.models.partners import Partner, Tier
-from db.models.recruitment import PartnerApplication
+from db.models.recruitment import ApplicationEvent, PartnerApplication
 from db.models.tiers import TierChange, TierProposal
 from db.models.users import User
 
 __all__ = [
-    "Agreement", "AgreementAcceptance", "AuditEvent", "Base", "DealEvent", "DealRegistration",
-    "DirectOpportunity", "EndCustomer", "EndCustomerKey", "JobState", "Notification",
+    "Agreement", "AgreementAcceptance", "ApplicationEvent", "AuditEvent", "Base", "DealEvent",
+    "DealRegistration",
+    "DirectOpportunity", "EndCustomer", "EndCustomerKey", "JobState", "KeyedLock", "Notification",
     "OnboardingProgress", "OnboardingStep", "OutboxMail", "Partner", "PartnerApplication",
     "ProductLine", "Tier", "User",
     "TierChange", "TierProposal",

@@ -35,7 +35,7 @@ class EndCustomer(Base):
 
 class EndCustomerKey(Base):
     """The index the conflict check reads: each name an end customer was filed under, cut
-    into core.matching.retrieval_keys ("n:acmewidgets", "t:acme", "a:aw", ...)."""
+    into core.customers.matching.retrieval_keys ("n:acmewidgets", "t:acme", "a:aw", ...)."""
 
     __tablename__ = "end_customer_keys"
 
@@ -76,7 +76,7 @@ class DealRegistration(Base):
     end_customer_id: Mapped[int] = mapped_column(ForeignKey("end_customers.id"))
 
     customer_name: Mapped[str] = mapped_column(String(200))
-    # core.matching.name_form of customer_name: the matcher's key, stored to score fast.
+    # core.customers.matching.name_form of customer_name: the matcher's key, stored to score fast.
     customer_name_form: Mapped[str | None] = mapped_column(String(420))
     customer_website: Mapped[str | None] = mapped_column(String(300))
     customer_domain: Mapped[str | None] = mapped_column(String(253), index=True)

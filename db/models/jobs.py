@@ -23,3 +23,12 @@ class JobState(Base):
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     running_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     run_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class KeyedLock(Base):
+    """One row per lock key; on SQLite, writing it takes the database's write lock (see
+    db.locks). PostgreSQL uses advisory locks and leaves this table empty."""
+
+    __tablename__ = "keyed_locks"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)

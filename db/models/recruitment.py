@@ -44,3 +44,19 @@ class PartnerApplication(Base):
     info_response: Mapped[str | None] = mapped_column(Text)
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
     session_ref: Mapped[str | None] = mapped_column(String(40))
+
+
+class ApplicationEvent(Base):
+    """The timeline of an application as its reviewers read it: submitted, review started,
+    question asked and answered, decided. The audit log keeps the who-changed-what record."""
+
+    __tablename__ = "application_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("partner_applications.id"),
+                                                index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_label: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(30))  # submit / start_review / request_info / ...
+    text: Mapped[str] = mapped_column(Text)

@@ -50,6 +50,8 @@ class TierChange(Base):
     confirmed), "override" (a proposal overridden with another tier) or "manual"."""
 
     __tablename__ = "tier_changes"
+    # core.history writes the time and the actor into these (other timelines: at, actor_...).
+    HISTORY_COLUMNS = ("changed_at", "changed_by_user_id", "changed_by_label")
     __table_args__ = (Index("ix_tier_changes_partner_id_changed_at", "partner_id", "changed_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -57,7 +57,7 @@ def upgrade() -> None:
 
 def _key_existing_rows() -> None:
     """Name forms and key-index entries for rows written before this revision."""
-    from core.matching import name_form, name_key, retrieval_keys
+    from core.customers.matching import name_form, name_key, retrieval_keys
 
     bind = op.get_bind()
     for table, name_col, form_col in (("deal_registrations", "customer_name",

@@ -36,8 +36,8 @@ _TABLES = (
 
 
 def upgrade() -> None:
-    from core.matching import name_form, name_key, retrieval_keys
-    from core.names import normalize_name
+    from core.customers.matching import name_form, name_key, retrieval_keys
+    from core.customers.names import normalize_name
 
     bind = op.get_bind()
     entries = set()

@@ -21,7 +21,7 @@ from anyascii import anyascii
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from core.names import normalize_name
+from core.customers.names import normalize_name
 
 # Words that say little about which company it is; they are kept in the key but do not count
 # as evidence when two names share them.

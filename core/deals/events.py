@@ -1,0 +1,25 @@
+"""What deal registration tells the rest of the system (see core.events). Scorecard facts and
+the CRM outbox will subscribe to these; onboarding already does (first deal registered)."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from core.events import DomainEvent
+
+
+@dataclass(frozen=True, kw_only=True)
+class DealRegistered(DomainEvent):
+    deal_id: int
+    partner_id: int
+    amount: Decimal  # the partner's estimate
+
+
+@dataclass(frozen=True, kw_only=True)
+class DealStatusChanged(DomainEvent):
+    """Every move along the registration's transition table (approved, won, expired, ...)."""
+
+    deal_id: int
+    partner_id: int
+    from_status: str
+    to_status: str
+    amount: Decimal  # the final amount once known, else the estimate
