@@ -55,3 +55,10 @@ def publish(db: Session, event: DomainEvent) -> None:
     raises fails the whole change: nothing is half-written."""
     for handler in subscribers(type(event)):
         handler(db, event)
+
+
+def unsubscribe(event_type: type[DomainEvent], fn: Handler) -> None:
+    """Take a handler away again (tests that listen for a while)."""
+    handlers = _SUBSCRIBERS.get(event_type, [])
+    if fn in handlers:
+        handlers.remove(fn)

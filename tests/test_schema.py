@@ -181,3 +181,39 @@ def test_upgrading_rekeys_names_with_legal_forms_read_only_now(blank_url):
                                          "Nordea Bank Abp"]}).scalars())
         assert "n:nordeabank" in keys
     engine.dispose()
+
+
+def test_upgrading_keeps_each_applications_timeline(blank_url):
+    """Migration 0009: an application's history, read from the audit log before, moves to
+    its own timeline table with the same words, who and when."""
+    command.upgrade(alembic_config(blank_url), "0007")
+    engine = make_engine(blank_url)
+    with engine.begin() as conn:
+        t, partner, user = _partner_with_a_user(conn)
+        conn.execute(text("UPDATE users SET display_name = 'Casey Channel' WHERE id = :u"),
+                     {"u": user})
+        app = conn.execute(insert(t["partner_applications"]).values(_row(
+            t["partner_applications"], reference="APP-ABCDEFGH", company_name="Globex",
+            regions=["EMEA"], industries=[], status="more_info"))).inserted_primary_key[0]
+        history = [
+            (None, "anonymous", "anonymous:abc", "application.submit",
+             {"contact_name": "Gina Globex"}),
+            (user, "channel_manager", "casey", "application.request_info",
+             {"info_request": "How many certified engineers?"}),
+        ]
+        for minute, (uid, role, label, action, after) in enumerate(history):
+            conn.execute(insert(t["audit_events"]).values(
+                at=NOW.replace(minute=minute), actor_user_id=uid, actor_label=label,
+                actor_role=role, action=action, entity="partner_application",
+                entity_id=str(app), after=after))
+
+    upgrade(blank_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT application_id, actor_label, kind, text, "
+                                 "actor_user_id FROM application_events ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [
+        (app, "Applicant", "submit", "Submitted by Gina Globex.", None),
+        (app, "Casey Channel", "request_info",
+         "More information requested: How many certified engineers?", user),
+    ]
+    engine.dispose()

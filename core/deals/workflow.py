@@ -42,7 +42,7 @@ from core.deals.schemas import (
     as_model,
     parse_amount,
 )
-from core.deals.status import OPEN, DealStatus
+from core.deals.status import OPEN, DealStatus, check_move
 from core.errors import NotFound, RuleViolation
 from core.exports import to_csv
 from core.notifications import notify
@@ -276,9 +276,11 @@ def mark_won(db: Session, actor: Actor, deal_id: int, final_amount: Any, *,
         raise RuleViolation("The close date cannot be before the deal was registered.",
                             field="closed_on")
     before = snapshot(deal)
+    check_move(deal.status, S.WON)  # refused before anything changes
+    # Set before the move, so that the published DealStatusChanged carries the final amount.
+    deal.final_amount, deal.closed_on = amount, closed_on
     change_status(db, deal, actor, S.WON, f"Final amount {money(amount)}, closed on "
                   f"{closed_on:%Y-%m-%d}.", now=now)
-    deal.final_amount, deal.closed_on = amount, closed_on
     audited(db, actor, "deal.won", deal, before, now=now)
     return deal_out(db, actor, deal, now=now)
 
