@@ -18,8 +18,9 @@ from core.permissions import can, require
 from db.models import DealEvent, DealRegistration, Partner, User
 
 S = DealStatus
-DEAL_PAGE = "pages/my_deals.py"
-DESK_PAGE = "pages/deal_desk.py"
+# Pages by route name (ui.registry turns a name into a link); core holds no page file paths.
+DEAL_PAGE = "my_deals"
+DESK_PAGE = "deal_desk"
 
 # pg_advisory_xact_lock key for "deal registration": ASCII "PRMDEALS" as a bigint.
 REGISTRATION_LOCK = int.from_bytes(b"PRMDEALS", "big")
