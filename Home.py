@@ -12,7 +12,7 @@ from ui.context import db, engine
 from ui.errors import run_safely
 from ui.markdown import plain
 from ui.navigation_mode import use_app_navigation
-from ui.registry import pages_for
+from ui.registry import link_for, pages_for
 
 use_app_navigation()
 st.set_page_config(page_title="PRM", page_icon=":material/handshake:", layout="wide")
@@ -30,7 +30,7 @@ user = auth.restore_user()
 visible = pages_for(user)
 sections: dict[str, list] = {}
 for spec in visible:
-    page = st.Page(spec.file, title=spec.title, icon=spec.icon, url_path=spec.url_path)
+    page = st.Page(spec.file, title=spec.title, icon=spec.icon, url_path=spec.route)
     sections.setdefault(spec.section, []).append(page)
 navigation = st.navigation(sections, expanded=True)
 auth.sync_cookie()
@@ -39,8 +39,8 @@ if user:
     st.sidebar.markdown(f"**{plain(user.display_name)}**  \n{ROLE_LABELS[user.actor.role]}")
     with db() as session:
         unread = unread_count(session, user.actor)
-    if any(spec.file == "pages/notifications.py" for spec in visible):
-        st.sidebar.page_link("pages/notifications.py", label=f"Notifications ({unread} unread)",
+    if notifications := link_for(user, "notifications"):
+        st.sidebar.page_link(notifications, label=f"Notifications ({unread} unread)",
                              icon=":material/notifications:")
     auth.logout_button()
 

@@ -28,7 +28,9 @@ class NotificationOut:
     id: int
     subject: str
     body: str
-    link: str | None  # a page file such as "pages/deals.py", for st.page_link
+    # A page's route name such as "my_deals" (rows written before route names hold its file,
+    # "pages/my_deals.py"); ui.registry turns either into a link.
+    link: str | None
     created_at: datetime
     read_at: datetime | None
 
@@ -114,7 +116,7 @@ def _wants_mail(user: User) -> bool:
 def _mail_body(body: str, link: str | None) -> str:
     if not link:
         return body
-    # Streamlit serves pages/deals.py at /deals.
+    # A page is served at /<route name>; the stem of a legacy "pages/deals.py" is that name.
     url = f"{get_settings().app_base_url.rstrip('/')}/{Path(link).stem}"
     return f"{body}\n\nOpen in the app: {url}\n"
 

@@ -11,6 +11,8 @@ ALL_USERS = VENDOR_ROLES | PARTNER_ROLES
 # action -> roles that may perform it. Partner roles are further limited to their own
 # partner's objects by `can` below.
 RULES: dict[str, frozenset[Role]] = {
+    # Home: everybody, signed in or not (a visitor finds the sign-in form and the application).
+    "home.view": ALL_USERS | frozenset({R.ANONYMOUS}),
     "partner.list": ALL_USERS,
     # Approving an application creates the partner and its first user (its partner admin).
     "partner.create": frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
@@ -40,6 +42,12 @@ RULES: dict[str, frozenset[Role]] = {
     "onboarding.view": frozenset({R.ADMIN, R.CHANNEL_MANAGER, R.PARTNER_ADMIN}),
     "onboarding.manage": frozenset({R.ADMIN}),
     "onboarding.report": frozenset({R.ADMIN, R.CHANNEL_MANAGER, R.EXECUTIVE}),
+    # A partner's own side of onboarding: its users read the agreement their company accepts
+    # (only the partner admin accepts it), the partner admin keeps the company's profile and
+    # works through its getting-started checklist.
+    "agreement.view_own": PARTNER_ROLES,
+    "partner.own_profile": frozenset({R.PARTNER_ADMIN}),
+    "onboarding.own_checklist": frozenset({R.PARTNER_ADMIN}),
     # Deal registration. Partner roles reach only their own partner's deals (and a
     # partner_user only the ones it owns: core.deals checks that on top).
     "catalog.view": ALL_USERS,
@@ -47,6 +55,8 @@ RULES: dict[str, frozenset[Role]] = {
     "customer.view": frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
     "customer.merge": frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
     "deal.register": frozenset({R.PARTNER_ADMIN, R.PARTNER_USER}),
+    # A partner's users follow their own registrations (My deals).
+    "deal.list_own": PARTNER_ROLES,
     "deal.view": PARTNER_ROLES | frozenset({R.ADMIN, R.CHANNEL_MANAGER, R.EXECUTIVE, R.ANALYST}),
     "deal.update": PARTNER_ROLES,
     "deal.reassign": frozenset({R.PARTNER_ADMIN}),
@@ -64,6 +74,8 @@ RULES: dict[str, frozenset[Role]] = {
     "tier.decide": frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
     "tier.progress": ALL_USERS,
     "tier.history": ALL_USERS,
+    # A partner's users see their own tier, its benefits and what the next one needs.
+    "tier.view_own": PARTNER_ROLES,
 }
 
 

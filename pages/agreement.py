@@ -1,7 +1,7 @@
 import streamlit as st
 
 from core.onboarding import accept_agreement, get_agreement_for
-from ui.actions import run_action, show_flash
+from ui.actions import show_flash, submit
 from ui.context import db, local_time
 from ui.guard import page_guard
 from ui.markdown import plain
@@ -39,5 +39,5 @@ if status.can_accept and not status.accepted:
             if not agree:
                 slot.error("Tick the box to accept on behalf of your company.")
             else:
-                run_action(lambda s: accept_agreement(s, actor, agreement.version),
-                           "Agreement accepted: welcome aboard!", where=slot)
+                submit(lambda s: accept_agreement(s, actor, agreement.version),
+                       "Agreement accepted: welcome aboard!", where=slot)

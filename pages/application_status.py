@@ -2,7 +2,7 @@ import streamlit as st
 
 from core.errors import NotFound
 from core.recruitment import answer_info_request, application_status
-from ui.actions import run_action, show_flash
+from ui.actions import show_flash, submit
 from ui.context import current_actor, db, local_time
 from ui.guard import page_guard
 from ui.markdown import plain
@@ -43,6 +43,6 @@ if status.awaiting_answer:
         answer = st.text_area("Your answer")
         slot = st.empty()
         if st.form_submit_button("Send answer"):
-            run_action(lambda s: answer_info_request(s, current_actor(), reference, email,
-                                                     answer),
-                       "Thank you: your answer is with the channel team.", where=slot)
+            submit(lambda s: answer_info_request(s, current_actor(), reference, email,
+                                                 answer),
+                   "Thank you: your answer is with the channel team.", where=slot)

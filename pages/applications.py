@@ -15,7 +15,7 @@ from core.recruitment import (
     request_information,
     start_review,
 )
-from ui.actions import run_action, show_flash
+from ui.actions import show_flash, submit
 from ui.context import db, local_time
 from ui.deals import money
 from ui.guard import page_guard
@@ -91,7 +91,7 @@ else:
 
 acts = app.actions
 if "start_review" in acts and st.button("Start review"):
-    run_action(lambda s: start_review(s, actor, app.id), "Under review.")
+    submit(lambda s: start_review(s, actor, app.id), "Under review.")
 
 if "approve" in acts:
     with db() as session:
@@ -113,23 +113,23 @@ if "approve" in acts:
                                              channel_manager_id=manager_id,
                                              allow_duplicate=allow)
                 st.session_state[APPROVED] = (result.username, result.temporary_password)
-            run_action(approve, "", where=slot)
+            submit(approve, "", where=slot)
 
 if "request_info" in acts:
     with st.form("request_info"):
         question = st.text_area("Question for the applicant")
         slot = st.empty()
         if st.form_submit_button("Request more information"):
-            run_action(lambda s: request_information(s, actor, app.id, question),
-                       "Question sent to the applicant.", where=slot)
+            submit(lambda s: request_information(s, actor, app.id, question),
+                   "Question sent to the applicant.", where=slot)
 
 if "reject" in acts:
     with st.form("reject"):
         reason = st.text_area("Reason (internal; the applicant gets a polite answer)")
         slot = st.empty()
         if st.form_submit_button("Reject"):
-            run_action(lambda s: reject_application(s, actor, app.id, reason),
-                       "Application rejected.", where=slot)
+            submit(lambda s: reject_application(s, actor, app.id, reason),
+                   "Application rejected.", where=slot)
 
 st.subheader("History")
 for e in reversed(detail.timeline):

@@ -6,6 +6,7 @@ import streamlit as st
 from core.audit import AuditFilter, entities, list_events
 from core.exports import to_csv
 from ui.context import db, local_time
+from ui.downloads import CSV, download
 from ui.guard import page_guard
 
 user = page_guard(__file__)
@@ -36,5 +37,4 @@ rows = [[local_time(e.at, "%Y-%m-%d %H:%M:%S"), e.actor, e.role, e.action, e.ent
          e.entity_id, e.before, e.after] for e in events]
 st.dataframe(pd.DataFrame([[*r[:6], str(r[6] or ""), str(r[7] or "")] for r in rows],
                           columns=header), hide_index=True, width="stretch")
-st.download_button("Export CSV", to_csv(header, rows), file_name="audit_log.csv",
-                   mime="text/csv", icon=":material/download:")
+download("Export CSV", lambda: to_csv(header, rows), "audit_log.csv", CSV)

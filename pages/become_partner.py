@@ -1,16 +1,16 @@
 import streamlit as st
-from pydantic import ValidationError
 
 from core.customers import country_choices
-from core.errors import RuleViolation
 from core.onboarding import current_agreement
 from core.partners import INDUSTRIES, REGIONS
 from core.recruitment import PARTNER_TYPE_LABELS, DuplicateApplication, submit_application
 from core.settings import get_settings
+from ui.actions import submit
 from ui.context import current_actor, db
 from ui.forms import FieldErrors
 from ui.guard import page_guard
 from ui.markdown import plain
+from ui.registry import page_file
 
 page_guard(__file__)
 
@@ -18,7 +18,7 @@ st.title("Become a partner")
 st.write("Resell, integrate or refer our products and grow with us: deal protection, market "
          "development funds, training and leads routed to you. Tell us about your company; "
          "the channel team answers within a few working days.")
-st.page_link("pages/application_status.py", label="Already applied? Check your application",
+st.page_link(page_file("application_status"), label="Already applied? Check your application",
              icon=":material/search:")
 
 with db() as session:
@@ -80,15 +80,12 @@ if submitted:
                 expected_annual_revenue=revenue, headcount=headcount,
                 contact_name=contact_name, contact_email=contact_email,
                 contact_phone=contact_phone, terms_accepted=accepted)
-    try:
-        with db(immediate=True) as session:
-            receipt = submit_application(session, current_actor(), data, honeypot=honeypot)
-    except DuplicateApplication as exc:
-        st.info(plain(str(exc)))
-    except (ValidationError, RuleViolation) as exc:
-        errors.show(exc)
-        st.error("Your application was not sent: correct the fields marked above.")
-    else:
+
+    def sent(receipt) -> None:
         st.success(f"Thank you! Your reference is **{receipt.reference}**. "
                    f"{plain(receipt.message)}")
         st.write("Keep it: with your e-mail address it shows your application's status.")
+
+    submit(lambda s: submit_application(s, current_actor(), data, honeypot=honeypot),
+           errors=errors, then=sent, notices=(DuplicateApplication,),
+           failed="Your application was not sent: correct the fields marked above.")

@@ -1,10 +1,9 @@
 import streamlit as st
-from pydantic import ValidationError
 
 from core.customers import country_choices
-from core.errors import RuleViolation
 from core.partners import INDUSTRIES, PARTNER_TYPES, REGIONS, get_partner, update_partner_profile
 from core.recruitment import PARTNER_TYPE_LABELS
+from ui.actions import show_flash, submit
 from ui.context import db
 from ui.forms import FieldErrors
 from ui.guard import page_guard
@@ -14,6 +13,7 @@ user = page_guard(__file__)
 actor = user.actor
 
 st.title("Company profile")
+show_flash()
 with db() as session:
     partner = get_partner(session, actor, actor.partner_id)
 st.caption(f"Tier: **{plain(partner.tier)}** · Status: {partner.status} · Channel manager: "
@@ -44,10 +44,5 @@ with st.form("company_profile"):
     if st.form_submit_button("Save profile", type="primary"):
         data = dict(name=name, website=website, country=country or "", regions=regions,
                     partner_type=ptype or "", industries=industries)
-        try:
-            with db(immediate=True) as session:
-                update_partner_profile(session, actor, actor.partner_id, data)
-        except (ValidationError, RuleViolation) as exc:
-            errors.show(exc)
-        else:
-            st.success("Company profile saved.")
+        submit(lambda s: update_partner_profile(s, actor, actor.partner_id, data),
+               "Company profile saved.", errors=errors)

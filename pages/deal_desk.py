@@ -21,7 +21,7 @@ from core.deals import (
     start_review,
 )
 from core.partners import REGIONS, partner_choices
-from ui.actions import FLASH, run_action, show_flash
+from ui.actions import show_flash, submit
 from ui.context import db, local_time
 from ui.deals import compare_card, deal_facts, money, timeline
 from ui.guard import page_guard
@@ -83,12 +83,15 @@ st.dataframe(pd.DataFrame([
     for r in rows]), hide_index=True, width="stretch")
 
 clear = [r.deal.id for r in rows if r.match_verdict == "clear" and "approve" in r.deal.actions]
-if clear and st.button(f"Approve the {len(clear)} shown with no match", icon=":material/done_all:"):
-    with db(immediate=True) as session:
-        result = bulk_approve(session, actor, clear)
+
+
+def approved(result) -> str:
     skipped = f"; {len(result.skipped)} skipped" if result.skipped else ""
-    st.session_state[FLASH] = f"Approved {len(result.approved)} registrations{skipped}."
-    st.rerun()
+    return f"Approved {len(result.approved)} registrations{skipped}."
+
+
+if clear and st.button(f"Approve the {len(clear)} shown with no match", icon=":material/done_all:"):
+    submit(lambda s: bulk_approve(s, actor, clear), approved)
 
 if not rows:
     st.stop()
@@ -148,7 +151,7 @@ acts = deal.actions
 open_conflict = any(m.open and m.verdict == "conflict" for m in detail.matches)
 
 if "review" in acts and st.button("Start review"):
-    run_action(lambda s: start_review(s, actor, deal.id), "Under review.")
+    submit(lambda s: start_review(s, actor, deal.id), "Under review.")
 
 if "approve" in acts:
     with st.form("approve"):
@@ -160,23 +163,23 @@ if "approve" in acts:
         note = st.text_input("Note to the partner (optional)")
         override = st.checkbox("Approve despite the conflict") if open_conflict else False
         if st.form_submit_button("Approve", type="primary"):
-            run_action(lambda s: approve_deal(s, actor, deal.id, protection_days=int(days),
-                                              note=note, override_conflict=override),
-                       f"#{deal.id} approved for {int(days)} days.")
+            submit(lambda s: approve_deal(s, actor, deal.id, protection_days=int(days),
+                                          note=note, override_conflict=override),
+                   f"#{deal.id} approved for {int(days)} days.")
 
 if "reject" in acts:
     with st.form("reject"):
         st.markdown("**Reject**")
         reason = st.text_area("Reason (sent to the partner)")
         if st.form_submit_button("Reject"):
-            run_action(lambda s: reject_deal(s, actor, deal.id, reason), f"#{deal.id} rejected.")
+            submit(lambda s: reject_deal(s, actor, deal.id, reason), f"#{deal.id} rejected.")
 
 if "more_info" in acts:
     with st.form("more_info"):
         question = st.text_area("Question for the partner")
         if st.form_submit_button("Request more information"):
-            run_action(lambda s: request_more_info(s, actor, deal.id, question),
-                       "Sent back to the partner for more information.")
+            submit(lambda s: request_more_info(s, actor, deal.id, question),
+                   "Sent back to the partner for more information.")
 
 if "merge" in acts:
     # The same partner's duplicates first: merging those is the usual case.
@@ -186,7 +189,7 @@ if "merge" in acts:
         with st.form("merge"):
             into = st.selectbox("Merge into registration", targets, format_func=lambda i: f"#{i}")
             if st.form_submit_button("Merge"):
-                run_action(lambda s: merge_deal(s, actor, deal.id, into), f"Merged into #{into}.")
+                submit(lambda s: merge_deal(s, actor, deal.id, into), f"Merged into #{into}.")
 
 if "extension" in acts:
     with st.form("extension"):
@@ -195,11 +198,11 @@ if "extension" in acts:
         ext_note = st.text_input("Note (optional)")
         grant, decline = st.columns(2)
         if grant.form_submit_button("Grant extension"):
-            run_action(lambda s: decide_extension(s, actor, deal.id, True, days=int(ext_days),
-                                                  note=ext_note), "Extension granted.")
+            submit(lambda s: decide_extension(s, actor, deal.id, True, days=int(ext_days),
+                                              note=ext_note), "Extension granted.")
         if decline.form_submit_button("Decline extension"):
-            run_action(lambda s: decide_extension(s, actor, deal.id, False, note=ext_note),
-                       "Extension declined.")
+            submit(lambda s: decide_extension(s, actor, deal.id, False, note=ext_note),
+                   "Extension declined.")
 
 if "final_amount" in acts:
     with st.form("final_amount"):
@@ -207,8 +210,8 @@ if "final_amount" in acts:
         amount = st.text_input("Final amount", value=str(deal.final_amount or ""))
         why = st.text_input("Reason")
         if st.form_submit_button("Change final amount"):
-            run_action(lambda s: change_final_amount(s, actor, deal.id, amount, why),
-                       "Final amount changed.")
+            submit(lambda s: change_final_amount(s, actor, deal.id, amount, why),
+                   "Final amount changed.")
 
 with st.form("refile"):
     st.markdown(f"**End customer:** #{detail.end_customer_id} "
@@ -222,14 +225,14 @@ with st.form("refile"):
         if target is None:
             st.error("Choose the end customer to file it under.")
         else:
-            run_action(lambda s: reassign_end_customer(s, actor, deal.id, target),
-                       f"Filed under end customer #{target}; matching ran again.")
+            submit(lambda s: reassign_end_customer(s, actor, deal.id, target),
+                   f"Filed under end customer #{target}; matching ran again.")
 
 with st.form("desk_note", clear_on_submit=True):
     text = st.text_area("Add a note")
     internal = st.checkbox("Internal (never shown to the partner)", value=True)
     if st.form_submit_button("Add note"):
-        run_action(lambda s: add_note(s, actor, deal.id, text, internal=internal), "Note added.")
+        submit(lambda s: add_note(s, actor, deal.id, text, internal=internal), "Note added.")
 
 timeline(detail.timeline)
 st.caption(f"Submitted {local_time(deal.submitted_at)}")

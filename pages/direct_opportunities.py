@@ -8,12 +8,14 @@ from core.deals import (
     list_direct_opportunities,
 )
 from core.deals.direct import REQUIRED_COLUMNS
-from core.errors import DomainError, RuleViolation
 from core.settings import get_settings
+from ui.actions import submit
 from ui.context import db, local_time
+from ui.downloads import CSV, download
 from ui.forms import FieldErrors
 from ui.guard import page_guard
 from ui.markdown import plain
+from ui.registry import page_file
 
 LIMIT = 500
 STATUSES = {"open": "Open", "won": "Won", "lost": "Lost"}
@@ -57,8 +59,7 @@ with st.expander("What the CSV file needs", icon=":material/help:"):
           "Required": "yes" if field in REQUIRED_COLUMNS else "", "What": WHAT.get(field, "")}
          for field, aliases in DIRECT_COLUMNS.items()]),
         hide_index=True, width="stretch")
-    st.download_button("Download an example CSV", EXAMPLE, file_name="direct_opportunities.csv",
-                       mime="text/csv", icon=":material/download:", on_click="ignore")
+    download("Download an example CSV", lambda: EXAMPLE, "direct_opportunities.csv", CSV)
 
 errors = FieldErrors()
 upload = st.file_uploader("CRM export (CSV)", type=["csv"], key="direct_file")
@@ -71,14 +72,9 @@ if result and (upload is None or result[0] != upload.file_id):
 
 if st.button("Import", type="primary", icon=":material/upload:", disabled=upload is None):
     st.session_state.pop(RESULT_KEY, None)
-    try:
-        with db(immediate=True) as session:
-            report = import_direct_opportunities(session, actor, upload.getvalue())
-        st.session_state[RESULT_KEY] = (upload.file_id, upload.name, report)
-    except RuleViolation as exc:
-        errors.show(exc)
-    except DomainError as exc:
-        st.error(plain(str(exc)))
+    submit(lambda s: import_direct_opportunities(s, actor, upload.getvalue()), errors=errors,
+           then=lambda report: st.session_state.update(
+               {RESULT_KEY: (upload.file_id, upload.name, report)}))
 
 
 def show_report(file_name: str, report: DirectImportReport) -> None:
@@ -108,7 +104,7 @@ def show_report(file_name: str, report: DirectImportReport) -> None:
                    "partners keep their protection, so agree with direct sales who works "
                    "each deal.", icon=":material/shield:")
     if sent or protected:
-        st.page_link("pages/deal_desk.py", label="Open the deal desk", icon=":material/gavel:")
+        st.page_link(page_file("deal_desk"), label="Open the deal desk", icon=":material/gavel:")
 
 
 if result := st.session_state.get(RESULT_KEY):

@@ -2,7 +2,7 @@ import pandas as pd
 import streamlit as st
 
 from core.deals import list_end_customers, merge_end_customers
-from ui.actions import run_action, show_flash
+from ui.actions import show_flash, submit
 from ui.context import db
 from ui.guard import page_guard
 from ui.markdown import plain
@@ -45,5 +45,5 @@ with st.form("merge_customers"):
         if keep is None or fold is None:
             where.error("Choose both records.")
         else:
-            run_action(lambda s: merge_end_customers(s, actor, keep, fold),
-                       f"Merged #{fold} into #{keep}; matching ran again.", where=where)
+            submit(lambda s: merge_end_customers(s, actor, keep, fold),
+                   f"Merged #{fold} into #{keep}; matching ran again.", where=where)

@@ -22,9 +22,11 @@ from core.deals import (
     update_deal,
     withdraw_deal,
 )
-from ui.actions import run_action, show_flash
+from core.permissions import can
+from ui.actions import show_flash, submit
 from ui.context import db, local_time
 from ui.deals import deal_facts, money, timeline
+from ui.downloads import CSV, download
 from ui.guard import page_guard
 from ui.markdown import plain
 
@@ -39,7 +41,9 @@ status = cols[0].selectbox("Status", list(DealStatus), index=None, format_func=S
                            placeholder="Any status")
 search = cols[1].text_input("Search customer", placeholder="name or domain")
 owner = None
-if actor.role == "partner_admin":  # a rep sees only its own deals: no owner to choose
+# Whoever may hand deals to the team (a partner admin) filters by owner; a rep sees only its
+# own deals, so there is no owner to choose.
+if can(actor, "deal.reassign"):
     with db() as session:
         team = dict(assignable_users(session, actor))
     owner = cols[2].selectbox("Owner", list(team), index=None, format_func=team.get,
@@ -48,7 +52,12 @@ if actor.role == "partner_admin":  # a rep sees only its own deals: no owner to 
 filt = DealFilter(status=status, search=search or None, owner_user_id=owner)
 with db() as session:
     deals, total = list_deals(session, actor, filt, limit=500)
-    csv = export_deals_csv(session, actor, filt)
+
+
+def _csv() -> bytes:  # built when the button is clicked, not on every rerun
+    with db() as session:
+        return export_deals_csv(session, actor, filt)
+
 
 st.caption(f"{total} registrations" + (" (newest 500 shown)" if total > len(deals) else ""))
 st.dataframe(pd.DataFrame([
@@ -58,8 +67,7 @@ st.dataframe(pd.DataFrame([
      "Days left": d.days_left, "Owner": d.owner_name,
      "Submitted": local_time(d.submitted_at)} for d in deals]),
     hide_index=True, width="stretch")
-st.download_button("Export CSV", csv, file_name="my_deals.csv", mime="text/csv",
-                   icon=":material/download:")
+download("Export CSV", _csv, "my_deals.csv", CSV)
 
 if not deals:
     st.stop()
@@ -84,8 +92,8 @@ if "answer" in acts:
         st.info("The channel team asked for more information; answer to send it back.")
         answer = st.text_area("Your answer")
         if st.form_submit_button("Send answer", type="primary"):
-            run_action(lambda s: answer_info_request(s, actor, deal.id, answer),
-                       "Answer sent: the registration is under review again.")
+            submit(lambda s: answer_info_request(s, actor, deal.id, answer),
+                   "Answer sent: the registration is under review again.")
 
 if "update" in acts:
     with st.expander("Update stage, value or close date"), st.form("update"):
@@ -94,7 +102,7 @@ if "update" in acts:
         value = st.text_input("Estimated value", value=str(deal.estimated_value))
         close = st.date_input("Expected close date", value=deal.expected_close_date)
         if st.form_submit_button("Save changes"):
-            run_action(lambda s: update_deal(s, actor, deal.id, dict(
+            submit(lambda s: update_deal(s, actor, deal.id, dict(
                 stage=stage, estimated_value=value, expected_close_date=close)),
                 "Registration updated.")
 
@@ -105,19 +113,19 @@ if "won" in acts or "lost" in acts:
             amount = st.text_input("Final amount")
             closed_on = st.date_input("Closed on", value=date.today())
             if st.form_submit_button("Mark won"):
-                run_action(lambda s: mark_won(s, actor, deal.id, amount, closed_on=closed_on),
-                           "Marked won. Congratulations!")
+                submit(lambda s: mark_won(s, actor, deal.id, amount, closed_on=closed_on),
+                       "Marked won. Congratulations!")
         with lost.form("lost"):
             reason = st.text_input("Why was it lost?")
             if st.form_submit_button("Mark lost"):
-                run_action(lambda s: mark_lost(s, actor, deal.id, reason), "Marked lost.")
+                submit(lambda s: mark_lost(s, actor, deal.id, reason), "Marked lost.")
 
 if "extend" in acts:
     with st.expander("Request an extension of protection"), st.form("extend"):
         why = st.text_input("Why more time is needed")
         if st.form_submit_button("Request extension"):
-            run_action(lambda s: request_extension(s, actor, deal.id, why),
-                       "Extension requested: the channel team will decide.")
+            submit(lambda s: request_extension(s, actor, deal.id, why),
+                   "Extension requested: the channel team will decide.")
 
 if "reassign" in acts:
     with st.expander("Hand the deal to a colleague"):
@@ -126,19 +134,19 @@ if "reassign" in acts:
         with st.form("reassign"):
             new_owner = st.selectbox("New owner", list(team), format_func=team.get)
             if st.form_submit_button("Reassign"):
-                run_action(lambda s: reassign_deal(s, actor, deal.id, new_owner),
-                           f"Handed to {plain(team.get(new_owner, ''))}.")
+                submit(lambda s: reassign_deal(s, actor, deal.id, new_owner),
+                       f"Handed to {plain(team.get(new_owner, ''))}.")
 
 if "withdraw" in acts:
     with st.expander("Withdraw the registration"), st.form("withdraw"):
         why = st.text_input("Reason (optional)")
         if st.form_submit_button("Withdraw"):
-            run_action(lambda s: withdraw_deal(s, actor, deal.id, why), "Withdrawn.")
+            submit(lambda s: withdraw_deal(s, actor, deal.id, why), "Withdrawn.")
 
 if "note" in acts:
     with st.form("note", clear_on_submit=True):
         text = st.text_area("Add a note")
         if st.form_submit_button("Add note"):
-            run_action(lambda s: add_note(s, actor, deal.id, text), "Note added.")
+            submit(lambda s: add_note(s, actor, deal.id, text), "Note added.")
 
 timeline(detail.timeline)

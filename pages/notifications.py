@@ -1,9 +1,11 @@
 import streamlit as st
 
 from core.notifications import list_notifications, mark_all_read, mark_read
+from ui.actions import submit
 from ui.context import db, local_time
 from ui.guard import page_guard
 from ui.markdown import plain
+from ui.registry import link_for
 
 user = page_guard(__file__)
 actor = user.actor
@@ -14,9 +16,7 @@ with db() as session:
     items = list_notifications(session, actor, unread_only=unread_only)
 
 if any(n.unread for n in items) and st.button("Mark all as read", icon=":material/done_all:"):
-    with db() as session:
-        mark_all_read(session, actor)
-    st.rerun()
+    submit(lambda s: mark_all_read(s, actor))
 
 if not items:
     st.info("Nothing here." if unread_only else "You have no notifications yet.")
@@ -27,9 +27,8 @@ for n in items:
         head.markdown(f"{'**' if n.unread else ''}{plain(n.subject)}{'**' if n.unread else ''}")
         head.caption(local_time(n.created_at))
         st.write(plain(n.body))
-        if n.link:
-            st.page_link(n.link, label="Open", icon=":material/arrow_forward:")
+        # A route name, or a page file in older rows; no link to a page this user cannot open.
+        if target := link_for(user, n.link):
+            st.page_link(target, label="Open", icon=":material/arrow_forward:")
         if n.unread and action.button("Mark read", key=f"read-{n.id}"):
-            with db() as session:
-                mark_read(session, actor, n.id)
-            st.rerun()
+            submit(lambda s, n=n: mark_read(s, actor, n.id))

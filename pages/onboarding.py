@@ -1,9 +1,6 @@
 import pandas as pd
 import streamlit as st
-from pydantic import ValidationError
 
-from core.actor import Role
-from core.errors import RuleViolation
 from core.onboarding import (
     EVENT_LABELS,
     KNOWN_EVENTS,
@@ -14,7 +11,8 @@ from core.onboarding import (
     save_step,
     set_step_active,
 )
-from ui.actions import run_action, show_flash
+from core.permissions import can
+from ui.actions import show_flash, submit
 from ui.context import db, local_time
 from ui.forms import FieldErrors
 from ui.guard import page_guard
@@ -30,11 +28,15 @@ def days(value) -> str:
 
 st.title("Onboarding")
 show_flash()
-is_admin = actor.role == Role.ADMIN
-tabs = st.tabs(["Time to revenue-ready", "Checklist steps", "Agreements"] if is_admin
-               else ["Time to revenue-ready"])
+REPORT, STEPS, AGREEMENTS = "Time to revenue-ready", "Checklist steps", "Agreements"
+names = [REPORT]
+if can(actor, "onboarding.manage"):
+    names.append(STEPS)
+if can(actor, "agreement.publish"):
+    names.append(AGREEMENTS)
+tabs = dict(zip(names, st.tabs(names), strict=True))
 
-with tabs[0]:
+with tabs[REPORT]:
     stuck_after = st.number_input("Count a partner as stuck after (days)", min_value=0,
                                   value=14, step=1)
     with db() as session:
@@ -62,8 +64,8 @@ with tabs[0]:
          "Waiting at": r.stuck_at or "done", "Days waiting": days(r.days_stuck)}
         for r in report.rows]), hide_index=True, width="stretch")
 
-if is_admin:
-    with tabs[1]:
+if STEPS in tabs:
+    with tabs[STEPS]:
         with db() as session:
             steps = list_steps(session, actor)
         st.dataframe(pd.DataFrame([
@@ -77,8 +79,8 @@ if is_admin:
             step = by_id[chosen]
             label = "Deactivate" if step.active else "Reactivate"
             if st.button(label):
-                run_action(lambda s: set_step_active(s, actor, step.id, not step.active),
-                           f"{plain(step.title)}: {'inactive' if step.active else 'active'}.")
+                submit(lambda s: set_step_active(s, actor, step.id, not step.active),
+                       f"{plain(step.title)}: {'inactive' if step.active else 'active'}.")
         with st.form("new_step"):
             st.markdown("**Add a step**")
             errors = FieldErrors()
@@ -91,16 +93,12 @@ if is_admin:
             errors.slot("position")
             errors.slot("")
             if st.form_submit_button("Add step"):
-                try:
-                    with db(immediate=True) as session:
-                        save_step(session, actor, dict(title=title, event=event,
-                                                       position=position))
-                except (ValidationError, RuleViolation) as exc:
-                    errors.show(exc)
-                else:
-                    st.success("Step added.")
+                submit(lambda s: save_step(s, actor, dict(title=title, event=event,
+                                                          position=position)),
+                       "Step added.", errors=errors)
 
-    with tabs[2]:
+if AGREEMENTS in tabs:
+    with tabs[AGREEMENTS]:
         with db() as session:
             history = list_agreements(session, actor)
         st.dataframe(pd.DataFrame([
@@ -120,10 +118,6 @@ if is_admin:
             errors.slot("body_markdown")
             errors.slot("")
             if st.form_submit_button("Publish"):
-                try:
-                    with db(immediate=True) as session:
-                        published = publish_agreement(session, actor, title, body)
-                except (ValidationError, RuleViolation) as exc:
-                    errors.show(exc)
-                else:
-                    st.success(f"Version {published.version} published.")
+                submit(lambda s: publish_agreement(s, actor, title, body),
+                       lambda published: f"Version {published.version} published.",
+                       errors=errors)

@@ -7,18 +7,19 @@ from core.errors import DomainError
 from core.partner360 import parse_partner_id, partner_360
 from core.partners import partner_choices
 from core.tiers import benefits, confirm_proposal
-from ui.actions import run_action, show_flash
+from ui.actions import show_flash, submit
 from ui.context import db, local_time
 from ui.deals import money
 from ui.guard import page_guard
 from ui.markdown import literal, plain
+from ui.registry import page_file
 
 user = page_guard(__file__)
 actor = user.actor
 
 st.title("Partner 360")
 show_flash()
-st.page_link("pages/partners.py", label="Back to the partner directory",
+st.page_link(page_file("partners"), label="Back to the partner directory",
              icon=":material/arrow_back:")
 with db() as session:
     choices = dict(partner_choices(session, actor))
@@ -95,10 +96,10 @@ with tabs[2]:
                        "it on the Tiers page.")
             if st.button(f"Confirm {proposal.direction.lower()} to {plain(proposal.to_tier)}",
                          type="primary"):
-                run_action(lambda s: confirm_proposal(s, actor, proposal.id,
-                                                      shown_to_tier_id=proposal.to_tier_id),
-                           f"{plain(p.name)} is now {plain(proposal.to_tier)}; the partner is "
-                           "notified.")
+                submit(lambda s: confirm_proposal(s, actor, proposal.id,
+                                                  shown_to_tier_id=proposal.to_tier_id),
+                       f"{plain(p.name)} is now {plain(proposal.to_tier)}; the partner is "
+                       "notified.")
     st.subheader(f"{plain(progress.tier.name)} benefits")
     st.markdown("  \n".join(f"**{name}:** {value}" for name, value in benefits(progress.tier)))
     if progress.next_tier is None:

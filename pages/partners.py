@@ -12,13 +12,14 @@ from core.directory import (
 from core.errors import DomainError
 from core.settings import get_settings
 from ui.context import db, local_time
+from ui.downloads import CSV, download
 from ui.guard import page_guard
 from ui.markdown import plain
+from ui.registry import page_file
 
 PAGE_SIZE = 50
 PAGE_KEY = "directory_page"
 FILTER_KEY = "directory_filter"
-PARTNER_360 = "pages/partner_360.py"
 
 user = page_guard(__file__)
 actor = user.actor
@@ -84,8 +85,6 @@ by_id = {r.partner_id: r.name for r in page.rows}
 chosen = cols[0].selectbox("Partner on this page", list(by_id), index=None,
                            format_func=by_id.get, placeholder="Choose a partner")
 if cols[1].button("Open partner 360", icon=":material/open_in_new:", disabled=chosen is None):
-    st.switch_page(PARTNER_360, query_params={"id": str(chosen)})
-cols[2].download_button("Download CSV", _csv, file_name="partners.csv", mime="text/csv",
-                        icon=":material/download:", on_click="ignore",
-                        disabled=not page.total,
-                        help="Every partner that matches the filters, not only this page.")
+    st.switch_page(page_file("partner_360"), query_params={"id": str(chosen)})
+download("Download CSV", _csv, "partners.csv", CSV, where=cols[2], disabled=not page.total,
+         help="Every partner that matches the filters, not only this page.")

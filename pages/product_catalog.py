@@ -1,6 +1,5 @@
 import pandas as pd
 import streamlit as st
-from pydantic import ValidationError
 
 from core.catalog import (
     ProductLineIn,
@@ -8,7 +7,7 @@ from core.catalog import (
     list_product_lines,
     update_product_line,
 )
-from core.errors import DomainError, RuleViolation
+from ui.actions import show_flash, submit
 from ui.context import db
 from ui.forms import FieldErrors
 from ui.guard import page_guard
@@ -28,8 +27,7 @@ st.caption("The product lines partners choose from when they register a deal. A 
 # the name field here, on the rerun.
 if st.session_state.pop("catalog_clear_new", False):
     st.session_state[NEW_NAME] = ""
-if done := st.session_state.pop("catalog_done", None):
-    st.success(done)
+show_flash()
 
 with db() as session:
     lines = list_product_lines(session, actor, include_inactive=True)
@@ -49,17 +47,13 @@ with add, st.form("add_product_line"):
     make_active = st.checkbox("Active (partners can choose it)", value=True)
     errors.slot("")
     if st.form_submit_button("Add product line", icon=":material/add:"):
-        try:
-            data = ProductLineIn(name=name, active=make_active)
-            with db(immediate=True) as session:
-                created = create_product_line(session, actor, data)
-            st.session_state["catalog_done"] = f"Product line **{plain(created.name)}** added."
+        def added(created) -> str:
             st.session_state["catalog_clear_new"] = True
-            st.rerun()
-        except (ValidationError, RuleViolation) as exc:
-            errors.show(exc)
-        except DomainError as exc:
-            st.error(plain(str(exc)))
+            return f"Product line **{plain(created.name)}** added."
+
+        data = dict(name=name, active=make_active)
+        submit(lambda s: create_product_line(s, actor, ProductLineIn(**data)), added,
+               errors=errors)
 
 with edit:
     by_id = {line.id: line for line in lines}
@@ -78,15 +72,10 @@ with edit:
                                       key=f"catalog_active_{line.id}")
             errors.slot("")
             if st.form_submit_button("Save changes", icon=":material/save:"):
-                try:
-                    data = ProductLineIn(name=new_name, active=keep_active)
-                    with db(immediate=True) as session:
-                        saved = update_product_line(session, actor, line.id, data)
-                    state = "active" if saved.active else "inactive"
-                    st.session_state["catalog_done"] = (
-                        f"Product line **{plain(saved.name)}** saved ({state}).")
-                    st.rerun()
-                except (ValidationError, RuleViolation) as exc:
-                    errors.show(exc)
-                except DomainError as exc:
-                    st.error(plain(str(exc)))
+                def saved(out) -> str:
+                    state = "active" if out.active else "inactive"
+                    return f"Product line **{plain(out.name)}** saved ({state})."
+
+                data = dict(name=new_name, active=keep_active)
+                submit(lambda s: update_product_line(s, actor, line.id, ProductLineIn(**data)),
+                       saved, errors=errors)

@@ -1,9 +1,9 @@
 import streamlit as st
-from pydantic import ValidationError
 
 from core.accounts import ProfileIn, change_own_password, get_profile, time_zones, update_profile
 from core.errors import RuleViolation
 from ui import auth
+from ui.actions import show_flash, submit
 from ui.context import db
 from ui.forms import FieldErrors
 from ui.guard import page_guard
@@ -13,6 +13,7 @@ user = page_guard(__file__)
 actor = user.actor
 
 st.title("Profile")
+show_flash()
 if user.must_change_password:
     st.warning("Choose a new password before you go on: yours was set by an administrator.")
 
@@ -32,14 +33,10 @@ with st.form("profile"):
     email_on = st.checkbox("Also send my notifications by e-mail",
                            value=profile.email_notifications)
     if st.form_submit_button("Save profile"):
-        try:
-            data = ProfileIn(display_name=display_name, time_zone=zone or "",
-                             email_notifications=email_on)
-            with db() as session:
-                update_profile(session, actor, data)
-            st.success("Profile saved.")
-        except ValidationError as exc:
-            errors.show(exc)
+        data = dict(display_name=display_name, time_zone=zone or "",
+                    email_notifications=email_on)
+        submit(lambda s: update_profile(s, actor, ProfileIn(**data)), "Profile saved.",
+               errors=errors)
 
 with st.form("password"):
     st.subheader("Change password")
@@ -51,14 +48,15 @@ with st.form("password"):
     repeat = st.text_input("Repeat new password", type="password")
     errors.slot("repeat")
     if st.form_submit_button("Change password"):
-        try:
+        def change(s):
             if new != repeat:
                 raise RuleViolation("The two new passwords differ.", field="repeat")
-            with db() as session:
-                at = change_own_password(session, actor, current, new)
+            return change_own_password(s, actor, current, new)
+
+        def changed(at) -> None:
             auth.restart_session(at)
             st.success("Password changed. Your other sessions have been signed out.")
-            if user.must_change_password:
+            if user.must_change_password:  # the whole menu opens now
                 st.rerun()
-        except RuleViolation as exc:
-            errors.show(exc)
+
+        submit(change, errors=errors, then=changed)

@@ -1,17 +1,17 @@
 from datetime import date, timedelta
 
 import streamlit as st
-from pydantic import ValidationError
 
 from core.catalog import list_product_lines
 from core.customers import country_choices
 from core.deals import STAGE_LABELS, DealStage, register_deal
-from core.errors import RuleViolation
 from core.settings import get_settings
+from ui.actions import submit
 from ui.context import db
 from ui.forms import FieldErrors
 from ui.guard import page_guard
 from ui.markdown import plain
+from ui.registry import page_file
 
 user = page_guard(__file__)
 actor = user.actor
@@ -78,14 +78,12 @@ if submitted:
                 contact_title=contact_title, product_line_ids=product_line_ids,
                 estimated_value=value, expected_close_date=close, stage=stage,
                 description=description)
-    try:
-        with db(immediate=True) as session:
-            deal = register_deal(session, actor, data)
-    except (ValidationError, RuleViolation) as exc:
-        errors.show(exc)
-        st.error("The registration was not saved: correct the fields marked above.")
-    else:
+
+    def registered(deal) -> None:
         st.success(f"Registration #{deal.id} for {plain(deal.customer_name)} is "
                    f"**{deal.status_label.lower()}**.")
-        st.page_link("pages/my_deals.py", label="See it in My deals",
+        st.page_link(page_file("my_deals"), label="See it in My deals",
                      icon=":material/arrow_forward:")
+
+    submit(lambda s: register_deal(s, actor, data), errors=errors, then=registered,
+           failed="The registration was not saved: correct the fields marked above.")

@@ -1,10 +1,8 @@
 import pandas as pd
 import streamlit as st
-from pydantic import ValidationError
 
-from core.actor import Role
-from core.errors import DomainError, RuleViolation
 from core.partners import partner_choices
+from core.permissions import can
 from core.tiers import (
     PROPOSAL_STATUS_LABELS,
     ProposalStatus,
@@ -21,7 +19,7 @@ from core.tiers import (
     tier_history,
     update_tier_rules,
 )
-from ui.actions import FLASH, run_action, show_flash
+from ui.actions import show_flash, submit
 from ui.context import db, local_time
 from ui.forms import FieldErrors
 from ui.guard import page_guard
@@ -29,21 +27,6 @@ from ui.markdown import plain
 
 user = page_guard(__file__)
 actor = user.actor
-
-
-def submit(errors: FieldErrors, write, success: str) -> None:
-    """A form's write in one transaction: its errors beside the fields (what was typed stays),
-    or the success message kept across the rerun that refreshes the page."""
-    try:
-        with db(immediate=True) as session:
-            write(session)
-    except (ValidationError, RuleViolation) as exc:
-        errors.show(exc)
-    except DomainError as exc:
-        st.error(plain(str(exc)))
-    else:
-        st.session_state[FLASH] = success
-        st.rerun()
 
 
 st.title("Tiers")
@@ -57,10 +40,7 @@ proposals_tab, rules_tab, manual_tab = st.tabs(["Proposals", "Rules and benefits
 
 with proposals_tab:
     if st.button("Run evaluation now", icon=":material/refresh:"):
-        with db(immediate=True) as session:
-            message = run_evaluation(session, actor).message
-        st.session_state[FLASH] = message
-        st.rerun()
+        submit(lambda s: run_evaluation(s, actor), lambda result: result.message)
     cols = st.columns(2)
     status = cols[0].selectbox("Status", list(ProposalStatus),
                                format_func=PROPOSAL_STATUS_LABELS.get)
@@ -85,13 +65,13 @@ with proposals_tab:
 
         chosen_many = st.multiselect("Proposals to confirm", list(open_ones),
                                      format_func=label, placeholder="Choose proposals")
-        if st.button("Confirm selected", icon=":material/done_all:", disabled=not chosen_many):
-            with db(immediate=True) as session:
-                result = confirm_proposals(session, actor, chosen_many, shown_to_tier_ids={
-                    i: open_ones[i].to_tier_id for i in chosen_many})
+        def confirmed(result) -> str:
             skipped = "".join(f" #{i} skipped: {plain(why)}" for i, why in result.skipped)
-            st.session_state[FLASH] = f"Confirmed {len(result.confirmed)} proposals.{skipped}"
-            st.rerun()
+            return f"Confirmed {len(result.confirmed)} proposals.{skipped}"
+
+        if st.button("Confirm selected", icon=":material/done_all:", disabled=not chosen_many):
+            submit(lambda s: confirm_proposals(s, actor, chosen_many, shown_to_tier_ids={
+                i: open_ones[i].to_tier_id for i in chosen_many}), confirmed)
 
         chosen = st.selectbox("Open a proposal", list(open_ones), index=None, format_func=label,
                               placeholder="Choose a proposal to decide on its own")
@@ -101,9 +81,9 @@ with proposals_tab:
                          f"{plain(p.from_tier)} to {plain(p.to_tier)}")
             st.write(plain(p.reason))
             if st.button("Confirm", type="primary", icon=":material/check:"):
-                run_action(lambda s: confirm_proposal(s, actor, p.id,
-                                                      shown_to_tier_id=p.to_tier_id),
-                           f"{plain(p.partner_name)} is now {plain(p.to_tier)}.")
+                submit(lambda s: confirm_proposal(s, actor, p.id,
+                                                  shown_to_tier_id=p.to_tier_id),
+                       f"{plain(p.partner_name)} is now {plain(p.to_tier)}.")
             with st.form("override"):
                 st.markdown("**Override**: set another tier than the proposed one")
                 errors = FieldErrors()
@@ -115,8 +95,9 @@ with proposals_tab:
                 errors.slot("reason")
                 errors.slot("")
                 if st.form_submit_button("Override"):
-                    submit(errors, lambda s: override_proposal(s, actor, p.id, tier_id, reason),
-                           f"{plain(p.partner_name)} is now {plain(tier_names.get(tier_id, ''))}.")
+                    submit(lambda s: override_proposal(s, actor, p.id, tier_id, reason),
+                           f"{plain(p.partner_name)} is now {plain(tier_names.get(tier_id, ''))}.",
+                           errors=errors)
             with st.form("dismiss"):
                 st.markdown("**Dismiss**: leave the tier as it is")
                 errors = FieldErrors()
@@ -124,8 +105,8 @@ with proposals_tab:
                 errors.slot("reason")
                 errors.slot("")
                 if st.form_submit_button("Dismiss"):
-                    submit(errors, lambda s: dismiss_proposal(s, actor, p.id, note),
-                           f"Proposal #{p.id} dismissed.")
+                    submit(lambda s: dismiss_proposal(s, actor, p.id, note),
+                           f"Proposal #{p.id} dismissed.", errors=errors)
 
 with rules_tab:
     st.caption("A partner belongs in the highest tier whose rules it meets: won revenue in "
@@ -136,7 +117,7 @@ with rules_tab:
          "Certified users needed": t.min_certified_users,
          **{name: value for name, value in benefits(t)}} for t in tiers]),
         hide_index=True, width="stretch")
-    if actor.role == Role.ADMIN:
+    if can(actor, "tier.rules_edit"):
         edit_id = st.selectbox("Tier to edit", list(tier_names), format_func=tier_names.get)
         tier = next(t for t in tiers if t.id == edit_id)
         with st.form(f"rules_{tier.id}"):
@@ -166,8 +147,8 @@ with rules_tab:
                             deal_protection_days=protection,
                             auto_approve_clear_deals=auto_approve, mdf_eligible=mdf,
                             lead_weight=lead_weight, discount_percent=discount)
-                submit(errors, lambda s: update_tier_rules(s, actor, tier.id, data),
-                       f"{plain(tier.name)} rules saved.")
+                submit(lambda s: update_tier_rules(s, actor, tier.id, data),
+                       f"{plain(tier.name)} rules saved.", errors=errors)
 
 with manual_tab:
     with db() as session:
@@ -184,9 +165,9 @@ with manual_tab:
             errors.slot("reason")
             errors.slot("")
             if st.form_submit_button("Set tier"):
-                submit(errors, lambda s: set_partner_tier(s, actor, partner_id, new_tier, why),
+                submit(lambda s: set_partner_tier(s, actor, partner_id, new_tier, why),
                        f"{plain(partners[partner_id])} is now "
-                       f"{plain(tier_names.get(new_tier, ''))}.")
+                       f"{plain(tier_names.get(new_tier, ''))}.", errors=errors)
         with db() as session:
             history = tier_history(session, actor, partner_id)
         st.subheader("Tier history")

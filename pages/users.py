@@ -1,6 +1,5 @@
 import pandas as pd
 import streamlit as st
-from pydantic import ValidationError
 
 from core.accounts import (
     NewUserIn,
@@ -14,19 +13,24 @@ from core.accounts import (
     unlock,
 )
 from core.actor import ROLE_LABELS
-from core.errors import DomainError, RuleViolation
 from core.partners import partner_choices
+from core.permissions import can
+from ui.actions import submit
 from ui.context import db, local_time
 from ui.forms import FieldErrors
 from ui.guard import page_guard
 from ui.markdown import plain
 
+TEMP_PASSWORD = "users_temp_password"
+
 user = page_guard(__file__)
 actor = user.actor
 roles = grantable_roles(actor)
+# Who manages users across partners chooses the partner; a partner admin has its own only.
+across_partners = can(actor, "partner.directory")
 
 st.title("Users")
-if actor.is_vendor:
+if across_partners:
     with db() as session:
         partners = dict(partner_choices(session, actor))
 
@@ -35,7 +39,7 @@ search = cols[0].text_input("Search", placeholder="username or name")
 role_filter = cols[1].selectbox("Role", roles, index=None, format_func=ROLE_LABELS.get,
                                 placeholder="Any role")
 partner_filter = None
-if actor.is_vendor:
+if across_partners:
     partner_filter = cols[2].selectbox("Partner", list(partners), index=None,
                                        format_func=partners.get, placeholder="Any partner")
 
@@ -49,9 +53,16 @@ st.dataframe(pd.DataFrame([
      "Last sign-in": local_time(u.last_login_at)} for u in users]),
     hide_index=True, width="stretch")
 
-if temp := st.session_state.pop("users_temp_password", None):
+if temp := st.session_state.pop(TEMP_PASSWORD, None):
     st.success(f"Temporary password for **{plain(temp[0])}**: `{temp[1]}`. It is shown only once; "
                "the user must change it at the next sign-in.")
+
+
+def show_once(username: str, temp: str) -> str:
+    """Keep a temporary password for the next run, which shows it once (no other message)."""
+    st.session_state[TEMP_PASSWORD] = (username, temp)
+    return ""
+
 
 manage, create = st.tabs(["Manage a user", "Create a user"])
 
@@ -64,25 +75,16 @@ with manage:
         new_role = st.selectbox("Role", roles, format_func=ROLE_LABELS.get,
                                 index=roles.index(target.role) if target.role in roles else 0)
         cols = st.columns(4)
-        action = None
         if cols[0].button("Change role"):
-            action = lambda s: change_role(s, actor, target.id, new_role)  # noqa: E731
+            submit(lambda s: change_role(s, actor, target.id, new_role))
         label = "Deactivate" if target.is_active else "Reactivate"
         if cols[1].button(label):
-            action = lambda s: set_active(s, actor, target.id, not target.is_active)  # noqa: E731
+            submit(lambda s: set_active(s, actor, target.id, not target.is_active))
         if cols[2].button("Unlock"):
-            action = lambda s: unlock(s, actor, target.id)  # noqa: E731
+            submit(lambda s: unlock(s, actor, target.id))
         if cols[3].button("Reset password"):
-            def action(s):
-                temp = reset_password(s, actor, target.id)
-                st.session_state["users_temp_password"] = (target.username, temp)
-        if action:
-            try:
-                with db() as session:
-                    action(session)
-                st.rerun()
-            except DomainError as exc:
-                st.error(plain(str(exc)))
+            submit(lambda s: reset_password(s, actor, target.id),
+                   lambda temp: show_once(target.username, temp))
 
 with create, st.form("create_user"):
     errors = FieldErrors()
@@ -96,20 +98,13 @@ with create, st.form("create_user"):
                         key="create_role")
     errors.slot("role")
     partner_id = None
-    if actor.is_vendor:
+    if across_partners:
         partner_id = st.selectbox("Partner (partner roles only)", list(partners), index=None,
                                   format_func=partners.get)
         errors.slot("partner_id")
     errors.slot("")
     if st.form_submit_button("Create user"):
-        try:
-            data = NewUserIn(username=username, display_name=display_name, email=email,
-                             role=role, partner_id=partner_id)
-            with db() as session:
-                created, temp = create_user(session, actor, data)
-            st.session_state["users_temp_password"] = (created.username, temp)
-            st.rerun()
-        except (ValidationError, RuleViolation) as exc:
-            errors.show(exc)
-        except DomainError as exc:
-            st.error(plain(str(exc)))
+        data = dict(username=username, display_name=display_name, email=email, role=role,
+                    partner_id=partner_id)
+        submit(lambda s: create_user(s, actor, NewUserIn(**data)),
+               lambda made: show_once(made[0].username, made[1]), errors=errors)

@@ -9,11 +9,11 @@ from core.errors import DomainError, RuleViolation
 from core.partners import partner_choices
 from core.settings import get_settings
 from ui.context import db, local_time
+from ui.downloads import CSV, XLSX, download
 from ui.forms import FieldErrors
 from ui.guard import page_guard
 from ui.markdown import plain
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_KEY, FILTER_KEY = "won_page", "won_filters"
 
 user = page_guard(__file__)
@@ -87,7 +87,7 @@ st.dataframe(pd.DataFrame(
     hide_index=True, width="stretch")
 
 
-# The files are built only when a button is clicked, not on every rerun of the page.
+# The files are built only when a button is clicked (ui.downloads), not on every rerun.
 def _csv() -> bytes:
     with db() as session:
         return export_won_csv(session, actor, start, end, partner_id=partner_id)
@@ -100,7 +100,6 @@ def _xlsx() -> bytes:
 
 stem = f"won_deals_{start:%Y-%m-%d}_{end:%Y-%m-%d}"
 cols = st.columns([1, 1, 4])
-cols[0].download_button("Download CSV", _csv, file_name=f"{stem}.csv", mime="text/csv",
-                        icon=":material/download:", on_click="ignore", disabled=not summary.count)
-cols[1].download_button("Download XLSX", _xlsx, file_name=f"{stem}.xlsx", mime=XLSX,
-                        icon=":material/download:", on_click="ignore", disabled=not summary.count)
+download("Download CSV", _csv, f"{stem}.csv", CSV, where=cols[0], disabled=not summary.count)
+download("Download XLSX", _xlsx, f"{stem}.xlsx", XLSX, where=cols[1],
+         disabled=not summary.count)

@@ -1,34 +1,79 @@
-"""Running a write from a button: one unit of work, the error shown where the user acted,
-and on success a message kept across the rerun that refreshes the page."""
+"""The one place a page runs a write: one unit of work that takes the write lock at BEGIN
+(SQLite's BEGIN IMMEDIATE, so two writers queue instead of failing half-way), the error shown
+where the user acted while what they typed stays, and on success a message kept across the
+rerun that refreshes the page (`show_flash` draws it)."""
 
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 import streamlit as st
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
-from core.errors import DomainError, field_errors
+from core.errors import DomainError, RuleViolation, field_errors
 from ui.context import db
+from ui.forms import FieldErrors
 from ui.markdown import plain
 
+T = TypeVar("T")
 FLASH = "prm_flash"
 
 
-def run_action(fn: Callable, success: str, *, where=None) -> bool:
-    """Call fn(session) in one transaction; show the error in `where` (default: here)."""
+def submit(
+    write: Callable[[Session], T],
+    success: str | Callable[[T], str] = "",
+    *,
+    errors: FieldErrors | None = None,
+    where: Any = None,
+    failed: str = "",
+    notices: tuple[type[DomainError], ...] = (),
+    then: Callable[[T], None] | None = None,
+) -> bool:
+    """Run `write(session)` in one transaction; True when it was written.
+
+    Success: `success` (a message, or a function of the write's result giving one; it may
+    also keep something in session state for the next run) is flashed and the page reruns.
+    With `then`, the page does not rerun: `then(result)` draws the outcome in place.
+
+    Failure (nothing written, the widgets keep what was typed): with `errors`, a validation
+    error or a rule violation goes beside its fields, and `failed`, when given, says under
+    them that nothing was saved; any other domain error (or every one, without `errors`)
+    goes in `where` (a placeholder such as `st.empty()`, default: here). An error of a kind
+    in `notices` is no failure of the user's: it is shown as information."""
     try:
         with db(immediate=True) as session:
-            fn(session)
-    except (ValidationError, DomainError) as exc:
-        message = "; ".join(field_errors(exc).values()) if isinstance(
-            exc, ValidationError) else str(exc)
-        (where or st).error(plain(message))
+            result = write(session)
+    except notices as exc:
+        (where or st).info(plain(str(exc)))
         return False
-    if success:
-        st.session_state[FLASH] = success
+    except (ValidationError, RuleViolation) as exc:
+        if errors is not None:
+            errors.show(exc)
+            if failed:
+                (where or st).error(failed)
+        else:
+            (where or st).error(plain(_message(exc)))
+        return False
+    except DomainError as exc:
+        (where or st).error(plain(str(exc)))
+        return False
+    if then is not None:
+        then(result)
+        return True
+    message = success(result) if callable(success) else success
+    if message:
+        st.session_state[FLASH] = message
     st.rerun()
-    return True
+    return True  # not reached: st.rerun() ends this run
+
+
+def _message(exc: ValidationError | RuleViolation) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(field_errors(exc).values())
+    return str(exc)
 
 
 def show_flash() -> None:
+    """The message of the write that reran the page, once."""
     if message := st.session_state.pop(FLASH, None):
         st.success(message)

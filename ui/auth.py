@@ -150,7 +150,7 @@ def logout_button() -> None:
 def _on_logout() -> None:
     user = current_user()
     if user:
-        with db() as session:
+        with db(immediate=True) as session:  # a write (the audit event): lock at BEGIN
             sign_out(session, user.actor)
     _clear_session()
     st.session_state[COOKIE_ACTION] = "delete"

@@ -1,14 +1,21 @@
-"""The page registry: every page once, with who may open it. Home.py builds the menu from it
-and the AppTest role matrix is generated from it. Pure data: no Streamlit import."""
+"""The page registry: every page once, with the core action it needs. Home.py builds the menu
+from it, the AppTest role matrix is generated from it, and it turns the route names that core
+speaks of (in notifications, say) into the page files Streamlit links to. Pure data: no
+Streamlit import.
+
+Who may open a page is `core.permissions.can(actor, spec.action)`: the roles come from
+`core.permissions.RULES`, written there once. A page whose action allows `Role.ANONYMOUS` is
+open to visitors who have not signed in."""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from core.accounts import SignedIn
-from core.actor import PARTNER_ROLES, USER_ROLES, VENDOR_ROLES, Role
+from core.actor import USER_ROLES, Actor, Role
+from core.permissions import RULES, can
 
-ANY_USER = frozenset(USER_ROLES)
-DESK_ROLES = frozenset({Role.ADMIN, Role.CHANNEL_MANAGER})
+R = Role
 
 
 def agreement_accepted(user: SignedIn) -> bool:
@@ -19,79 +26,96 @@ def agreement_accepted(user: SignedIn) -> bool:
 
 @dataclass(frozen=True)
 class PageSpec:
-    file: str
+    # The route name: the page file's stem, which is also the page's url path ("/my_deals").
+    route: str
     title: str
     icon: str
     section: str
-    roles: frozenset[Role] = field(default_factory=frozenset)
-    anonymous: bool = False
+    # The core action (a key of core.permissions.RULES) a user must be allowed to open it.
+    action: str
     # An extra condition on the signed-in user; None for the pages open before it holds.
     condition: Callable[[SignedIn], bool] | None = agreement_accepted
-    url_path: str | None = None
+
+    @property
+    def file(self) -> str:
+        return f"pages/{self.route}.py"
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        """The signed-in roles that may open it (before its condition)."""
+        return RULES[self.action] & USER_ROLES
+
+    @property
+    def anonymous(self) -> bool:
+        return Role.ANONYMOUS in RULES[self.action]
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/home.py", "Home", ":material/home:", "", ANY_USER, anonymous=True,
-             url_path="home"),
-    PageSpec("pages/become_partner.py", "Become a partner", ":material/handshake:", "",
-             anonymous=True),
-    PageSpec("pages/application_status.py", "Application status", ":material/search:", "",
-             anonymous=True),
-    PageSpec("pages/register_deal.py", "Register a deal", ":material/add_business:", "Deals",
-             PARTNER_ROLES),
-    PageSpec("pages/my_deals.py", "My deals", ":material/work:", "Deals", PARTNER_ROLES),
-    PageSpec("pages/deal_desk.py", "Deal desk", ":material/gavel:", "Deals", DESK_ROLES),
-    PageSpec("pages/end_customers.py", "End customers", ":material/apartment:", "Deals",
-             DESK_ROLES),
-    PageSpec("pages/direct_opportunities.py", "Direct opportunities", ":material/upload_file:",
-             "Deals", DESK_ROLES),
-    PageSpec("pages/won_deals.py", "Won deals", ":material/paid:", "Deals",
-             frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.FINANCE, Role.EXECUTIVE})),
-    PageSpec("pages/applications.py", "Applications", ":material/person_add:", "Channel",
-             DESK_ROLES),
-    PageSpec("pages/partners.py", "Partners", ":material/groups:", "Channel", VENDOR_ROLES),
-    PageSpec("pages/partner_360.py", "Partner 360", ":material/person_search:", "Channel",
-             VENDOR_ROLES),
-    PageSpec("pages/onboarding.py", "Onboarding", ":material/checklist:", "Channel",
-             frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.EXECUTIVE})),
-    PageSpec("pages/tiers.py", "Tiers", ":material/workspace_premium:", "Channel", DESK_ROLES),
-    PageSpec("pages/agreement.py", "Partner agreement", ":material/contract:", "Account",
-             PARTNER_ROLES, condition=None),
-    PageSpec("pages/company_profile.py", "Company profile", ":material/domain:", "Account",
-             frozenset({Role.PARTNER_ADMIN})),
-    PageSpec("pages/my_tier.py", "Our tier", ":material/military_tech:", "Account",
-             PARTNER_ROLES),
-    PageSpec("pages/notifications.py", "Notifications", ":material/notifications:", "Account",
-             ANY_USER),
-    PageSpec("pages/profile.py", "Profile", ":material/person:", "Account", ANY_USER,
+    PageSpec("home", "Home", ":material/home:", "", "home.view"),
+    PageSpec("become_partner", "Become a partner", ":material/handshake:", "",
+             "application.submit"),
+    PageSpec("application_status", "Application status", ":material/search:", "",
+             "application.status"),
+    PageSpec("register_deal", "Register a deal", ":material/add_business:", "Deals",
+             "deal.register"),
+    PageSpec("my_deals", "My deals", ":material/work:", "Deals", "deal.list_own"),
+    PageSpec("deal_desk", "Deal desk", ":material/gavel:", "Deals", "deal.desk"),
+    PageSpec("end_customers", "End customers", ":material/apartment:", "Deals", "customer.view"),
+    PageSpec("direct_opportunities", "Direct opportunities", ":material/upload_file:", "Deals",
+             "deal.import_direct"),
+    PageSpec("won_deals", "Won deals", ":material/paid:", "Deals", "deal.export_won"),
+    PageSpec("applications", "Applications", ":material/person_add:", "Channel",
+             "application.review"),
+    PageSpec("partners", "Partners", ":material/groups:", "Channel", "partner.directory"),
+    PageSpec("partner_360", "Partner 360", ":material/person_search:", "Channel", "partner.360"),
+    PageSpec("onboarding", "Onboarding", ":material/checklist:", "Channel", "onboarding.report"),
+    PageSpec("tiers", "Tiers", ":material/workspace_premium:", "Channel", "tier.proposals"),
+    PageSpec("agreement", "Partner agreement", ":material/contract:", "Account",
+             "agreement.view_own", condition=None),
+    PageSpec("company_profile", "Company profile", ":material/domain:", "Account",
+             "partner.own_profile"),
+    PageSpec("my_tier", "Our tier", ":material/military_tech:", "Account", "tier.view_own"),
+    PageSpec("notifications", "Notifications", ":material/notifications:", "Account",
+             "notification.view"),
+    PageSpec("profile", "Profile", ":material/person:", "Account", "profile.edit",
              condition=None),
-    PageSpec("pages/users.py", "Users", ":material/manage_accounts:", "Administration",
-             frozenset({Role.ADMIN, Role.PARTNER_ADMIN})),
-    PageSpec("pages/audit_log.py", "Audit log", ":material/history:", "Administration",
-             frozenset({Role.ADMIN})),
-    PageSpec("pages/product_catalog.py", "Product catalog", ":material/inventory_2:",
-             "Administration", frozenset({Role.ADMIN})),
-    PageSpec("pages/jobs.py", "Background jobs", ":material/schedule:", "Administration",
-             frozenset({Role.ADMIN})),
+    PageSpec("users", "Users", ":material/manage_accounts:", "Administration", "user.manage"),
+    PageSpec("audit_log", "Audit log", ":material/history:", "Administration", "audit.view"),
+    PageSpec("product_catalog", "Product catalog", ":material/inventory_2:", "Administration",
+             "catalog.manage"),
+    PageSpec("jobs", "Background jobs", ":material/schedule:", "Administration", "job.view"),
 )
 
-PROFILE_FILE = "pages/profile.py"
+_BY_ROUTE = {spec.route: spec for spec in PAGES}
+# While its password is a temporary one, a user reaches only this page.
+PROFILE = "profile"
 
 
-def spec_for(file: str) -> PageSpec:
-    file = file.replace("\\", "/")
-    for spec in PAGES:
-        if file.endswith(spec.file):
-            return spec
-    raise KeyError(file)
+def route_of(name: str) -> str:
+    """A route name from a route name ("my_deals") or a page file, legacy stored links
+    ("pages/my_deals.py") and a page's own __file__ included."""
+    name = name.replace("\\", "/")
+    return PurePosixPath(name).stem if name.endswith(".py") else name
+
+
+def spec_for(name: str) -> PageSpec:
+    """The page of a route name or page file; KeyError when there is none."""
+    return _BY_ROUTE[route_of(name)]
+
+
+def page_file(name: str) -> str:
+    """The file `st.page_link` and `st.switch_page` take, for a route name or a legacy
+    "pages/x.py" link; KeyError for a page the registry does not know."""
+    return spec_for(name).file
 
 
 def allowed(spec: PageSpec, user: SignedIn | None) -> bool:
-    if user is None:
-        return spec.anonymous
-    if user.actor.role not in spec.roles:
+    actor = user.actor if user else Actor.anonymous()
+    if not can(actor, spec.action):
         return False
-    if user.must_change_password and spec.file != PROFILE_FILE:
+    if user is None:
+        return True
+    if user.must_change_password and spec.route != PROFILE:
         return False
     return spec.condition is None or spec.condition(user)
 
@@ -99,3 +123,76 @@ def allowed(spec: PageSpec, user: SignedIn | None) -> bool:
 def pages_for(user: SignedIn | None) -> list[PageSpec]:
     return [p for p in PAGES if allowed(p, user)]
 
+
+def link_for(user: SignedIn | None, name: str | None) -> str | None:
+    """The page file to link to for a route name (or legacy page file), or None when there
+    is no link to give: no name, a page the registry does not know, or one this user may
+    not open (a link to it would only raise)."""
+    if not name:
+        return None
+    try:
+        spec = spec_for(name)
+    except KeyError:
+        return None
+    return spec.file if allowed(spec, user) else None
+
+
+# ---------------------------------------------------------------- Home's next actions
+
+
+@dataclass(frozen=True)
+class NextAction:
+    route: str
+    label: str
+    # Whom it is suggested to, among those who may open the page (None: all of them). Who
+    # *may* open a page is the page's action; a suggestion only narrows that, to the work a
+    # role is here for (see DESIGN's roles table).
+    audience: frozenset[Role] | None = None
+
+
+def _for(*roles: Role) -> frozenset[Role]:
+    return frozenset(roles)
+
+
+# In the order Home lists them; a user gets at most one per page, the first that fits.
+NEXT_ACTIONS: tuple[NextAction, ...] = (
+    NextAction("register_deal", "Register a deal"),
+    NextAction("my_deals", "Follow your team's deals", _for(R.PARTNER_ADMIN)),
+    NextAction("my_deals", "Follow your deals"),
+    NextAction("deal_desk", "Work the deal desk queue"),
+    NextAction("users", "Manage your team's accounts", _for(R.PARTNER_ADMIN)),
+    NextAction("users", "Manage users and roles"),
+    NextAction("audit_log", "Review the audit log"),
+    NextAction("tiers", "Keep the tier rules", _for(R.ADMIN)),
+    NextAction("tiers", "Decide the proposed tier changes"),
+    NextAction("applications", "Review partner applications", _for(R.CHANNEL_MANAGER)),
+    NextAction("onboarding", "See who is stuck in onboarding", _for(R.CHANNEL_MANAGER)),
+    NextAction("direct_opportunities", "Import direct opportunities", _for(R.CHANNEL_MANAGER)),
+    NextAction("won_deals", "Export won deals for a period", _for(R.FINANCE)),
+    NextAction("won_deals", "See won deals", _for(R.EXECUTIVE)),
+    NextAction("partners", "Browse partners", _for(R.ADMIN)),
+    NextAction("partners", "Review your partners", _for(R.CHANNEL_MANAGER)),
+    NextAction("partners", "See which partners to reach", _for(R.MARKETING_OPS)),
+    NextAction("partners", "Look up a partner", _for(R.FINANCE)),
+    NextAction("partners", "See the partner base", _for(R.EXECUTIVE)),
+    NextAction("partners", "Explore partner data", _for(R.ANALYST)),
+    NextAction("my_tier", "See what the next tier needs", _for(R.PARTNER_ADMIN)),
+    NextAction("company_profile", "Keep your company profile complete"),
+    NextAction("profile", "Update your profile", _for(R.PARTNER_USER)),
+)
+
+
+def next_actions(user: SignedIn | None) -> list[tuple[str, str]]:
+    """(page file, label) of the next actions Home suggests to this user: only pages the
+    user may open, at most one per page."""
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for action in NEXT_ACTIONS:
+        if action.route in seen or user is None:
+            continue
+        if action.audience is not None and user.actor.role not in action.audience:
+            continue
+        if (file := link_for(user, action.route)) is not None:
+            seen.add(action.route)
+            out.append((file, action.label))
+    return out

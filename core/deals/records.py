@@ -20,8 +20,9 @@ from db import locks
 from db.models import DealEvent, DealRegistration, Partner, User
 
 S = DealStatus
-DEAL_PAGE = "pages/my_deals.py"
-DESK_PAGE = "pages/deal_desk.py"
+# Pages by route name (ui.registry turns a name into a link); core holds no page file paths.
+DEAL_PAGE = "my_deals"
+DESK_PAGE = "deal_desk"
 
 # The keyed lock (db.locks) of everything that files claims on end customers.
 REGISTRATION_LOCK = "deal-registration"

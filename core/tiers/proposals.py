@@ -23,7 +23,7 @@ from core.validation import text_field
 from db.models import Partner, Tier, TierChange, TierProposal, User
 from db.types import utcnow
 
-MY_TIER_PAGE = "pages/my_tier.py"
+MY_TIER_PAGE = "my_tier"  # a page's route name: ui.registry turns it into a link
 REASON_MAX = 500
 PROPOSAL_FIELDS = ["status", "from_tier_id", "to_tier_id", "reason", "decision_note"]
 

@@ -1,0 +1,30 @@
+"""Core speaks of pages by route name: the notifications it sends link to "my_deals", not to a
+page file, and ui.registry turns that name into the link."""
+
+from core.deals import approve_deal
+from core.notifications import list_notifications
+from core.tiers import confirm_proposal
+from tests.conftest import NOW, actor_for
+from tests.test_deals import register
+from tests.test_tiers import add_deal, evaluate, proposal_for
+
+
+def links(db, username: str) -> list[str | None]:
+    return [n.link for n in list_notifications(db, actor_for(db, username))]
+
+
+def test_deal_notifications_link_to_the_desk_and_to_my_deals_by_route_name(seeded_db):
+    deal = register(seeded_db, "p01.rep1")
+    assert links(seeded_db, "channel2") == ["deal_desk"]  # p01's channel manager
+    approve_deal(seeded_db, actor_for(seeded_db, "channel2"), deal.id, now=NOW)
+    seeded_db.commit()
+    assert set(links(seeded_db, "p01.rep1")) == {"my_deals"}
+
+
+def test_a_tier_change_notification_links_to_our_tier_by_route_name(seeded_db):
+    add_deal(seeded_db, 1, "120000")
+    evaluate(seeded_db)
+    confirm_proposal(seeded_db, actor_for(seeded_db, "channel2"), proposal_for(seeded_db, 1).id,
+                     now=NOW)
+    seeded_db.commit()
+    assert "my_tier" in links(seeded_db, "p01.admin")

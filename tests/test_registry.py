@@ -1,0 +1,160 @@
+"""The page registry against core.permissions: every page's roles are the roles its core action
+allows, route names resolve to page files (stored legacy links too), and Home's next actions
+only name pages their user may open. Pure: no database, no Streamlit run."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from core.accounts import SignedIn
+from core.actor import PARTNER_ROLES, USER_ROLES, VENDOR_ROLES, Actor, Role
+from core.permissions import RULES, can
+from ui.registry import (
+    NEXT_ACTIONS,
+    PAGES,
+    allowed,
+    link_for,
+    next_actions,
+    page_file,
+    pages_for,
+    route_of,
+    spec_for,
+)
+
+R = Role
+ANONYMOUS = "anonymous"
+
+
+def signed_in(role: Role, *, agreement_current: bool = True,
+              must_change_password: bool = False) -> SignedIn:
+    actor = Actor(role=role, user_id=1, partner_id=7 if role in PARTNER_ROLES else None,
+                  label=str(role))
+    return SignedIn(actor=actor, username=str(role), display_name=str(role), time_zone="UTC",
+                    must_change_password=must_change_password,
+                    signed_in_at=datetime.now(UTC), agreement_current=agreement_current)
+
+
+def who_may_open(spec) -> set:
+    return {r for r in USER_ROLES if allowed(spec, signed_in(r))} | (
+        {ANONYMOUS} if allowed(spec, None) else set())
+
+
+def test_every_registry_page_is_open_to_exactly_the_roles_its_action_allows():
+    for spec in PAGES:
+        assert spec.action in RULES, spec.route
+        rule = {ANONYMOUS if r == R.ANONYMOUS else r for r in RULES[spec.action]}
+        assert who_may_open(spec) == rule, spec.route
+        assert spec.roles == RULES[spec.action] - {R.ANONYMOUS}, spec.route
+        assert spec.anonymous == (R.ANONYMOUS in RULES[spec.action]), spec.route
+        for role in USER_ROLES:
+            assert allowed(spec, signed_in(role)) == can(signed_in(role).actor, spec.action)
+
+
+DESK = {R.ADMIN, R.CHANNEL_MANAGER}
+# Who opened each page before the registry named actions: moving to actions changed no one's.
+ROLES_BEFORE = {
+    "home": set(USER_ROLES) | {ANONYMOUS},
+    "become_partner": {ANONYMOUS},
+    "application_status": {ANONYMOUS},
+    "register_deal": set(PARTNER_ROLES),
+    "my_deals": set(PARTNER_ROLES),
+    "deal_desk": DESK,
+    "end_customers": DESK,
+    "direct_opportunities": DESK,
+    "won_deals": DESK | {R.FINANCE, R.EXECUTIVE},
+    "applications": DESK,
+    "partners": set(VENDOR_ROLES),
+    "partner_360": set(VENDOR_ROLES),
+    "onboarding": DESK | {R.EXECUTIVE},
+    "tiers": DESK,
+    "agreement": set(PARTNER_ROLES),
+    "company_profile": {R.PARTNER_ADMIN},
+    "my_tier": set(PARTNER_ROLES),
+    "notifications": set(USER_ROLES),
+    "profile": set(USER_ROLES),
+    "users": {R.ADMIN, R.PARTNER_ADMIN},
+    "audit_log": {R.ADMIN},
+    "product_catalog": {R.ADMIN},
+    "jobs": {R.ADMIN},
+}
+
+
+def test_each_page_keeps_the_roles_it_had():
+    assert {spec.route: who_may_open(spec) for spec in PAGES} == ROLES_BEFORE
+
+
+def test_a_temporary_password_reaches_only_the_profile_and_a_pending_agreement_the_account():
+    for role in USER_ROLES:
+        assert [p.route for p in pages_for(signed_in(role, must_change_password=True))] == [
+            "profile"]
+    for role in PARTNER_ROLES:
+        assert [p.route for p in pages_for(signed_in(role, agreement_current=False))] == [
+            "agreement", "profile"]
+
+
+def test_routes_are_the_file_stems_and_resolve_from_names_and_legacy_paths():
+    for spec in PAGES:
+        assert spec.file == f"pages/{spec.route}.py"
+        assert page_file(spec.route) == page_file(spec.file) == spec.file
+        assert spec_for(f"/srv/prm/pages/{spec.route}.py") is spec  # a page's own __file__
+    assert route_of("pages\\my_deals.py") == "my_deals"
+    with pytest.raises(KeyError):
+        page_file("no_such_page")
+    with pytest.raises(KeyError):
+        page_file("pages/no_such_page.py")
+
+
+def test_a_link_is_given_only_for_a_page_its_user_may_open():
+    rep, channel = signed_in(R.PARTNER_USER), signed_in(R.CHANNEL_MANAGER)
+    assert link_for(rep, "my_deals") == link_for(rep, "pages/my_deals.py") == "pages/my_deals.py"
+    assert link_for(channel, "my_deals") is None
+    assert link_for(channel, "deal_desk") == "pages/deal_desk.py"
+    assert link_for(rep, "pages/retired_page.py") is None
+    assert link_for(rep, None) is None and link_for(rep, "") is None
+    assert link_for(None, "become_partner") == "pages/become_partner.py"
+    assert link_for(signed_in(R.PARTNER_USER, agreement_current=False), "my_deals") is None
+
+
+# Home's next actions as they were when a dict keyed by role listed them in the page.
+NEXT_BEFORE = {
+    R.ADMIN: [("deal_desk", "Work the deal desk queue"),
+              ("users", "Manage users and roles"),
+              ("audit_log", "Review the audit log"),
+              ("tiers", "Keep the tier rules"),
+              ("partners", "Browse partners")],
+    R.CHANNEL_MANAGER: [("deal_desk", "Work the deal desk queue"),
+                        ("tiers", "Decide the proposed tier changes"),
+                        ("applications", "Review partner applications"),
+                        ("onboarding", "See who is stuck in onboarding"),
+                        ("direct_opportunities", "Import direct opportunities"),
+                        ("partners", "Review your partners")],
+    R.MARKETING_OPS: [("partners", "See which partners to reach")],
+    R.FINANCE: [("won_deals", "Export won deals for a period"),
+                ("partners", "Look up a partner")],
+    R.EXECUTIVE: [("won_deals", "See won deals"),
+                  ("partners", "See the partner base")],
+    R.ANALYST: [("partners", "Explore partner data")],
+    R.PARTNER_ADMIN: [("register_deal", "Register a deal"),
+                      ("my_deals", "Follow your team's deals"),
+                      ("users", "Manage your team's accounts"),
+                      ("my_tier", "See what the next tier needs"),
+                      ("company_profile", "Keep your company profile complete")],
+    R.PARTNER_USER: [("register_deal", "Register a deal"),
+                     ("my_deals", "Follow your deals"),
+                     ("profile", "Update your profile")],
+}
+
+
+def test_home_suggests_each_role_the_same_next_actions_as_before():
+    for role, expected in NEXT_BEFORE.items():
+        assert next_actions(signed_in(role)) == [(page_file(r), label) for r, label in expected]
+    assert next_actions(None) == []
+
+
+def test_a_next_action_is_only_suggested_to_whom_may_open_its_page():
+    for action in NEXT_ACTIONS:
+        spec = spec_for(action.route)
+        assert action.audience is None or action.audience <= spec.roles, action
+    for role in USER_ROLES:
+        assert next_actions(signed_in(role, must_change_password=True)) in (
+            [], [("pages/profile.py", "Update your profile")])
