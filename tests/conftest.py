@@ -45,6 +45,15 @@ __all__ = ["NOW", "actor_for"]
 FRESH_FIXTURES = ("database_url", "engine", "seeded")
 
 
+def pytest_collection_modifyitems(items):
+    # The demo with deals takes long to build (seed_deals): with --dist loadgroup, the tests
+    # reading it run on one worker per backend, so each demo database is built once.
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "demo_database_url" in params:
+            item.add_marker(pytest.mark.xdist_group(f"demo-{params['demo_database_url']}"))
+
+
 @pytest.fixture(scope="session")
 def sqlite_factory(tmp_path_factory):
     factory = SqliteFactory(tmp_path_factory.mktemp("sqlite"))

@@ -1,14 +1,16 @@
 """Browser journeys: one Streamlit server per test module on a fresh seeded database, driven
 by Playwright through Debian's Chromium (never a downloaded browser).
 
-`python -m seed` runs once per worker, into a template file; each module's server gets a copy."""
+`python -m seed` runs once per run, into a template file; each module's server gets a copy."""
 
+import fcntl
 import os
 import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -80,19 +82,27 @@ def _app_env(work: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def demo_database_file(tmp_path_factory) -> Path:
-    """A demo database as `python -m seed` makes it (SQLite, as `make run`), made once."""
+def demo_database_file(request, tmp_path_factory) -> Path:
+    """A demo database as `python -m seed` makes it (SQLite, as `make run`), made once per
+    run: the xdist workers of a run share it (the first to need it makes it, under a lock)."""
     _require_browser()
-    work = tmp_path_factory.mktemp("app-template")
-    subprocess.run([sys.executable, "-m", "seed"], cwd=ROOT, env=_app_env(work), check=True,
-                   capture_output=True)
-    path = work / "prm.db"
-    # Fold the write-ahead log into the file (the last connection to close removes the log),
-    # so that the file alone is the whole database.
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    assert not Path(f"{path}-wal").exists(), "the demo database is still open"
+    root = tmp_path_factory.getbasetemp()
+    if hasattr(request.config, "workerinput"):
+        root = root.parent  # the run's base directory; each worker's is a folder in it
+    path = root / "e2e-demo.db"
+    with (root / "e2e-demo.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            work = Path(tempfile.mkdtemp(prefix="e2e-demo-", dir=root))
+            subprocess.run([sys.executable, "-m", "seed"], cwd=ROOT, env=_app_env(work),
+                           check=True, capture_output=True)
+            # Fold the write-ahead log into the file (the last connection to close removes
+            # the log), so that the file alone is the whole database.
+            conn = sqlite3.connect(work / "prm.db")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.close()
+            assert not (work / "prm.db-wal").exists(), "the demo database is still open"
+            os.replace(work / "prm.db", path)
     return path
 
 
