@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test install install-dev migrate seed lint bench bench-scale clean
+.PHONY: run test test-fast install install-dev migrate seed lint bench bench-scale clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PY) not found)"; exit 1; }
@@ -35,6 +35,11 @@ run: seed
 
 test: install-dev
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+# The inner loop: SQLite only, no browser (PRM_TEST_BACKENDS is read by tests/databases.py).
+test-fast: install-dev
+	PRM_TEST_BACKENDS=sqlite PRM_REQUIRE_POSTGRES= $(BIN)/python -m pytest -n 2 --dist loadgroup \
+		-m "not e2e" $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -1,6 +1,24 @@
+"""Database fixtures, on every backend of tests.databases.BACKENDS.
+
+Two ways to a database:
+
+- `db` (migrated, empty) and `seeded_db` (plus the demo data): a Session on a database shared
+  by the tests of a worker. Each test runs inside a transaction on one connection that is
+  rolled back at its end; the Session joins it through a SAVEPOINT, so `commit()` in a test
+  (or `rollback()`) only ends that savepoint. Nothing a test writes is seen by another test.
+- `database_url`, `engine` and `seeded`: a fresh database of the test's own (copied from a
+  template, never seeded again), for tests whose work commits: units of work opened on the
+  engine, concurrent sessions and threads, jobs, subprocesses, AppTest runs that write through
+  the app. A test that asks for one of those and also for `db` or `seeded_db` gets its Session
+  on that same fresh database, as before (the test sees what its units of work committed).
+
+`demo_database_url`: one database per backend and worker with the whole demo (deals
+included), shared by tests that only read it, such as the page matrix."""
+
 import os
 import tempfile
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 # Cheap hashing and a private data folder, before any project module reads its settings.
 os.environ["PRM_BCRYPT_ROUNDS"] = "4"
@@ -8,19 +26,39 @@ os.environ.setdefault("PRM_DATA_DIR", tempfile.mkdtemp(prefix="prm-data-"))
 os.environ.pop("PRM_SMTP_HOST", None)
 
 import pytest  # noqa: E402
+from sqlalchemy import Engine  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from core.actor import Actor  # noqa: E402
-from db.session import make_engine, unit_of_work  # noqa: E402
-from seed.demo import seed_demo  # noqa: E402
-from tests.databases import BACKENDS, PostgresFactory, SqliteFactory, postgres_admin_url  # noqa: E402
+from db.session import make_engine  # noqa: E402
+from tests.databases import (  # noqa: E402
+    BACKENDS,
+    NOW,
+    PostgresFactory,
+    SqliteFactory,
+    postgres_admin_url,
+)
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+__all__ = ["NOW", "actor_for"]
+
+# A test asking for one of these gets a fresh database of its own (see the module docstring).
+FRESH_FIXTURES = ("database_url", "engine", "seeded")
+
+
+def pytest_collection_modifyitems(items):
+    # The demo with deals takes long to build (seed_deals): with --dist loadgroup, the tests
+    # reading it run on one worker per backend, so each demo database is built once.
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "demo_database_url" in params:
+            item.add_marker(pytest.mark.xdist_group(f"demo-{params['demo_database_url']}"))
 
 
 @pytest.fixture(scope="session")
 def sqlite_factory(tmp_path_factory):
-    return SqliteFactory(tmp_path_factory.mktemp("sqlite"))
+    factory = SqliteFactory(tmp_path_factory.mktemp("sqlite"))
+    yield factory
+    factory.close()
 
 
 @pytest.fixture(scope="session")
@@ -36,11 +74,22 @@ def _factory(request, backend):
     return request.getfixturevalue(name)
 
 
+def _wants_fresh(request) -> bool:
+    return any(name in request.fixturenames for name in FRESH_FIXTURES)
+
+
 @pytest.fixture(params=BACKENDS)
-def database_url(request):
-    """A fresh, migrated, empty database on each backend."""
-    factory = _factory(request, request.param)
-    url = factory.create()
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(request, backend):
+    """A fresh, migrated database on each backend: empty, or with the demo data when the test
+    asks for `seeded` or `seeded_db` too."""
+    factory = _factory(request, backend)
+    seeded = {"seeded", "seeded_db"} & set(request.fixturenames)
+    url = factory.create("seeded" if seeded else "empty")
     yield url
     factory.drop(url)
 
@@ -53,40 +102,61 @@ def engine(database_url):
 
 
 @pytest.fixture
-def db(engine):
-    with Session(engine, expire_on_commit=False) as session:
+def seeded(engine):
+    """The engine of a fresh database with the demo data."""
+    return engine
+
+
+@contextmanager
+def rolled_back_session(engine: Engine) -> Iterator[Session]:
+    """A Session inside a transaction that is rolled back when the block ends; its commits
+    and rollbacks only end savepoints within it."""
+    with engine.connect() as conn:
+        outer = conn.begin()
+        session = Session(conn, expire_on_commit=False, join_transaction_mode="create_savepoint")
+        try:
+            yield session
+        finally:
+            session.close()
+            committed = not outer.is_active
+            if not committed:
+                outer.rollback()
+    if committed:
+        pytest.fail("the test ended the outer transaction of a shared database, so what it "
+                    "wrote may stay for the next tests: give it a fresh database (`seeded`, "
+                    "`engine`)")
+
+
+@pytest.fixture
+def db(request, backend):
+    """A Session on a migrated, empty database."""
+    if _wants_fresh(request):
+        with Session(request.getfixturevalue("engine"), expire_on_commit=False) as session:
+            yield session
+        return
+    with rolled_back_session(_factory(request, backend).shared("empty")) as session:
         yield session
 
 
 @pytest.fixture
-def seeded(engine):
-    """The engine of a fresh database with the demo data."""
-    with unit_of_work(engine) as session:
-        seed_demo(session)
-    return engine
+def seeded_db(request, backend):
+    """A Session on a database with the demo data."""
+    if _wants_fresh(request):
+        with Session(request.getfixturevalue("seeded"), expire_on_commit=False) as session:
+            yield session
+        return
+    with rolled_back_session(_factory(request, backend).shared("seeded")) as session:
+        yield session
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def demo_database_url(request):
     """One database per backend and worker with the whole demo (deals included), shared by
     tests that only read it, such as the page matrix."""
-    from seed.deals import seed_deals
-
     factory = _factory(request, request.param)
-    url = factory.create()
-    engine = make_engine(url)
-    with unit_of_work(engine) as session:
-        seed_demo(session)
-        seed_deals(session, now=NOW)
-    engine.dispose()
+    url = factory.create("demo")
     yield url
     factory.drop(url)
-
-
-@pytest.fixture
-def seeded_db(seeded):
-    with Session(seeded, expire_on_commit=False) as session:
-        yield session
 
 
 def actor_for(db: Session, username: str) -> Actor:

@@ -1,10 +1,16 @@
 """Browser journeys: one Streamlit server per test module on a fresh seeded database, driven
-by Playwright through Debian's Chromium (never a downloaded browser)."""
+by Playwright through Debian's Chromium (never a downloaded browser).
 
+`python -m seed` runs once per run, into a template file; each module's server gets a copy."""
+
+import fcntl
 import os
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -67,17 +73,46 @@ class AppServer:
     database_url: str
 
 
-@pytest.fixture(scope="module")
-def app_server(tmp_path_factory):
-    """A running app on a fresh demo database (SQLite, as `make run`)."""
-    _require_browser()
-    work = tmp_path_factory.mktemp("app")
+def _app_env(work: Path) -> dict[str, str]:
     env = {**os.environ, "PRM_DATABASE_URL": f"sqlite:///{work}/prm.db",
            "PRM_DATA_DIR": str(work), "PRM_COOKIE_KEY": "e2e-only-cookie-key",
            "PRM_BCRYPT_ROUNDS": "4", "PYTHONPATH": str(ROOT)}
     env.pop("PRM_SMTP_HOST", None)
-    subprocess.run([sys.executable, "-m", "seed"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    return env
+
+
+@pytest.fixture(scope="session")
+def demo_database_file(request, tmp_path_factory) -> Path:
+    """A demo database as `python -m seed` makes it (SQLite, as `make run`), made once per
+    run: the xdist workers of a run share it (the first to need it makes it, under a lock)."""
+    _require_browser()
+    root = tmp_path_factory.getbasetemp()
+    if hasattr(request.config, "workerinput"):
+        root = root.parent  # the run's base directory; each worker's is a folder in it
+    path = root / "e2e-demo.db"
+    with (root / "e2e-demo.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            work = Path(tempfile.mkdtemp(prefix="e2e-demo-", dir=root))
+            subprocess.run([sys.executable, "-m", "seed"], cwd=ROOT, env=_app_env(work),
+                           check=True, capture_output=True)
+            # Fold the write-ahead log into the file (the last connection to close removes
+            # the log), so that the file alone is the whole database.
+            conn = sqlite3.connect(work / "prm.db")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.close()
+            assert not (work / "prm.db-wal").exists(), "the demo database is still open"
+            os.replace(work / "prm.db", path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory, demo_database_file):
+    """A running app on a fresh demo database (a copy of `demo_database_file`)."""
+    _require_browser()
+    work = tmp_path_factory.mktemp("app")
+    env = _app_env(work)
+    shutil.copyfile(demo_database_file, work / "prm.db")
     port = free_port()
     log = work / "streamlit.log"
     with log.open("w") as out:
