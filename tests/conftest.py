@@ -45,13 +45,35 @@ __all__ = ["NOW", "actor_for"]
 FRESH_FIXTURES = ("database_url", "engine", "seeded")
 
 
-def pytest_collection_modifyitems(items):
+@pytest.hookimpl(trylast=True)  # after every conftest has added its marks
+def pytest_collection_modifyitems(config, items):
     # The demo with deals takes long to build (seed_deals): with --dist loadgroup, the tests
     # reading it run on one worker per backend, so each demo database is built once.
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         if "demo_database_url" in params:
             item.add_marker(pytest.mark.xdist_group(f"demo-{params['demo_database_url']}"))
+    if getattr(config.option, "loadgroup", False):  # set on xdist workers for --dist loadgroup
+        _name_xdist_groups(items)
+
+
+def _name_xdist_groups(items) -> None:
+    """What pytest-xdist's loadgroup does on a worker: the group name goes into the node id as
+    a suffix ("...::test_x[sqlite]@demo-sqlite"), which the scheduler reads. xdist 3.8 writes
+    it to `item._nodeid`, which pytest 9.2 no longer reads (the id is the structured `_id`), so
+    every group was silently ignored: do it here when it has not been done."""
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})
+        nodeid = item.nodeid
+        if not names or nodeid.rfind("@") > nodeid.rfind("]"):
+            continue
+        grouped = f"{nodeid}@{'_'.join(names)}"
+        if hasattr(item, "_id"):
+            item._id = type(item._id).parse(grouped)
+        else:
+            item._nodeid = grouped
+        assert item.nodeid == grouped, "pytest no longer takes the node id given to xdist"
 
 
 @pytest.fixture(scope="session")
