@@ -15,7 +15,7 @@ from core.errors import NotFound, PermissionDenied, RuleViolation
 from core.passwords import hash_password, password_problem, temporary_password, verify_password
 from core.permissions import require
 from core.settings import get_settings
-from core.validation import email_address
+from core.validation import Email, RequiredText
 from db.models import Partner, User
 from db.types import UTCDateTime, utcnow
 
@@ -146,16 +146,9 @@ def _signed_in(db: Session, user: User, at: datetime) -> SignedIn:
 
 
 class ProfileIn(BaseModel):
-    display_name: str = Field(min_length=1, max_length=120)
+    display_name: RequiredText(120, "Enter a display name.")
     time_zone: str
     email_notifications: bool = True
-
-    @field_validator("display_name")
-    @classmethod
-    def _strip(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("Enter a display name.")
-        return v.strip()
 
     @field_validator("time_zone")
     @classmethod
@@ -239,8 +232,8 @@ def _own(db: Session, actor: Actor) -> User:
 
 class NewUserIn(BaseModel):
     username: str = Field(min_length=3, max_length=80)
-    display_name: str = Field(min_length=1, max_length=120)
-    email: str
+    display_name: RequiredText(120, "Enter the user's display name.")
+    email: Email()
     role: Role
     partner_id: int | None = None
 
@@ -251,11 +244,6 @@ class NewUserIn(BaseModel):
         if not v.replace(".", "").replace("_", "").replace("-", "").isalnum():
             raise ValueError("Use letters, digits, dots, dashes or underscores.")
         return v
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, v: str) -> str:
-        return email_address(v)
 
     @field_validator("role")
     @classmethod

@@ -24,7 +24,6 @@ from core.deals.records import (
     deal_out,
     detail,
     load,
-    money,
     notify_desk,
     notify_partner_side,
     serialize_registrations,
@@ -39,14 +38,14 @@ from core.deals.schemas import (
     DealIn,
     DealOut,
     DealUpdateIn,
-    as_model,
-    parse_amount,
 )
 from core.deals.status import OPEN, DealStatus
 from core.errors import NotFound, RuleViolation
 from core.exports import to_csv
+from core.money import format_money
 from core.notifications import notify
 from core.permissions import require
+from core.validation import as_model, checked, parse_amount
 from db.models import DealRegistration, Partner, User
 from db.types import utcnow
 
@@ -103,7 +102,7 @@ def register_deal(db: Session, actor: Actor, data: DealIn | Mapping[str, Any], *
                                       partner_id=partner.id, amount=deal.estimated_value))
     notify_desk(db, deal, f"New deal registration #{deal.id}: {deal.customer_name}",
                 f"{partner.name} registered {deal.customer_name} ({deal.customer_country}), "
-                f"estimated {money(deal.estimated_value)}, status "
+                f"estimated {format_money(deal.estimated_value, None)}, status "
                 f"{deal.status.replace('_', ' ')}.", key=f"deal:{deal.id}:submitted", now=now)
     return deal_out(db, actor, deal, now=now, partner_name=partner.name)
 
@@ -235,8 +234,8 @@ def update_deal(db: Session, actor: Actor, deal_id: int,
                        f"{STAGE_LABELS[data.stage]}")
         deal.stage = data.stage.value
     if data.estimated_value is not None and data.estimated_value != deal.estimated_value:
-        changes.append(f"estimated value {money(deal.estimated_value)} → "
-                       f"{money(data.estimated_value)}")
+        changes.append(f"estimated value {format_money(deal.estimated_value, None)} → "
+                       f"{format_money(data.estimated_value, None)}")
         deal.estimated_value = data.estimated_value
     if (data.expected_close_date is not None
             and data.expected_close_date != deal.expected_close_date):
@@ -276,8 +275,8 @@ def mark_won(db: Session, actor: Actor, deal_id: int, final_amount: Any, *,
         raise RuleViolation("The close date cannot be before the deal was registered.",
                             field="closed_on")
     before = snapshot(deal)
-    change_status(db, deal, actor, S.WON, f"Final amount {money(amount)}, closed on "
-                  f"{closed_on:%Y-%m-%d}.", now=now)
+    change_status(db, deal, actor, S.WON, f"Final amount {format_money(amount, None)}, "
+                  f"closed on {closed_on:%Y-%m-%d}.", now=now)
     deal.final_amount, deal.closed_on = amount, closed_on
     audited(db, actor, "deal.won", deal, before, now=now)
     return deal_out(db, actor, deal, now=now)
@@ -374,7 +373,4 @@ def reassign_deal(db: Session, actor: Actor, deal_id: int, new_owner_id: int, *,
 
 
 def _amount(value: Any) -> Decimal:
-    try:
-        return parse_amount(value, what="final amount")
-    except ValueError as e:
-        raise RuleViolation(str(e), field="final_amount") from None
+    return checked("final_amount", parse_amount, value, what="final amount")

@@ -20,6 +20,7 @@ from core.onboarding.schemas import (
     AgreementStatus,
 )
 from core.permissions import can, require
+from core.validation import as_model
 from db.models import (
     Agreement,
     AgreementAcceptance,
@@ -119,7 +120,7 @@ def publish_agreement(db: Session, actor: Actor, title: str, body_markdown: str,
     notified once per version. On SQLite call it in unit_of_work(engine, immediate=True)."""
     require(actor, "agreement.publish")
     now = now or utcnow()
-    data = AgreementIn.model_validate({"title": title, "body_markdown": body_markdown})
+    data = as_model(AgreementIn, {"title": title, "body_markdown": body_markdown})
     version = (db.scalar(select(func.max(Agreement.version))) or 0) + 1
     row = Agreement(version=version, title=data.title, body_markdown=data.body_markdown,
                     published_at=now, published_by_user_id=actor.user_id)

@@ -43,9 +43,9 @@ from core.recruitment.schemas import (
     ApplicationIn,
     ApplicationReceipt,
     ApplicationStatusOut,
-    _as_input,
 )
 from core.recruitment.status import PUBLIC_LABELS, S, check_move
+from core.validation import as_model
 from db.models import ApplicationEvent, User
 from db.types import utcnow
 
@@ -84,7 +84,7 @@ def submit_application(db: Session, actor: Actor, data: ApplicationIn | Mapping[
         PA.session_ref == session_ref, PA.submitted_at > now - SESSION_WINDOW)) or 0
     if recent >= SESSION_LIMIT:
         raise RuleViolation(SESSION_LIMIT_MESSAGE)
-    data = _as_input(data)
+    data = as_model(ApplicationIn, data)
     _refuse_duplicate(db, data)
     app = PA(
         reference=_new_reference(db), company_name=data.company_name,
