@@ -45,7 +45,7 @@ from core.recruitment.schemas import (
     ApplicationStatusOut,
 )
 from core.recruitment.status import PUBLIC_LABELS, S, check_move
-from core.validation import as_model
+from core.validation import as_model, checked, text_field
 from db.models import ApplicationEvent, User
 from db.types import utcnow
 
@@ -140,12 +140,8 @@ def answer_info_request(db: Session, actor: Actor, reference: str, email: str, a
     if app.status != S.MORE_INFO:
         raise RuleViolation("This application is not waiting for an answer from you.",
                             field="answer")
-    answer = (answer or "").strip()
-    if not answer:
-        raise RuleViolation("Write your answer.", field="answer")
-    if len(answer) > MAX_TEXT:
-        raise RuleViolation(f"Keep your answer to {MAX_TEXT} characters or fewer.",
-                            field="answer")
+    answer = checked("answer", text_field, answer, MAX_TEXT, required="Write your answer.",
+                     too_long=f"Keep your answer to {MAX_TEXT} characters or fewer.")
     before = _snapshot(app)
     check_move(app.status, S.UNDER_REVIEW)
     app.status = S.UNDER_REVIEW.value

@@ -23,13 +23,13 @@ from core.recruitment.records import (
     _matches,
     _out,
     _partner_matches,
-    _requiredtext_field,
     _serialize,
     _snapshot,
     _status_url,
     _timeline,
 )
 from core.recruitment.schemas import (
+    MAX_TEXT,
     ApplicationDetail,
     ApplicationFilter,
     ApplicationOut,
@@ -38,6 +38,7 @@ from core.recruitment.schemas import (
 )
 from core.recruitment.status import OPEN, PUBLIC_MESSAGES, S, check_move
 from core.settings import get_settings
+from core.validation import checked, text_field
 from db.models import Tier, User
 from db.types import utcnow
 
@@ -110,7 +111,8 @@ def request_information(db: Session, actor: Actor, application_id: int, question
     now = now or utcnow()
     app = _load(db, actor, application_id, for_update=True)
     check_move(app.status, S.MORE_INFO)
-    question = _requiredtext_field(question, "question", "Write the question for the applicant.")
+    question = checked("question", text_field, question, MAX_TEXT,
+                       required="Write the question for the applicant.")
     before = _snapshot(app)
     app.status = S.MORE_INFO.value
     app.info_request = question
@@ -131,8 +133,8 @@ def reject_application(db: Session, actor: Actor, application_id: int, reason: s
     now = now or utcnow()
     app = _load(db, actor, application_id, for_update=True)
     check_move(app.status, S.REJECTED)
-    reason = _requiredtext_field(reason, "reason",
-                            "Give the reason for the rejection (kept internal).")
+    reason = checked("reason", text_field, reason, MAX_TEXT,
+                     required="Give the reason for the rejection (kept internal).")
     before = _snapshot(app)
     app.status = S.REJECTED.value
     app.rejection_reason = reason

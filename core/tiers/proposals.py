@@ -19,7 +19,7 @@ from core.notifications import notify_partner
 from core.permissions import require
 from core.tiers.events import PartnerTierChanged
 from core.transitions import Lifecycle, TransitionTable, state
-from core.validation import text_field
+from core.validation import checked, text_field
 from db.models import Partner, Tier, TierChange, TierProposal, User
 from db.types import utcnow
 
@@ -169,11 +169,8 @@ def _tier(db: Session, tier_id: Any) -> Tier:
 
 
 def _reason_text(value: Any, *, required: str) -> str:
-    try:
-        return text_field(value, REASON_MAX, required=required,
-                          too_long=f"Keep the reason to {REASON_MAX} characters or fewer.")
-    except ValueError as e:
-        raise RuleViolation(str(e), field="reason") from None
+    return checked("reason", text_field, value, REASON_MAX, required=required,
+                   too_long=f"Keep the reason to {REASON_MAX} characters or fewer.")
 
 
 def close_proposal(db: Session, actor: Actor, proposal: TierProposal, note: str,
