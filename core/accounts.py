@@ -13,7 +13,7 @@ from core import audit, events, onboarding
 from core.actor import PARTNER_ROLES, USER_ROLES, VENDOR_ROLES, Actor, Role
 from core.errors import NotFound, PermissionDenied, RuleViolation
 from core.passwords import hash_password, password_problem, temporary_password, verify_password
-from core.permissions import require
+from core.permissions import require, scope
 from core.settings import get_settings
 from core.validation import Email, RequiredText
 from db.models import Partner, User
@@ -273,10 +273,9 @@ def list_users(db: Session, actor: Actor, filt: UserFilter = UserFilter(), *,
                limit: int = 2000) -> list[UserOut]:
     require(actor, "user.view")
     onboarding.require_agreement(db, actor)
-    q = select(User, Partner.name).outerjoin(Partner, User.partner_id == Partner.id)
-    if actor.is_partner:
-        q = q.where(User.partner_id == actor.partner_id)
-    elif filt.partner_id is not None:
+    q = scope(actor, select(User, Partner.name).outerjoin(Partner, User.partner_id == Partner.id),
+              User)
+    if filt.partner_id is not None and not actor.is_partner:  # a partner's is its own
         q = q.where(User.partner_id == filt.partner_id)
     if filt.search:
         term = f"%{filt.search.strip().lower()}%"

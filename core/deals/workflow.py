@@ -44,8 +44,8 @@ from core.errors import NotFound, RuleViolation
 from core.exports import to_csv
 from core.money import format_money
 from core.notifications import notify
-from core.permissions import require
-from core.validation import as_model, checked, parse_amount
+from core.permissions import require, scope
+from core.validation import as_model, checked, parse_amount, text_field
 from db.models import DealRegistration, Partner, User
 from db.types import utcnow
 
@@ -134,10 +134,10 @@ def _route(db: Session, deal: DealRegistration, partner: Partner, now: datetime)
 
 
 def _scope(actor: Actor, q):
-    if actor.is_partner:
-        q = q.where(DealRegistration.partner_id == actor.partner_id)
-        if actor.role == Role.PARTNER_USER:
-            q = q.where(DealRegistration.owner_user_id == actor.user_id)
+    """The partner's deals (core.permissions.scope), and of those a partner user's own."""
+    q = scope(actor, q, DealRegistration)
+    if actor.role == Role.PARTNER_USER:
+        q = q.where(DealRegistration.owner_user_id == actor.user_id)
     return q
 
 
@@ -200,11 +200,8 @@ def add_note(db: Session, actor: Actor, deal_id: int, text: str, *, internal: bo
     """A note on the timeline. Only the desk can make one internal (hidden from the partner)."""
     require(actor, "deal.note")
     now = now or utcnow()
-    text = (text or "").strip()
-    if not text:
-        raise RuleViolation("Write the note first.", field="text")
-    if len(text) > 4000:
-        raise RuleViolation("Keep the note to 4000 characters or fewer.", field="text")
+    text = checked("text", text_field, text, 4000, required="Write the note first.",
+                   too_long="Keep the note to 4000 characters or fewer.")
     deal = load(db, actor, deal_id, "deal.note")
     internal = internal and actor.is_vendor
     event = add_event(db, deal, actor, "note", text, now=now, internal=internal)
@@ -343,8 +340,8 @@ def answer_info_request(db: Session, actor: Actor, deal_id: int, answer: str, *,
 def assignable_users(db: Session, actor: Actor) -> list[tuple[int, str]]:
     """The partner admin's active users a deal can be handed to: (id, display name)."""
     require(actor, "deal.reassign")
-    rows = db.execute(select(User.id, User.display_name).where(
-        User.partner_id == actor.partner_id, User.is_active).order_by(User.display_name))
+    rows = db.execute(scope(actor, select(User.id, User.display_name), User)
+                      .where(User.is_active).order_by(User.display_name))
     return [(i, n) for i, n in rows]
 
 

@@ -19,7 +19,7 @@ from core.onboarding.schemas import (
     AgreementOut,
     AgreementStatus,
 )
-from core.permissions import can, require
+from core.permissions import can, require, scope
 from core.validation import as_model
 from db.models import (
     Agreement,
@@ -163,11 +163,10 @@ def _status(db: Session, actor: Actor, current: Agreement) -> AgreementStatus:
     out = _agreement_out(db, current)
     if not actor.is_partner:
         return AgreementStatus(out, False, None, None, False)
-    row = db.execute(
-        select(AgreementAcceptance.accepted_at, User.display_name)
+    row = db.execute(scope(
+        actor, select(AgreementAcceptance.accepted_at, User.display_name)
         .join(User, User.id == AgreementAcceptance.user_id)
-        .where(AgreementAcceptance.agreement_id == current.id,
-               AgreementAcceptance.partner_id == actor.partner_id)
+        .where(AgreementAcceptance.agreement_id == current.id), AgreementAcceptance)
     ).first()
     if row is None:
         return AgreementStatus(out, False, None, None, can(actor, "agreement.accept"))
