@@ -218,6 +218,9 @@ def one_of(value: Any, options: Mapping[str, T] | Iterable[str], *, unknown: str
     an empty value stands for; `required`: the message when empty (`unknown` when there is
     none)."""
     lookup = dict(options) if isinstance(options, Mapping) else {o: o for o in options}
+    for chosen in lookup.values():
+        if value is not None and not isinstance(value, str) and value == chosen:
+            return chosen  # already a value (validated again)
     text = _text(value) or (blank or "")
     if not text:
         raise ValueError(required or unknown)
