@@ -13,9 +13,9 @@ from core import audit, events, onboarding
 from core.actor import PARTNER_ROLES, USER_ROLES, VENDOR_ROLES, Actor, Role
 from core.errors import NotFound, PermissionDenied, RuleViolation
 from core.passwords import hash_password, password_problem, temporary_password, verify_password
-from core.permissions import require
+from core.permissions import require, scope
 from core.settings import get_settings
-from core.validation import email_address
+from core.validation import Email, RequiredText
 from db.models import Partner, User
 from db.types import UTCDateTime, utcnow
 
@@ -146,16 +146,9 @@ def _signed_in(db: Session, user: User, at: datetime) -> SignedIn:
 
 
 class ProfileIn(BaseModel):
-    display_name: str = Field(min_length=1, max_length=120)
+    display_name: RequiredText(120, "Enter a display name.")
     time_zone: str
     email_notifications: bool = True
-
-    @field_validator("display_name")
-    @classmethod
-    def _strip(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("Enter a display name.")
-        return v.strip()
 
     @field_validator("time_zone")
     @classmethod
@@ -239,8 +232,8 @@ def _own(db: Session, actor: Actor) -> User:
 
 class NewUserIn(BaseModel):
     username: str = Field(min_length=3, max_length=80)
-    display_name: str = Field(min_length=1, max_length=120)
-    email: str
+    display_name: RequiredText(120, "Enter the user's display name.")
+    email: Email()
     role: Role
     partner_id: int | None = None
 
@@ -251,11 +244,6 @@ class NewUserIn(BaseModel):
         if not v.replace(".", "").replace("_", "").replace("-", "").isalnum():
             raise ValueError("Use letters, digits, dots, dashes or underscores.")
         return v
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, v: str) -> str:
-        return email_address(v)
 
     @field_validator("role")
     @classmethod
@@ -285,10 +273,9 @@ def list_users(db: Session, actor: Actor, filt: UserFilter = UserFilter(), *,
                limit: int = 2000) -> list[UserOut]:
     require(actor, "user.view")
     onboarding.require_agreement(db, actor)
-    q = select(User, Partner.name).outerjoin(Partner, User.partner_id == Partner.id)
-    if actor.is_partner:
-        q = q.where(User.partner_id == actor.partner_id)
-    elif filt.partner_id is not None:
+    q = scope(actor, select(User, Partner.name).outerjoin(Partner, User.partner_id == Partner.id),
+              User)
+    if filt.partner_id is not None and not actor.is_partner:  # a partner's is its own
         q = q.where(User.partner_id == filt.partner_id)
     if filt.search:
         term = f"%{filt.search.strip().lower()}%"

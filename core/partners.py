@@ -5,16 +5,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel
 from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from core import audit, events
 from core.actor import Actor
-from core.customers import country_code, registrable_domain
 from core.errors import NotFound, RuleViolation
 from core.permissions import require
-from core.validation import text_field
+from core.validation import Choices, Country, OneOf, RequiredText, Website, as_model
 from db.models import Partner, Tier, User
 from db.types import utcnow
 
@@ -150,76 +149,17 @@ class PartnerProfileIn(BaseModel):
     """The company profile form; one message per field. A page may pass a plain dict of the
     widget values."""
 
-    name: str = Field(default="", validate_default=True)
-    website: str = ""
-    country: str = Field(default="", validate_default=True)
-    regions: list[str] = Field(default_factory=list, validate_default=True)
-    partner_type: str = Field(default="", validate_default=True)
-    industries: list[str] = Field(default_factory=list)
-
-    @field_validator("name", mode="before")
-    @classmethod
-    def _name(cls, v: Any) -> str:
-        return text_field(v, 200, required="Enter the company name.",
-                          too_long="Keep the company name to 200 characters or fewer.")
-
-    @field_validator("website", mode="before")
-    @classmethod
-    def _website(cls, v: Any) -> str:
-        text = text_field(v, 300, too_long="Keep the website to 300 characters or fewer.")
-        if text and registrable_domain(text) is None:
-            raise ValueError("Enter the company's website, e.g. https://www.example.com.")
-        return text
-
-    @field_validator("country", mode="before")
-    @classmethod
-    def _country(cls, v: Any) -> str:
-        text = str(v or "").strip()
-        if not text:
-            raise ValueError("Choose the company's country.")
-        code = country_code(text[:60])
-        if code is None:
-            raise ValueError("Choose the company's country from the list.")
-        return code
-
-    @field_validator("regions", mode="before")
-    @classmethod
-    def _regions(cls, v: Any) -> list[str]:
-        chosen = _choices(v)
-        if not chosen:
-            raise ValueError("Choose at least one region the company serves.")
-        if not set(chosen) <= set(REGIONS):
-            raise ValueError(f"Choose regions from the list: {', '.join(REGIONS)}.")
-        return [r for r in REGIONS if r in chosen]
-
-    @field_validator("partner_type", mode="before")
-    @classmethod
-    def _partner_type(cls, v: Any) -> str:
-        text = str(v or "").strip()
-        if not text:
-            raise ValueError("Choose the partner type.")
-        if text not in PARTNER_TYPES:
-            raise ValueError("Choose a partner type from the list.")
-        return text
-
-    @field_validator("industries", mode="before")
-    @classmethod
-    def _industries(cls, v: Any) -> list[str]:
-        chosen = _choices(v)
-        if not set(chosen) <= set(INDUSTRIES):
-            raise ValueError("Choose industries from the list.")
-        return [i for i in INDUSTRIES if i in chosen]
-
-
-def _choices(v: Any) -> list[str]:
-    if v is None or v == "":
-        return []
-    if isinstance(v, str):
-        v = [v]
-    try:
-        return [str(x).strip() for x in v]
-    except TypeError:
-        return [str(v)]
+    name: RequiredText(200, "Enter the company name.",
+                       too_long="Keep the company name to 200 characters or fewer.") = ""
+    website: Website(invalid="Enter the company's website, e.g. https://www.example.com.",
+                     too_long="Keep the website to 300 characters or fewer.") = ""
+    country: Country(required="Choose the company's country.",
+                     unknown="Choose the company's country from the list.") = ""
+    regions: Choices(REGIONS, unknown=f"Choose regions from the list: {', '.join(REGIONS)}.",
+                     at_least_one="Choose at least one region the company serves.") = []
+    partner_type: OneOf(PARTNER_TYPES, required="Choose the partner type.",
+                        unknown="Choose a partner type from the list.") = ""
+    industries: Choices(INDUSTRIES, what="industries") = []
 
 
 def profile_missing(p: Any) -> list[str]:
@@ -243,8 +183,7 @@ def update_partner_profile(db: Session, actor: Actor, partner_id: int,
         raise NotFound("partner")
     require(actor, "partner.edit_profile", partner)
     now = now or utcnow()
-    raw = data.model_dump() if isinstance(data, BaseModel) else dict(data)
-    data = PartnerProfileIn.model_validate(raw)
+    data = as_model(PartnerProfileIn, data)
     before = audit.snapshot(partner, PROFILE_FIELDS)
     partner.name = data.name
     partner.website = data.website or None

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from sqlalchemy import Select, false
+
 from core.actor import PARTNER_ROLES, VENDOR_ROLES, Actor, Role
 from core.errors import PermissionDenied
 
@@ -99,3 +101,16 @@ def _partner_id_of(obj: Any) -> int | None:
     if type(obj).__name__ == "Partner":
         return obj.id
     return getattr(obj, "partner_id", None)
+
+
+def scope(actor: Actor, query: Select, model: Any) -> Select:
+    """`query` narrowed to the rows of `model` the actor may read: for a partner role only its
+    own partner's (a Partner row is its own partner; every other scoped model carries
+    partner_id), whatever else the query asks; for vendor roles and the system every row; for
+    anyone else none. Reads scope here, in core, never in pages."""
+    if actor.role in PARTNER_ROLES:
+        column = model.id if model.__name__ == "Partner" else model.partner_id
+        return query.where(column == actor.partner_id)
+    if actor.role in VENDOR_ROLES or actor.role == Role.SYSTEM:
+        return query
+    return query.where(false())

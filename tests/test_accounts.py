@@ -200,6 +200,22 @@ def test_partner_admin_manages_only_its_own_partners_users(seeded_db):
     assert change_role(seeded_db, p1, rep.user_id, Role.PARTNER_ADMIN).role == "partner_admin"
 
 
+def test_a_partner_admin_lists_only_its_own_users_whatever_filter_it_passes(seeded_db):
+    p1 = actor_for(seeded_db, "p01.admin")
+    other = actor_for(seeded_db, "p02.rep1")
+    for filt in (UserFilter(search="p02"), UserFilter(search="rep1"),
+                 UserFilter(partner_id=other.partner_id, search="p02"),
+                 UserFilter(role="partner_user"), UserFilter(role="admin"),
+                 UserFilter(active=True), UserFilter(active=False)):
+        assert {u.partner_id for u in list_users(seeded_db, p1, filt)} <= {p1.partner_id}, filt
+    assert list_users(seeded_db, p1, UserFilter(search="p02")) == []
+    assert [u.username for u in list_users(seeded_db, p1, UserFilter(search="rep1"))] == \
+        ["p01.rep1"]
+    admin = actor_for(seeded_db, "admin")
+    assert {u.partner_id for u in list_users(seeded_db, admin, UserFilter(search="rep1"))} > \
+        {p1.partner_id}
+
+
 def test_partner_admin_cannot_grant_a_vendor_role_or_create_for_another_partner(seeded_db):
     p1 = actor_for(seeded_db, "p01.admin")
     rep = actor_for(seeded_db, "p01.rep1")

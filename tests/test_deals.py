@@ -325,6 +325,27 @@ def test_partner_users_see_their_own_deals_partner_admins_their_partners(seeded_
         export_deals_csv(seeded_db, actor_for(seeded_db, "finance"))
 
 
+def test_a_partner_gets_only_its_own_deals_whatever_filter_it_passes(seeded_db):
+    mine = register(seeded_db, "p01.rep1")
+    register(seeded_db, "p02.rep1", company="Initech", website="initech.com",
+             contact_email="bill@initech.com")
+    p02_rep = actor_for(seeded_db, "p02.rep1")
+
+    def ids(username, **filt):
+        return [d.id for d in list_deals(seeded_db, actor_for(seeded_db, username),
+                                         DealFilter(**filt), now=NOW)[0]]
+
+    # Another partner's owner, status, customer name and partner: none of its deals.
+    for filt in (dict(owner_user_id=p02_rep.user_id), dict(status="submitted"),
+                 dict(search="initech"), dict(partner_id=p02_rep.partner_id, search="initech"),
+                 dict(partner_id=p02_rep.partner_id, status="submitted")):
+        assert set(ids("p01.admin", **filt)) <= {mine.id}, filt
+        assert set(ids("p01.rep1", **filt)) <= {mine.id}, filt
+    assert ids("p01.admin", search="initech") == []
+    assert ids("p01.admin", status="submitted") == [mine.id]
+    assert len(ids("channel", status="submitted")) == 2
+
+
 # ---------------------------------------------------------------- at the same moment
 
 

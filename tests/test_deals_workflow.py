@@ -34,7 +34,7 @@ from core.deals import (
     withdraw_deal,
 )
 from core.errors import NotFound, PermissionDenied, RuleViolation, field_errors
-from db.models import AuditEvent, DealRegistration
+from db.models import AuditEvent, DealRegistration, User
 from tests.conftest import NOW, actor_for
 from tests.test_deals import register, subjects
 
@@ -244,7 +244,12 @@ def test_partner_admin_hands_a_deal_to_another_of_its_own_users(seeded_db):
     deal_id = reach(seeded_db, S.SUBMITTED)
     admin = actor_for(seeded_db, "p01.admin")
     rep1, rep2 = actor_for(seeded_db, "p01.rep1"), actor_for(seeded_db, "p01.rep2")
-    assert rep2.user_id in [i for i, _ in assignable_users(seeded_db, admin)]
+    assignable = [i for i, _ in assignable_users(seeded_db, admin)]
+    assert rep2.user_id in assignable
+    # Only its own partner's users, whatever the other partners have.
+    partners = {seeded_db.get(User, i).partner_id for i in assignable}
+    assert partners == {admin.partner_id}
+    assert actor_for(seeded_db, "p02.rep1").user_id not in assignable
     with pytest.raises(RuleViolation) as exc:
         reassign_deal(seeded_db, admin, deal_id, actor_for(seeded_db, "p02.rep1").user_id,
                       now=LATER)

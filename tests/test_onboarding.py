@@ -156,6 +156,15 @@ def test_a_new_version_asks_every_partner_again(seeded_db):
         [(2, True, 1), (1, False, PARTNER_COUNT)]
 
 
+def test_an_acceptance_counts_only_for_the_partner_that_accepted(seeded_db):
+    publish_v2(seeded_db)
+    accept_agreement(seeded_db, actor_for(seeded_db, "p01.admin"), 2, now=NOW)
+    seeded_db.commit()
+    assert get_agreement_for(seeded_db, actor_for(seeded_db, "p01.rep1")).accepted
+    other = get_agreement_for(seeded_db, actor_for(seeded_db, "p02.admin"))
+    assert (other.accepted, other.accepted_by, other.can_accept) == (False, None, True)
+
+
 def test_until_the_new_version_is_accepted_partner_services_refuse(seeded_db):
     """Not only the menu: the services themselves refuse deals and team changes."""
     deal_id = register_deal(seeded_db, actor_for(seeded_db, "p01.rep1"), form(seeded_db),

@@ -3,13 +3,14 @@
 import streamlit as st
 
 from core.deals import DealEventOut, DealOut
-from core.settings import get_settings
+from core.money import base_money
 from ui.context import local_time
 from ui.markdown import plain
 
 
 def money(amount) -> str:
-    return "" if amount is None else f"{amount:,.2f} {get_settings().base_currency}"
+    """"1,234.50 USD": no "$", which would start Markdown maths on the page."""
+    return base_money(amount, symbol=False)
 
 
 def protection_text(deal: DealOut) -> str:

@@ -18,7 +18,6 @@ from core.deals.records import (
     change_status,
     deal_out,
     load,
-    money,
     notify_partner_side,
     snapshot,
     timeline,
@@ -30,11 +29,12 @@ from core.deals.schemas import (
     DeskFilter,
     DeskRow,
     Match,
-    parse_amount,
 )
 from core.deals.status import OPEN, PENDING, STATUS_LABELS, DealStatus, check_move
 from core.errors import DomainError, NotFound, RuleViolation
+from core.money import format_money
 from core.permissions import require
+from core.validation import checked, parse_amount
 from db.models import DealRegistration, EndCustomer, Partner, Tier, User
 from db.types import utcnow
 
@@ -290,10 +290,7 @@ def change_final_amount(db: Session, actor: Actor, deal_id: int, amount: Any, re
     """Only a channel manager corrects a won deal's final amount; audited with the reason."""
     require(actor, "deal.final_amount")
     now = now or utcnow()
-    try:
-        amount = parse_amount(amount, what="final amount")
-    except ValueError as e:
-        raise RuleViolation(str(e), field="final_amount") from None
+    amount = checked("final_amount", parse_amount, amount, what="final amount")
     reason = _required(reason, "Say why the amount changes.", "reason", 500)
     deal = load(db, actor, deal_id, "deal.final_amount", for_update=True)
     if deal.status != S.WON:
@@ -302,7 +299,8 @@ def change_final_amount(db: Session, actor: Actor, deal_id: int, amount: Any, re
         return deal_out(db, actor, deal, now=now)
     before = snapshot(deal)
     add_event(db, deal, actor, "amount", f"Final amount changed from "
-              f"{money(deal.final_amount)} to {money(amount)}. Reason: {reason}", now=now)
+              f"{format_money(deal.final_amount, None)} to {format_money(amount, None)}. "
+              f"Reason: {reason}", now=now)
     deal.final_amount, deal.updated_at = amount, now
     db.flush()
     audit.record(db, actor, "deal.final_amount", "deal_registration", deal.id, before=before,

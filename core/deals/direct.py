@@ -9,9 +9,8 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -26,11 +25,10 @@ from core.deals.records import (
     serialize_registrations,
     snapshot,
 )
-from core.deals.schemas import parse_amount, parse_date
 from core.deals.status import PENDING, DealStatus
 from core.errors import RuleViolation
 from core.permissions import require
-from core.validation import email_address, text_field
+from core.validation import Amount, Country, Date, Email, OneOf, RequiredText, Website
 from db.models import DirectOpportunity
 from db.types import utcnow
 
@@ -50,6 +48,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "owner_email": ("owner email", "owner", "opportunity owner email"),
     "status": ("status",),
 }
+EMPTY = "This column is empty."
 REQUIRED_COLUMNS = ("external_id", "account_name", "country", "name", "amount", "close_date")
 FIELDS = ["external_id", "end_customer_id", "account_name", "website", "domain", "country",
           "name", "amount", "close_date", "owner_email", "status"]
@@ -92,61 +91,18 @@ class DirectOpportunityOut:
 
 
 class DirectRowIn(BaseModel):
-    external_id: str = Field(default="", validate_default=True)
-    account_name: str = Field(default="", validate_default=True)
-    website: str = ""
-    country: str = Field(default="", validate_default=True)
-    name: str = Field(default="", validate_default=True)
-    amount: Decimal | None = Field(default=None, validate_default=True)
-    close_date: date | None = Field(default=None, validate_default=True)
-    owner_email: str = ""
-    status: str = "open"
+    """One row of the CRM file; a message per bad column, in a CRM export's words."""
 
-    @field_validator("external_id", "account_name", "name", mode="before")
-    @classmethod
-    def _required(cls, v: Any, info) -> str:
-        limit = 100 if info.field_name == "external_id" else 200
-        return text_field(v, limit, required="This column is empty.",
-                          too_long=f"Longer than {limit} characters.")
-
-    @field_validator("website", mode="before")
-    @classmethod
-    def _website(cls, v: Any) -> str:
-        text = str(v or "").strip()
-        if text and customers.registrable_domain(text) is None:
-            raise ValueError("Not a website or domain, e.g. acme.com.")
-        return text[:300]
-
-    @field_validator("country", mode="before")
-    @classmethod
-    def _country(cls, v: Any) -> str:
-        code = customers.country_code(str(v or ""))
-        if code is None:
-            raise ValueError("Not a country; use a code such as US or DE.")
-        return code
-
-    @field_validator("amount", mode="before")
-    @classmethod
-    def _amount(cls, v: Any) -> Decimal:
-        return parse_amount(v, what="amount")
-
-    @field_validator("close_date", mode="before")
-    @classmethod
-    def _close(cls, v: Any) -> date:
-        return parse_date(v, what="close date")
-
-    @field_validator("owner_email", mode="before")
-    @classmethod
-    def _owner(cls, v: Any) -> str:
-        return email_address(v) if str(v or "").strip() else ""  # optional column
-
-    @field_validator("status", mode="before")
-    @classmethod
-    def _status(cls, v: Any) -> str:
-        text = " ".join(str(v or "open").lower().replace("_", " ").split())
-        if text not in STATUSES:
-            raise ValueError("Use open, won or lost.")
-        return STATUSES[text]
+    external_id: RequiredText(100, EMPTY, too_long="Longer than 100 characters.") = ""
+    account_name: RequiredText(200, EMPTY, too_long="Longer than 200 characters.") = ""
+    website: Website(invalid="Not a website or domain, e.g. acme.com.",
+                     too_long="Longer than 300 characters.") = ""
+    country: Country(unknown="Not a country; use a code such as US or DE.") = ""
+    name: RequiredText(200, EMPTY, too_long="Longer than 200 characters.") = ""
+    amount: Amount("amount") = None
+    close_date: Date("close date") = None
+    owner_email: Email(optional=True) = ""  # optional column
+    status: OneOf(STATUSES, unknown="Use open, won or lost.", fold=True, blank="open") = "open"
 
 
 # ---------------------------------------------------------------- import

@@ -2,7 +2,6 @@
 the lock that serializes the first-come-first-served check with the insert."""
 
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -104,10 +103,6 @@ def audited(db: Session, actor: Actor, action: str, deal: DealRegistration, befo
 
 def snapshot(deal: DealRegistration) -> dict:
     return audit.snapshot(deal, AUDIT_FIELDS)
-
-
-def money(amount: Decimal) -> str:
-    return f"{amount:,.2f}"
 
 
 # ---------------------------------------------------------------- notices

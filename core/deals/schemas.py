@@ -2,21 +2,27 @@
 dataclasses). Partner-facing results never carry another partner's data: conflict details
 live only in the desk's results (DeskRow, DeskDetail, Match)."""
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from core.customers import country_code, registrable_domain
 from core.deals.status import DealStatus
-from core.validation import email_address, text_field
+from core.validation import (
+    Amount,
+    Country,
+    Date,
+    Email,
+    OneOf,
+    OptionalText,
+    RequiredText,
+    Website,
+)
 
 MAX_CLOSE_MONTHS = 18
-MAX_AMOUNT = Decimal("10000000000")  # ten billion: anything above is a typo
 
 
 class DealStage(StrEnum):
@@ -48,43 +54,7 @@ def add_months(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
-# ---------------------------------------------------------------- parsing helpers
-
-
-def parse_amount(value: Any, *, what: str) -> Decimal:
-    """A positive money amount with at most two decimals; `what` names it in messages."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise ValueError(f"Enter the {what}.")
-    if isinstance(value, float):
-        value = repr(value)
-    if isinstance(value, str):
-        value = value.strip().replace(",", "").replace(" ", "").lstrip("$€£")
-    try:
-        amount = Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        raise ValueError(f"Enter the {what} as a number, e.g. 25000.") from None
-    if not amount.is_finite():
-        raise ValueError(f"Enter the {what} as a number, e.g. 25000.")
-    if amount <= 0:
-        raise ValueError(f"The {what} must be greater than 0.")
-    if amount > MAX_AMOUNT:
-        raise ValueError(f"The {what} is too large; check the number.")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError(f"Give the {what} with at most two decimal places.")
-    return amount.quantize(Decimal("0.01"))
-
-
-def parse_date(value: Any, *, what: str) -> date:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise ValueError(f"Enter the {what}.")
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValueError(f"Enter the {what} as YYYY-MM-DD.") from None
+# ---------------------------------------------------------------- inputs
 
 
 def check_close_window(day: date, today: date) -> date:
@@ -97,20 +67,19 @@ def check_close_window(day: date, today: date) -> date:
     return day
 
 
-def parse_stage(value: Any) -> DealStage:
-    if value is None or value == "":
-        raise ValueError("Choose the sales stage.")
-    try:
-        return DealStage(value)
-    except ValueError:
-        raise ValueError("Choose a sales stage from the list.") from None
+def _in_close_window(day: date, info: ValidationInfo) -> date:
+    """Checked against the service's clock (context: today) when it gives one."""
+    today = (info.context or {}).get("today")
+    return check_close_window(day, today) if today else day
 
 
-def _today(info: ValidationInfo) -> date | None:
-    return (info.context or {}).get("today")
+def CloseDate(*, optional: bool = False) -> Any:
+    return Date("expected close date", check=_in_close_window, optional=optional)
 
 
-# ---------------------------------------------------------------- inputs
+def Stage(*, optional: bool = False) -> Any:
+    return OneOf({s.value: s for s in DealStage}, kind=DealStage, optional=optional,
+                 required="Choose the sales stage.", unknown="Choose a sales stage from the list.")
 
 
 class DealIn(BaseModel):
@@ -118,64 +87,25 @@ class DealIn(BaseModel):
     active catalog (context: today, product_line_ids), so a page may pass a plain dict of the
     widget values and get every message at once."""
 
-    company: str = Field(default="", validate_default=True)
-    website: str = ""
-    country: str = Field(default="", validate_default=True)
-    state: str = ""
-    contact_name: str = Field(default="", validate_default=True)
-    contact_email: str = Field(default="", validate_default=True)
-    contact_title: str = ""
+    company: RequiredText(200, "Enter the end customer's company name.") = ""
+    website: Website(invalid="Enter the company's website, e.g. acme.com.") = ""
+    country: Country(required="Choose the customer's country.",
+                     unknown="Choose the customer's country from the list.") = ""
+    state: OptionalText(100) = ""
+    contact_name: RequiredText(120, "Enter the customer contact's name.") = ""
+    contact_email: Email(required="Enter the customer contact's e-mail address.") = ""
+    contact_title: OptionalText(120) = ""
     product_line_ids: list[int] = Field(default_factory=list, validate_default=True)
-    estimated_value: Decimal | None = Field(default=None, validate_default=True)
-    expected_close_date: date | None = Field(default=None, validate_default=True)
-    stage: DealStage | None = Field(default=None, validate_default=True)
-    description: str = ""
-
-    @field_validator("company", mode="before")
-    @classmethod
-    def _company(cls, v: Any) -> str:
-        return text_field(v, 200, required="Enter the end customer's company name.")
-
-    @field_validator("website", mode="before")
-    @classmethod
-    def _website(cls, v: Any) -> str:
-        text = text_field(v, 300)
-        if text and registrable_domain(text) is None:
-            raise ValueError("Enter the company's website, e.g. acme.com.")
-        return text
-
-    @field_validator("country", mode="before")
-    @classmethod
-    def _country(cls, v: Any) -> str:
-        text = text_field(v, 60, required="Choose the customer's country.")
-        code = country_code(text)
-        if code is None:
-            raise ValueError("Choose the customer's country from the list.")
-        return code
-
-    @field_validator("state", mode="before")
-    @classmethod
-    def _state(cls, v: Any) -> str:
-        return text_field(v, 100)
-
-    @field_validator("contact_name", mode="before")
-    @classmethod
-    def _contact_name(cls, v: Any) -> str:
-        return text_field(v, 120, required="Enter the customer contact's name.")
-
-    @field_validator("contact_email", mode="before")
-    @classmethod
-    def _contact_email(cls, v: Any) -> str:
-        return email_address(v, required="Enter the customer contact's e-mail address.")
-
-    @field_validator("contact_title", mode="before")
-    @classmethod
-    def _contact_title(cls, v: Any) -> str:
-        return text_field(v, 120)
+    estimated_value: Amount("estimated value") = None
+    expected_close_date: CloseDate() = None
+    stage: Stage() = None
+    description: OptionalText(4000) = ""
 
     @field_validator("product_line_ids", mode="before")
     @classmethod
     def _product_lines(cls, v: Any, info: ValidationInfo) -> list[int]:
+        """Catalog ids, each still offered when the service gives the catalog (context:
+        product_line_ids)."""
         try:
             ids = sorted({int(i) for i in (v or [])})
         except (TypeError, ValueError):
@@ -188,63 +118,13 @@ class DealIn(BaseModel):
                              "longer offered.")
         return ids
 
-    @field_validator("estimated_value", mode="before")
-    @classmethod
-    def _value(cls, v: Any) -> Decimal:
-        return parse_amount(v, what="estimated value")
-
-    @field_validator("expected_close_date", mode="before")
-    @classmethod
-    def _close(cls, v: Any, info: ValidationInfo) -> date:
-        day = parse_date(v, what="expected close date")
-        today = _today(info)
-        return check_close_window(day, today) if today else day
-
-    @field_validator("stage", mode="before")
-    @classmethod
-    def _stage(cls, v: Any) -> DealStage:
-        return parse_stage(v)
-
-    @field_validator("description", mode="before")
-    @classmethod
-    def _description(cls, v: Any) -> str:
-        return text_field(v, 4000)
-
 
 class DealUpdateIn(BaseModel):
     """What a partner may change while the registration is open; None leaves it as it is."""
 
-    stage: DealStage | None = None
-    estimated_value: Decimal | None = None
-    expected_close_date: date | None = None
-
-    @field_validator("stage", mode="before")
-    @classmethod
-    def _stage(cls, v: Any) -> DealStage | None:
-        return None if v is None else parse_stage(v)
-
-    @field_validator("estimated_value", mode="before")
-    @classmethod
-    def _value(cls, v: Any) -> Decimal | None:
-        return None if v is None else parse_amount(v, what="estimated value")
-
-    @field_validator("expected_close_date", mode="before")
-    @classmethod
-    def _close(cls, v: Any, info: ValidationInfo) -> date | None:
-        if v is None:
-            return None
-        day = parse_date(v, what="expected close date")
-        today = _today(info)
-        return check_close_window(day, today) if today else day
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def as_model(model: type[M], data: M | Mapping[str, Any], **context: Any) -> M:
-    """(Re)validate at the service boundary with the service's clock and catalog."""
-    raw = data.model_dump() if isinstance(data, BaseModel) else dict(data)
-    return model.model_validate(raw, context=context)
+    stage: Stage(optional=True) = None
+    estimated_value: Amount("estimated value", optional=True) = None
+    expected_close_date: CloseDate(optional=True) = None
 
 
 # ---------------------------------------------------------------- outputs

@@ -24,7 +24,6 @@ from core.deals.records import (
     deal_out,
     detail,
     load,
-    money,
     notify_desk,
     notify_partner_side,
     serialize_registrations,
@@ -39,14 +38,14 @@ from core.deals.schemas import (
     DealIn,
     DealOut,
     DealUpdateIn,
-    as_model,
-    parse_amount,
 )
 from core.deals.status import OPEN, DealStatus, check_move
 from core.errors import NotFound, RuleViolation
 from core.exports import to_csv
+from core.money import format_money
 from core.notifications import notify
-from core.permissions import require
+from core.permissions import require, scope
+from core.validation import as_model, checked, parse_amount, text_field
 from db.models import DealRegistration, Partner, User
 from db.types import utcnow
 
@@ -103,7 +102,7 @@ def register_deal(db: Session, actor: Actor, data: DealIn | Mapping[str, Any], *
                                       partner_id=partner.id, amount=deal.estimated_value))
     notify_desk(db, deal, f"New deal registration #{deal.id}: {deal.customer_name}",
                 f"{partner.name} registered {deal.customer_name} ({deal.customer_country}), "
-                f"estimated {money(deal.estimated_value)}, status "
+                f"estimated {format_money(deal.estimated_value, None)}, status "
                 f"{deal.status.replace('_', ' ')}.", key=f"deal:{deal.id}:submitted", now=now)
     return deal_out(db, actor, deal, now=now, partner_name=partner.name)
 
@@ -135,10 +134,10 @@ def _route(db: Session, deal: DealRegistration, partner: Partner, now: datetime)
 
 
 def _scope(actor: Actor, q):
-    if actor.is_partner:
-        q = q.where(DealRegistration.partner_id == actor.partner_id)
-        if actor.role == Role.PARTNER_USER:
-            q = q.where(DealRegistration.owner_user_id == actor.user_id)
+    """The partner's deals (core.permissions.scope), and of those a partner user's own."""
+    q = scope(actor, q, DealRegistration)
+    if actor.role == Role.PARTNER_USER:
+        q = q.where(DealRegistration.owner_user_id == actor.user_id)
     return q
 
 
@@ -201,11 +200,8 @@ def add_note(db: Session, actor: Actor, deal_id: int, text: str, *, internal: bo
     """A note on the timeline. Only the desk can make one internal (hidden from the partner)."""
     require(actor, "deal.note")
     now = now or utcnow()
-    text = (text or "").strip()
-    if not text:
-        raise RuleViolation("Write the note first.", field="text")
-    if len(text) > 4000:
-        raise RuleViolation("Keep the note to 4000 characters or fewer.", field="text")
+    text = checked("text", text_field, text, 4000, required="Write the note first.",
+                   too_long="Keep the note to 4000 characters or fewer.")
     deal = load(db, actor, deal_id, "deal.note")
     internal = internal and actor.is_vendor
     event = add_event(db, deal, actor, "note", text, now=now, internal=internal)
@@ -235,8 +231,8 @@ def update_deal(db: Session, actor: Actor, deal_id: int,
                        f"{STAGE_LABELS[data.stage]}")
         deal.stage = data.stage.value
     if data.estimated_value is not None and data.estimated_value != deal.estimated_value:
-        changes.append(f"estimated value {money(deal.estimated_value)} → "
-                       f"{money(data.estimated_value)}")
+        changes.append(f"estimated value {format_money(deal.estimated_value, None)} → "
+                       f"{format_money(data.estimated_value, None)}")
         deal.estimated_value = data.estimated_value
     if (data.expected_close_date is not None
             and data.expected_close_date != deal.expected_close_date):
@@ -279,8 +275,8 @@ def mark_won(db: Session, actor: Actor, deal_id: int, final_amount: Any, *,
     check_move(deal.status, S.WON)  # refused before anything changes
     # Set before the move, so that the published DealStatusChanged carries the final amount.
     deal.final_amount, deal.closed_on = amount, closed_on
-    change_status(db, deal, actor, S.WON, f"Final amount {money(amount)}, closed on "
-                  f"{closed_on:%Y-%m-%d}.", now=now)
+    change_status(db, deal, actor, S.WON, f"Final amount {format_money(amount, None)}, "
+                  f"closed on {closed_on:%Y-%m-%d}.", now=now)
     audited(db, actor, "deal.won", deal, before, now=now)
     return deal_out(db, actor, deal, now=now)
 
@@ -346,8 +342,8 @@ def answer_info_request(db: Session, actor: Actor, deal_id: int, answer: str, *,
 def assignable_users(db: Session, actor: Actor) -> list[tuple[int, str]]:
     """The partner admin's active users a deal can be handed to: (id, display name)."""
     require(actor, "deal.reassign")
-    rows = db.execute(select(User.id, User.display_name).where(
-        User.partner_id == actor.partner_id, User.is_active).order_by(User.display_name))
+    rows = db.execute(scope(actor, select(User.id, User.display_name), User)
+                      .where(User.is_active).order_by(User.display_name))
     return [(i, n) for i, n in rows]
 
 
@@ -376,7 +372,4 @@ def reassign_deal(db: Session, actor: Actor, deal_id: int, new_owner_id: int, *,
 
 
 def _amount(value: Any) -> Decimal:
-    try:
-        return parse_amount(value, what="final amount")
-    except ValueError as e:
-        raise RuleViolation(str(e), field="final_amount") from None
+    return checked("final_amount", parse_amount, value, what="final amount")

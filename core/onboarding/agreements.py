@@ -19,7 +19,8 @@ from core.onboarding.schemas import (
     AgreementOut,
     AgreementStatus,
 )
-from core.permissions import can, require
+from core.permissions import can, require, scope
+from core.validation import as_model
 from db.models import (
     Agreement,
     AgreementAcceptance,
@@ -119,7 +120,7 @@ def publish_agreement(db: Session, actor: Actor, title: str, body_markdown: str,
     notified once per version. On SQLite call it in unit_of_work(engine, immediate=True)."""
     require(actor, "agreement.publish")
     now = now or utcnow()
-    data = AgreementIn.model_validate({"title": title, "body_markdown": body_markdown})
+    data = as_model(AgreementIn, {"title": title, "body_markdown": body_markdown})
     version = (db.scalar(select(func.max(Agreement.version))) or 0) + 1
     row = Agreement(version=version, title=data.title, body_markdown=data.body_markdown,
                     published_at=now, published_by_user_id=actor.user_id)
@@ -162,11 +163,10 @@ def _status(db: Session, actor: Actor, current: Agreement) -> AgreementStatus:
     out = _agreement_out(db, current)
     if not actor.is_partner:
         return AgreementStatus(out, False, None, None, False)
-    row = db.execute(
-        select(AgreementAcceptance.accepted_at, User.display_name)
+    row = db.execute(scope(
+        actor, select(AgreementAcceptance.accepted_at, User.display_name)
         .join(User, User.id == AgreementAcceptance.user_id)
-        .where(AgreementAcceptance.agreement_id == current.id,
-               AgreementAcceptance.partner_id == actor.partner_id)
+        .where(AgreementAcceptance.agreement_id == current.id), AgreementAcceptance)
     ).first()
     if row is None:
         return AgreementStatus(out, False, None, None, can(actor, "agreement.accept"))

@@ -2,11 +2,11 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel
 
-from core.validation import text_field
+from core.validation import OneOf, RequiredText, WholeNumber
 
 KNOWN_EVENTS: tuple[str, ...] = (
     "agreement_accepted",
@@ -26,6 +26,7 @@ AGREEMENT_PAGE = "agreement"  # route name of the agreement page
 TICKER = "onboarding"  # the system actor label of checklist ticks in the audit log
 STEP_FIELDS = ["title", "event", "position", "active"]
 DAY = 86400.0
+POSITION_RANGE = "The position must be between 1 and 1000."
 
 # ---------------------------------------------------------------- results
 
@@ -136,55 +137,19 @@ class OnboardingReport:
 
 
 class AgreementIn(BaseModel):
-    title: str = Field(default="", validate_default=True)
-    body_markdown: str = Field(default="", validate_default=True)
-
-    @field_validator("title", mode="before")
-    @classmethod
-    def _title(cls, v: Any) -> str:
-        return text_field(v, 200, required="Enter the agreement's title.",
-                          too_long="Keep the title to 200 characters or fewer.")
-
-    @field_validator("body_markdown", mode="before")
-    @classmethod
-    def _body(cls, v: Any) -> str:
-        return text_field(v, 200_000, required="Enter the agreement's text (Markdown).",
-                          too_long="The text is too long (200,000 characters at most).") + "\n"
+    title: RequiredText(200, "Enter the agreement's title.",
+                        too_long="Keep the title to 200 characters or fewer.") = ""
+    # Stored with one final newline.
+    body_markdown: Annotated[
+        RequiredText(200_000, "Enter the agreement's text (Markdown).",
+                     too_long="The text is too long (200,000 characters at most)."),
+        AfterValidator(lambda text: text + "\n")] = ""
 
 
 class StepIn(BaseModel):
-    title: str = Field(default="", validate_default=True)
-    event: str = Field(default="", validate_default=True)
-    position: int = Field(default=1)
+    title: RequiredText(120, "Enter the step's title.",
+                        too_long="Keep the title to 120 characters or fewer.") = ""
+    event: OneOf(KNOWN_EVENTS, unknown="Choose the event that ticks this step from the list.") = ""
+    position: WholeNumber(invalid="Enter the step's position as a whole number.", low=1,
+                          high=1000, too_small=POSITION_RANGE, too_large=POSITION_RANGE) = 1
     active: bool = True
-
-    @field_validator("title", mode="before")
-    @classmethod
-    def _title(cls, v: Any) -> str:
-        return text_field(v, 120, required="Enter the step's title.",
-                          too_long="Keep the title to 120 characters or fewer.")
-
-    @field_validator("event", mode="before")
-    @classmethod
-    def _event(cls, v: Any) -> str:
-        text = str(v or "").strip()
-        if text not in KNOWN_EVENTS:
-            raise ValueError("Choose the event that ticks this step from the list.")
-        return text
-
-    @field_validator("position", mode="before")
-    @classmethod
-    def _position(cls, v: Any) -> int:
-        try:
-            value = int(v)
-        except (TypeError, ValueError):
-            raise ValueError("Enter the step's position as a whole number.") from None
-        if not 1 <= value <= 1000:
-            raise ValueError("The position must be between 1 and 1000.")
-        return value
-
-
-def _validated(model: type[BaseModel], data: Any) -> Any:
-    raw = data.model_dump() if isinstance(data, BaseModel) else dict(data)
-    return model.model_validate(raw)
-

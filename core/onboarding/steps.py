@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.actor import Actor
 from core.errors import NotFound, RuleViolation
-from core.onboarding.schemas import STEP_FIELDS, StepIn, StepOut, _validated
+from core.onboarding.schemas import STEP_FIELDS, StepIn, StepOut
 from core.permissions import require
+from core.validation import as_model
 from db.models import (
     OnboardingProgress,
     OnboardingStep,
@@ -32,7 +33,7 @@ def save_step(db: Session, actor: Actor, data: StepIn | dict, *,
     """A new step. Each event ticks one step, so an event that already has a step (active or
     not) is refused: edit or reactivate that step instead."""
     require(actor, "onboarding.manage")
-    data = _validated(StepIn, data)
+    data = as_model(StepIn, data)
     if (taken := _step_for_event(db, data.event)) is not None:
         raise RuleViolation(f'The step "{taken.title}" is already ticked by this event; edit '
                             "it (or reactivate it) instead.", field="event")
@@ -56,7 +57,7 @@ def update_step(db: Session, actor: Actor, step_id: int, data: StepIn | dict, *,
     deleted; the event of a step that partners have already ticked cannot change (those
     ticks were for the old event)."""
     require(actor, "onboarding.manage")
-    data = _validated(StepIn, data)
+    data = as_model(StepIn, data)
     step = db.get(OnboardingStep, step_id)
     if step is None:
         raise NotFound("onboarding step")

@@ -43,9 +43,9 @@ from core.recruitment.schemas import (
     ApplicationIn,
     ApplicationReceipt,
     ApplicationStatusOut,
-    _as_input,
 )
 from core.recruitment.status import PUBLIC_LABELS, S, check_move
+from core.validation import as_model, checked, text_field
 from db.models import ApplicationEvent, User
 from db.types import utcnow
 
@@ -84,7 +84,7 @@ def submit_application(db: Session, actor: Actor, data: ApplicationIn | Mapping[
         PA.session_ref == session_ref, PA.submitted_at > now - SESSION_WINDOW)) or 0
     if recent >= SESSION_LIMIT:
         raise RuleViolation(SESSION_LIMIT_MESSAGE)
-    data = _as_input(data)
+    data = as_model(ApplicationIn, data)
     _refuse_duplicate(db, data)
     app = PA(
         reference=_new_reference(db), company_name=data.company_name,
@@ -140,12 +140,8 @@ def answer_info_request(db: Session, actor: Actor, reference: str, email: str, a
     if app.status != S.MORE_INFO:
         raise RuleViolation("This application is not waiting for an answer from you.",
                             field="answer")
-    answer = (answer or "").strip()
-    if not answer:
-        raise RuleViolation("Write your answer.", field="answer")
-    if len(answer) > MAX_TEXT:
-        raise RuleViolation(f"Keep your answer to {MAX_TEXT} characters or fewer.",
-                            field="answer")
+    answer = checked("answer", text_field, answer, MAX_TEXT, required="Write your answer.",
+                     too_long=f"Keep your answer to {MAX_TEXT} characters or fewer.")
     before = _snapshot(app)
     check_move(app.status, S.UNDER_REVIEW)
     app.status = S.UNDER_REVIEW.value

@@ -11,10 +11,9 @@ from sqlalchemy.orm import Session
 from core import audit, history
 from core.actor import Actor, Role
 from core.customers import is_free_mail, normalize_name, registrable_domain
-from core.errors import NotFound, RuleViolation
+from core.errors import NotFound
 from core.permissions import require
 from core.recruitment.schemas import (
-    MAX_TEXT,
     PARTNER_TYPE_LABELS,
     ApplicationEventOut,
     ApplicationIn,
@@ -254,15 +253,6 @@ def _find_public(db: Session, reference: str, email: str, *,
     if app is None:
         raise ApplicationNotFound()
     return app
-
-
-def _requiredtext_field(value: str, field_name: str, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise RuleViolation(message, field=field_name)
-    if len(value) > MAX_TEXT:
-        raise RuleViolation(f"Keep this to {MAX_TEXT} characters or fewer.", field=field_name)
-    return value
 
 
 def _snapshot(app: PartnerApplication) -> dict:

@@ -23,22 +23,23 @@ from core.recruitment.records import (
     _matches,
     _out,
     _partner_matches,
-    _requiredtext_field,
     _serialize,
     _snapshot,
     _status_url,
     _timeline,
 )
 from core.recruitment.schemas import (
+    MAX_TEXT,
     ApplicationDetail,
     ApplicationFilter,
     ApplicationOut,
     ApprovalResult,
     ManagerChoice,
 )
-from core.recruitment.status import OPEN, PUBLIC_MESSAGES, S, check_move
+from core.recruitment.status import OPEN, PUBLIC_MESSAGES, ApplicationStatus, S, check_move
 from core.settings import get_settings
-from db.models import Tier, User
+from core.validation import checked, text_field
+from db.models import PartnerApplication, Tier, User
 from db.types import utcnow
 
 
@@ -92,12 +93,24 @@ def channel_managers(db: Session, actor: Actor) -> list[ManagerChoice]:
     return [ManagerChoice(u.id, u.display_name, u.username) for u in rows]
 
 
+def _moving(db: Session, actor: Actor, application_id: int,
+            to: ApplicationStatus) -> tuple[PartnerApplication, dict]:
+    """The application, locked, when the table lets it move to `to`; and its snapshot from
+    before the move."""
+    app = _load(db, actor, application_id, for_update=True)
+    check_move(app.status, to)
+    return app, _snapshot(app)
+
+
+def _free_text(value: str, field: str, required: str) -> str:
+    """A question or a reason: trimmed, not empty, MAX_TEXT characters at most."""
+    return checked(field, text_field, value, MAX_TEXT, required=required)
+
+
 def start_review(db: Session, actor: Actor, application_id: int, *,
                  now: datetime | None = None) -> ApplicationOut:
     now = now or utcnow()
-    app = _load(db, actor, application_id, for_update=True)
-    before = _snapshot(app)
-    check_move(app.status, S.UNDER_REVIEW)
+    app, before = _moving(db, actor, application_id, S.UNDER_REVIEW)
     app.status = S.UNDER_REVIEW.value
     _audited(db, actor, "application.start_review", app, before, now=now)
     return _out(app, _display_names(db, {app.decided_by_user_id}))
@@ -108,10 +121,8 @@ def request_information(db: Session, actor: Actor, application_id: int, question
     """Ask the applicant a question; it appears on the public status page (and in a mail when
     SMTP is set), where the applicant answers it."""
     now = now or utcnow()
-    app = _load(db, actor, application_id, for_update=True)
-    check_move(app.status, S.MORE_INFO)
-    question = _requiredtext_field(question, "question", "Write the question for the applicant.")
-    before = _snapshot(app)
+    app, before = _moving(db, actor, application_id, S.MORE_INFO)
+    question = _free_text(question, "question", "Write the question for the applicant.")
     app.status = S.MORE_INFO.value
     app.info_request = question
     app.info_response = None
@@ -129,11 +140,8 @@ def reject_application(db: Session, actor: Actor, application_id: int, reason: s
                        now: datetime | None = None) -> ApplicationOut:
     """Reject with a reason that stays internal; the applicant gets a polite outcome."""
     now = now or utcnow()
-    app = _load(db, actor, application_id, for_update=True)
-    check_move(app.status, S.REJECTED)
-    reason = _requiredtext_field(reason, "reason",
-                            "Give the reason for the rejection (kept internal).")
-    before = _snapshot(app)
+    app, before = _moving(db, actor, application_id, S.REJECTED)
+    reason = _free_text(reason, "reason", "Give the reason for the rejection (kept internal).")
     app.status = S.REJECTED.value
     app.rejection_reason = reason
     app.decided_at = now

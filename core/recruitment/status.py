@@ -1,5 +1,5 @@
-"""The application lifecycle: one status enum, its labels (the channel team's and the
-applicant's) and its one transition table.
+"""The application lifecycle: one status enum, each status declared once with its label (the
+channel team's), the verb of moving there and where it may move; the applicant's labels.
 
     submitted -> under_review -> approved / rejected / more_info
     more_info -> under_review (the applicant answers, or a reviewer resumes the review)
@@ -8,29 +8,27 @@ As with deal registrations, a clear application may be decided straight from "su
 (a reviewer need not press "start review" first), and one waiting for an answer may be
 rejected. Approved and rejected are final."""
 
-from enum import StrEnum
-
-from core.transitions import TransitionTable
+from core.transitions import Lifecycle, TransitionTable, state
 
 
-class ApplicationStatus(StrEnum):
-    SUBMITTED = "submitted"
-    UNDER_REVIEW = "under_review"
-    MORE_INFO = "more_info"
-    APPROVED = "approved"
-    REJECTED = "rejected"
+class ApplicationStatus(Lifecycle):
+    # The labels are the channel team's; PUBLIC_LABELS below are the applicant's.
+    SUBMITTED = state("submitted", "Submitted",
+                      to=("under_review", "more_info", "approved", "rejected"))
+    UNDER_REVIEW = state("under_review", "Under review", verb="put under review",
+                         to=("more_info", "approved", "rejected"))
+    MORE_INFO = state("more_info", "More information requested",
+                      verb="sent back for more information", to=("under_review", "rejected"))
+    APPROVED = state("approved", "Approved")
+    REJECTED = state("rejected", "Rejected")
 
 
 S = ApplicationStatus
-
-# What the channel team sees.
-STATUS_LABELS: dict[ApplicationStatus, str] = {
-    S.SUBMITTED: "Submitted",
-    S.UNDER_REVIEW: "Under review",
-    S.MORE_INFO: "More information requested",
-    S.APPROVED: "Approved",
-    S.REJECTED: "Rejected",
-}
+TABLE = TransitionTable.of(ApplicationStatus, "application")
+STATUS_LABELS: dict[ApplicationStatus, str] = TABLE.labels  # what the channel team sees
+TRANSITIONS: dict[ApplicationStatus, frozenset[ApplicationStatus]] = TABLE.moves
+can_move = TABLE.can_move
+check_move = TABLE.check_move
 
 # What the applicant sees.
 PUBLIC_LABELS: dict[ApplicationStatus, str] = {
@@ -51,14 +49,6 @@ PUBLIC_MESSAGES: dict[ApplicationStatus, str] = {
                 "time.",
 }
 
-TRANSITIONS: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
-    S.SUBMITTED: frozenset({S.UNDER_REVIEW, S.MORE_INFO, S.APPROVED, S.REJECTED}),
-    S.UNDER_REVIEW: frozenset({S.MORE_INFO, S.APPROVED, S.REJECTED}),
-    S.MORE_INFO: frozenset({S.UNDER_REVIEW, S.REJECTED}),
-    S.APPROVED: frozenset(),
-    S.REJECTED: frozenset(),
-}
-
 # Waiting for the channel team (or for the applicant's answer).
 OPEN = frozenset({S.SUBMITTED, S.UNDER_REVIEW, S.MORE_INFO})
 
@@ -70,17 +60,3 @@ ACTIONS: dict[str, ApplicationStatus] = {
     "approve": S.APPROVED,
     "reject": S.REJECTED,
 }
-
-_VERBS = {
-    S.UNDER_REVIEW: "put under review",
-    S.MORE_INFO: "sent back for more information",
-    S.APPROVED: "approved",
-    S.REJECTED: "rejected",
-    S.SUBMITTED: "submitted",
-}
-
-
-TABLE = TransitionTable("application", TRANSITIONS, STATUS_LABELS, _VERBS)
-can_move = TABLE.can_move
-check_move = TABLE.check_move
-

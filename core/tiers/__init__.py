@@ -11,13 +11,14 @@ Nothing changes a partner's tier but a person: confirming a proposal, overriding
 another tier, or setting a tier by hand; each writes the history, the audit log and a
 notification to the partner's users in the caller's transaction.
 
-    rules       the rules and benefits of each tier, their editor and its checks; money
+    rules       the rules and benefits of each tier, their editor and its checks
     proposals   the proposals queue, the channel team's decisions and the one tier change
     evaluation  the measures and the evaluation
     jobs        the daily "tier-evaluation" job
     events      what tiers publish (a partner's tier changed)
     progress    a partner's own view: its progress to the next tier and its tier history"""
 
+from core.money import base_money as money  # the name pages know
 from core.tiers.evaluation import (
     DISMISSAL_HOLD,
     EVALUATED_STATUSES,
@@ -52,27 +53,23 @@ from core.tiers.proposals import (
     set_partner_tier,
 )
 from core.tiers.rules import (
-    MAX_MIN_REVENUE,
     RULE_FIELDS,
-    WHOLE_NUMBER_RULES,
     TierRulesIn,
     TierRulesOut,
     benefits,
     list_tier_rules,
-    money,
-    parse_minimum_revenue,
     update_tier_rules,
 )
 
 __all__ = [
     "CHANGE_SOURCE_LABELS", "DISMISSAL_HOLD", "EVALUATED_STATUSES", "EVALUATION_LOCK",
-    "JOB_NAME", "MAX_MIN_REVENUE", "MY_TIER_PAGE", "PROPOSAL_FIELDS", "PROPOSAL_STATUS_LABELS",
-    "PROPOSAL_TRANSITIONS", "REASON_MAX", "RULE_FIELDS", "WHOLE_NUMBER_RULES",
+    "JOB_NAME", "MY_TIER_PAGE", "PROPOSAL_FIELDS", "PROPOSAL_STATUS_LABELS",
+    "PROPOSAL_TRANSITIONS", "REASON_MAX", "RULE_FIELDS",
     "Assessment", "BulkConfirmResult", "ChangeSource", "EvaluationResult", "ProposalOut",
     "ProposalStatus", "TierChangeOut", "TierProgress", "TierRulesIn", "TierRulesOut",
     "assess_partners", "benefits", "certified_user_counts", "confirm_proposal",
     "confirm_proposals", "dismiss_proposal", "list_proposals", "list_tier_rules", "money",
-    "override_proposal", "parse_minimum_revenue", "run_evaluation", "run_tier_evaluation",
+    "override_proposal", "run_evaluation", "run_tier_evaluation",
     "set_partner_tier", "tier_history", "tier_progress", "trailing_won_revenue",
     "update_tier_rules",
 ]

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.actor import Actor
 from core.deals.revenue import won_in_window
+from core.money import base_money
 from core.permissions import require
 from core.tiers.proposals import PROPOSAL_FIELDS, ProposalStatus, close_proposal
-from core.tiers.rules import TierRulesOut, all_tiers, money
+from core.tiers.rules import TierRulesOut, all_tiers
 from db import locks
 from db.models import DealRegistration, Partner, TierProposal
 from db.types import utcnow
@@ -96,7 +97,7 @@ def _target(tiers: list[TierRulesOut], won: Decimal, certified: int) -> TierRule
 def _standing(tier: TierRulesOut, won: Decimal, certified: int) -> str:
     """"won $412k of $500k needed" below the rule; "won $520k, $500k needed" when met."""
     joint = " of " if won < tier.min_won_revenue else ", "
-    words = f"won {money(won)}{joint}{money(tier.min_won_revenue)} needed"
+    words = f"won {base_money(won)}{joint}{base_money(tier.min_won_revenue)} needed"
     if tier.min_certified_users:
         words += f"; {certified} of {tier.min_certified_users} certified users"
     return words

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session, aliased
 from core.actor import Actor
 from core.deals.revenue import won_revenue
 from core.errors import NotFound
+from core.money import base_money
 from core.permissions import require
 from core.tiers.evaluation import certified_user_counts
 from core.tiers.proposals import TierChangeOut
-from core.tiers.rules import TierRulesOut, all_tiers, money
+from core.tiers.rules import TierRulesOut, all_tiers
 from db.models import Partner, Tier, TierChange
 
 
@@ -62,8 +63,8 @@ def tier_progress(db: Session, actor: Actor, partner_id: int, *,
 def _missing(tier: TierRulesOut, won: Decimal, certified: int) -> tuple[str, ...]:
     out = []
     if won < tier.min_won_revenue:
-        out.append(f"{money(tier.min_won_revenue - won)} more won revenue in the trailing 12 "
-                   "months")
+        out.append(f"{base_money(tier.min_won_revenue - won)} more won revenue in the "
+                   "trailing 12 months")
     if certified < tier.min_certified_users:
         more = tier.min_certified_users - certified
         out.append(f"{more} more certified user{'' if more == 1 else 's'}")

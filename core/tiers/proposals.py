@@ -18,8 +18,8 @@ from core.errors import NotFound, RuleViolation
 from core.notifications import notify_partner
 from core.permissions import require
 from core.tiers.events import PartnerTierChanged
-from core.transitions import TransitionTable
-from core.validation import text_field
+from core.transitions import Lifecycle, TransitionTable, state
+from core.validation import checked, text_field
 from db.models import Partner, Tier, TierChange, TierProposal, User
 from db.types import utcnow
 
@@ -28,26 +28,19 @@ REASON_MAX = 500
 PROPOSAL_FIELDS = ["status", "from_tier_id", "to_tier_id", "reason", "decision_note"]
 
 
-class ProposalStatus(StrEnum):
-    OPEN = "open"
-    CONFIRMED = "confirmed"
-    OVERRIDDEN = "overridden"
-    DISMISSED = "dismissed"
-    CLOSED = "closed"  # no longer applies, or the tier was set by hand meanwhile
+class ProposalStatus(Lifecycle):
+    OPEN = state("open", "Open", verb="reopened",
+                 to=("confirmed", "overridden", "dismissed", "closed"))
+    CONFIRMED = state("confirmed", "Confirmed")
+    OVERRIDDEN = state("overridden", "Overridden")
+    DISMISSED = state("dismissed", "Dismissed")
+    # No longer applies, or the tier was set by hand meanwhile.
+    CLOSED = state("closed", "Closed")
 
 
 P = ProposalStatus
-PROPOSAL_STATUS_LABELS = {P.OPEN: "Open", P.CONFIRMED: "Confirmed", P.OVERRIDDEN: "Overridden",
-                          P.DISMISSED: "Dismissed", P.CLOSED: "Closed"}
-PROPOSAL_TRANSITIONS = TransitionTable(
-    "proposal",
-    {P.OPEN: frozenset({P.CONFIRMED, P.OVERRIDDEN, P.DISMISSED, P.CLOSED}),
-     P.CONFIRMED: frozenset(), P.OVERRIDDEN: frozenset(), P.DISMISSED: frozenset(),
-     P.CLOSED: frozenset()},
-    PROPOSAL_STATUS_LABELS,
-    {P.OPEN: "reopened", P.CONFIRMED: "confirmed", P.OVERRIDDEN: "overridden",
-     P.DISMISSED: "dismissed", P.CLOSED: "closed"},
-)
+PROPOSAL_TRANSITIONS = TransitionTable.of(ProposalStatus, "proposal")
+PROPOSAL_STATUS_LABELS = PROPOSAL_TRANSITIONS.labels
 
 
 class ChangeSource(StrEnum):
@@ -176,11 +169,8 @@ def _tier(db: Session, tier_id: Any) -> Tier:
 
 
 def _reason_text(value: Any, *, required: str) -> str:
-    try:
-        return text_field(value, REASON_MAX, required=required,
-                          too_long=f"Keep the reason to {REASON_MAX} characters or fewer.")
-    except ValueError as e:
-        raise RuleViolation(str(e), field="reason") from None
+    return checked("reason", text_field, value, REASON_MAX, required=required,
+                   too_long=f"Keep the reason to {REASON_MAX} characters or fewer.")
 
 
 def close_proposal(db: Session, actor: Actor, proposal: TierProposal, note: str,

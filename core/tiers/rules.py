@@ -1,26 +1,25 @@
 """The rules for earning each tier and the benefits each gives: the rules editor's input,
-its validation, the check that a higher tier never needs less than a lower one, and money and
-benefits in words."""
+its validation, the check that a higher tier never needs less than a lower one, and benefits
+in words."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
 from core.actor import Actor
 from core.errors import NotFound, RuleViolation
+from core.money import base_money
 from core.permissions import require
-from core.settings import get_settings
+from core.validation import Amount, WholeNumber, as_model, raw_values
 from db.models import Tier
-from db.types import CENT, utcnow
-
-MAX_MIN_REVENUE = Decimal("10000000000")  # ten billion: anything above is a typo
+from db.types import utcnow
 
 RULE_FIELDS = ["min_won_revenue", "min_certified_users", "deal_protection_days",
                "auto_approve_clear_deals", "mdf_eligible", "lead_weight", "discount_percent"]
@@ -41,13 +40,6 @@ class TierRulesOut:
 
     def met_by(self, won: Decimal, certified: int) -> bool:
         return won >= self.min_won_revenue and certified >= self.min_certified_users
-
-
-def money(amount: Decimal) -> str:
-    """$1,234.50 for the dollar, "1,234.50 EUR" for other base currencies."""
-    currency = get_settings().base_currency
-    figure = f"{amount:,.2f}"
-    return f"${figure}" if currency == "USD" else f"{figure} {currency}"
 
 
 def benefits(tier: TierRulesOut) -> list[tuple[str, str]]:
@@ -78,52 +70,24 @@ def list_tier_rules(db: Session, actor: Actor) -> list[TierRulesOut]:
     return all_tiers(db)
 
 
-def _whole_number(value: Any, low: int, high: int, message: str) -> int:
-    """An int, or text or a Decimal holding one, from low to high; anything else: message."""
-    if isinstance(value, bool):
-        raise ValueError(message)
-    if isinstance(value, int):
-        number = value
-    else:
-        try:
-            number = int(str(value).strip())
-        except ValueError:
-            raise ValueError(message) from None
-    if not low <= number <= high:
-        raise ValueError(message)
-    return number
-
-
-# field: (lowest, highest, the message when the value is not a whole number in that range)
-WHOLE_NUMBER_RULES = {
-    "min_certified_users": (0, 100_000, "Enter the certified users needed as a whole number, "
-                                        "0 or more."),
-    "deal_protection_days": (1, 730, "Enter the deal protection as whole days from 1 to 730."),
-    "lead_weight": (0, 100, "Enter the lead weight as a whole number from 0 to 100."),
-    "discount_percent": (0, 100, "Enter the discount as a whole percentage from 0 to 100."),
-}
-
-
 class TierRulesIn(BaseModel):
     """The rules editor for one tier; one message per field. A page may pass a plain dict."""
 
-    min_won_revenue: Decimal = Field(default=Decimal("0"), validate_default=True)
-    min_certified_users: int = 0
-    deal_protection_days: int = 60
+    # Money is never a float here: 0.1 is refused.
+    min_won_revenue: Amount("minimum won revenue", zero_ok=True, floats=False,
+                            invalid="Enter the minimum won revenue as an amount, "
+                                    "e.g. 500000.") = Decimal("0")
+    min_certified_users: WholeNumber(
+        low=0, high=100_000,
+        invalid="Enter the certified users needed as a whole number, 0 or more.") = 0
+    deal_protection_days: WholeNumber(
+        low=1, high=730, invalid="Enter the deal protection as whole days from 1 to 730.") = 60
     auto_approve_clear_deals: bool = False
     mdf_eligible: bool = False
-    lead_weight: int = 1
-    discount_percent: int = 0
-
-    @field_validator("min_won_revenue", mode="before")
-    @classmethod
-    def _revenue(cls, v: Any) -> Decimal:
-        return parse_minimum_revenue(v)
-
-    @field_validator(*WHOLE_NUMBER_RULES, mode="before")
-    @classmethod
-    def _whole(cls, v: Any, info: ValidationInfo) -> int:
-        return _whole_number(v, *WHOLE_NUMBER_RULES[info.field_name])
+    lead_weight: WholeNumber(
+        low=0, high=100, invalid="Enter the lead weight as a whole number from 0 to 100.") = 1
+    discount_percent: WholeNumber(
+        low=0, high=100, invalid="Enter the discount as a whole percentage from 0 to 100.") = 0
 
     @field_validator("auto_approve_clear_deals", "mdf_eligible", mode="before")
     @classmethod
@@ -131,29 +95,6 @@ class TierRulesIn(BaseModel):
         if not isinstance(v, bool):
             raise ValueError("Tick the box or leave it empty.")
         return v
-
-
-def parse_minimum_revenue(value: Any) -> Decimal:
-    """A money amount, 0 or more, at most two decimals; "500,000", "$500000" and
-    Decimal("500000") alike. A float is refused: money is never a float here."""
-    message = "Enter the minimum won revenue as an amount, e.g. 500000."
-    if value is None or isinstance(value, float | bool):
-        raise ValueError(message)
-    if isinstance(value, str):
-        value = value.strip().replace(",", "").replace(" ", "").lstrip("$")
-        if not value:
-            raise ValueError(message)
-    try:
-        amount = Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        raise ValueError(message) from None
-    if not amount.is_finite() or amount < 0:
-        raise ValueError(message)
-    if amount > MAX_MIN_REVENUE:
-        raise ValueError("The minimum won revenue is too large; check the number.")
-    if amount != amount.quantize(CENT):
-        raise ValueError("Give the minimum won revenue with at most two decimal places.")
-    return amount.quantize(CENT)
 
 
 def update_tier_rules(db: Session, actor: Actor, tier_id: int,
@@ -166,9 +107,9 @@ def update_tier_rules(db: Session, actor: Actor, tier_id: int,
     tier = db.get(Tier, tier_id)
     if tier is None:
         raise NotFound("tier")
-    raw = data.model_dump() if isinstance(data, BaseModel) else dict(data)
     # A field left out keeps its value (not the input model's default).
-    rules = TierRulesIn.model_validate({**{f: getattr(tier, f) for f in RULE_FIELDS}, **raw})
+    rules = as_model(TierRulesIn, {**{f: getattr(tier, f) for f in RULE_FIELDS},
+                                   **raw_values(data)})
     _check_rule_order(all_tiers(db), tier, rules)
     before = audit.snapshot(tier, RULE_FIELDS)
     for name in RULE_FIELDS:
@@ -190,7 +131,7 @@ def _check_rule_order(tiers: list[TierRulesOut], tier: Tier, rules: TierRulesIn)
                 rules.min_won_revenue > other.min_won_revenue):
             raise RuleViolation(
                 f"{tier.name} cannot need {'less' if lower else 'more'} won revenue than "
-                f"{other.name} ({money(other.min_won_revenue)}).", field="min_won_revenue")
+                f"{other.name} ({base_money(other.min_won_revenue)}).", field="min_won_revenue")
         if (rules.min_certified_users < other.min_certified_users) if lower else (
                 rules.min_certified_users > other.min_certified_users):
             raise RuleViolation(
