@@ -1,5 +1,6 @@
 """The audit log: one event per changed row, written in the caller's transaction."""
 
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,7 +24,8 @@ def jsonable(value: Any) -> Any:
         return value.value
     if isinstance(value, dict):
         return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
+    if isinstance(value, Sequence | Set) and not isinstance(value, str | bytes):
+        # Lists, tuples and sets, and a model's list-like attributes (partner.regions).
         return [jsonable(v) for v in value]
     return value
 

@@ -8,23 +8,38 @@ their deal registrations for each figure (open count, won revenue), which the in
 (partner_id, status, closed_on) serves."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, String, cast, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from core.actor import Actor, Role
-from core.customers import registrable_domain
+from core.customers import country_code, registrable_domain
 from core.deals.revenue import won_in_window
 from core.deals.status import OPEN
 from core.errors import RuleViolation
 from core.exports import to_csv
-from core.partners import PARTNER_STATUSES, PARTNER_TYPES, REGIONS
+from core.partners import (
+    PARTNER_STATUSES,
+    PARTNER_TYPES,
+    REGIONS,
+    has_territory_in,
+    serves_region,
+)
 from core.permissions import require
 from core.settings import get_settings
-from db.models import DealRegistration, OnboardingProgress, OnboardingStep, Partner, Tier, User
+from db.models import (
+    DealRegistration,
+    OnboardingProgress,
+    OnboardingStep,
+    Partner,
+    PartnerRegion,
+    PartnerTerritory,
+    Tier,
+    User,
+)
 
 # Filter values beside the ids: partners with no channel manager, partners with every active
 # onboarding step done.
@@ -45,6 +60,7 @@ class DirectoryFilter:
     status: str | None = None
     owner: int | str | None = None  # channel manager's user id, or NO_OWNER
     onboarding: int | str | None = None  # id of the next open step, or ONBOARDING_COMPLETE
+    territory: str | None = None  # a country (code or name) one of its territories is in
 
 
 @dataclass(frozen=True)
@@ -89,6 +105,8 @@ class DirectoryOptions:
     statuses: list[str]
     owners: list[tuple[int, str]]  # (user id, display name) of channel managers
     steps: list[tuple[int, str]]  # (step id, title) of active onboarding steps, in order
+    # Countries some partner has a territory in (ISO codes, sorted).
+    territory_countries: list[str] = field(default_factory=list)
 
 
 CSV_HEADER = ["Partner", "Tier", "Type", "Country", "Regions", "Status", "Channel manager",
@@ -102,8 +120,10 @@ CSV_HEADER = ["Partner", "Tier", "Type", "Country", "Regions", "Status", "Channe
 def directory_options(db: Session, actor: Actor) -> DirectoryOptions:
     require(actor, "partner.directory")
     tiers = list(db.scalars(select(Tier.name).order_by(Tier.rank)))
+    countries = list(db.scalars(select(PartnerTerritory.country).distinct()
+                                .order_by(PartnerTerritory.country)))
     return DirectoryOptions(tiers, list(REGIONS), list(PARTNER_TYPES), list(PARTNER_STATUSES),
-                            _owners(db), active_steps(db))
+                            _owners(db), active_steps(db), countries)
 
 
 def search_directory(db: Session, actor: Actor, filt: DirectoryFilter = DirectoryFilter(), *,
@@ -140,7 +160,7 @@ def _filtered(db: Session, filt: DirectoryFilter) -> Select:
     (naming the filter) for a value that is not one of its choices."""
     manager = aliased(User)
     q = (select(Partner.id, Partner.name, Tier.name, Partner.partner_type, Partner.country,
-                Partner.regions, Partner.status, manager.display_name, Partner.created_at)
+                Partner.status, manager.display_name, Partner.created_at)
          .join(Tier, Tier.id == Partner.tier_id)
          .outerjoin(manager, manager.id == Partner.channel_manager_id)
          .order_by(Partner.name, Partner.id))
@@ -161,8 +181,7 @@ def _conditions(db: Session, filt: DirectoryFilter) -> list:
         if filt.region not in REGIONS:
             raise RuleViolation(f"Choose a region from the list: {', '.join(REGIONS)}.",
                                 field="region")
-        # Regions are a JSON list of codes: its text holds the quoted code on both databases.
-        out.append(cast(Partner.regions, String).contains(f'"{filt.region}"'))
+        out.append(serves_region(filt.region))
     if filt.partner_type:
         if filt.partner_type not in PARTNER_TYPES:
             raise RuleViolation("Choose a partner type from the list.", field="partner_type")
@@ -175,6 +194,12 @@ def _conditions(db: Session, filt: DirectoryFilter) -> list:
         out.append(_owner_condition(db, filt.owner))
     if filt.onboarding is not None and filt.onboarding != "":
         out.append(_onboarding_condition(db, filt.onboarding))
+    if filt.territory is not None and str(filt.territory).strip():
+        code = country_code(str(filt.territory)[:60])
+        if code is None:
+            raise RuleViolation("Choose the territory's country from the list.",
+                                field="territory")
+        out.append(has_territory_in(code))
     return out
 
 
@@ -275,14 +300,27 @@ def _rows(db: Session, q: Select, *, now: datetime | None,
         return []
     steps = dict(active_steps(db))
     progress = onboarding_progress(db, page_ids)
+    regions = partner_regions(db, page_ids)
     figures = deal_figures(db, ids if ids is not None else page_ids, now=now)
     out = []
-    for pid, name, tier, ptype, country, regions, status, manager, created in partners:
+    for pid, name, tier, ptype, country, status, manager, created in partners:
         done, next_id = progress.get(pid, (0, None))
         open_deals, won = figures.get(pid, (0, Decimal("0.00")))
-        out.append(DirectoryRow(pid, name, tier, ptype, country, list(regions or []), status,
+        out.append(DirectoryRow(pid, name, tier, ptype, country, regions.get(pid, []), status,
                                 manager, done, len(steps), steps.get(next_id), open_deals, won,
                                 created))
+    return out
+
+
+def partner_regions(db: Session, partner_ids: Sequence[int]) -> dict[int, list[str]]:
+    """partner id -> its regions in the profile's order, read from the primary key."""
+    out: dict[int, list[str]] = {}
+    for chunk in _chunks(partner_ids):
+        for pid, region in db.execute(
+                select(PartnerRegion.partner_id, PartnerRegion.region)
+                .where(PartnerRegion.partner_id.in_(chunk))
+                .order_by(PartnerRegion.partner_id, PartnerRegion.position)):
+            out.setdefault(pid, []).append(region)
     return out
 
 

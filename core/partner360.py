@@ -7,7 +7,7 @@ deals, Users and Onboarding pages, and the 360 carries desk-only figures (confli
 each section keeps the rule of its area: contact details for "partner.contacts", the full
 checklist for "onboarding.view", the audit trail for "audit.view"."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -17,12 +17,19 @@ from sqlalchemy.orm import Session
 from core import onboarding
 from core.actor import Actor
 from core.audit import AuditFilter, AuditRow, list_events
+from core.catalog import ProductLineOut
 from core.deals.revenue import won_in_window
 from core.deals.status import OPEN, DealStatus
 from core.directory import active_steps, onboarding_progress
 from core.errors import NotFound, RuleViolation
 from core.onboarding import ChecklistStep
-from core.partners import PartnerOut, get_partner
+from core.partners import (
+    PartnerOut,
+    TerritoryOut,
+    get_partner,
+    partner_product_lines,
+    partner_territories,
+)
 from core.permissions import can, require
 from core.tiers import (
     ProposalOut,
@@ -102,6 +109,9 @@ class Partner360:
     later: tuple[PendingCapability, ...]
     # The open tier proposal, for those who decide proposals (None otherwise or if none).
     proposal: ProposalOut | None = None
+    # What the partner sells, and where.
+    product_lines: list[ProductLineOut] = field(default_factory=list)
+    territories: list[TerritoryOut] = field(default_factory=list)
 
 
 LATER_CAPABILITIES = (
@@ -132,6 +142,8 @@ def partner_360(db: Session, actor: Actor, partner_id: int, *,
         audit=_audit(db, actor, partner_id),
         later=LATER_CAPABILITIES,
         proposal=_open_proposal(db, actor, partner_id),
+        product_lines=partner_product_lines(db, actor, partner_id),
+        territories=partner_territories(db, actor, partner_id),
     )
 
 

@@ -1,20 +1,32 @@
-"""Partners and tiers: profiles, the vendor's partner list, tier benefits."""
+"""Partners and tiers: profiles, the vendor's partner list, tier benefits, and what a partner
+covers (regions and industries on the profile; product lines and territories here)."""
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
-from sqlalchemy import Select, String, cast, func, select
-from sqlalchemy.orm import Session, aliased
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from core import audit, events
 from core.actor import Actor
+from core.catalog import ProductLineOut
+from core.customers import country_code
 from core.errors import NotFound, RuleViolation
 from core.permissions import require
-from core.validation import Choices, Country, OneOf, RequiredText, Website, as_model
-from db.models import Partner, Tier, User
+from core.validation import Choices, Country, OneOf, RequiredText, Website, as_model, text_field
+from db.models import (
+    Partner,
+    PartnerIndustry,
+    PartnerRegion,
+    PartnerTerritory,
+    ProductLine,
+    Tier,
+    User,
+)
 from db.types import utcnow
 
 PARTNER_TYPES = ("reseller", "var", "distributor", "msp", "referral_agent", "isv")
@@ -68,6 +80,9 @@ class PartnerOut:
     status: str
     channel_manager: str | None
     created_at: datetime
+    # The distributor this partner sells through, if any (read-only here).
+    parent_partner_id: int | None = None
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,28 @@ def _scoped(actor: Actor, q: Select) -> Select:
     return q
 
 
+def serves_region(code: str):
+    """Condition on Partner: it serves this region (an indexed look-up of its region rows)."""
+    return (select(PartnerRegion.partner_id)
+            .where(PartnerRegion.partner_id == Partner.id, PartnerRegion.region == code)
+            .exists())
+
+
+def in_industry(name: str):
+    """Condition on Partner: it sells into this industry."""
+    return (select(PartnerIndustry.partner_id)
+            .where(PartnerIndustry.partner_id == Partner.id, PartnerIndustry.industry == name)
+            .exists())
+
+
+def has_territory_in(country: str):
+    """Condition on Partner: one of its territories is in this country (ISO code)."""
+    return (select(PartnerTerritory.id)
+            .where(PartnerTerritory.partner_id == Partner.id,
+                   PartnerTerritory.country == country)
+            .exists())
+
+
 def list_partners(
     db: Session, actor: Actor, filt: PartnerFilter = PartnerFilter(), *, limit: int = 1000,
 ) -> list[PartnerOut]:
@@ -113,9 +150,9 @@ def list_partners(
     if filt.status:
         q = q.where(Partner.status == filt.status)
     if filt.region:
-        # Regions are a JSON list of codes such as ["EMEA", "NA"]: its text holds the quoted
-        # code on both databases, and the filter runs before the limit.
-        q = q.where(cast(Partner.regions, String).contains(f'"{filt.region}"'))
+        q = q.where(serves_region(filt.region))
+    # Each partner's regions and industries in two more queries, not one per partner.
+    q = q.options(selectinload(Partner.region_rows), selectinload(Partner.industry_rows))
     rows = db.execute(q.order_by(Partner.name).limit(limit)).all()
     return [_out(p, tier, mgr) for p, tier, mgr in rows]
 
@@ -131,7 +168,8 @@ def get_partner(db: Session, actor: Actor, partner_id: int) -> PartnerOut:
 
 def _out(p: Partner, tier: str, manager: str | None) -> PartnerOut:
     return PartnerOut(p.id, p.name, p.website, p.country, list(p.regions or []), p.partner_type,
-                      list(p.industries or []), tier, p.status, manager, p.created_at)
+                      list(p.industries or []), tier, p.status, manager, p.created_at,
+                      p.parent_partner_id, p.updated_at)
 
 
 def partner_choices(db: Session, actor: Actor) -> list[tuple[int, str]]:
@@ -195,6 +233,8 @@ def update_partner_profile(db: Session, actor: Actor, partner_id: int,
     if set(data.industries) != set(partner.industries or []):
         partner.industries = list(data.industries)
     after = audit.snapshot(partner, PROFILE_FIELDS)
+    if after != before:
+        partner.updated_at = now
     db.flush()
     if after != before:
         audit.record(db, actor, "partner.profile_update", "partner", partner.id, before=before,
@@ -245,3 +285,190 @@ def create_partner(db: Session, actor: Actor, data: NewPartnerIn, *,
     events.publish(db, PartnerCreated(actor=actor, at=partner.created_at, partner_id=partner.id))
     manager = db.get(User, data.channel_manager_id) if data.channel_manager_id else None
     return _out(partner, tier.name, manager.display_name if manager else None)
+
+
+# ---------------------------------------------------------------- product lines and territories
+
+MAX_TERRITORIES = 200
+_POSTAL_PREFIX = re.compile(r"[A-Z0-9]{1,10}")
+
+
+def _partner_for(db: Session, actor: Actor, partner_id: int, action: str, *,
+                 lock: bool = False) -> Partner:
+    if lock:  # two edits of one partner's lists take turns (PostgreSQL; SQLite: one writer)
+        db.execute(select(Partner.id).where(Partner.id == partner_id).with_for_update())
+    partner = db.get(Partner, partner_id)
+    if partner is None:
+        raise NotFound("partner")
+    require(actor, action, partner)
+    return partner
+
+
+def _line_out(line: ProductLine) -> ProductLineOut:
+    return ProductLineOut(line.id, line.name, line.active)
+
+
+def partner_product_lines(db: Session, actor: Actor, partner_id: int) -> list[ProductLineOut]:
+    """The catalog's product lines the partner sells, by name (inactive ones included)."""
+    partner = _partner_for(db, actor, partner_id, "partner.view")
+    return [_line_out(line) for line in partner.product_lines]
+
+
+def set_partner_product_lines(db: Session, actor: Actor, partner_id: int,
+                              product_line_ids: Iterable[int | str], *,
+                              now: datetime | None = None) -> list[ProductLineOut]:
+    """Replace the product lines the partner sells: those who may edit its profile (the admin
+    and channel managers any partner's, a partner admin its own). Lines must be in the
+    catalog and active, except ones the partner already has. Audited once, when it changes."""
+    partner = _partner_for(db, actor, partner_id, "partner.edit_profile", lock=True)
+    now = now or utcnow()
+    wanted = _ids(product_line_ids)
+    lines = {line.id: line for line in db.scalars(
+        select(ProductLine).where(ProductLine.id.in_(wanted)))} if wanted else {}
+    unknown = [i for i in wanted if i not in lines]
+    if unknown:
+        raise RuleViolation("Choose product lines from the catalog.", field="product_line_ids")
+    held = {line.id for line in partner.product_lines}
+    retired = sorted(lines[i].name for i in wanted if not lines[i].active and i not in held)
+    if retired:
+        raise RuleViolation(f"No longer offered: {', '.join(retired)}. Choose active product "
+                            "lines.", field="product_line_ids")
+    before = _lines_snapshot(partner.product_lines)
+    if set(wanted) != held:
+        partner.product_lines = sorted((lines[i] for i in wanted), key=lambda x: x.name)
+        partner.updated_at = now
+        db.flush()
+        audit.record(db, actor, "partner.product_lines_update", "partner", partner.id,
+                     before=before, after=_lines_snapshot(partner.product_lines),
+                     partner_id=partner.id, now=now)
+    return [_line_out(line) for line in partner.product_lines]
+
+
+def _ids(values: Iterable[int | str]) -> list[int]:
+    """Distinct whole numbers in the given order; RuleViolation for anything else."""
+    if isinstance(values, str | int):
+        values = [values]
+    out: list[int] = []
+    for value in values or []:
+        text = str(value).strip()
+        if isinstance(value, bool) or not text.isdigit():
+            raise RuleViolation("Choose product lines from the catalog.",
+                                field="product_line_ids")
+        if int(text) not in out:
+            out.append(int(text))
+    return out
+
+
+def _lines_snapshot(lines: Iterable[ProductLine]) -> dict[str, list]:
+    lines = sorted(lines, key=lambda x: x.name)
+    return {"product_line_ids": [x.id for x in lines], "product_lines": [x.name for x in lines]}
+
+
+@dataclass(frozen=True)
+class TerritoryOut:
+    """A country, optionally narrowed to a state or province and to postal codes that start
+    with a prefix."""
+
+    country: str
+    state: str | None = None
+    postal_prefix: str | None = None
+
+    @property
+    def label(self) -> str:
+        """ "US", "US / California", "US / California / 941…", "GB / SW1…"."""
+        parts = [self.country, self.state or ""]
+        if self.postal_prefix:
+            parts.append(f"{self.postal_prefix}\N{HORIZONTAL ELLIPSIS}")
+        return " / ".join(p for p in parts if p)
+
+
+class TerritoryIn(BaseModel):
+    country: str = Field(default="", validate_default=True)
+    state: str = ""
+    postal_prefix: str = ""
+
+    @field_validator("country", mode="before")
+    @classmethod
+    def _country(cls, v: Any) -> str:
+        text = str(v or "").strip()
+        if not text:
+            raise ValueError("Choose the territory's country.")
+        code = country_code(text[:60])
+        if code is None:
+            raise ValueError("Choose the territory's country from the list.")
+        return code
+
+    @field_validator("state", mode="before")
+    @classmethod
+    def _state(cls, v: Any) -> str:
+        text = text_field(v, 100, too_long="Keep the state or province to 100 characters "
+                                           "or fewer.")
+        return " ".join(text.split())
+
+    @field_validator("postal_prefix", mode="before")
+    @classmethod
+    def _postal_prefix(cls, v: Any) -> str:
+        text = "".join(str(v or "").split()).upper()
+        if text and not _POSTAL_PREFIX.fullmatch(text):
+            raise ValueError("A postal-code prefix is 1 to 10 letters or digits, e.g. 941 "
+                             "or SW1.")
+        return text
+
+    def out(self) -> TerritoryOut:
+        return TerritoryOut(self.country, self.state or None, self.postal_prefix or None)
+
+
+def _territory_out(t: PartnerTerritory) -> TerritoryOut:
+    return TerritoryOut(t.country, t.state, t.postal_prefix)
+
+
+def partner_territories(db: Session, actor: Actor, partner_id: int) -> list[TerritoryOut]:
+    """Where the partner may sell, by country, state and prefix."""
+    partner = _partner_for(db, actor, partner_id, "partner.view")
+    return _in_order(_territory_out(t) for t in partner.territories)
+
+
+def set_partner_territories(db: Session, actor: Actor, partner_id: int,
+                            territories: Iterable[TerritoryIn | Mapping[str, Any]], *,
+                            now: datetime | None = None) -> list[TerritoryOut]:
+    """Replace where the partner may sell: those who may edit its profile (the admin and
+    channel managers any partner's, a partner admin its own). Repeats count once; rows that
+    stay keep their ids. Audited once, when it changes. A bad line is refused by its number
+    ("Territory 2: ..."), and nothing is written."""
+    partner = _partner_for(db, actor, partner_id, "partner.edit_profile", lock=True)
+    now = now or utcnow()
+    wanted: list[TerritoryOut] = []
+    for n, item in enumerate(territories or [], 1):
+        raw = item.model_dump() if isinstance(item, BaseModel) else dict(item)
+        try:
+            t = TerritoryIn.model_validate(raw).out()
+        except ValidationError as exc:
+            msg = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            raise RuleViolation(f"Territory {n}: {msg}", field="territories") from None
+        if t not in wanted:
+            wanted.append(t)
+    if len(wanted) > MAX_TERRITORIES:
+        raise RuleViolation(f"A partner has at most {MAX_TERRITORIES} territories; cover a "
+                            "whole state or country instead of many prefixes.",
+                            field="territories")
+    current = {_territory_out(t): t for t in partner.territories}
+    if set(current) != set(wanted):
+        before = _territories_snapshot(current)
+        partner.territories = [current.get(t) or PartnerTerritory(
+            country=t.country, state=t.state, postal_prefix=t.postal_prefix) for t in wanted]
+        partner.updated_at = now
+        db.flush()
+        audit.record(db, actor, "partner.territories_update", "partner", partner.id,
+                     before=before, after=_territories_snapshot(wanted),
+                     partner_id=partner.id, now=now)
+    return _in_order(wanted)
+
+
+def _in_order(territories: Iterable[TerritoryOut]) -> list[TerritoryOut]:
+    """By country, then state, then prefix; a whole country before its states."""
+    return sorted(territories, key=lambda t: (t.country, t.state or "", t.postal_prefix or ""))
+
+
+def _territories_snapshot(territories: Iterable[TerritoryOut]) -> dict[str, list]:
+    return {"territories": [{"country": t.country, "state": t.state,
+                             "postal_prefix": t.postal_prefix} for t in _in_order(territories)]}

@@ -3,10 +3,15 @@
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import BigInteger, DateTime
+from sqlalchemy import BigInteger, DateTime, Integer
 from sqlalchemy.types import TypeDecorator
 
 CENT = Decimal("0.01")
+
+# The surrogate key of a table that will hold millions of rows: 64-bit on PostgreSQL
+# (BIGSERIAL), and on SQLite the INTEGER PRIMARY KEY that aliases the rowid (already 64-bit
+# there, and the only form that autoincrements; a BIGINT primary key would not).
+BigIntKey = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Money(TypeDecorator):
@@ -57,3 +62,10 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def created_or_now(context) -> datetime:
+    """Column default of an `updated_at`: the row's own `created_at` when the insert gives
+    one (so a new row reads "created at T, updated at T" with the caller's clock), else now."""
+    created = context.get_current_parameters().get("created_at") if context else None
+    return created if isinstance(created, datetime) else utcnow()

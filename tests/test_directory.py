@@ -22,6 +22,7 @@ from core.directory import (
     search_directory,
 )
 from core.errors import PermissionDenied, RuleViolation
+from core.partners import set_partner_territories
 from db.models import (
     DealRegistration,
     EndCustomer,
@@ -103,6 +104,48 @@ def test_tier_and_region_narrow_to_exactly_those_partners(seeded_db):
     rows = all_rows(seeded_db, actor, DirectoryFilter(tier="Gold", region="EMEA"))
     assert expected and {r.partner_id for r in rows} == expected
     assert all(r.tier == "Gold" and "EMEA" in r.regions for r in rows)
+
+
+def test_region_filter_and_rows_follow_the_partners_region_rows(seeded_db):
+    """Regions are rows of their own: a change shows in the filter and the row at once, in
+    the profile's order."""
+    actor = actor_for(seeded_db, "admin")
+    partners = partners_by_name(seeded_db)
+    joined, left = partners[0], next(p for p in partners[1:] if "EMEA" in p.regions)
+    joined.regions = ["LATAM", "EMEA"]
+    left.regions = ["APAC"]
+    seeded_db.flush()
+    expected = {p.id for p in partners if "EMEA" in p.regions}
+    rows = all_rows(seeded_db, actor, DirectoryFilter(region="EMEA"))
+    assert {r.partner_id for r in rows} == expected
+    assert joined.id in expected and left.id not in expected
+    assert next(r.regions for r in rows if r.partner_id == joined.id) == ["LATAM", "EMEA"]
+    shown = {r.partner_id: r.regions for r in all_rows(seeded_db, actor)}
+    assert shown == {p.id: list(p.regions) for p in partners}
+
+
+def test_territory_filter_finds_the_partners_with_a_territory_in_that_country(seeded_db):
+    actor = actor_for(seeded_db, "channel")
+    partners = partners_by_name(seeded_db)
+    set_partner_territories(seeded_db, actor, partners[2].id,
+                            [{"country": "US", "state": "Texas"}, {"country": "IS"}], now=NOW)
+    set_partner_territories(seeded_db, actor, partners[5].id, [{"country": "Iceland",
+                                                                "postal_prefix": "101"}],
+                            now=NOW)
+    seeded_db.flush()
+    for typed, code in (("IS", "IS"), ("Iceland", "IS"), ("us", "US")):
+        expected = [p.name for p in partners if any(t.country == code for t in p.territories)]
+        rows = all_rows(seeded_db, actor, DirectoryFilter(territory=typed))
+        assert expected and [r.name for r in rows] == expected, typed
+    region = partners[5].regions[0]
+    both = [p.id for p in partners
+            if region in p.regions and any(t.country == "IS" for t in p.territories)]
+    assert partners[5].id in both
+    assert [r.partner_id for r in all_rows(seeded_db, actor, DirectoryFilter(
+        territory="IS", region=region))] == both
+    options = directory_options(seeded_db, actor)
+    assert "IS" in options.territory_countries and "US" in options.territory_countries
+    assert options.territory_countries == sorted(set(options.territory_countries))
 
 
 def test_type_status_and_owner_filters_count_what_the_table_holds(seeded_db):
@@ -271,6 +314,7 @@ def test_csv_neutralises_a_partner_name_that_looks_like_a_formula(seeded_db):
     (DirectoryFilter(onboarding="halfway"), "onboarding"),
     (DirectoryFilter(onboarding=999_999), "onboarding"),
     (DirectoryFilter(search="x" * 500), "search"),
+    (DirectoryFilter(territory="Atlantis"), "territory"),
 ])
 def test_a_filter_value_off_the_list_gets_a_message_naming_it(seeded_db, filt, field):
     with pytest.raises(RuleViolation) as err:

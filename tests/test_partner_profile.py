@@ -169,9 +169,8 @@ def test_choices_for_a_partner_hold_only_its_own(seeded_db, username):
 def test_choices_have_no_cap(seeded_db):
     tier = seeded_db.scalar(select(Tier.id).where(Tier.name == "Registered"))
     seeded_db.execute(insert(Partner), [
-        dict(name=f"Bulk Partner {i:04d}", country="US", regions=["NA"],
-             partner_type="reseller", industries=[], tier_id=tier, status="active",
-             created_at=NOW) for i in range(1001)])
+        dict(name=f"Bulk Partner {i:04d}", country="US", partner_type="reseller",
+             tier_id=tier, status="active", created_at=NOW) for i in range(1001)])
     choices = partner_choices(seeded_db, actor_for(seeded_db, "admin"))
     assert len(choices) == PARTNER_COUNT + 1001
     assert len(list_partners(seeded_db, actor_for(seeded_db, "admin"))) == 1000  # the capped one

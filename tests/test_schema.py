@@ -1,7 +1,7 @@
 """The schema is made by Alembic only, and agrees with the models on both databases."""
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,6 +12,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, func, insert, inspect, 
 
 from db.migrate import alembic_config, upgrade
 from db.models import Base
+from db.models.base import include_object_for
 from db.session import make_engine
 from db.types import Money
 from tests.conftest import NOW
@@ -20,7 +21,8 @@ from tests.databases import BACKENDS
 
 def test_migrated_schema_matches_models(engine):
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(conn, opts={
+            "compare_type": True, "include_object": include_object_for(conn.dialect.name)})
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == []
 
@@ -216,4 +218,97 @@ def test_upgrading_keeps_each_applications_timeline(blank_url):
         (app, "Casey Channel", "request_info",
          "More information requested: How many certified engineers?", user),
     ]
+
+
+def test_upgrading_moves_partner_lists_to_rows_and_fills_updated_at_without_loss(blank_url):
+    """Migration 0008 on a populated database: each partner's JSON regions and industries
+    become rows in the same order (a repeat once), the JSON columns go, partners and end
+    customers get updated_at (their latest audited change, else their creation), and no row
+    of any table is lost; the schema then agrees with the models, and a downgrade gives the
+    lists back."""
+    from sqlalchemy.orm import Session
+
+    from db.models import DirectOpportunity, EndCustomer, Partner
+
+    command.upgrade(alembic_config(blank_url), "0007")
+    engine = make_engine(blank_url)
+    day = timedelta(days=1)
+    lists = {"Northwind": (["EMEA", "NA"], ["Retail", "Healthcare"]),
+             "Contoso": (["APAC"], []),
+             "Fabrikam": (["NA", "LATAM", "NA"], ["Energy"])}
+    with engine.begin() as conn:
+        t, first, user = _partner_with_a_user(conn)
+        conn.execute(t["partners"].update().where(t["partners"].c.id == first).values(
+            regions=lists["Northwind"][0], industries=lists["Northwind"][1]))
+        partners = {"Northwind": first}
+        for n, name in enumerate(("Contoso", "Fabrikam"), 1):
+            partners[name] = conn.execute(insert(t["partners"]).values(_row(
+                t["partners"], name=name, country="US", tier_id=1, regions=lists[name][0],
+                industries=lists[name][1], created_at=NOW + n * day))).inserted_primary_key[0]
+        customers = [conn.execute(insert(t["end_customers"]).values(_row(
+            t["end_customers"], name=name, normalized_name=name.lower(), country="US",
+            created_at=NOW + n * day))).inserted_primary_key[0]
+            for n, name in enumerate(("Acme", "Globex"))]
+        for n, (status, amount) in enumerate((("won", 125_000), ("submitted", None))):
+            conn.execute(insert(t["deal_registrations"]).values(_row(
+                t["deal_registrations"], partner_id=first, registered_by_user_id=user,
+                owner_user_id=user, end_customer_id=customers[n], customer_name="Acme",
+                customer_country="US", status=status, final_amount=amount,
+                closed_on=NOW.date() if amount else None, product_line_ids=[1],
+                created_at=NOW, updated_at=NOW + 3 * day)))
+        conn.execute(insert(t["direct_opportunities"]).values(_row(
+            t["direct_opportunities"], external_id="CRM-1", end_customer_id=customers[1],
+            country="US", amount=1000, imported_at=NOW, updated_at=NOW + 4 * day)))
+        # Audited changes: Northwind's profile (twice) and Globex merged into, later on.
+        for at, entity, entity_id in ((NOW + 5 * day, "partner", first),
+                                      (NOW + 6 * day, "partner", first),
+                                      (NOW - day, "partner", partners["Contoso"]),
+                                      (NOW + 7 * day, "end_customer", customers[1]),
+                                      (NOW + 8 * day, "deal", 1)):
+            conn.execute(insert(t["audit_events"]).values(_row(
+                t["audit_events"], at=at, entity=entity, entity_id=str(entity_id),
+                partner_id=first, action=f"{entity}.update")))
+        before = {table: conn.execute(select(func.count()).select_from(t[table])).scalar_one()
+                  for table in ("partners", "users", "end_customers", "deal_registrations",
+                                "direct_opportunities", "audit_events", "product_lines")}
+
+    upgrade(blank_url)
+    with engine.connect() as conn:
+        meta = MetaData()
+        meta.reflect(conn)
+        for table, count in before.items():
+            assert conn.execute(select(func.count()).select_from(meta.tables[table])
+                                ).scalar_one() == count, table
+        assert "regions" not in meta.tables["partners"].c
+        assert "industries" not in meta.tables["partners"].c
+        ctx = MigrationContext.configure(conn, opts={
+            "compare_type": True, "include_object": include_object_for(conn.dialect.name)})
+        assert compare_metadata(ctx, Base.metadata) == []
+        index_names = {i["name"] for i in inspect(conn).get_indexes("deal_registrations")}
+        assert ("ix_deal_registrations_status_closed_on" if conn.dialect.name == "postgresql"
+                else "ix_deal_registrations_status_closed_on_final_amount") in index_names
+    with Session(engine) as db:
+        got = {p.name: (list(p.regions), list(p.industries), p.updated_at)
+               for p in db.scalars(select(Partner))}
+        assert got == {"Northwind": (["EMEA", "NA"], ["Retail", "Healthcare"], NOW + 6 * day),
+                       "Contoso": (["APAC"], [], NOW + day),  # its event predates it
+                       "Fabrikam": (["NA", "LATAM"], ["Energy"], NOW + 2 * day)}
+        assert [c.updated_at for c in db.scalars(select(EndCustomer).order_by(EndCustomer.id))
+                ] == [NOW, NOW + 7 * day]
+        assert db.scalar(select(DirectOpportunity.updated_at)) == NOW + 4 * day
+        deals = db.execute(text("SELECT status, final_amount FROM deal_registrations "
+                                "ORDER BY id")).tuples().all()
+        assert deals == [("won", 125_000), ("submitted", None)]
+
+    command.downgrade(alembic_config(blank_url), "0007")
+    with engine.connect() as conn:
+        meta = MetaData()
+        meta.reflect(conn)
+        p = meta.tables["partners"]
+        back = {name: (regions, industries) for name, regions, industries in conn.execute(
+            select(p.c.name, p.c.regions, p.c.industries))}
+        assert back == {"Northwind": (["EMEA", "NA"], ["Retail", "Healthcare"]),
+                        "Contoso": (["APAC"], []), "Fabrikam": (["NA", "LATAM"], ["Energy"])}
+        assert "partner_regions" not in meta.tables
+    upgrade(blank_url)  # and up again
     engine.dispose()

@@ -54,6 +54,7 @@ def merge_end_customers(db: Session, actor: Actor, keep_id: int, merge_id: int, 
     if keep.domain is None and gone.domain:
         keep.domain = gone.domain
     gone.merged_into_id = keep.id
+    keep.updated_at = gone.updated_at = now
     db.flush()
     audit.record(db, actor, "end_customer.merge", "end_customer", keep.id, before=before,
                  after={"kept": audit.snapshot(keep, CUSTOMER_FIELDS), "merged_id": gone.id,
@@ -72,7 +73,7 @@ def _move_claims(db: Session, actor: Actor, model, action: str, entity: str, fro
     rows = list(db.scalars(select(model).where(model.end_customer_id == from_id)
                            .order_by(model.id).with_for_update()))
     for row in rows:
-        row.end_customer_id = to_id
+        row.end_customer_id, row.updated_at = to_id, now
         audit.record(db, actor, f"{action}.reassign_customer", entity, row.id,
                      before={"end_customer_id": from_id}, after={"end_customer_id": to_id},
                      partner_id=getattr(row, "partner_id", None), now=now)

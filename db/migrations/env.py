@@ -1,7 +1,9 @@
 from alembic import context
+from sqlalchemy.engine import make_url
 
 from core.settings import get_settings
 from db.models import Base
+from db.models.base import include_object_for
 from db.session import make_engine
 
 config = context.config
@@ -13,7 +15,8 @@ def _url() -> str:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=target_metadata, render_as_batch=True)
+    context.configure(url=_url(), target_metadata=target_metadata, render_as_batch=True,
+                      include_object=include_object_for(make_url(_url()).get_backend_name()))
     with context.begin_transaction():
         context.run_migrations()
 
@@ -36,6 +39,8 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        # The models' indexes meant for the other database are not this one's to create.
+        include_object=include_object_for(connection.dialect.name),
     )
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:

@@ -18,7 +18,14 @@ from db.models.onboarding import (
     OnboardingProgress,
     OnboardingStep,
 )
-from db.models.partners import Partner, Tier
+from db.models.partners import (
+    Partner,
+    PartnerIndustry,
+    PartnerRegion,
+    PartnerTerritory,
+    Tier,
+    partner_product_lines,
+)
 from db.models.recruitment import ApplicationEvent, PartnerApplication
 from db.models.tiers import TierChange, TierProposal
 from db.models.users import User
@@ -28,6 +35,7 @@ __all__ = [
     "DealRegistration",
     "DirectOpportunity", "EndCustomer", "EndCustomerKey", "JobState", "KeyedLock", "Notification",
     "OnboardingProgress", "OnboardingStep", "OutboxMail", "Partner", "PartnerApplication",
-    "ProductLine", "Tier", "User",
+    "PartnerIndustry", "PartnerRegion", "PartnerTerritory", "ProductLine", "Tier", "User",
+    "partner_product_lines",
     "TierChange", "TierProposal",
 ]

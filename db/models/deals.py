@@ -12,7 +12,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
-from db.types import Money, UTCDateTime, utcnow
+from db.types import Money, UTCDateTime, created_or_now, utcnow
 
 
 class EndCustomer(Base):
@@ -31,6 +31,9 @@ class EndCustomer(Base):
     # Set when the desk merged this record into another: its claims moved there.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("end_customers.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What a CRM polls ("changed since"): moved by every change of the row.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=created_or_now,
+                                                 onupdate=utcnow, index=True)
 
 
 class EndCustomerKey(Base):
@@ -66,6 +69,13 @@ class DealRegistration(Base):
         # won_revenue: a partner's won amounts by close date.
         Index("ix_deal_registrations_partner_id_status_closed_on", "partner_id", "status",
               "closed_on"),
+        # Dashboards: won (or lost) amounts by close date across partners, from the index
+        # alone. PostgreSQL carries the amount as an included column; SQLite has no INCLUDE,
+        # so there the amount is the index's last key column.
+        Index("ix_deal_registrations_status_closed_on", "status", "closed_on",
+              postgresql_include=["final_amount"]).ddl_if(dialect="postgresql"),
+        Index("ix_deal_registrations_status_closed_on_final_amount", "status", "closed_on",
+              "final_amount").ddl_if(dialect="sqlite"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,7 +122,10 @@ class DealRegistration(Base):
     rejection_reason: Mapped[str | None] = mapped_column(String(1000))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("deal_registrations.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What a CRM polls ("changed since"). The services set it to their clock; any other
+    # change of the row moves it too.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=created_or_now,
+                                                 onupdate=utcnow, index=True)
 
 
 class DealEvent(Base):
@@ -156,4 +169,5 @@ class DirectOpportunity(Base):
     owner_email: Mapped[str | None] = mapped_column(String(254))
     status: Mapped[str] = mapped_column(String(10), default="open", index=True)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow,
+                                                 index=True)
