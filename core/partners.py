@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from core import audit, events
@@ -16,7 +16,7 @@ from core.actor import Actor
 from core.catalog import ProductLineOut
 from core.customers import country_code
 from core.errors import NotFound, RuleViolation
-from core.permissions import require
+from core.permissions import require, scope
 from core.validation import Choices, Country, OneOf, RequiredText, Website, as_model, text_field
 from db.models import (
     Partner,
@@ -101,13 +101,6 @@ def list_tiers(db: Session, actor: Actor) -> list[TierOut]:
                     t.mdf_eligible, t.lead_weight, t.discount_percent) for t in rows]
 
 
-def _scoped(actor: Actor, q: Select) -> Select:
-    """Partner roles only ever see their own partner, whatever the caller asked."""
-    if actor.is_partner:
-        q = q.where(Partner.id == actor.partner_id)
-    return q
-
-
 def serves_region(code: str):
     """Condition on Partner: it serves this region (an indexed look-up of its region rows)."""
     return (select(PartnerRegion.partner_id)
@@ -140,7 +133,7 @@ def list_partners(
         .join(Tier, Partner.tier_id == Tier.id)
         .outerjoin(manager, Partner.channel_manager_id == manager.id)
     )
-    q = _scoped(actor, q)
+    q = scope(actor, q, Partner)
     if filt.search:
         q = q.where(func.lower(Partner.name).contains(filt.search.strip().lower()))
     if filt.tier:
@@ -176,7 +169,7 @@ def partner_choices(db: Session, actor: Actor) -> list[tuple[int, str]]:
     """(id, name) of every partner the actor may see, by name, for select boxes: no cap, and
     no tier or manager join. A partner role gets only its own partner."""
     require(actor, "partner.list")
-    q = _scoped(actor, select(Partner.id, Partner.name)).order_by(Partner.name, Partner.id)
+    q = scope(actor, select(Partner.id, Partner.name), Partner).order_by(Partner.name, Partner.id)
     return [(pid, name) for pid, name in db.execute(q)]
 
 
