@@ -31,7 +31,7 @@ from db.models import (
     partner_product_lines as link_table,
 )
 from tests.conftest import NOW, actor_for
-from tests.test_recruitment import app_id, form, submit
+from tests.recruitment.test_recruitment import app_id, form, submit
 
 VENDORS = ("admin", "channel", "channel2", "marketing", "finance", "exec", "analyst")
 EDITORS = ("admin", "channel", "channel2")  # any partner's; a partner admin only its own

@@ -20,7 +20,7 @@ from core.deals import (
 )
 from core.errors import NotFound, PermissionDenied, RuleViolation
 from tests.conftest import NOW, actor_for
-from tests.test_deals import partner_id, register, subjects
+from tests.deals.test_deals import partner_id, register, subjects
 
 S = DealStatus
 

@@ -36,7 +36,7 @@ from core.deals import (
 from core.errors import NotFound, PermissionDenied, RuleViolation, field_errors
 from db.models import AuditEvent, DealRegistration, User
 from tests.conftest import NOW, actor_for
-from tests.test_deals import register, subjects
+from tests.deals.test_deals import register, subjects
 
 S = DealStatus
 LATER = NOW + timedelta(days=1)

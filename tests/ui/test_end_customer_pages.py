@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from db.models import DealRegistration, EndCustomer
 from tests.pages import assert_rendered, button, texts, widget
-from tests.test_deal_pages import app_db, register, scalar, signed_in_on  # noqa: F401
+from tests.ui.test_deal_pages import app_db, register, scalar, signed_in_on  # noqa: F401
 
 __all__ = ["app_db"]
 

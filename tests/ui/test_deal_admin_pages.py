@@ -13,10 +13,10 @@ from streamlit.testing.v1 import AppTest
 from db.models import AuditEvent, DirectOpportunity, ProductLine
 from db.session import unit_of_work
 from tests.conftest import NOW
+from tests.deals.test_deals import partner_id, register
+from tests.deals.test_deals_direct import GOOD, csv_bytes
+from tests.deals.test_deals_export import customer, won
 from tests.pages import app, assert_rendered, texts, use_database
-from tests.test_deals import partner_id, register
-from tests.test_deals_direct import GOOD, csv_bytes
-from tests.test_deals_export import customer, won
 
 
 def open_page(username: str, file: str) -> AppTest:

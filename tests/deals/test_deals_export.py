@@ -22,7 +22,7 @@ from core.deals import (
 )
 from core.errors import PermissionDenied, RuleViolation
 from tests.conftest import NOW, actor_for
-from tests.test_deals import partner_id, register
+from tests.deals.test_deals import partner_id, register
 
 
 def won(db, username: str, amount: str, *, days_ago: int, **over) -> int:

@@ -16,7 +16,7 @@ from core.deals import (
 from core.errors import PermissionDenied, RuleViolation
 from db.models import AuditEvent, DirectOpportunity, EndCustomer
 from tests.conftest import NOW, actor_for
-from tests.test_deals import register
+from tests.deals.test_deals import register
 
 HEADER = "external_id,account_name,website,country,opportunity_name,amount,close_date,owner_email"
 GOOD = [

@@ -5,8 +5,8 @@ from core.deals import approve_deal
 from core.notifications import list_notifications
 from core.tiers import confirm_proposal
 from tests.conftest import NOW, actor_for
-from tests.test_deals import register
-from tests.test_tiers import add_deal, evaluate, proposal_for
+from tests.deals.test_deals import register
+from tests.tiers.test_tiers import add_deal, evaluate, proposal_for
 
 
 def links(db, username: str) -> list[str | None]:

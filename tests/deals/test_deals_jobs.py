@@ -19,7 +19,7 @@ from core.jobs import registered, run_due
 from core.notifications import list_notifications
 from db.models import DealRegistration
 from tests.conftest import NOW, actor_for
-from tests.test_deals import register
+from tests.deals.test_deals import register
 
 S = DealStatus
 ENDS = NOW + timedelta(days=60)  # a Registered-tier partner's protection

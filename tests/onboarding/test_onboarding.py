@@ -54,7 +54,7 @@ from db.models import (
 from db.session import unit_of_work
 from seed.demo import DEMO_PASSWORD, PARTNER_COUNT
 from tests.conftest import NOW, actor_for
-from tests.test_deals import form
+from tests.deals.test_deals import form
 
 STEP_TITLES = ["Accept the partner agreement", "Complete the company profile",
                "Invite at least one team member", "Complete the onboarding course",

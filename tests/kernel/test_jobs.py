@@ -24,7 +24,7 @@ from db.models import AuditEvent, JobState
 from db.session import unit_of_work
 from tests.conftest import NOW, actor_for
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Counter:

@@ -13,7 +13,7 @@ from core.deals.workflow import mark_won
 from core.jobs import registered
 from db.models import DealRegistration
 from tests.conftest import NOW, actor_for
-from tests.test_deals import form
+from tests.deals.test_deals import form
 
 
 @pytest.fixture

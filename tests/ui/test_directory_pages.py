@@ -109,7 +109,7 @@ def test_a_bad_link_gets_a_message_and_the_partner_list(partners, bad):
 
 
 def test_a_manager_confirms_a_proposed_promotion_on_the_360(seeded, database_url):
-    from tests.test_partner360 import _promote_by_evaluation
+    from tests.partners.test_partner360 import _promote_by_evaluation
 
     use_database(database_url)
     with Session(seeded, expire_on_commit=False) as db:

@@ -14,7 +14,7 @@ from core.customers.matching import (
     verdict,
 )
 
-PAIRS = Path(__file__).parent / "data" / "name_pairs.csv"
+PAIRS = Path(__file__).parent.parent / "data" / "name_pairs.csv"
 
 
 def judge(a: str, b: str, *, same_domain: bool = False, same_country: bool = True):

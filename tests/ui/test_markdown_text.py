@@ -15,8 +15,8 @@ from core.actor import ROLE_LABELS, Role
 from core.deals import add_note
 from db.session import unit_of_work
 from tests.conftest import NOW, actor_for
+from tests.deals.test_deals import register
 from tests.pages import app, assert_rendered, use_database
-from tests.test_deals import register
 from ui.markdown import literal, plain
 
 SPECIAL = "\\`*_[]<>#|~$:()!&/"

@@ -12,7 +12,7 @@ from core.tiers import run_evaluation
 from db.models import Partner, Tier, TierChange, TierProposal
 from tests.conftest import actor_for
 from tests.pages import app, assert_rendered, button, texts, use_database, widget
-from tests.test_tiers import add_deal, partner_id
+from tests.tiers.test_tiers import add_deal, partner_id
 
 
 @pytest.fixture

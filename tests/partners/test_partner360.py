@@ -16,7 +16,7 @@ from core.partner360 import LATER_CAPABILITIES, parse_partner_id, partner_360
 from core.tiers import set_partner_tier
 from db.models import AuditEvent, DealRegistration, Partner, Tier, User
 from tests.conftest import NOW, actor_for
-from tests.test_directory import TODAY, add_deal
+from tests.partners.test_directory import TODAY, add_deal
 
 VENDORS = ("admin", "channel", "marketing", "finance", "exec", "analyst")
 

@@ -22,7 +22,7 @@ from core.deals import (
 from core.errors import NotFound, PermissionDenied, RuleViolation
 from db.models import DealRegistration, EndCustomer, EndCustomerKey
 from tests.conftest import NOW, actor_for
-from tests.test_deals import register
+from tests.deals.test_deals import register
 
 S = DealStatus
 DAY = date(2026, 11, 1)

@@ -1,5 +1,5 @@
 """Registering a deal: validation, end customers, first come first served, scoping, auto-approval
-and two submissions at the same moment. The helpers here are shared by tests/test_deals_*.py."""
+and two submissions at the same moment. The helpers here are shared by the other deal tests."""
 
 import threading
 from datetime import timedelta

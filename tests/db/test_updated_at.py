@@ -17,9 +17,9 @@ from core.partners import set_partner_territories, update_partner_profile
 from db.models import DealRegistration, DirectOpportunity, EndCustomer, Partner
 from db.types import utcnow
 from tests.conftest import NOW, actor_for
-from tests.test_conflicts import no_domain
-from tests.test_deals import register
-from tests.test_deals_direct import csv_bytes
+from tests.deals.test_conflicts import no_domain
+from tests.deals.test_deals import register
+from tests.deals.test_deals_direct import csv_bytes
 
 DAY = timedelta(days=1)
 
