@@ -492,8 +492,8 @@ def test_only_the_admin_manages_steps(seeded_db, username):
 def application(db, partner: Partner, submitted, decided, n: int) -> None:
     db.add(PartnerApplication(
         reference=f"APP-{n:04d}", company_name=partner.name, normalized_name=partner.name.lower(),
-        website=partner.website or "", country=partner.country, regions=partner.regions,
-        partner_type=partner.partner_type, industries=partner.industries,
+        website=partner.website or "", country=partner.country, regions=list(partner.regions),
+        partner_type=partner.partner_type, industries=list(partner.industries),
         expected_annual_revenue="100000", headcount=10, contact_name="C",
         contact_email="c@x.example", contact_phone="1", terms_accepted_at=submitted,
         status="approved", submitted_at=submitted, decided_at=decided, partner_id=partner.id))

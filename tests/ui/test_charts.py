@@ -58,7 +58,7 @@ def test_an_empty_frame_gives_the_empty_state_not_blank_axes():
 
 
 def test_the_registered_theme_follows_the_app_theme():
-    config = tomllib.loads((Path(__file__).parents[1] / ".streamlit/config.toml").read_text())
+    config = tomllib.loads((Path(__file__).parents[2] / ".streamlit/config.toml").read_text())
     assert config["theme"]["primaryColor"] == charts.PRIMARY
     spec = charts.bar_chart(WON, "Partner", "Won").to_dict()
     assert spec["config"]["range"]["category"][0] == charts.PRIMARY
