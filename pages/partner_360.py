@@ -70,6 +70,9 @@ with tabs[0]:
         f"**Website:** {plain(p.website or 'none')}  \n"
         f"**Country:** {p.country} · **Regions:** {', '.join(p.regions) or 'none'}  \n"
         f"**Type:** {p.partner_type} · **Industries:** {', '.join(p.industries) or 'none'}  \n"
+        f"**Product lines:** {plain(', '.join(x.name for x in view.product_lines) or 'none')}"
+        f" · **Territories:** {plain(', '.join(t.label for t in view.territories) or 'none')}"
+        "  \n"
         f"**Channel manager:** {plain(p.channel_manager or 'nobody')}  \n"
         f"**Partner since:** {local_time(p.created_at, '%Y-%m-%d')}")
 

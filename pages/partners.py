@@ -37,18 +37,21 @@ tier = cols[1].selectbox("Tier", options.tiers, index=None, placeholder="Any tie
 region = cols[2].selectbox("Region", options.regions, index=None, placeholder="Any region")
 partner_type = cols[3].selectbox("Type", options.partner_types, index=None,
                                  placeholder="Any type")
-cols = st.columns([1, 2, 2, 1])
+cols = st.columns([1, 2, 2, 1, 1])
 status = cols[0].selectbox("Status", options.statuses, index=None, placeholder="Any status")
 owner = cols[1].selectbox("Channel manager", list(owners), index=None, format_func=owners.get,
                           placeholder="Anyone")
 step = cols[2].selectbox("Onboarding: waiting at", list(steps), index=None,
                          format_func=steps.get, placeholder="Any step")
+territory = cols[3].selectbox("Territory in", options.territory_countries, index=None,
+                              placeholder="Any country")
 
-filt = DirectoryFilter(search or None, tier, region, partner_type, status, owner, step)
+filt = DirectoryFilter(search or None, tier, region, partner_type, status, owner, step,
+                       territory)
 if st.session_state.get(FILTER_KEY) != filt:  # new filters start again at the first page
     st.session_state[FILTER_KEY] = filt
     st.session_state[PAGE_KEY] = 1
-page_no = cols[3].number_input("Page", min_value=1, step=1, key=PAGE_KEY)
+page_no = cols[4].number_input("Page", min_value=1, step=1, key=PAGE_KEY)
 
 try:
     with db() as session:

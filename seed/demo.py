@@ -12,9 +12,15 @@ from sqlalchemy.orm import Session
 
 from core import onboarding
 from core.actor import Actor, Role
-from core.partners import INDUSTRIES, PARTNER_TYPES, profile_complete
+from core.partners import (
+    INDUSTRIES,
+    PARTNER_TYPES,
+    profile_complete,
+    set_partner_product_lines,
+    set_partner_territories,
+)
 from core.passwords import shared_hash
-from db.models import Partner, Tier, User
+from db.models import Partner, ProductLine, Tier, User
 from db.types import utcnow
 
 DEMO_PASSWORD = "prm-demo-2026"
@@ -89,6 +95,7 @@ def seed_demo(db: Session, *, now: datetime | None = None) -> None:
                         time_zone=_zone(region)))
         db.flush()
         _onboarded(db, partner, index, now)
+        _coverage(db, partner, index, vendor, now)
 
 
 # Demo partners joined before the deal history of seed/deals.py (300 days), so that their
@@ -121,6 +128,45 @@ def _onboarded(db: Session, partner: Partner, index: int, now: datetime) -> None
     if users >= 2:
         onboarding.record_event(db, partner.id, "team_member_added",
                                 now=accepted_at + timedelta(days=2), actor=actor)
+
+
+# States (or provinces) some demo territories narrow to, and a postal-code prefix for some.
+DEMO_STATES = {"US": [("California", "94"), ("Texas", None), ("New York", "100")],
+               "CA": [("Ontario", "M5"), ("Quebec", None)],
+               "DE": [("Bayern", "80"), ("Berlin", None)],
+               "AU": [("New South Wales", "20"), ("Victoria", None)],
+               "BR": [("São Paulo", None)], "IN": [("Karnataka", "560")],
+               "GB": [("England", "SW1")], "MX": [("Jalisco", None)]}
+
+
+def _coverage(db: Session, partner: Partner, index: int, vendor: dict[str, User],
+              now: datetime) -> None:
+    """Two partners in three sell named product lines and have territories, set by their
+    channel manager through the services (audited) the day after they joined: their own
+    country, or one to two of its states (some narrowed to a postal-code prefix), and for
+    some a second country of their region. Chosen from the index, not the random stream,
+    so the rest of the demo stays as it was."""
+    if index % 3 == 0:
+        return
+    manager = next(u for u in vendor.values() if u.id == partner.channel_manager_id)
+    actor = Actor.user(manager.id, manager.role, None, manager.username)
+    at = now - timedelta(days=JOINED_DAYS_AGO - 1 - index % 14)
+    lines = list(db.scalars(select(ProductLine.id).where(ProductLine.active)
+                            .order_by(ProductLine.id)))
+    if lines:
+        picked = {lines[index % len(lines)], lines[(index * 3 + 1) % len(lines)]}
+        set_partner_product_lines(db, actor, partner.id, sorted(picked), now=at)
+    states = DEMO_STATES.get(partner.country, [])
+    if states and index % 2:
+        territories = [dict(country=partner.country, state=state, postal_prefix=prefix or "")
+                       for state, prefix in states[:1 + (index // 2) % 2]]
+    else:
+        territories = [dict(country=partner.country)]
+    region = partner.regions[0] if partner.regions else None
+    neighbours = [c for c in COUNTRIES.get(region, []) if c != partner.country]
+    if neighbours and index % 4 == 1:
+        territories.append(dict(country=neighbours[index % len(neighbours)]))
+    set_partner_territories(db, actor, partner.id, territories, now=at)
 
 
 def _zone(region: str) -> str:

@@ -16,10 +16,21 @@ from sqlalchemy.orm import Session
 from core.actor import Role
 from core.partners import INDUSTRIES, PARTNER_TYPES
 from core.passwords import shared_hash
-from db.models import Agreement, AgreementAcceptance, Partner, Tier, User
+from db.models import (
+    Agreement,
+    AgreementAcceptance,
+    Partner,
+    PartnerIndustry,
+    PartnerRegion,
+    PartnerTerritory,
+    ProductLine,
+    Tier,
+    User,
+    partner_product_lines,
+)
 from db.types import utcnow
 from seed.demo import COUNTRIES, DEMO_PASSWORD
-from seed.scale_deals import seed_scale_deals
+from seed.scale_deals import STATES, seed_scale_deals
 
 BATCH = 5_000
 
@@ -87,20 +98,49 @@ def _vendor_users(db: Session, password_hash: str, now) -> list[int]:
 
 
 def _partners(db, count, tiers, managers, rng, now) -> None:
+    """Partner rows, then what each covers: its region and two industries (the rows the
+    profile's lists are), and, from a stream of their own, one to three product lines and
+    territories (its country, some of them narrowed to a state)."""
     regions = list(COUNTRIES)
     weights = [50, 30, 15, 5]
+    lines = list(db.scalars(select(ProductLine.id).where(ProductLine.active)
+                            .order_by(ProductLine.id)))
+    cover = random.Random(11)
     for start in range(0, count, BATCH):
-        rows = []
+        rows, lists = [], []
         for i in range(start, min(start + BATCH, count)):
             region = regions[i % len(regions)]
             rows.append(dict(
                 name=f"Scale Partner {i:05d}", website=f"https://scale{i:05d}.example",
-                country=rng.choice(COUNTRIES[region]), regions=[region],
+                country=rng.choice(COUNTRIES[region]),
                 partner_type=PARTNER_TYPES[i % len(PARTNER_TYPES)],
-                industries=rng.sample(INDUSTRIES, k=2),
                 tier_id=rng.choices(tiers, weights)[0], status="active",
                 channel_manager_id=managers[i % len(managers)], created_at=now))
-        db.execute(insert(Partner), rows)
+            lists.append(([region], rng.sample(INDUSTRIES, k=2)))
+        ids = db.scalars(insert(Partner).returning(Partner.id, sort_by_parameter_order=True),
+                         rows).all()
+        db.execute(insert(PartnerRegion), [
+            dict(partner_id=pid, region=code, position=n)
+            for pid, (codes, _) in zip(ids, lists, strict=True) for n, code in enumerate(codes)])
+        db.execute(insert(PartnerIndustry), [
+            dict(partner_id=pid, industry=name, position=n)
+            for pid, (_, names) in zip(ids, lists, strict=True) for n, name in enumerate(names)])
+        if lines:
+            db.execute(insert(partner_product_lines), [
+                dict(partner_id=pid, product_line_id=line) for pid in ids
+                for line in cover.sample(lines, k=min(len(lines), cover.randint(1, 3)))])
+        db.execute(insert(PartnerTerritory), [
+            t for pid, row in zip(ids, rows, strict=True)
+            for t in _territories(cover, pid, row["country"])])
+
+
+def _territories(rng: random.Random, partner_id: int, country: str) -> list[dict]:
+    """The partner's whole country, or one to three of its states where we name states."""
+    states = STATES.get(country)
+    if not states or rng.random() < 0.5:
+        return [dict(partner_id=partner_id, country=country, state=None, postal_prefix=None)]
+    return [dict(partner_id=partner_id, country=country, state=state, postal_prefix=None)
+            for state in rng.sample(states, k=rng.randint(1, 3))]
 
 
 def _partner_users(db, count, partner_ids, password_hash, now) -> None:

@@ -147,11 +147,12 @@ def seed_scale_deals(db: Session, *, registrations: int, end_customers: int,
     rebuild = writer.drop_indexes([m.__tablename__ for m in (
         EndCustomer, EndCustomerKey, DealRegistration, DirectOpportunity)])
     cids = {id(c): base[EndCustomer] + n for n, c in enumerate(companies, 1)}
+    # A customer record was first written with its first filing, and not changed since.
     writer.write(EndCustomer, ["id", "name", "normalized_name", "domain", "country",
-                               "created_at"],
+                               "created_at", "updated_at"],
                  ((cids[id(c)], c.name, keyed[c.name].normalized, c.domain, c.country,
-                   _dt(min((f.sub for f in c.filings), default=plan.now)))
-                  for c in companies))
+                   first, first) for c in companies
+                  for first in [_dt(min((f.sub for f in c.filings), default=plan.now))]))
     key_rows = _key_rows(companies, cids, keyed)
     writer.write(EndCustomerKey, ["key", "end_customer_id"], key_rows)
     clock.lap(f"wrote {len(companies):,} end customers, {len(key_rows):,} key entries")

@@ -13,7 +13,7 @@ from itertools import accumulate
 
 from anyascii import anyascii
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from core.customers import company_domain, region_for
 from core.customers.matching import CONFLICT_AT, key_from_form, name_similarity
@@ -123,7 +123,8 @@ class Planner:
                                         .order_by(User.id)):
             users.setdefault(pid, []).append(uid)
         out = []
-        for p in self.db.scalars(select(Partner).order_by(Partner.id)):
+        for p in self.db.scalars(select(Partner).order_by(Partner.id)
+                                 .options(selectinload(Partner.region_rows))):
             if not users.get(p.id):
                 continue
             region = (p.regions or [region_for(p.country)])[0]

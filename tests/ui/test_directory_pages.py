@@ -20,8 +20,8 @@ def partners(demo_database_url) -> list[Partner]:
     engine = make_engine(demo_database_url)
     with Session(engine, expire_on_commit=False) as db:
         rows = list(db.scalars(select(Partner).order_by(Partner.name, Partner.id)))
-        for p in rows:
-            _ = p.tier.name  # loaded before the session closes
+        for p in rows:  # loaded before the session closes
+            _ = p.tier.name, list(p.regions), list(p.territories), list(p.product_lines)
     engine.dispose()
     return rows
 
@@ -52,6 +52,16 @@ def test_tier_and_region_filters_show_only_those_partners(partners):
     assert set(shown["Tier"]) == {"Gold"}
     assert all("EMEA" in regions for regions in shown["Regions"])
     assert f"{len(expected)} partners match" in texts(at)
+
+
+def test_the_territory_filter_shows_the_partners_with_a_territory_there(partners):
+    at = open_page("exec", "pages/partners.py")
+    countries = widget(at.selectbox, "Territory in").options
+    assert "CA" in countries and "US" in countries
+    widget(at.selectbox, "Territory in").select("CA").run()
+    assert_rendered(at)
+    expected = [p.name for p in partners if any(t.country == "CA" for t in p.territories)]
+    assert expected and list(table(at)["Partner"]) == expected
 
 
 def test_the_csv_download_is_offered(partners):
@@ -90,6 +100,8 @@ def test_the_360_shows_every_section_and_says_what_is_not_built_yet(partners):
                                            "Won, last 12 months", "Open conflicts"}
     assert sum("not available yet" in i.value for i in at.info) == 4
     assert widget(at.metric, "Tier").value == target.tier.name
+    lines = ", ".join(x.name for x in target.product_lines) or "none"
+    assert any(f"**Product lines:** {lines}" in m.value for m in at.markdown)
 
 
 def test_the_360_hides_contacts_and_audit_from_an_analyst(partners):
