@@ -327,7 +327,7 @@ class Planner:
         elif status == "withdrawn":
             r.sub = now - DAY * self._recent(HISTORY_DAYS) - DAY
             if rng.random() < 0.4:
-                r.dec = r.sub + DAY * rng.uniform(0.05, 5)
+                r.dec = min(now - 1200, r.sub + DAY * rng.uniform(0.05, 5))
                 r.upd = min(now - 600, r.dec + DAY * rng.uniform(1, days - 1))
             else:
                 r.upd = min(now - 600, r.sub + DAY * rng.uniform(0.5, 12))

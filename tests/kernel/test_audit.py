@@ -17,7 +17,7 @@ def test_audit_event_written_with_the_change_and_filtered(seeded_db):
     audit.record(seeded_db, Actor.system("expiry"), "deal.expire", "deal", 9,
                  now=NOW + timedelta(days=2))
     seeded_db.commit()
-    events, total = list_events(seeded_db, admin, AuditFilter(action="partner"))
+    events, total = list_events(seeded_db, admin, AuditFilter(action="partner.update"))
     assert total == 1 and events[0].after == {"tier": "Gold"} and events[0].actor == "admin"
     events, _ = list_events(seeded_db, admin, AuditFilter(actor="system"))
     assert [e.action for e in events] == ["deal.expire"]
