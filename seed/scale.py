@@ -110,13 +110,15 @@ def _partners(db, count, tiers, managers, rng, now) -> None:
         rows, lists = [], []
         for i in range(start, min(start + BATCH, count)):
             region = regions[i % len(regions)]
+            # Drawn in the order they always were, so the data stays what it was.
+            country = rng.choice(COUNTRIES[region])
+            industries = rng.sample(INDUSTRIES, k=2)
             rows.append(dict(
                 name=f"Scale Partner {i:05d}", website=f"https://scale{i:05d}.example",
-                country=rng.choice(COUNTRIES[region]),
-                partner_type=PARTNER_TYPES[i % len(PARTNER_TYPES)],
+                country=country, partner_type=PARTNER_TYPES[i % len(PARTNER_TYPES)],
                 tier_id=rng.choices(tiers, weights)[0], status="active",
                 channel_manager_id=managers[i % len(managers)], created_at=now))
-            lists.append(([region], rng.sample(INDUSTRIES, k=2)))
+            lists.append(([region], industries))
         ids = db.scalars(insert(Partner).returning(Partner.id, sort_by_parameter_order=True),
                          rows).all()
         db.execute(insert(PartnerRegion), [
