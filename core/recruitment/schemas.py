@@ -60,7 +60,8 @@ class ApplicationNotFound(NotFound):
 
 # ---------------------------------------------------------------- input
 
-# Every spelling of a partner type an applicant may type: its code, with spaces, its label.
+# What an applicant may type for a partner type: its code or its label, in any case, with
+# spaces or underscores (OneOf folds them).
 PARTNER_TYPE_SPELLINGS = {spelling: code for code, label in PARTNER_TYPE_LABELS.items()
                           for spelling in (code, label)}
 
