@@ -27,10 +27,12 @@ from db.models.partners import (
     partner_product_lines,
 )
 from db.models.recruitment import ApplicationEvent, PartnerApplication
+from db.models.security import AccountLink, RateLimitHit, UserSession
 from db.models.tiers import TierChange, TierProposal
 from db.models.users import User
 
 __all__ = [
+    "AccountLink", "RateLimitHit", "UserSession",
     "Agreement", "AgreementAcceptance", "ApplicationEvent", "AuditEvent", "Base", "DealEvent",
     "DealRegistration",
     "DirectOpportunity", "EndCustomer", "EndCustomerKey", "JobState", "KeyedLock", "Notification",

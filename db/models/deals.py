@@ -8,7 +8,7 @@ whatever end-customer record each row was first filed under."""
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
@@ -51,6 +51,8 @@ class ProductLine(Base):
     """What a partner can register a deal for; kept by the admin."""
 
     __tablename__ = "product_lines"
+    # Names are unique whatever their case: "Race Line" and "race line" are one line.
+    __table_args__ = (Index("uq_product_lines_lower_name", func.lower(text("name")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
@@ -171,3 +173,5 @@ class DirectOpportunity(Base):
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow,
                                                  index=True)
+    # The file import that wrote the row: a failed batch removes that import's rows again.
+    import_id: Mapped[str | None] = mapped_column(String(36), index=True)

@@ -44,6 +44,8 @@ class PartnerApplication(Base):
     info_response: Mapped[str | None] = mapped_column(Text)
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
     session_ref: Mapped[str | None] = mapped_column(String(40))
+    # When the channel managers' digest told them of it; None until the next digest.
+    digested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ApplicationEvent(Base):

@@ -312,3 +312,41 @@ def test_upgrading_moves_partner_lists_to_rows_and_fills_updated_at_without_loss
         assert "partner_regions" not in meta.tables
     upgrade(blank_url)  # and up again
     engine.dispose()
+
+
+def test_upgrading_to_sessions_keeps_rows_and_numbers_product_lines_equal_but_for_case(
+        blank_url):
+    """Migration 0010 on a populated database: product lines whose names differ only in case
+    are kept, the later ones numbered, so that names are unique whatever their case; the
+    applications already submitted count as told to the channel managers; no row is lost."""
+    command.upgrade(alembic_config(blank_url), "0009")
+    engine = make_engine(blank_url)
+    with engine.begin() as conn:
+        t, _partner, _user = _partner_with_a_user(conn)
+        for name in ("Race Line", "race line", "RACE LINE", "race line (2)"):
+            conn.execute(insert(t["product_lines"]).values(name=name, active=True))
+        conn.execute(insert(t["partner_applications"]).values(_row(
+            t["partner_applications"], reference="APP-XYZ12345", company_name="Globex",
+            regions=["EMEA"], industries=[], status="submitted", submitted_at=NOW)))
+        before = {table: conn.execute(select(func.count()).select_from(t[table])).scalar_one()
+                  for table in ("partners", "users", "product_lines", "partner_applications")}
+
+    upgrade(blank_url)
+    with engine.connect() as conn:
+        meta = MetaData()
+        meta.reflect(conn)
+        for table, count in before.items():
+            assert conn.execute(select(func.count()).select_from(meta.tables[table])
+                                ).scalar_one() == count, table
+        names = conn.execute(text("SELECT name FROM product_lines WHERE lower(name) LIKE "
+                                  "'race line%' ORDER BY id")).scalars().all()
+        assert names == ["Race Line", "race line (3)", "RACE LINE (4)", "race line (2)"]
+        assert conn.execute(text("SELECT digested_at FROM partner_applications")
+                            ).scalar_one() is not None
+        ctx = MigrationContext.configure(conn, opts={
+            "compare_type": True, "include_object": include_object_for(conn.dialect.name)})
+        assert compare_metadata(ctx, Base.metadata) == []
+        with pytest.raises(Exception, match="(?i)unique"):
+            conn.execute(text("INSERT INTO product_lines (name, active) VALUES "
+                              "('rACE lINE', true)"))
+    engine.dispose()
