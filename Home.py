@@ -8,7 +8,7 @@ from sqlalchemy.exc import OperationalError
 from core.actor import ROLE_LABELS
 from core.notifications import unread_count
 from ui import auth
-from ui.context import db, engine
+from ui.context import db, engine, first_admin_exists
 from ui.errors import run_safely
 from ui.markdown import plain
 from ui.navigation_mode import use_app_navigation
@@ -25,12 +25,25 @@ except OperationalError:
              "server is running, then reload this page.")
     st.stop()
 
+if problem := auth.key_problem():
+    st.error(f"{problem} Set PRM_COOKIE_KEY (or cookie_key in .streamlit/secrets.toml) to "
+             "at least 32 random bytes, the same on every replica, e.g. the output of: "
+             "python -c \"import secrets; print(secrets.token_urlsafe(48))\"")
+    st.stop()
+if not first_admin_exists():
+    st.title("Partner portal")
+    st.info("This installation has no administrator yet. On the server, run:\n\n"
+            "`python -m core.accounts create-admin --username NAME --email ADDRESS`\n\n"
+            "then reload this page.")
+    st.stop()
+
 user = auth.restore_user()
 
 visible = pages_for(user)
 sections: dict[str, list] = {}
 for spec in visible:
-    page = st.Page(spec.file, title=spec.title, icon=spec.icon, url_path=spec.route)
+    page = st.Page(spec.file, title=spec.title, icon=spec.icon, url_path=spec.route,
+                   visibility="hidden" if spec.hidden else "visible")
     sections.setdefault(spec.section, []).append(page)
 navigation = st.navigation(sections, expanded=True)
 auth.sync_cookie()

@@ -1,6 +1,5 @@
 """Password hashing (bcrypt) and the password rules."""
 
-import secrets
 from functools import lru_cache
 
 import bcrypt
@@ -8,6 +7,7 @@ import bcrypt
 from core.settings import get_settings
 
 MIN_LENGTH = 10
+MAX_BYTES = 72  # bcrypt reads no further, and refuses longer input
 
 
 def hash_password(password: str, rounds: int | None = None) -> str:
@@ -22,6 +22,7 @@ def shared_hash(password: str) -> str:
 
 
 def verify_password(password: str, hashed: str) -> bool:
+    """False for a wrong password, and for one bcrypt cannot take (over 72 bytes)."""
     try:
         return bcrypt.checkpw(password.encode(), hashed.encode())
     except ValueError:
@@ -30,12 +31,19 @@ def verify_password(password: str, hashed: str) -> bool:
 
 def password_problem(username: str, password: str) -> str | None:
     """Why a new password is refused, or None when it is acceptable."""
+    try:
+        password.encode()
+    except UnicodeEncodeError:
+        return "The password contains a character that cannot be stored; type it again."
     if password.strip().lower() == username.strip().lower():
         return "The password cannot be the username."
     if len(password) < MIN_LENGTH:
         return f"Use at least {MIN_LENGTH} characters."
+    if len(password.encode()) > MAX_BYTES:
+        return (f"Use at most {MAX_BYTES} bytes: {MAX_BYTES} plain letters and digits, fewer "
+                f"with accents or symbols.")
+    if "\x00" in password:
+        return "A password cannot contain a NUL character."
     return None
 
 
-def temporary_password() -> str:
-    return secrets.token_urlsafe(9)

@@ -29,6 +29,9 @@ RULES: dict[str, frozenset[Role]] = {
     "user.view": frozenset({R.ADMIN, R.PARTNER_ADMIN}),
     "user.manage": frozenset({R.ADMIN, R.PARTNER_ADMIN}),
     "profile.edit": ALL_USERS,
+    # "Forgot password" is for visitors; the link it mails opens for whoever holds it.
+    "account.request_reset": frozenset({R.ANONYMOUS}),
+    "account.set_password": ALL_USERS | frozenset({R.ANONYMOUS}),
     "notification.view": ALL_USERS,
     "job.view": frozenset({R.ADMIN}),
     "job.run": frozenset({R.ADMIN}),

@@ -22,3 +22,20 @@ def cookie_key(configured: str | None, data_dir: Path) -> str:
     except FileExistsError:
         return path.read_text().strip()
     return key
+
+
+MIN_KEY_BYTES = 32
+# Keys that were published (our example file, tutorials): a cookie signed with one is forgeable.
+KNOWN_PLACEHOLDERS = frozenset({"replace-me", "change-me", "changeme", "secret", "cookie_key",
+                                "your-secret-key", "some_signature_key", "random_signature_key"})
+
+
+def cookie_key_problem(key: str | None) -> str | None:
+    """Why the app must not start with this cookie key, or None."""
+    if not key:
+        return "No cookie key is set."
+    if key.strip().lower() in KNOWN_PLACEHOLDERS:
+        return "The cookie key is a published placeholder; generate a key of your own."
+    if len(key.encode()) < MIN_KEY_BYTES:
+        return f"The cookie key is shorter than {MIN_KEY_BYTES} bytes; generate a longer one."
+    return None

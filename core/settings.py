@@ -5,11 +5,16 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEFAULT_DATABASE_URL = "sqlite:///data/prm.db"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PRM_", extra="ignore")
 
-    database_url: str = "sqlite:///data/prm.db"
+    database_url: str = DEFAULT_DATABASE_URL
+    # Demo data (with its published passwords) goes only into the default SQLite file, or
+    # into another database when this is set: never by accident into a real installation.
+    demo: bool = False
     data_dir: Path = Path("data")
     upload_dir: Path = Path("data/uploads")
     base_currency: str = "USD"
@@ -31,6 +36,10 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = 10.0
 
     app_base_url: str = "http://localhost:8501"
+
+    @property
+    def demo_allowed(self) -> bool:
+        return self.demo or self.database_url == DEFAULT_DATABASE_URL
 
     @property
     def smtp_enabled(self) -> bool:

@@ -19,6 +19,7 @@ from ui.actions import show_flash, submit
 from ui.context import db, local_time
 from ui.deals import money
 from ui.guard import page_guard
+from ui.links import keep_for_next_run, show_issued_link
 from ui.markdown import plain
 
 user = page_guard(__file__)
@@ -28,9 +29,8 @@ APPROVED = "applications_approved"
 st.title("Partner applications")
 show_flash()
 if approved := st.session_state.pop(APPROVED, None):
-    st.success(f"Partner created. Its administrator signs in as **{plain(approved[0])}** with the "
-               f"temporary password `{approved[1]}`: it is shown only this once and must be "
-               "changed at the first sign-in.")
+    keep_for_next_run("Partner created with an administrator account", *approved)
+show_issued_link()
 
 countries = dict(country_choices())
 cols = st.columns(4)
@@ -112,7 +112,7 @@ if "approve" in acts:
                 result = approve_application(s, actor, app.id, tier_id=tier_id,
                                              channel_manager_id=manager_id,
                                              allow_duplicate=allow)
-                st.session_state[APPROVED] = (result.username, result.temporary_password)
+                st.session_state[APPROVED] = (result.username, result.invite)
             submit(approve, "", where=slot)
 
 if "request_info" in acts:

@@ -16,6 +16,8 @@ if user is None:
     left, right = st.columns([1, 1])
     with left:
         auth.login_form()
+        st.page_link(page_file("forgot_password"), label="Forgot password?",
+                     icon=":material/lock_reset:")
     with right:
         st.subheader("Not a partner yet?")
         st.write("Tell us about your company and we will get back to you.")

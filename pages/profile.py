@@ -53,8 +53,8 @@ with st.form("password"):
                 raise RuleViolation("The two new passwords differ.", field="repeat")
             return change_own_password(s, actor, current, new)
 
-        def changed(at) -> None:
-            auth.restart_session(at)
+        def changed(token: str) -> None:
+            auth.restart_session(token)
             st.success("Password changed. Your other sessions have been signed out.")
             if user.must_change_password:  # the whole menu opens now
                 st.rerun()

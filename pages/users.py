@@ -6,6 +6,7 @@ from core.accounts import (
     UserFilter,
     change_role,
     create_user,
+    end_all_sessions,
     grantable_roles,
     list_users,
     reset_password,
@@ -19,9 +20,7 @@ from ui.actions import submit
 from ui.context import db, local_time
 from ui.forms import FieldErrors
 from ui.guard import page_guard
-from ui.markdown import plain
-
-TEMP_PASSWORD = "users_temp_password"
+from ui.links import keep_for_next_run, show_issued_link
 
 user = page_guard(__file__)
 actor = user.actor
@@ -53,16 +52,7 @@ st.dataframe(pd.DataFrame([
      "Last sign-in": local_time(u.last_login_at)} for u in users]),
     hide_index=True, width="stretch")
 
-if temp := st.session_state.pop(TEMP_PASSWORD, None):
-    st.success(f"Temporary password for **{plain(temp[0])}**: `{temp[1]}`. It is shown only once; "
-               "the user must change it at the next sign-in.")
-
-
-def show_once(username: str, temp: str) -> str:
-    """Keep a temporary password for the next run, which shows it once (no other message)."""
-    st.session_state[TEMP_PASSWORD] = (username, temp)
-    return ""
-
+show_issued_link()
 
 manage, create = st.tabs(["Manage a user", "Create a user"])
 
@@ -74,7 +64,7 @@ with manage:
         target = by_id[chosen]
         new_role = st.selectbox("Role", roles, format_func=ROLE_LABELS.get,
                                 index=roles.index(target.role) if target.role in roles else 0)
-        cols = st.columns(4)
+        cols = st.columns(5)
         if cols[0].button("Change role"):
             submit(lambda s: change_role(s, actor, target.id, new_role))
         label = "Deactivate" if target.is_active else "Reactivate"
@@ -82,9 +72,13 @@ with manage:
             submit(lambda s: set_active(s, actor, target.id, not target.is_active))
         if cols[2].button("Unlock"):
             submit(lambda s: unlock(s, actor, target.id))
-        if cols[3].button("Reset password"):
+        if cols[3].button("Reset password", help="The password stops working; the user "
+                          "chooses a new one through a one-time link."):
             submit(lambda s: reset_password(s, actor, target.id),
-                   lambda temp: show_once(target.username, temp))
+                   lambda link: keep_for_next_run("Password reset", target.username, link))
+        if cols[4].button("End all sessions", help="Signs the user out of every browser."):
+            submit(lambda s: end_all_sessions(s, actor, target.id),
+                   lambda n: f"{n} session(s) of {target.username} ended.")
 
 with create, st.form("create_user"):
     errors = FieldErrors()
@@ -107,4 +101,5 @@ with create, st.form("create_user"):
         data = dict(username=username, display_name=display_name, email=email, role=role,
                     partner_id=partner_id)
         submit(lambda s: create_user(s, actor, NewUserIn(**data)),
-               lambda made: show_once(made[0].username, made[1]), errors=errors)
+               lambda made: keep_for_next_run("User created", made[0].username, made[1]),
+               errors=errors)

@@ -19,8 +19,14 @@ def main() -> None:
                         help="bulk benchmark data (DESIGN.md reference scale) instead of demo")
     add_size_arguments(parser)
     args = parser.parse_args()
-    url = get_settings().database_url
+    settings = get_settings()
+    url = settings.database_url
     upgrade(url)
+    if not args.scale and not settings.demo_allowed:
+        print("not the default SQLite database and PRM_DEMO is not set: no demo data "
+              "(its passwords are published). Create the first admin with: python -m "
+              "core.accounts create-admin --username NAME --email ADDRESS")
+        return
     engine = make_engine(url)
     with unit_of_work(engine) as db:
         if not is_empty(db):

@@ -2,7 +2,6 @@
 
 import functools
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 
 import streamlit.components.v2.manifest_scanner as manifest_scanner
@@ -35,7 +34,7 @@ app_test_module.PagesManager = _AppNavigationPagesManager
 _scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 manifest_scanner.scan_component_manifests = \
     lambda max_workers=None: list(_scan_component_manifests())
-TEST_SECRETS = {"cookie_key": "test-only-cookie-key-not-a-secret"}
+TEST_SECRETS = {"cookie_key": "test-only-cookie-key-not-a-secret-0123456789"}
 
 # One demo user per role (seed/demo.py).
 ROLE_USERS = {
@@ -54,10 +53,26 @@ def app(script: str = "Home.py", username: str | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / script), default_timeout=30)
     at.secrets.update(TEST_SECRETS)
     if username:
-        at.session_state["authentication_status"] = True
-        at.session_state["username"] = username
-        at.session_state["prm_signed_in_at"] = datetime.now(UTC)
+        at.session_state["prm_session_token"] = session_token_for(username)
     return at
+
+
+def session_token_for(username: str) -> str | None:
+    """A new server-side session of the user, as a sign-in would make it (the app resumes
+    it from session state, as a run after the sign-in does)."""
+    from sqlalchemy import select
+
+    from core.accounts.sessions import start_session
+    from db.models import User
+    from db.session import make_engine, unit_of_work
+
+    engine = make_engine(get_settings().database_url)
+    try:
+        with unit_of_work(engine) as db:
+            user_id = db.scalar(select(User.id).where(User.username == username))
+            return start_session(db, user_id) if user_id else None
+    finally:
+        engine.dispose()  # a test database is dropped after its test: hold no connection
 
 
 def texts(at: AppTest) -> str:

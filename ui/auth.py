@@ -1,25 +1,33 @@
-"""Sign-in wiring: our rules in core.accounts, streamlit-authenticator for the signed cookie.
+"""Sign-in wiring: our rules in core.accounts; the browser keeps a signed session id.
 
-Home.py restores the user before it builds the menu and syncs the cookie after. The
-authenticator's own login form and failed-login counter are not used (lockout lives in the
-database); on a successful sign-in or sign-out it writes or deletes the signed cookie.
-Never pass it an api_key."""
+Home.py restores the user before it builds the menu and syncs the cookie after. The cookie
+holds a random session id signed with the cookie key (core.accounts.sessions); the session
+itself lives in the database, which every run asks, so a logout or a revoke holds at once on
+every replica. The cookie is written and deleted through streamlit-authenticator's cookie
+model (its JavaScript cookie component), with our value instead of its username token; its
+login form, its token and its failed-login counter are not used. Never pass it an api_key."""
 
-import time
-from datetime import UTC, datetime
-
-import jwt
 import streamlit as st
-import streamlit_authenticator as stauth
+from streamlit_authenticator.models import CookieModel
 
-from core.accounts import SignedIn, resume_session, sign_in, sign_out
-from core.secrets_store import cookie_key
+from core.accounts import (
+    SignedIn,
+    cookie_value,
+    resume_session,
+    sign_in,
+    sign_out,
+    token_from_cookie,
+    touch_due,
+    touch_session,
+)
+from core.secrets_store import cookie_key, cookie_key_problem
 from core.settings import get_settings
 from ui.context import USER_KEY, current_user, db, session_ref
 
-SIGNED_IN_AT = "prm_signed_in_at"
+SESSION_TOKEN = "prm_session_token"
 LOGIN_ERROR = "prm_login_error"
 COOKIE_ACTION = "prm_cookie_action"  # "set" or "delete", until the browser confirms it
+SIGNED_OUT = "prm_signed_out"  # this browser tab logged out: its request's cookie is stale
 
 
 def _configured_cookie_key() -> str | None:
@@ -34,78 +42,72 @@ def _key() -> str:
     return cookie_key(_configured_cookie_key() or s.cookie_key, s.data_dir)
 
 
-def _cookie_claims(key: str) -> dict | None:
-    token = st.context.cookies.get(get_settings().cookie_name)
-    if not token:
-        return None
-    try:
-        return jwt.decode(token, key, algorithms=["HS256"])
-    except jwt.PyJWTError:
-        return None
+def key_problem() -> str | None:
+    """Why the app must not run with the configured cookie key (Home.py stops on it)."""
+    return cookie_key_problem(_key())
 
 
 def restore_user() -> SignedIn | None:
-    """The signed-in user of this run, checked against the database, before the menu is built.
+    """The signed-in user of this run, checked against the session row, before the menu is
+    built.
 
-    A new browser session (a reload) is signed in from the cookie sent with the page request,
-    read here the way the authenticator's own login reads it. No component is rendered for
-    that: a component on the page at load reports back with a rerun, and one that left the
-    browser before it knew which page it was on reran the app on Home (a reload of a
-    sub-page landed on Home, and a click in that rerun was lost). A deactivated user or a
-    changed password ends the session at its next run."""
-    _restore_from_cookie()
-    username = st.session_state.get("username")
+    A new browser session (a reload) finds its session id in the cookie sent with the page
+    request. No component is rendered for that: a component on the page at load reports back
+    with a rerun, and one that left the browser before it knew which page it was on reran the
+    app on Home. A session ended anywhere (logout, password change, deactivation, "end all
+    sessions", a suspended partner) ends this one at its next run."""
+    token = st.session_state.get(SESSION_TOKEN)
+    if token is None and not st.session_state.get(SIGNED_OUT):
+        raw = st.context.cookies.get(get_settings().cookie_name)
+        token = token_from_cookie(raw, _key())
     user = None
-    if st.session_state.get("authentication_status") and username:
-        signed_in_at = st.session_state.get(SIGNED_IN_AT) or datetime.now(UTC)
+    if token:
         with db() as session:
-            user = resume_session(session, username, signed_in_at)
+            user = resume_session(session, token)
         if user is None:
             _clear_session()
-            st.session_state[COOKIE_ACTION] = "delete"
+            if st.session_state.get(SESSION_TOKEN) or token:
+                st.session_state[COOKIE_ACTION] = "delete"
+        else:
+            st.session_state[SESSION_TOKEN] = token
+            if user.last_seen_at is None or touch_due(user.last_seen_at):
+                with db(immediate=True) as session:
+                    touch_session(session, token)
     st.session_state[USER_KEY] = user
     return user
-
-
-def _restore_from_cookie() -> None:
-    if st.session_state.get("authentication_status") or st.session_state.get("logout"):
-        return
-    s = get_settings()
-    claims = _cookie_claims(_key())
-    if not claims or "username" not in claims or claims.get("exp_date", 0) <= time.time():
-        return
-    issued = claims["exp_date"] - s.cookie_expiry_days * 86400
-    st.session_state.update({
-        "authentication_status": True, "username": claims["username"],
-        "name": claims["username"], SIGNED_IN_AT: datetime.fromtimestamp(issued, UTC),
-    })
 
 
 def sync_cookie() -> None:
     """Set or delete the cookie, after the menu is built, until the browser reports it done.
 
-    streamlit-authenticator writes the cookie through its cookie manager's components (keys
-    "init", "set" and "delete"). They run in the browser after the script run, and a rerun
-    that comes first (a click, another component) drops them unexecuted, so they are
-    rendered on every run while an action is pending and on no other run. Rendered after
-    st.navigation, their reports carry the page the browser is on."""
+    The cookie components run in the browser after the script run, and a rerun that comes
+    first (a click, another component) drops them unexecuted, so they are rendered on every
+    run while an action is pending and on no other run. Rendered after st.navigation, their
+    reports carry the page the browser is on."""
     action = st.session_state.get(COOKIE_ACTION)
     if action not in ("set", "delete"):
         return
-    cookies = _authenticator().cookie_controller
-    if action == "set":
-        cookies.set_cookie()
+    s = get_settings()
+    token = st.session_state.get(SESSION_TOKEN)
+    cookie = _SessionCookie(s.cookie_name, _key(), s.cookie_expiry_days,
+                            cookie_value(token, _key()) if token else "")
+    if action == "set" and token:
+        cookie.set_cookie()
     else:
-        cookies.delete_cookie()
+        cookie.delete_cookie()
     if st.session_state.get(action) is True:
         st.session_state[COOKIE_ACTION] = None
 
 
-def _authenticator() -> stauth.Authenticate:
-    s = get_settings()
-    # It only writes the cookie for the session's user; it needs no credentials for that.
-    return stauth.Authenticate({"usernames": {}}, s.cookie_name, _key(), s.cookie_expiry_days,
-                               auto_hash=False, login_sleep_time=0)
+class _SessionCookie(CookieModel):
+    """The authenticator's cookie writer with our value: the signed session id."""
+
+    def __init__(self, name: str, key: str, days: float, value: str):
+        super().__init__(name, key, days)
+        self._value = value
+
+    def _token_encode(self) -> str:
+        return self._value
 
 
 def login_form() -> None:
@@ -130,16 +132,13 @@ def _on_login() -> None:
         return
     st.session_state.pop(LOGIN_ERROR, None)
     st.session_state["login_password"] = ""
-    st.session_state.update({
-        "authentication_status": True, "username": outcome.username,
-        "name": outcome.display_name, "logout": None,
-        SIGNED_IN_AT: outcome.signed_in_at, COOKIE_ACTION: "set",
-    })
+    st.session_state.update({SESSION_TOKEN: outcome.session_token, SIGNED_OUT: False,
+                             COOKIE_ACTION: "set"})
 
 
-def restart_session(at: datetime) -> None:
-    """After a password change: this session goes on, with a fresh cookie."""
-    st.session_state[SIGNED_IN_AT] = at
+def restart_session(token: str) -> None:
+    """After a password change: this browser goes on in a new session, with a new cookie."""
+    st.session_state[SESSION_TOKEN] = token
     st.session_state[COOKIE_ACTION] = "set"
 
 
@@ -149,16 +148,15 @@ def logout_button() -> None:
 
 def _on_logout() -> None:
     user = current_user()
-    if user:
-        with db(immediate=True) as session:  # a write (the audit event): lock at BEGIN
-            sign_out(session, user.actor)
+    token = st.session_state.get(SESSION_TOKEN)
+    with db(immediate=True) as session:
+        sign_out(session, user.actor if user else None, token)
     _clear_session()
     st.session_state[COOKIE_ACTION] = "delete"
 
 
 def _clear_session() -> None:
-    # What the authenticator's own logout does, so that the cookie is not read back.
-    for key in ("name", "username", "authentication_status", "email", "roles", SIGNED_IN_AT):
-        st.session_state[key] = None
-    st.session_state["logout"] = True
+    st.session_state[SESSION_TOKEN] = None
+    st.session_state[SIGNED_OUT] = True
     st.session_state[USER_KEY] = None
+

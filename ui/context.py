@@ -8,7 +8,7 @@ import streamlit as st
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from core.accounts import SignedIn
+from core.accounts import SignedIn, has_admin
 from core.actor import Actor
 from core.settings import get_settings
 from db.session import make_engine, unit_of_work
@@ -33,6 +33,14 @@ def db(*, immediate: bool = False) -> Iterator[Session]:
     """One unit of work: commits at the end of the block, rolls back on error."""
     with unit_of_work(engine(), immediate=immediate) as session:
         yield session
+
+
+def first_admin_exists() -> bool:
+    """Whether an admin exists; once true it stays true for this browser session."""
+    if not st.session_state.get("prm_has_admin"):
+        with db() as session:
+            st.session_state["prm_has_admin"] = has_admin(session)
+    return st.session_state["prm_has_admin"]
 
 
 def current_user() -> SignedIn | None:

@@ -35,6 +35,8 @@ class PageSpec:
     action: str
     # An extra condition on the signed-in user; None for the pages open before it holds.
     condition: Callable[[SignedIn], bool] | None = agreement_accepted
+    # Reached by a link (the sign-in form's, a mailed one), not listed in the menu.
+    hidden: bool = False
 
     @property
     def file(self) -> str:
@@ -84,6 +86,11 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("product_catalog", "Product catalog", ":material/inventory_2:", "Administration",
              "catalog.manage"),
     PageSpec("jobs", "Background jobs", ":material/schedule:", "Administration", "job.view"),
+    # Last: the first page a user may open is the one the app opens on.
+    PageSpec("forgot_password", "Forgot password", ":material/lock_reset:", "",
+             "account.request_reset", hidden=True),
+    PageSpec("set_password", "Choose a password", ":material/password:", "",
+             "account.set_password", condition=None, hidden=True),
 )
 
 _BY_ROUTE = {spec.route: spec for spec in PAGES}
@@ -122,6 +129,11 @@ def allowed(spec: PageSpec, user: SignedIn | None) -> bool:
 
 def pages_for(user: SignedIn | None) -> list[PageSpec]:
     return [p for p in PAGES if allowed(p, user)]
+
+
+def menu_for(user: SignedIn | None) -> list[PageSpec]:
+    """The pages listed in the user's menu: those it may open, less the hidden ones."""
+    return [p for p in pages_for(user) if not p.hidden]
 
 
 def link_for(user: SignedIn | None, name: str | None) -> str | None:

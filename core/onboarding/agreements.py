@@ -20,6 +20,7 @@ from core.onboarding.schemas import (
     AgreementStatus,
 )
 from core.permissions import can, require, scope
+from core.standing import require_open_partner
 from core.validation import as_model
 from db.models import (
     Agreement,
@@ -58,7 +59,9 @@ AGREEMENT_PENDING = ("Your company has not accepted the current partner agreemen
 
 def require_agreement(db: Session, actor: Actor) -> None:
     """Partner users work (deals, their team) only once their company has accepted the
-    current agreement. The menu hides those pages; this refuses the service calls."""
+    current agreement, and while their company is neither suspended nor terminated. The menu
+    hides those pages; this refuses the service calls."""
+    require_open_partner(db, actor)
     if (actor.is_partner and actor.partner_id is not None
             and not has_accepted_current(db, actor.partner_id)):
         raise PermissionDenied(AGREEMENT_PENDING)

@@ -196,7 +196,7 @@ def approve_application(db: Session, actor: Actor, application_id: int, *, tier_
         regions=tuple(app.regions or ()), partner_type=app.partner_type,
         industries=tuple(app.industries or ()), tier_id=tier.id,
         channel_manager_id=manager.id), now=now)
-    user, temp = create_partner_admin(db, actor, partner.id, display_name=app.contact_name,
+    user, invite = create_partner_admin(db, actor, partner.id, display_name=app.contact_name,
                                       email=app.contact_email, username=username, now=now)
     username = user.username
 
@@ -211,16 +211,20 @@ def approve_application(db: Session, actor: Actor, application_id: int, *, tier_
     if manager.id != actor.user_id:
         notify(db, manager.id, f"New partner for you: {partner.name}",
                f"The application {app.reference} of {partner.name} was approved with you as "
-               f"channel manager ({tier.name} tier). Share the sign-in details with "
-               f"{app.contact_name} ({app.contact_email}).",
+               f"channel manager ({tier.name} tier). {app.contact_name} ({app.contact_email}) "
+               f"signs in as {username}"
+               + (", with the link to choose a password that was e-mailed."
+                  if invite.mailed else "; no mail server is configured, so the approver "
+                  "passes the link to choose a password on."),
                dedupe_key=f"application:{app.id}:approved", link=PARTNERS_PAGE, now=now)
     queue_mail(
         db, app.contact_email, f"Welcome to the partner program, {partner.name}",
         f"Dear {app.contact_name},\n\nwe are glad to tell you that the application of "
         f"{partner.name} ({app.reference}) is approved.\n\nYour username for the partner "
-        f"portal is {username}. Your channel manager, {manager.display_name}, will send you a "
-        "temporary password separately; you will choose your own at the first sign-in.\n\n"
+        f"portal is {username}. A separate mail brings the link to choose your password; it "
+        f"works once, for 60 minutes. If it has expired, use \"Forgot password\" on the sign-in "
+        f"page. Your channel manager is {manager.display_name}.\n\n"
         f"Partner portal: {get_settings().app_base_url}\n", now=now)
     out = _out(app, _display_names(db, {app.decided_by_user_id}))
-    return ApprovalResult(partner.id, user.id, username, temp, out)
+    return ApprovalResult(partner.id, user.id, username, invite, out)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from core.accounts.links import IssuedLink
 from core.customers import normalize_name, registrable_domain
 from core.errors import NotFound, RuleViolation
 from core.partners import INDUSTRIES, PARTNER_TYPES, REGIONS
@@ -224,12 +225,13 @@ class ManagerChoice:
 
 @dataclass(frozen=True)
 class ApprovalResult:
-    """The temporary password is here once, to show to the approver; only its hash is stored.
-    It is left out of repr() so that it never lands in a log or a traceback."""
+    """The partner admin's invitation link is here once (mailed to the contact; shown to the
+    approver only where no mail server is). Left out of repr() so that it never lands in a log
+    or a traceback."""
 
     partner_id: int
     user_id: int
     username: str
-    temporary_password: str = field(repr=False)
+    invite: IssuedLink = field(repr=False)
     application: ApplicationOut | None = field(default=None, repr=False)
 

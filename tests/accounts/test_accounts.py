@@ -2,6 +2,7 @@
 
 import threading
 from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from core.accounts import (
     reset_password,
     resume_session,
     set_active,
+    set_password_with_link,
     sign_in,
     unlock,
     update_profile,
@@ -113,40 +115,52 @@ def test_password_rules(seeded_db):
         change_own_password(seeded_db, actor, DEMO_PASSWORD, "P01.Rep1", now=NOW)
 
 
+def token_of(link) -> str:
+    """The token of a one-time link, as its reader's browser would take it from the URL."""
+    return parse_qs(urlparse(link.url).query)["token"][0]
+
+
 def test_password_change_ends_other_sessions(seeded, seeded_db):
+    other = attempt(seeded, "p01.rep1", DEMO_PASSWORD, NOW).session_token
     actor = actor_for(seeded_db, "p01.rep1")
-    earlier = NOW - timedelta(hours=1)
-    assert resume_session(seeded_db, "p01.rep1", earlier) is not None
-    at = change_own_password(seeded_db, actor, DEMO_PASSWORD, "a-brand-new-pass", now=NOW)
+    assert resume_session(seeded_db, other, now=NOW) is not None
+    mine = change_own_password(seeded_db, actor, DEMO_PASSWORD, "a-brand-new-pass", now=NOW)
     seeded_db.commit()
-    assert resume_session(seeded_db, "p01.rep1", earlier) is None
-    assert resume_session(seeded_db, "p01.rep1", at) is not None
-    seeded_db.commit()
+    assert resume_session(seeded_db, other, now=NOW) is None
+    assert resume_session(seeded_db, mine, now=NOW).username == "p01.rep1"
     assert isinstance(attempt(seeded, "p01.rep1", "a-brand-new-pass", NOW), SignedIn)
 
 
 def test_deactivated_user_loses_sessions_and_cannot_sign_in(seeded, seeded_db):
+    token = attempt(seeded, "finance", DEMO_PASSWORD, NOW).session_token
     admin = actor_for(seeded_db, "admin")
     target = actor_for(seeded_db, "finance")
     set_active(seeded_db, admin, target.user_id, False, now=NOW)
     seeded_db.commit()
-    assert resume_session(seeded_db, "finance", NOW - timedelta(minutes=1)) is None
-    seeded_db.commit()
+    assert resume_session(seeded_db, token, now=NOW) is None
+    seeded_db.commit()  # ends the read, so that this session can write after others did
     assert isinstance(attempt(seeded, "finance", DEMO_PASSWORD, NOW), SignInRefused)
     set_active(seeded_db, admin, target.user_id, True, now=NOW)
     seeded_db.commit()
+    assert resume_session(seeded_db, token, now=NOW) is None  # ended for good
     assert isinstance(attempt(seeded, "finance", DEMO_PASSWORD, NOW), SignedIn)
 
 
-def test_admin_creates_vendor_user_with_a_temporary_password(seeded, seeded_db):
+def test_admin_creates_a_user_who_chooses_a_password_through_the_invitation(seeded, seeded_db):
     admin = actor_for(seeded_db, "admin")
-    created, temp = create_user(seeded_db, admin, NewUserIn(
+    created, link = create_user(seeded_db, admin, NewUserIn(
         username="New.Manager", display_name="New Manager", email="nm@vendor.example",
-        role=Role.CHANNEL_MANAGER), now=NOW)
+        role="channel_manager"), now=NOW)
     seeded_db.commit()
-    assert created.username == "new.manager" and created.must_change_password
-    outcome = attempt(seeded, "new.manager", temp, NOW)
-    assert isinstance(outcome, SignedIn) and outcome.must_change_password
+    assert created.username == "new.manager" and link.email == "nm@vendor.example"
+    assert "/set_password?token=" in link.url and not link.mailed  # no mail server in tests
+    assert isinstance(attempt(seeded, "new.manager", "", NOW), SignInRefused)
+    seeded_db.commit()
+    assert set_password_with_link(seeded_db, token_of(link), "chosen-by-me-1",
+                                  "chosen-by-me-1", now=NOW) == "new.manager"
+    seeded_db.commit()
+    outcome = attempt(seeded, "new.manager", "chosen-by-me-1", NOW)
+    assert isinstance(outcome, SignedIn) and not outcome.must_change_password
 
 
 def test_user_input_is_validated_per_field():
@@ -161,15 +175,19 @@ def test_user_input_is_validated_per_field():
         ProfileIn(display_name="x", time_zone="Mars/Olympus")
 
 
-def test_reset_password_gives_a_one_time_password_and_ends_sessions(seeded, seeded_db):
+def test_reset_password_sends_a_link_the_old_password_stops_and_sessions_end(seeded, seeded_db):
+    token = attempt(seeded, "p01.admin", DEMO_PASSWORD, NOW).session_token
     admin = actor_for(seeded_db, "admin")
     target = actor_for(seeded_db, "p01.admin")
-    temp = reset_password(seeded_db, admin, target.user_id, now=NOW)
+    link = reset_password(seeded_db, admin, target.user_id, now=NOW)
     seeded_db.commit()
-    assert resume_session(seeded_db, "p01.admin", NOW - timedelta(seconds=1)) is None
+    assert resume_session(seeded_db, token, now=NOW) is None
     seeded_db.commit()
     assert isinstance(attempt(seeded, "p01.admin", DEMO_PASSWORD, NOW), SignInRefused)
-    assert attempt(seeded, "p01.admin", temp, NOW).must_change_password
+    set_password_with_link(seeded_db, token_of(link), "after-the-reset", "after-the-reset",
+                           now=NOW)
+    seeded_db.commit()
+    assert isinstance(attempt(seeded, "p01.admin", "after-the-reset", NOW), SignedIn)
 
 
 def test_role_change_is_audited(seeded_db):

@@ -75,7 +75,8 @@ class AppServer:
 
 def _app_env(work: Path) -> dict[str, str]:
     env = {**os.environ, "PRM_DATABASE_URL": f"sqlite:///{work}/prm.db",
-           "PRM_DATA_DIR": str(work), "PRM_COOKIE_KEY": "e2e-only-cookie-key",
+           "PRM_DATA_DIR": str(work), "PRM_COOKIE_KEY": "e2e-only-cookie-key-0123456789abcdef",
+           "PRM_DEMO": "1",
            "PRM_BCRYPT_ROUNDS": "4", "PYTHONPATH": str(ROOT)}
     env.pop("PRM_SMTP_HOST", None)
     return env

@@ -9,7 +9,7 @@ from core.accounts import SignedIn
 from core.actor import Actor, Role
 from tests.e2e.helpers import go, menu, open_app, sign_in, sign_in_as, wait_for_cookie, wait_idle
 from tests.pages import ROLE_USERS
-from ui.registry import pages_for
+from ui.registry import menu_for
 
 VENDOR_ONLY = {"Partners"}
 ADMIN_ONLY = {"Audit log", "Background jobs"}
@@ -18,7 +18,7 @@ ADMIN_ONLY = {"Audit log", "Background jobs"}
 def registry_menu(role: str) -> list[str]:
     user = SignedIn(Actor(role=Role(role), user_id=1, partner_id=1 if "partner" in role else None),
                     "x", "x", "UTC", False, datetime.now(UTC))
-    return [spec.title for spec in pages_for(user)]
+    return [spec.title for spec in menu_for(user)]
 
 
 def test_anonymous_visitor_sees_sign_in_and_become_a_partner(page):

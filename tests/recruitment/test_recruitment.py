@@ -5,6 +5,7 @@ import json
 import threading
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from pydantic import ValidationError
@@ -12,7 +13,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 import core.recruitment as recruitment
-from core.accounts import SignedIn, change_own_password, sign_in
+from core.accounts import SignedIn, set_password_with_link, sign_in
 from core.actor import Actor, Role
 from core.errors import NotFound, PermissionDenied, RuleViolation, field_errors
 from core.recruitment import (
@@ -560,7 +561,7 @@ def test_public_services_are_for_anonymous_visitors(seeded_db):
 # ---------------------------------------------------------------- approval
 
 
-def test_approval_creates_the_partner_and_an_admin_who_signs_in_once_with_the_temp_password(
+def test_approval_creates_the_partner_and_an_admin_invited_by_a_mailed_one_time_link(
         seeded, seeded_db, smtp_configured):
     receipt = submit(seeded_db)
     ident = app_id(seeded_db, receipt.reference)
@@ -569,8 +570,9 @@ def test_approval_creates_the_partner_and_an_admin_who_signs_in_once_with_the_te
     result = approve_application(seeded_db, approver, ident, tier_id=tier_id(seeded_db, "Silver"),
                                  channel_manager_id=owner.user_id, now=NOW + timedelta(days=1))
     seeded_db.commit()
-    temp = result.temporary_password
-    assert temp and temp not in repr(result)
+    link = result.invite
+    assert link.mailed and link.url not in repr(result)
+    temp = parse_qs(urlparse(link.url).query)["token"][0]
 
     partner = seeded_db.get(Partner, result.partner_id)
     assert (partner.name, partner.website, partner.country, partner.regions,
@@ -582,7 +584,7 @@ def test_approval_creates_the_partner_and_an_admin_who_signs_in_once_with_the_te
     assert result.username == user.username == f"jane.doe.p{partner.id}"
     assert (user.role, user.partner_id, user.email, user.display_name,
             user.must_change_password) == ("partner_admin", partner.id,
-                                           "jane.doe@acme-widgets.com", "Jane Doe", True)
+                                           "jane.doe@acme-widgets.com", "Jane Doe", False)
     app = seeded_db.get(PartnerApplication, ident)
     assert (app.status, app.partner_id, app.decided_at, app.decided_by_user_id) == \
         ("approved", partner.id, NOW + timedelta(days=1), approver.user_id)
@@ -591,13 +593,15 @@ def test_approval_creates_the_partner_and_an_admin_who_signs_in_once_with_the_te
     # The profile step waits for the new partner admin to confirm its company profile.
     assert actions == {"application.approve", "partner.create", "user.create"}
 
-    # The password is nowhere in plain text: not in users, audit rows, mails or notifications.
+    # The link's token is stored hashed only: it is in no table but the one mail to the contact.
     with seeded.connect() as conn:
-        for table in ("users", "audit_events", "outbox_mail", "notifications",
-                      "partner_applications"):
+        for table in ("users", "audit_events", "notifications", "partner_applications",
+                      "account_links"):
             rows = conn.execute(text(f"SELECT * FROM {table}")).all()  # noqa: S608
             assert temp not in json.dumps([list(map(str, r)) for r in rows]), table
-    assert user.password_hash != temp and user.password_hash.startswith("$2")
+    invite = seeded_db.scalars(select(OutboxMail).where(OutboxMail.body.contains(temp))).all()
+    assert [m.to_addr for m in invite] == ["jane.doe@acme-widgets.com"]
+    assert result.username in invite[0].body
 
     # The applicant is told (the username, not the password); the owner is notified.
     welcome = seeded_db.scalar(select(OutboxMail).where(OutboxMail.subject.contains("Welcome")))
@@ -611,17 +615,13 @@ def test_approval_creates_the_partner_and_an_admin_who_signs_in_once_with_the_te
     seeded_db.commit()
 
     with unit_of_work(seeded) as db:
-        signed = sign_in(db, result.username, temp, now=NOW + timedelta(days=2))
-    assert isinstance(signed, SignedIn) and signed.must_change_password
+        set_password_with_link(db, temp, "my-own-partner-pass", "my-own-partner-pass",
+                               now=NOW + timedelta(days=1, minutes=30))
+    with unit_of_work(seeded) as db:
+        signed = sign_in(db, result.username, "my-own-partner-pass",
+                         now=NOW + timedelta(days=1, minutes=31))
+    assert isinstance(signed, SignedIn) and not signed.must_change_password
     assert signed.actor.role == Role.PARTNER_ADMIN and signed.actor.partner_id == partner.id
-    with unit_of_work(seeded) as db:
-        change_own_password(db, signed.actor, temp, "my-own-partner-pass",
-                            now=NOW + timedelta(days=2))
-    with unit_of_work(seeded) as db:
-        assert not isinstance(sign_in(db, result.username, temp, now=NOW + timedelta(days=3)),
-                              SignedIn)
-        again = sign_in(db, result.username, "my-own-partner-pass", now=NOW + timedelta(days=3))
-        assert isinstance(again, SignedIn) and not again.must_change_password
 
 
 def test_the_owner_must_be_an_active_channel_manager(seeded_db):

@@ -8,12 +8,12 @@ access-denied message."""
 import pytest
 from sqlalchemy import select
 
-from core.accounts import resume_session
+from core.accounts.signin import signed_in as signed_in_as
 from db.models import User
 from db.session import make_engine
 from tests.pages import ROLE_USERS, app, assert_rendered, texts, use_database
 from ui.guard import ACCESS_DENIED
-from ui.registry import PAGES, allowed, pages_for
+from ui.registry import PAGES, allowed, menu_for
 
 ROLES = [*ROLE_USERS, "anonymous"]
 
@@ -33,7 +33,9 @@ def signed_in(engine, role):
 
     with Session(engine) as db:
         user = db.scalar(select(User).where(User.username == ROLE_USERS[role]))
-        return resume_session(db, user.username, user.created_at)
+        signed = signed_in_as(db, user, user.created_at, None)
+        db.commit()
+        return signed
 
 
 @pytest.mark.pages
@@ -69,7 +71,7 @@ def test_refused_pages_run_directly_show_access_denied(app_db, role):
 
 
 def test_registry_menus_differ_by_role(app_db):
-    menus = {role: {p.file for p in pages_for(signed_in(app_db, role))} for role in ROLES}
+    menus = {role: {p.file for p in menu_for(signed_in(app_db, role))} for role in ROLES}
     assert "pages/audit_log.py" in menus["admin"]
     assert "pages/partners.py" not in menus["partner_user"]
     assert menus["anonymous"] == {"pages/home.py", "pages/become_partner.py",

@@ -83,7 +83,7 @@ def test_a_filled_honeypot_stores_nothing(app_db):
     assert count(app_db, PartnerApplication) == 0
 
 
-def test_manager_approves_and_sees_the_temporary_password_once(app_db):
+def test_manager_approves_and_without_a_mail_server_sees_the_invitation_link_once(app_db):
     at = open_page("pages/become_partner.py")
     fill_application(at)
     button(at, "Apply").click().run()
@@ -96,13 +96,14 @@ def test_manager_approves_and_sees_the_temporary_password_once(app_db):
     assert_rendered(desk)
     button(desk, "Approve").click().run()
     assert_rendered(desk)
-    shown = " ".join(s.value for s in desk.success)
-    username = re.search(r"signs in as \*\*(\S+)\*\*", shown).group(1)
-    assert "temporary password" in shown
+    shown = " ".join(s.value for s in desk.warning)
+    username = re.search(r"account for \*\*(\S+)\*\*", shown).group(1)
+    assert "No mail server is configured" in shown
+    assert [c.value for c in desk.code if "/set_password?token=" in c.value]
     assert count(app_db, Partner) == partners_before + 1
     with Session(app_db) as db:
         new_admin = db.scalar(select(User).where(User.username == username))
-        assert new_admin.role == "partner_admin" and new_admin.must_change_password
+        assert new_admin.role == "partner_admin"
 
-    desk.run()  # the next run no longer shows the password
-    assert "temporary password" not in " ".join(s.value for s in desk.success)
+    desk.run()  # the next run no longer shows the link
+    assert not [c.value for c in desk.code if "/set_password?token=" in c.value]
