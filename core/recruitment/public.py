@@ -3,8 +3,9 @@ reference and e-mail address, and answers the channel team's questions.
 
 Call `submit_application` inside unit_of_work(engine, immediate=True). On SQLite that takes
 the single write lock at BEGIN; on PostgreSQL a transaction-scoped advisory lock taken here
-serializes the session-limit count, the duplicate check and the insert, so two simultaneous
-submissions of one company cannot both be stored."""
+serializes the session-limit count, the rate limits (core.recruitment.limits), the duplicate
+check and the insert, so two simultaneous submissions of one company cannot both be stored,
+nor two from one address both take its last place."""
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
