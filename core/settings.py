@@ -45,6 +45,17 @@ class Settings(BaseSettings):
     def smtp_enabled(self) -> bool:
         return bool(self.smtp_host)
 
+    # The public application form (core.recruitment.limits): applications accepted per
+    # client address an hour, per contact e-mail address and per company e-mail domain a
+    # day (0 turns a limit off); the channel managers' digest of new applications.
+    apply_limit_per_address_per_hour: int = 5
+    apply_limit_per_email_per_day: int = 3
+    apply_limit_per_domain_per_day: int = 10
+    applications_digest_minutes: int = 60
+    # Comma-separated addresses or networks of the reverse proxies whose X-Forwarded-For is
+    # believed ("127.0.0.1" for one on the same host); empty: the direct peer is the client.
+    trusted_proxies: str = ""
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -6,6 +6,7 @@ from core.partners import INDUSTRIES, REGIONS
 from core.recruitment import PARTNER_TYPE_LABELS, DuplicateApplication, submit_application
 from core.settings import get_settings
 from ui.actions import submit
+from ui.client import client_key
 from ui.context import current_actor, db
 from ui.forms import FieldErrors
 from ui.guard import page_guard
@@ -86,6 +87,8 @@ if submitted:
                    f"{plain(receipt.message)}")
         st.write("Keep it: with your e-mail address it shows your application's status.")
 
-    submit(lambda s: submit_application(s, current_actor(), data, honeypot=honeypot),
+    client = client_key()
+    submit(lambda s: submit_application(s, current_actor(), data, honeypot=honeypot,
+                                        client_address=client),
            errors=errors, then=sent, notices=(DuplicateApplication,),
-           failed="Your application was not sent: correct the fields marked above.")
+           failed="Your application was not sent: see the messages above.")

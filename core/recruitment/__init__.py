@@ -5,11 +5,15 @@ channel team's application queue (review, more information, reject, approve).
     schemas  the public form's input model and the frozen results
     records  loading and scoping, history, references, duplicate and look-alike checks
     public   what a stranger does: apply, follow, answer a question
+    limits   how many applications the form accepts per client address, e-mail and domain
     review   what the channel team does: queue, review, ask, reject, approve
+    digest   one notification per interval to the channel managers of the new applications
+    jobs     the digest job, and the purge of old rate-limit hits
 
 What the applicant sees is never what the channel team sees: the public status has its own
 labels and messages, and the internal rejection reason never leaves the reviewer's results."""
 
+from core.recruitment.digest import send_application_digest
 from core.recruitment.public import (
     NEUTRAL_REFUSAL,
     SESSION_LIMIT,
@@ -17,6 +21,7 @@ from core.recruitment.public import (
     SESSION_WINDOW,
     answer_info_request,
     application_status,
+    confirmation_text,
     submit_application,
 )
 from core.recruitment.records import (
@@ -71,6 +76,6 @@ __all__ = [
     "ApplicationNotFound", "ApplicationOut", "ApplicationReceipt", "ApplicationStatus",
     "ApplicationStatusOut", "ApprovalResult", "DuplicateApplication", "ManagerChoice",
     "answer_info_request", "application_detail", "application_queue", "application_status",
-    "approve_application", "channel_managers", "reject_application", "request_information",
-    "start_review", "submit_application",
+    "approve_application", "channel_managers", "confirmation_text", "reject_application",
+    "request_information", "send_application_digest", "start_review", "submit_application",
 ]

@@ -3,8 +3,9 @@ reference and e-mail address, and answers the channel team's questions.
 
 Call `submit_application` inside unit_of_work(engine, immediate=True). On SQLite that takes
 the single write lock at BEGIN; on PostgreSQL a transaction-scoped advisory lock taken here
-serializes the session-limit count, the duplicate check and the insert, so two simultaneous
-submissions of one company cannot both be stored."""
+serializes the session-limit count, the rate limits (core.recruitment.limits), the duplicate
+check and the insert, so two simultaneous submissions of one company cannot both be stored,
+nor two from one address both take its last place."""
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -13,12 +14,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, ratelimit
 from core.actor import Actor, Role
 from core.errors import RuleViolation
 from core.mail import queue_mail
 from core.notifications import notify, notify_role
 from core.permissions import require
+from core.recruitment.limits import address_limit, email_limits
 from core.recruitment.records import (
     ENTITY,
     PA,
@@ -39,7 +41,6 @@ from core.recruitment.records import (
 )
 from core.recruitment.schemas import (
     MAX_TEXT,
-    PARTNER_TYPE_LABELS,
     ApplicationIn,
     ApplicationReceipt,
     ApplicationStatusOut,
@@ -58,7 +59,8 @@ SESSION_LIMIT_MESSAGE = (f"This browser session has already sent {SESSION_LIMIT}
                          "in the last 24 hours. Please try again tomorrow.")
 
 def submit_application(db: Session, actor: Actor, data: ApplicationIn | Mapping[str, Any], *,
-                       honeypot: str = "", now: datetime | None = None) -> ApplicationReceipt:
+                       honeypot: str = "", client_address: str = "",
+                       now: datetime | None = None) -> ApplicationReceipt:
     """Store a prospective partner's application; actor is Actor.anonymous(session_ref).
 
     Refusals, in this order, each writing nothing:
@@ -66,11 +68,19 @@ def submit_application(db: Session, actor: Actor, data: ApplicationIn | Mapping[
       audited, so that a bot learns nothing about why (and fills no table);
     - more than SESSION_LIMIT applications from this session in SESSION_WINDOW: RuleViolation;
       all visitors without a session ref share one bucket, so the page must pass one;
+    - too many applications from `client_address` (the key ui.client gives; empty: no
+      address limit) in the last hour: RuleViolation for the form (core.recruitment.limits);
     - invalid input: pydantic ValidationError, one message per field;
     - the company already applied (not rejected) or is already a partner, by registrable
       website domain or by normalized name in the same country: DuplicateApplication, polite
       and without naming the other party (its `reference` is the applicant's own earlier
-      reference when the contact e-mail address is the same).
+      reference when the contact e-mail address is the same);
+    - too many applications with this contact e-mail address, or from its company domain,
+      today: RuleViolation on contact_email.
+
+    An accepted application counts under each limit. The applicant is mailed a fixed text
+    (nothing they typed but the address it goes to); the channel managers hear of it in the
+    next digest (core.recruitment.digest), not one notification per application.
 
     Call inside unit_of_work(engine, immediate=True) (see the module docstring)."""
     require(actor, "application.submit")
@@ -84,8 +94,13 @@ def submit_application(db: Session, actor: Actor, data: ApplicationIn | Mapping[
         PA.session_ref == session_ref, PA.submitted_at > now - SESSION_WINDOW)) or 0
     if recent >= SESSION_LIMIT:
         raise RuleViolation(SESSION_LIMIT_MESSAGE)
+    limits = [address_limit(client_address)]
+    ratelimit.check(db, limits, now=now)
     data = as_model(ApplicationIn, data)
     _refuse_duplicate(db, data)
+    limits += email_limits(data.contact_email)
+    ratelimit.check(db, limits[1:], now=now)
+    ratelimit.count(db, limits, now=now)
     app = PA(
         reference=_new_reference(db), company_name=data.company_name,
         normalized_name=data.normalized_name, website=data.website, domain=data.domain,
@@ -101,24 +116,23 @@ def submit_application(db: Session, actor: Actor, data: ApplicationIn | Mapping[
     after = audit.snapshot(app, SUBMIT_FIELDS)
     audit.record(db, actor, "application.submit", ENTITY, app.id, after=after, now=now)
     _add_event(db, actor, "application.submit", app, after, now=now)
-    notify_role(
-        db, Role.CHANNEL_MANAGER.value, f"New partner application: {app.company_name}",
-        f"{app.company_name} ({app.country}) applied as "
-        f"{PARTNER_TYPE_LABELS[app.partner_type].lower()} for {', '.join(app.regions)}, "
-        f"expecting {app.expected_annual_revenue:,.2f} a year. Reference {app.reference}.",
-        dedupe_key=f"application:{app.id}:submitted", link=QUEUE_PAGE, now=now)
-    mailed = queue_mail(
-        db, app.contact_email, f"Your partner application {app.reference}",
-        f"Dear {app.contact_name},\n\nthank you for applying to our partner program on behalf "
-        f"of {app.company_name}. Your reference is {app.reference}.\n\nYou can follow your "
-        f"application with this reference and your e-mail address at {_status_url()}\n",
-        now=now)
+    mailed = queue_mail(db, app.contact_email, f"Your partner application {app.reference}",
+                        confirmation_text(app.reference), now=now)
     message = (f"Thank you, {app.company_name}: your application is in. Your reference is "
                f"{app.reference}. Keep it: with your e-mail address it opens the application "
                "status page.")
     if mailed:
         message += f" We have also sent it to {app.contact_email}."
     return ApplicationReceipt(app.reference, PUBLIC_LABELS[S.SUBMITTED], message)
+
+
+def confirmation_text(reference: str) -> str:
+    """The mail to the address typed into the public form. Anybody may type anybody's
+    address there, so it is a fixed text: nothing the applicant typed goes into it."""
+    return (f"Hello,\n\nthank you for applying to our partner program. Your reference is "
+            f"{reference}.\n\nYou can follow your application with this reference and this "
+            f"e-mail address at {_status_url()}\n\nIf you did not apply, please ignore this "
+            "message.\n")
 
 
 def application_status(db: Session, actor: Actor, reference: str,

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.settings import get_settings
 from db.models import Partner, PartnerApplication, User
 from tests.pages import app, assert_rendered, button, texts, use_database, widget
 
@@ -107,3 +108,33 @@ def test_manager_approves_and_without_a_mail_server_sees_the_invitation_link_onc
 
     desk.run()  # the next run no longer shows the link
     assert not [c.value for c in desk.code if "/set_password?token=" in c.value]
+
+
+@pytest.fixture
+def one_application_per_email(monkeypatch):
+    monkeypatch.setenv("PRM_APPLY_LIMIT_PER_EMAIL_PER_DAY", "1")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("one_application_per_email")
+def test_the_email_limit_shows_beside_the_email_field(app_db):
+    at = open_page("pages/become_partner.py")
+    fill_application(at)
+    button(at, "Apply").click().run()
+    assert at.success
+
+    again = open_page("pages/become_partner.py")
+    fill_application(again, company="Nordlicht Systeme AG", website="nordlicht-systeme.de")
+    widget(again.text_input, "E-mail").set_value("lena@lumen-integrations.de")
+    button(again, "Apply").click().run()
+    assert_rendered(again)
+    assert not again.success
+    # Under the E-mail field, in its column.
+    (column,) = [c for c in again.columns if [w.label for w in c.text_input] == ["E-mail"]]
+    assert [e.value for e in column.error] == [
+        "Too many applications with this e-mail address today. Please try again in 24 hours."]
+    assert widget(again.text_input, "E-mail").value == "lena@lumen-integrations.de"
+    assert count(app_db, PartnerApplication) == 1
