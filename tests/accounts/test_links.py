@@ -1,0 +1,114 @@
+"""One-time links: invitations and resets, single use, 60 minutes, hashed; Forgot password."""
+
+from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from sqlalchemy import func, select
+
+from core.accounts import (
+    FORGOT_ANSWER,
+    LINK_INVALID,
+    SignedIn,
+    link_holder,
+    request_password_reset,
+    set_password_with_link,
+    sign_in,
+)
+from core.errors import RuleViolation
+from core.settings import get_settings
+from db.models import AccountLink, AuditEvent, OutboxMail
+from db.session import unit_of_work
+from seed.demo import DEMO_PASSWORD
+from tests.conftest import NOW
+
+
+@pytest.fixture
+def smtp_configured(monkeypatch):
+    monkeypatch.setenv("PRM_SMTP_HOST", "smtp.example.test")
+    monkeypatch.setenv("PRM_APP_BASE_URL", "https://prm.example.test/")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def mailed_tokens(db, to_addr: str) -> list[str]:
+    bodies = db.scalars(select(OutboxMail.body).where(OutboxMail.to_addr == to_addr)
+                        .order_by(OutboxMail.id)).all()
+    return [parse_qs(urlparse(line.strip()).query)["token"][0]
+            for body in bodies for line in body.splitlines() if "/set_password?token=" in line]
+
+
+pytestmark = pytest.mark.usefixtures("smtp_configured")
+
+
+def test_forgot_password_answers_the_same_whether_or_not_the_account_exists(seeded_db):
+    mails = seeded_db.scalar(select(func.count()).select_from(OutboxMail))
+    assert request_password_reset(seeded_db, "nobody@nowhere.example", now=NOW) == FORGOT_ANSWER
+    assert request_password_reset(seeded_db, "no-such-user", now=NOW) == FORGOT_ANSWER
+    assert seeded_db.scalar(select(func.count()).select_from(OutboxMail)) == mails
+    assert request_password_reset(seeded_db, "P01.Rep1", now=NOW) == FORGOT_ANSWER
+    assert seeded_db.scalar(select(func.count()).select_from(OutboxMail)) == mails + 1
+
+
+def test_a_reset_link_sets_the_password_once_then_fails(seeded, seeded_db):
+    request_password_reset(seeded_db, "finance@vendor.example", now=NOW)
+    (token,) = mailed_tokens(seeded_db, "finance@vendor.example")
+    assert seeded_db.scalar(select(AccountLink.token_hash)) != token  # only a hash is kept
+    assert link_holder(seeded_db, token, now=NOW).username == "finance"
+    set_password_with_link(seeded_db, token, "my-new-password", "my-new-password",
+                           now=NOW + timedelta(minutes=59))
+    seeded_db.commit()
+    with pytest.raises(RuleViolation, match="used already"):
+        set_password_with_link(seeded_db, token, "another-password", "another-password",
+                               now=NOW + timedelta(minutes=59))
+    with unit_of_work(seeded) as db:
+        assert isinstance(sign_in(db, "finance", "my-new-password", now=NOW), SignedIn)
+    with unit_of_work(seeded) as db:
+        assert not isinstance(sign_in(db, "finance", DEMO_PASSWORD, now=NOW), SignedIn)
+
+
+def test_a_link_expires_after_sixty_minutes(seeded_db):
+    request_password_reset(seeded_db, "finance", now=NOW)
+    (token,) = mailed_tokens(seeded_db, "finance@vendor.example")
+    assert link_holder(seeded_db, token, now=NOW + timedelta(minutes=60)) is None
+    with pytest.raises(RuleViolation) as exc:
+        set_password_with_link(seeded_db, token, "my-new-password", "my-new-password",
+                               now=NOW + timedelta(minutes=60))
+    assert str(exc.value) == LINK_INVALID
+
+
+def test_only_the_newest_link_works_and_requests_are_capped(seeded_db):
+    for minute in range(5):
+        request_password_reset(seeded_db, "finance", now=NOW + timedelta(minutes=minute))
+    tokens = mailed_tokens(seeded_db, "finance@vendor.example")
+    assert len(tokens) == 3  # at most three an hour
+    assert [link_holder(seeded_db, t, now=NOW + timedelta(minutes=5)) is not None
+            for t in tokens] == [False, False, True]
+
+
+def test_wrong_input_on_the_link_page_writes_nothing(seeded_db):
+    request_password_reset(seeded_db, "finance", now=NOW)
+    (token,) = mailed_tokens(seeded_db, "finance@vendor.example")
+    for new, repeat, field in (("short", "short", "new"), ("finance", "finance", "new"),
+                               ("long-enough-1", "long-enough-2", "repeat"),
+                               ("a" * 80, "a" * 80, "new")):
+        with pytest.raises(RuleViolation) as exc:
+            set_password_with_link(seeded_db, token, new, repeat, now=NOW)
+        assert exc.value.field == field
+    assert link_holder(seeded_db, token, now=NOW) is not None  # still usable
+    for bad in ("", "x" * 500, None, 42):
+        with pytest.raises(RuleViolation):
+            set_password_with_link(seeded_db, bad, "long-enough-1", "long-enough-1", now=NOW)
+
+
+def test_a_closed_partners_user_gets_no_reset_link(seeded_db):
+    from db.models import Partner, User
+
+    user = seeded_db.scalar(select(User).where(User.username == "p01.rep1"))
+    seeded_db.get(Partner, user.partner_id).status = "terminated"
+    request_password_reset(seeded_db, "p01.rep1", now=NOW)
+    assert mailed_tokens(seeded_db, user.email) == []
+    assert seeded_db.scalar(select(AuditEvent.action).where(
+        AuditEvent.action == "auth.reset_requested", AuditEvent.entity_id == str(user.id))) is None
