@@ -110,11 +110,18 @@ def demo_database_file(request, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory, demo_database_file):
     """A running app on a fresh demo database (a copy of `demo_database_file`)."""
+    yield from serve_app(tmp_path_factory, demo_database_file)
+
+
+def serve_app(tmp_path_factory, demo_database_file, port: int | None = None,
+              **extra_env: str):
+    """Start the app (settings from `extra_env` on top of the tests' own), yield its
+    AppServer, stop it. A module overrides `app_server` with it to serve other settings."""
     _require_browser()
     work = tmp_path_factory.mktemp("app")
-    env = _app_env(work)
+    env = _app_env(work) | extra_env
     shutil.copyfile(demo_database_file, work / "prm.db")
-    port = free_port()
+    port = port or free_port()
     log = work / "streamlit.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
