@@ -698,9 +698,9 @@ def test_a_partner_sees_only_its_own_progress_and_history(seeded_db, username):
         actor.partner_id)
     assert tier_history(seeded_db, actor, actor.partner_id) == []
     other = partner_id(seeded_db, 2)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):
         tier_progress(seeded_db, actor, other, now=NOW)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):
         tier_history(seeded_db, actor, other)
     with pytest.raises(NotFound):
         tier_progress(seeded_db, actor, 999_999, now=NOW)
