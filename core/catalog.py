@@ -1,12 +1,17 @@
 """The product catalog: the product lines a partner can register a deal for, kept by the admin.
 
-A line is never deleted, only deactivated: registrations keep pointing at it."""
+A line is never deleted, only deactivated: registrations keep pointing at it. Names are unique
+whatever their case: the service checks first, and the database's unique index on lower(name)
+decides when two saves race past that check; either way the answer is the same."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -16,6 +21,10 @@ from core.permissions import require
 from db.models import ProductLine
 
 FIELDS = ["name", "active"]
+NAME_TAKEN = "A product line with that name already exists."
+# How the databases name a broken unique name: the lower(name) index and the plain unique
+# column (PostgreSQL names the index or constraint; SQLite the index or the column).
+NAME_UNIQUE = ("uq_product_lines_lower_name", "uq_product_lines_name", "product_lines.name")
 
 
 @dataclass(frozen=True)
@@ -63,8 +72,8 @@ def create_product_line(db: Session, actor: Actor, data: ProductLineIn, *,
     require(actor, "catalog.manage")
     _refuse_duplicate(db, data.name, None)
     line = ProductLine(name=data.name, active=data.active)
-    db.add(line)
-    db.flush()
+    with _name_unique(db):
+        db.add(line)
     audit.record(db, actor, "product_line.create", "product_line", line.id,
                  after=audit.snapshot(line, FIELDS), now=now)
     return _out(line)
@@ -79,7 +88,8 @@ def update_product_line(db: Session, actor: Actor, line_id: int, data: ProductLi
         raise NotFound("product line")
     _refuse_duplicate(db, data.name, line.id)
     before = audit.snapshot(line, FIELDS)
-    line.name, line.active = data.name, data.active
+    with _name_unique(db):
+        line.name, line.active = data.name, data.active
     after = audit.snapshot(line, FIELDS)
     if after != before:
         audit.record(db, actor, "product_line.update", "product_line", line.id, before=before,
@@ -92,7 +102,21 @@ def _refuse_duplicate(db: Session, name: str, own_id: int | None) -> None:
     if own_id is not None:
         q = q.where(ProductLine.id != own_id)
     if db.scalar(q) is not None:
-        raise RuleViolation(f"A product line named {name!r} already exists.", field="name")
+        raise RuleViolation(NAME_TAKEN, field="name")
+
+
+@contextmanager
+def _name_unique(db: Session) -> Iterator[None]:
+    """Write the name in a savepoint: when another save took the name since the check (the
+    unique index says so), undo only this write and give the check's answer."""
+    try:
+        with db.begin_nested():
+            yield
+            db.flush()
+    except IntegrityError as exc:
+        if not any(name in str(exc.orig) for name in NAME_UNIQUE):
+            raise
+        raise RuleViolation(NAME_TAKEN, field="name") from None
 
 
 def _out(p: ProductLine) -> ProductLineOut:

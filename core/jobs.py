@@ -171,30 +171,43 @@ def _claim(engine: Engine, job: Job, now: datetime, *, due_only: bool) -> bool:
 
 def _run(engine: Engine, job: Job, started: datetime, *, actor: Actor | None = None
          ) -> JobRunResult:
+    """The job's work, its state and (for an admin's run) the audit event commit together: a
+    run that fails, in the job or in recording it, leaves none of its work and records the
+    failure instead."""
     clock = time.monotonic()
     try:
         with unit_of_work(engine) as db:
-            message = job.fn(db, started)
-        outcome = "ok"
+            message = _message(job.fn(db, started))
+            finished = started + timedelta(seconds=time.monotonic() - clock)
+            _record(db, job, actor, started, finished, "ok", message)
+        return JobRunResult(job.name, "ok", message, started, finished)
     except Exception as exc:  # noqa: BLE001 - one job's failure must not stop the others
         ref = uuid.uuid4().hex[:8]
         log.exception("job %s failed (ref %s)", job.name, ref)
-        outcome = "error"
-        message = f"{type(exc).__name__} (ref {ref}; details in the job runner's log)"
-    message = str(message)[:500] if message else None
+        message = _message(f"{type(exc).__name__} (ref {ref}; details in the job runner's log)")
     finished = started + timedelta(seconds=time.monotonic() - clock)
     with unit_of_work(engine) as db:
-        db.execute(
-            update(JobState).where(JobState.name == job.name)
-            .values(last_finished_at=finished, last_outcome=outcome, last_message=message,
-                    next_run_at=started + job.interval, running_until=None,
-                    run_count=JobState.run_count + 1)
-            .execution_options(synchronize_session=False)
-        )
-        if actor is not None:
-            audit.record(db, actor, "job.run_now", "job", job.name,
-                         after={"outcome": outcome, "message": message}, now=started)
-    return JobRunResult(job.name, outcome, message, started, finished)
+        _record(db, job, actor, started, finished, "error", message)
+    return JobRunResult(job.name, "error", message, started, finished)
+
+
+def _message(message: str | None) -> str | None:
+    return str(message)[:500] if message else None
+
+
+def _record(db: Session, job: Job, actor: Actor | None, started: datetime, finished: datetime,
+            outcome: str, message: str | None) -> None:
+    """The run's outcome on the job's row, and in the audit log when an admin ran it."""
+    db.execute(
+        update(JobState).where(JobState.name == job.name)
+        .values(last_finished_at=finished, last_outcome=outcome, last_message=message,
+                next_run_at=started + job.interval, running_until=None,
+                run_count=JobState.run_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if actor is not None:
+        audit.record(db, actor, "job.run_now", "job", job.name,
+                     after={"outcome": outcome, "message": message}, now=started)
 
 
 def _not_run(engine: Engine, name: str, now: datetime) -> JobRunResult:

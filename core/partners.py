@@ -16,7 +16,7 @@ from core.actor import Actor
 from core.catalog import ProductLineOut
 from core.customers import country_code
 from core.errors import NotFound, RuleViolation
-from core.permissions import require, scope
+from core.permissions import can, require, scope
 from core.validation import Choices, Country, OneOf, RequiredText, Website, as_model, text_field
 from db.models import (
     Partner,
@@ -151,10 +151,7 @@ def list_partners(
 
 
 def get_partner(db: Session, actor: Actor, partner_id: int) -> PartnerOut:
-    partner = db.get(Partner, partner_id)
-    if partner is None:
-        raise NotFound("partner")
-    require(actor, "partner.view", partner)
+    partner = partner_for(db, actor, partner_id, "partner.view")
     mgr = db.get(User, partner.channel_manager_id) if partner.channel_manager_id else None
     return _out(partner, partner.tier.name, mgr.display_name if mgr else None)
 
@@ -209,10 +206,7 @@ def update_partner_profile(db: Session, actor: Actor, partner_id: int,
                            now: datetime | None = None) -> PartnerOut:
     """Edit the company profile: a partner admin its own partner's, the admin and channel
     managers any partner's. Ticks "Complete the company profile" once it is complete."""
-    partner = db.get(Partner, partner_id)
-    if partner is None:
-        raise NotFound("partner")
-    require(actor, "partner.edit_profile", partner)
+    partner = partner_for(db, actor, partner_id, "partner.edit_profile")
     now = now or utcnow()
     data = as_model(PartnerProfileIn, data)
     before = audit.snapshot(partner, PROFILE_FIELDS)
@@ -286,14 +280,17 @@ MAX_TERRITORIES = 200
 _POSTAL_PREFIX = re.compile(r"[A-Z0-9]{1,10}")
 
 
-def _partner_for(db: Session, actor: Actor, partner_id: int, action: str, *,
-                 lock: bool = False) -> Partner:
+def partner_for(db: Session, actor: Actor, partner_id: int | None, action: str, *,
+                lock: bool = False) -> Partner:
+    """The partner `action` is about. A role that may not do it at all is refused; another
+    partner's id, for a partner's user, is NotFound like a missing id: the answer does not
+    tell which partner ids exist."""
+    require(actor, action)
     if lock:  # two edits of one partner's lists take turns (PostgreSQL; SQLite: one writer)
         db.execute(select(Partner.id).where(Partner.id == partner_id).with_for_update())
-    partner = db.get(Partner, partner_id)
-    if partner is None:
+    partner = db.get(Partner, partner_id) if partner_id is not None else None
+    if partner is None or not can(actor, action, partner):
         raise NotFound("partner")
-    require(actor, action, partner)
     return partner
 
 
@@ -303,7 +300,7 @@ def _line_out(line: ProductLine) -> ProductLineOut:
 
 def partner_product_lines(db: Session, actor: Actor, partner_id: int) -> list[ProductLineOut]:
     """The catalog's product lines the partner sells, by name (inactive ones included)."""
-    partner = _partner_for(db, actor, partner_id, "partner.view")
+    partner = partner_for(db, actor, partner_id, "partner.view")
     return [_line_out(line) for line in partner.product_lines]
 
 
@@ -313,7 +310,7 @@ def set_partner_product_lines(db: Session, actor: Actor, partner_id: int,
     """Replace the product lines the partner sells: those who may edit its profile (the admin
     and channel managers any partner's, a partner admin its own). Lines must be in the
     catalog and active, except ones the partner already has. Audited once, when it changes."""
-    partner = _partner_for(db, actor, partner_id, "partner.edit_profile", lock=True)
+    partner = partner_for(db, actor, partner_id, "partner.edit_profile", lock=True)
     now = now or utcnow()
     wanted = _ids(product_line_ids)
     lines = {line.id: line for line in db.scalars(
@@ -417,7 +414,7 @@ def _territory_out(t: PartnerTerritory) -> TerritoryOut:
 
 def partner_territories(db: Session, actor: Actor, partner_id: int) -> list[TerritoryOut]:
     """Where the partner may sell, by country, state and prefix."""
-    partner = _partner_for(db, actor, partner_id, "partner.view")
+    partner = partner_for(db, actor, partner_id, "partner.view")
     return _in_order(_territory_out(t) for t in partner.territories)
 
 
@@ -428,7 +425,7 @@ def set_partner_territories(db: Session, actor: Actor, partner_id: int,
     channel managers any partner's, a partner admin its own). Repeats count once; rows that
     stay keep their ids. Audited once, when it changes. A bad line is refused by its number
     ("Territory 2: ..."), and nothing is written."""
-    partner = _partner_for(db, actor, partner_id, "partner.edit_profile", lock=True)
+    partner = partner_for(db, actor, partner_id, "partner.edit_profile", lock=True)
     now = now or utcnow()
     wanted: list[TerritoryOut] = []
     for n, item in enumerate(territories or [], 1):

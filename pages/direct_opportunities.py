@@ -4,13 +4,13 @@ import streamlit as st
 from core.deals import (
     DIRECT_COLUMNS,
     DirectImportReport,
-    import_direct_opportunities,
+    import_direct_file,
     list_direct_opportunities,
 )
 from core.deals.direct import REQUIRED_COLUMNS
 from core.settings import get_settings
 from ui.actions import submit
-from ui.context import db, local_time
+from ui.context import db, engine, local_time
 from ui.downloads import CSV, download
 from ui.forms import FieldErrors
 from ui.guard import page_guard
@@ -53,7 +53,8 @@ with st.expander("What the CSV file needs", icon=":material/help:"):
                 "Column names are matched without regard to case, spaces, `_` or `-`, so "
                 "`Close Date` and `close_date` are the same column. The import is **all or "
                 "nothing**: every row is checked first, and if any row has a problem nothing "
-                "is written.")
+                "is written. A large file is then written in batches, with a progress bar; "
+                "if writing stops part way, what was written is taken back.")
     st.dataframe(pd.DataFrame(
         [{"Column": aliases[0], "Also accepted": ", ".join(aliases[1:]),
           "Required": "yes" if field in REQUIRED_COLUMNS else "", "What": WHAT.get(field, "")}
@@ -70,9 +71,27 @@ result = st.session_state.get(RESULT_KEY)
 if result and (upload is None or result[0] != upload.file_id):
     st.session_state.pop(RESULT_KEY, None)
 
+STAGES = {"written": "Writing the rows", "matched": "Checking partner registrations"}
+
+
+def import_file(content: bytes) -> DirectImportReport:
+    """The import commits a batch at a time on its own (partners may register deals between
+    batches); the bar follows it and goes when it is done."""
+    bar = st.progress(0.0, text="Checking every row")
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar.progress(done / total, text=f"{STAGES[stage]}: {done:,} of {total:,}")
+
+    try:
+        return import_direct_file(engine(), actor, content, progress=progress)
+    finally:
+        bar.empty()
+
+
 if st.button("Import", type="primary", icon=":material/upload:", disabled=upload is None):
     st.session_state.pop(RESULT_KEY, None)
-    submit(lambda s: import_direct_opportunities(s, actor, upload.getvalue()), errors=errors,
+    # The session `submit` opens stays unused: the import writes in transactions of its own.
+    submit(lambda _session: import_file(upload.getvalue()), errors=errors,
            then=lambda report: st.session_state.update(
                {RESULT_KEY: (upload.file_id, upload.name, report)}))
 

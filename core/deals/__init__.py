@@ -32,6 +32,7 @@ from core.deals.direct import (
     DirectImportReport,
     DirectOpportunityOut,
     RowError,
+    import_direct_file,
     import_direct_opportunities,
     list_direct_opportunities,
 )
@@ -93,7 +94,8 @@ __all__ = [
     "DirectImportReport", "DirectOpportunityOut", "Match", "RowError", "WonDealRow",
     "add_note", "answer_info_request", "approve_deal", "assignable_users", "bulk_approve",
     "change_final_amount", "decide_extension", "desk_detail", "desk_queue", "export_deals_csv",
-    "export_won_csv", "export_won_xlsx", "get_deal", "import_direct_opportunities",
+    "export_won_csv", "export_won_xlsx", "get_deal", "import_direct_file",
+    "import_direct_opportunities",
     "list_deals", "list_direct_opportunities", "mark_lost", "mark_won", "merge_deal",
     "reassign_deal", "register_deal", "reject_deal", "request_extension", "request_more_info",
     "run_deal_protection", "CustomerMerge", "EndCustomerRow", "list_end_customers",

@@ -1,17 +1,27 @@
 """Direct opportunities: the vendor's own pipeline, imported from the CRM as CSV.
 
 The import is all or nothing: every row is checked first and any bad row is reported with its
-line number, with nothing written. Rows are upserted by external id. An open direct
-opportunity that meets a pending partner registration sends that registration to the desk."""
+line number, with nothing written. Rows are upserted by external id, tagged with the id of the
+import that wrote them. An open direct opportunity that meets a pending partner registration
+sends that registration to the desk.
+
+A file (up to MAX_ROWS) is imported by `import_direct_file`: the rows are checked with no lock
+held, then written in batches, each under the registration lock in a short transaction of its
+own, so partners can register deals between them. When a batch fails, what the batches before
+it wrote is taken back. `import_direct_opportunities` does the same in the caller's one
+transaction, for a caller already inside a unit of work (the demo seed, tests)."""
 
 import csv
 import io
-from dataclasses import dataclass
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import func, or_, select
+from sqlalchemy import Engine, delete, event, exists, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from core import audit, customers
@@ -29,10 +39,14 @@ from core.deals.status import PENDING, DealStatus
 from core.errors import RuleViolation
 from core.permissions import require
 from core.validation import Amount, Country, Date, Email, OneOf, RequiredText, Website
-from db.models import DirectOpportunity
+from db.models import DealRegistration, DirectOpportunity, EndCustomer, EndCustomerKey
+from db.session import unit_of_work
 from db.types import utcnow
 
+log = logging.getLogger("prm.direct_import")
+
 MAX_ROWS = 50_000
+BATCH_ROWS = 500  # rows written per transaction (and per hold of the registration lock)
 STATUSES = {"open": "open", "won": "won", "lost": "lost", "closed won": "won",
             "closed lost": "lost"}
 # Column names as CRMs export them -> our field. Matched after lower-casing and turning
@@ -52,6 +66,12 @@ EMPTY = "This column is empty."
 REQUIRED_COLUMNS = ("external_id", "account_name", "country", "name", "amount", "close_date")
 FIELDS = ["external_id", "end_customer_id", "account_name", "website", "domain", "country",
           "name", "amount", "close_date", "owner_email", "status"]
+# What an import may change on an existing opportunity, and so what taking it back restores.
+RESTORED = [*FIELDS, "account_name_form", "customer_key", "updated_at", "import_id"]
+
+# progress(stage, done, total): "written" rows of the file so far, then "matched": rows whose
+# open opportunities were checked against pending partner registrations.
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -110,25 +130,259 @@ class DirectRowIn(BaseModel):
 
 def import_direct_opportunities(db: Session, actor: Actor, content: bytes, *,
                                 now: datetime | None = None) -> DirectImportReport:
-    """Check every row, then upsert them all by external id, or write nothing."""
+    """Check every row, then upsert them all by external id, or write nothing: all in the
+    caller's transaction, which holds the registration lock until it ends."""
     require(actor, "deal.import_direct")
     now = now or utcnow()
     rows, errors = parse_csv(content)
     if errors:
         return DirectImportReport(0, 0, 0, tuple(errors), (), ())
     serialize_registrations(db)
-    existing = _existing(db, [r.external_id for r in rows])
-    created = updated = unchanged = 0
-    touched: list[DirectOpportunity] = []
-    for row in rows:
-        outcome, opp = _upsert(db, actor, existing.get(row.external_id), row, now)
-        created += outcome == "created"
-        updated += outcome == "updated"
-        unchanged += outcome == "unchanged"
-        touched.append(opp)
-    db.flush()
-    sent, protected = _flag_registrations(db, actor, touched, now)
-    return DirectImportReport(created, updated, unchanged, (), tuple(sent), tuple(protected))
+    written = _write_rows(db, actor, rows, now, str(uuid.uuid4()), _Undo())
+    sent, protected = _flag_registrations(db, actor, written.opportunities, now)
+    return written.report(sent, protected)
+
+
+def import_direct_file(engine: Engine, actor: Actor, content: bytes, *,
+                       now: datetime | None = None, progress: Progress | None = None,
+                       batch_rows: int = BATCH_ROWS) -> DirectImportReport:
+    """The page's import, in transactions of its own on `engine`: check every row with no
+    lock held (a bad row: its line and problem reported, nothing written); write the rows in
+    batches of `batch_rows`, each under the registration lock in a short transaction; then
+    send the pending registrations the open rows meet to the desk, in batches too.
+
+    All or nothing: when writing a batch fails, the batches already written are taken back
+    (the rows created removed, the rows updated restored, the end customers, names and
+    domains filed for them undone, unless a partner has claimed that customer since) and a
+    RuleViolation on "file" says nothing was imported. Sending registrations to the desk
+    comes after every row is in, and is done again by importing the same file again."""
+    require(actor, "deal.import_direct")
+    now = now or utcnow()
+    rows, errors = parse_csv(content)
+    if errors:
+        return DirectImportReport(0, 0, 0, tuple(errors), (), ())
+    import_id = str(uuid.uuid4())
+    undo = _Undo(claims_before=_last_claims(engine))
+    total = Written()
+    try:
+        for start in range(0, len(rows), batch_rows):
+            batch = _Undo()
+            with unit_of_work(engine, immediate=True) as db:
+                serialize_registrations(db)
+                written = _write_rows(db, actor, rows[start:start + batch_rows], now,
+                                      import_id, batch)
+            undo.add(batch)  # committed: a later failure takes it back
+            total.add(written)
+            if progress:
+                progress("written", start + len(written.opportunities), len(rows))
+    except Exception as exc:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("direct import %s failed at row %d (ref %s)", import_id,
+                      total.rows + 1, ref)
+        _take_back(engine, actor, import_id, undo, now)
+        raise RuleViolation(f"The import stopped (ref {ref}) and was taken back: nothing "
+                            "was imported. Import the file again.", field="file") from exc
+    sent, protected = _flag_in_batches(engine, actor, total.ids, now, progress, batch_rows)
+    return total.report(sent, protected)
+
+
+@dataclass
+class Written:
+    """What writing rows did: counts, and the opportunities, in the file's order."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    opportunities: list[DirectOpportunity] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return len(self.ids)
+
+    def add(self, other: "Written") -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.ids += other.ids
+
+    def report(self, sent: Iterable[int], protected: Iterable[int]) -> DirectImportReport:
+        return DirectImportReport(self.created, self.updated, self.unchanged, (),
+                                  tuple(sent), tuple(protected))
+
+
+@dataclass
+class _Undo:
+    """What an import's committed batches changed, to take back if a later one fails."""
+
+    claims_before: tuple[int, int] = (0, 0)  # the last registration and direct opportunity
+    created: list[int] = field(default_factory=list)  # opportunity ids
+    updated: dict[int, dict] = field(default_factory=dict)  # opportunity id -> before
+    customers: list[int] = field(default_factory=list)  # end customers created
+    domains: dict[int, tuple] = field(default_factory=dict)  # customer -> (domain, updated_at)
+    keys: list[tuple[int, str]] = field(default_factory=list)  # (customer, key) filed
+
+    def add(self, other: "_Undo") -> None:
+        self.created += other.created
+        self.customers += other.customers
+        self.keys += other.keys
+        for key, value in other.updated.items():
+            self.updated.setdefault(key, value)
+        for key, value in other.domains.items():
+            self.domains.setdefault(key, value)
+
+    def watch(self, db: Session) -> Callable[[], None]:
+        """Note the end customers, names and domains the session files; returns the call that
+        stops watching."""
+
+        def before_flush(session, _context, _instances):
+            for obj in session.dirty:
+                if isinstance(obj, EndCustomer) and obj.id not in self.domains:
+                    state = inspect(obj)
+                    changed = state.attrs.domain.history
+                    if changed.has_changes():
+                        was = changed.deleted[0] if changed.deleted else None
+                        self.domains[obj.id] = (was, state.attrs.updated_at.loaded_value)
+
+        def after_flush(session, _context):
+            for obj in session.new:
+                if isinstance(obj, EndCustomer):
+                    self.customers.append(obj.id)
+                elif isinstance(obj, EndCustomerKey):
+                    self.keys.append((obj.end_customer_id, obj.key))
+
+        event.listen(db, "before_flush", before_flush)
+        event.listen(db, "after_flush", after_flush)
+
+        def stop() -> None:
+            event.remove(db, "before_flush", before_flush)
+            event.remove(db, "after_flush", after_flush)
+        return stop
+
+
+def _write_rows(db: Session, actor: Actor, rows: list["DirectRowIn"], now: datetime,
+                import_id: str, undo: _Undo) -> Written:
+    """Upsert `rows` by external id in the caller's transaction, noting in `undo` what a
+    take-back would need."""
+    stop = undo.watch(db)
+    try:
+        existing = _existing(db, [r.external_id for r in rows])
+        out = Written()
+        for row in rows:
+            opp = existing.get(row.external_id)
+            before = {f: getattr(opp, f) for f in RESTORED} if opp is not None else {}
+            outcome, opp = _upsert(db, actor, opp, row, now, import_id)
+            if outcome == "created":
+                out.created += 1
+                undo.created.append(opp.id)
+            elif outcome == "updated":
+                out.updated += 1
+                undo.updated.setdefault(opp.id, before)
+            else:
+                out.unchanged += 1
+            out.opportunities.append(opp)
+        db.flush()
+    finally:
+        stop()
+    out.ids = [o.id for o in out.opportunities]
+    return out
+
+
+def _last_claims(engine: Engine) -> tuple[int, int]:
+    """The newest registration and direct opportunity ids: a claim above them is newer."""
+    with engine.connect() as conn:
+        return (conn.scalar(select(func.max(DealRegistration.id))) or 0,
+                conn.scalar(select(func.max(DirectOpportunity.id))) or 0)
+
+
+def _take_back(engine: Engine, actor: Actor, import_id: str, undo: _Undo,
+               now: datetime) -> None:
+    """Undo what an import's committed batches wrote, in one transaction under the lock.
+    A row another import has rewritten since is that import's and stays; so does an end
+    customer (its names and domain) that a partner's registration or another opportunity
+    claimed in the meantime."""
+    with unit_of_work(engine, immediate=True) as db:
+        serialize_registrations(db)
+        ours = DirectOpportunity.import_id == import_id
+        removed = 0
+        for chunk in _chunks(undo.created):
+            removed += db.execute(delete(DirectOpportunity).where(
+                ours, DirectOpportunity.id.in_(chunk))).rowcount
+        restored = 0
+        for opp_id, before in undo.updated.items():
+            opp = db.get(DirectOpportunity, opp_id)
+            if opp is not None and opp.import_id == import_id:
+                for name, value in before.items():
+                    setattr(opp, name, value)
+                restored += 1
+        db.flush()
+        touched = set(undo.customers) | set(undo.domains) | {c for c, _ in undo.keys}
+        claimed = _claimed_since(db, touched, undo.claims_before)
+        for customer_id, key in undo.keys:
+            if customer_id not in claimed:
+                db.execute(delete(EndCustomerKey).where(
+                    EndCustomerKey.end_customer_id == customer_id, EndCustomerKey.key == key))
+        for customer_id, (domain, updated_at) in undo.domains.items():
+            customer = db.get(EndCustomer, customer_id)
+            if customer is not None and customer_id not in claimed:
+                customer.domain, customer.updated_at = domain, updated_at
+        db.flush()
+        gone = [c for c in undo.customers if c not in claimed and not _referenced(db, c)]
+        for chunk in _chunks(gone):
+            db.execute(delete(EndCustomer).where(EndCustomer.id.in_(chunk)))
+        audit.record(db, actor, "direct_import.take_back", "direct_import", import_id,
+                     after={"removed": removed, "restored": restored,
+                            "end_customers_removed": len(gone)}, now=now)
+
+
+def _claimed_since(db: Session, customers: set[int], claims_before: tuple[int, int]
+                   ) -> set[int]:
+    """Of these end customers, those a registration or another opportunity (not one the
+    import created) points at that was filed after the import began."""
+    last_deal, last_direct = claims_before
+    out: set[int] = set()
+    for chunk in _chunks(sorted(customers)):
+        out.update(db.scalars(select(DealRegistration.end_customer_id).where(
+            DealRegistration.end_customer_id.in_(chunk), DealRegistration.id > last_deal)))
+        out.update(db.scalars(select(DirectOpportunity.end_customer_id).where(
+            DirectOpportunity.end_customer_id.in_(chunk), DirectOpportunity.id > last_direct)))
+    return out
+
+
+def _referenced(db: Session, customer_id: int) -> bool:
+    """Whether any row still points at this end customer (it then stays)."""
+    return bool(db.scalar(select(
+        exists().where(DealRegistration.end_customer_id == customer_id)
+        | exists().where(DirectOpportunity.end_customer_id == customer_id)
+        | exists().where(EndCustomerKey.end_customer_id == customer_id)
+        | exists().where(EndCustomer.merged_into_id == customer_id))))
+
+
+def _flag_in_batches(engine: Engine, actor: Actor, ids: list[int], now: datetime,
+                     progress: Progress | None, batch_rows: int
+                     ) -> tuple[list[int], list[int]]:
+    sent: dict[int, None] = {}
+    protected: dict[int, None] = {}
+    done = 0
+    for chunk in _chunks(ids, batch_rows):
+        with unit_of_work(engine, immediate=True) as db:
+            serialize_registrations(db)
+            by_id = {o.id: o for o in db.scalars(select(DirectOpportunity).where(
+                DirectOpportunity.id.in_(chunk)))}
+            s, p = _flag_registrations(db, actor, [by_id[i] for i in chunk if i in by_id],
+                                       now, already=sent)
+        sent.update(dict.fromkeys(s))
+        protected.update(dict.fromkeys(p))
+        done += len(chunk)
+        if progress:
+            progress("matched", done, len(ids))
+    return list(sent), list(protected)
+
+
+def _chunks(values: list, size: int = 500) -> Iterable[list]:
+    """Slices short enough for an IN list on both databases."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
 
 
 def parse_csv(content: bytes) -> tuple[list[DirectRowIn], list[RowError]]:
@@ -176,10 +430,10 @@ def _columns(header: list[str]) -> dict[str, int]:
     names = [" ".join(h.lower().replace("e-mail", "email").replace("_", " ").replace("-", " ")
                       .split()) for h in header]
     mapping = {}
-    for field, aliases in COLUMNS.items():
+    for target, aliases in COLUMNS.items():
         for alias in aliases:
             if alias in names:
-                mapping[field] = names.index(alias)
+                mapping[target] = names.index(alias)
                 break
     missing = [f for f in REQUIRED_COLUMNS if f not in mapping]
     if missing:
@@ -190,15 +444,14 @@ def _columns(header: list[str]) -> dict[str, int]:
 
 def _existing(db: Session, ids: list[str]) -> dict[str, DirectOpportunity]:
     out = {}
-    for start in range(0, len(ids), 500):  # keep IN lists short for both databases
-        chunk = ids[start:start + 500]
+    for chunk in _chunks(ids):
         out.update({o.external_id: o for o in db.scalars(
             select(DirectOpportunity).where(DirectOpportunity.external_id.in_(chunk)))})
     return out
 
 
 def _upsert(db: Session, actor: Actor, opp: DirectOpportunity | None, row: DirectRowIn,
-            now: datetime) -> tuple[str, DirectOpportunity]:
+            now: datetime, import_id: str) -> tuple[str, DirectOpportunity]:
     domain = customers.company_domain(row.website)
     customer = customers.find_or_create(db, actor, name=row.account_name, domain=domain,
                                         country=row.country, now=now)
@@ -210,7 +463,7 @@ def _upsert(db: Session, actor: Actor, opp: DirectOpportunity | None, row: Direc
                   name=row.name, amount=row.amount, close_date=row.close_date,
                   owner_email=row.owner_email or None, status=row.status)
     if opp is None:
-        opp = DirectOpportunity(**values, imported_at=now, updated_at=now)
+        opp = DirectOpportunity(**values, imported_at=now, updated_at=now, import_id=import_id)
         db.add(opp)
         db.flush()
         audit.record(db, actor, "direct_opportunity.create", "direct_opportunity", opp.id,
@@ -222,17 +475,20 @@ def _upsert(db: Session, actor: Actor, opp: DirectOpportunity | None, row: Direc
     after = audit.snapshot(opp, FIELDS)
     if after == before:
         return "unchanged", opp
-    opp.updated_at = now
+    opp.updated_at, opp.import_id = now, import_id
     audit.record(db, actor, "direct_opportunity.update", "direct_opportunity", opp.id,
                  before=before, after=after, now=now)
     return "updated", opp
 
 
 def _flag_registrations(db: Session, actor: Actor, opps: list[DirectOpportunity],
-                        now: datetime) -> tuple[list[int], list[int]]:
+                        now: datetime, *, already: Iterable[int] = ()
+                        ) -> tuple[list[int], list[int]]:
     """Pending registrations that may be for an imported open opportunity's company go to
-    the desk; approved ones are reported (their protection stands until the desk decides)."""
-    sent: dict[int, None] = {}
+    the desk; approved ones are reported (their protection stands until the desk decides).
+    `already`: registrations an earlier batch of the same import sent."""
+    sent: dict[int, None] = dict.fromkeys(already)
+    first_new = len(sent)
     protected: dict[int, None] = {}
     for opp in opps:
         if opp.status != "open":
@@ -263,7 +519,7 @@ def _flag_registrations(db: Session, actor: Actor, opps: list[DirectOpportunity]
                       f"{'; '.join(found.match.reasons)}.", now=now, internal=True)
             audited(db, actor, "deal.conflict_direct", deal, before, now=now)
             sent[deal.id] = None
-    return list(sent), list(protected)
+    return list(sent)[first_new:], list(protected)
 
 
 # ---------------------------------------------------------------- reading

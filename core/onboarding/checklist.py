@@ -8,13 +8,11 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.actor import Actor
-from core.errors import NotFound
 from core.onboarding.schemas import KNOWN_EVENTS, TICKER, Checklist, ChecklistStep
-from core.permissions import require
+from core.partners import partner_for
 from db.models import (
     OnboardingProgress,
     OnboardingStep,
-    Partner,
 )
 from db.types import utcnow
 
@@ -53,14 +51,10 @@ def record_event(db: Session, partner_id: int, event: str, *, now: datetime | No
 
 def checklist(db: Session, actor: Actor, partner_id: int | None = None) -> Checklist:
     """The active steps in order, each done or not. A partner admin gets its own partner's
-    (whatever partner_id says: another partner's is refused); vendor roles name a partner."""
-    require(actor, "onboarding.view")
+    (another partner's id is not found, like a missing one); vendor roles name a partner."""
     if partner_id is None:
         partner_id = actor.partner_id
-    partner = db.get(Partner, partner_id) if partner_id is not None else None
-    if partner is None:
-        raise NotFound("partner")
-    require(actor, "onboarding.view", partner)
+    partner = partner_for(db, actor, partner_id, "onboarding.view")
     rows = db.execute(
         select(OnboardingStep, OnboardingProgress.completed_at)
         .outerjoin(OnboardingProgress,

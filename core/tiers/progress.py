@@ -10,13 +10,12 @@ from sqlalchemy.orm import Session, aliased
 
 from core.actor import Actor
 from core.deals.revenue import won_revenue
-from core.errors import NotFound
 from core.money import base_money
-from core.permissions import require
+from core.partners import partner_for
 from core.tiers.evaluation import certified_user_counts
 from core.tiers.proposals import TierChangeOut
 from core.tiers.rules import TierRulesOut, all_tiers
-from db.models import Partner, Tier, TierChange
+from db.models import Tier, TierChange
 
 
 @dataclass(frozen=True)
@@ -45,10 +44,7 @@ def tier_progress(db: Session, actor: Actor, partner_id: int, *,
                   now: datetime | None = None) -> TierProgress:
     """A partner's tier, its figures and what the next tier still needs. Partner roles get
     only their own partner's."""
-    partner = db.get(Partner, partner_id)
-    if partner is None:
-        raise NotFound("partner")
-    require(actor, "tier.progress", partner)
+    partner = partner_for(db, actor, partner_id, "tier.progress")
     tiers = all_tiers(db)
     current = next(t for t in tiers if t.id == partner.tier_id)
     above = [t for t in tiers if t.rank > current.rank]
@@ -74,10 +70,7 @@ def _missing(tier: TierRulesOut, won: Decimal, certified: int) -> tuple[str, ...
 def tier_history(db: Session, actor: Actor, partner_id: int, *,
                  limit: int = 200) -> list[TierChangeOut]:
     """A partner's tier changes, newest first. Partner roles get only their own partner's."""
-    partner = db.get(Partner, partner_id)
-    if partner is None:
-        raise NotFound("partner")
-    require(actor, "tier.history", partner)
+    partner = partner_for(db, actor, partner_id, "tier.history")
     from_tier, to_tier = aliased(Tier), aliased(Tier)
     rows = db.execute(
         select(TierChange, from_tier.name, to_tier.name)

@@ -18,9 +18,13 @@ from core.errors import NotFound, RuleViolation
 from core.money import base_money
 from core.permissions import require
 from core.validation import Amount, WholeNumber, as_model, raw_values
+from db import locks
 from db.models import Tier
 from db.types import utcnow
 
+# The keyed lock (db.locks) of the rules: two saves at once each check the order against what
+# the other is changing; one at a time, the second checks against the first's rules.
+RULES_LOCK = "tier-rules"
 RULE_FIELDS = ["min_won_revenue", "min_certified_users", "deal_protection_days",
                "auto_approve_clear_deals", "mdf_eligible", "lead_weight", "discount_percent"]
 
@@ -60,8 +64,11 @@ def _rules_out(t: Tier) -> TierRulesOut:
                         t.lead_weight, t.discount_percent)
 
 
-def all_tiers(db: Session) -> list[TierRulesOut]:
-    return [_rules_out(t) for t in db.scalars(select(Tier).order_by(Tier.rank))]
+def all_tiers(db: Session, *, fresh: bool = False) -> list[TierRulesOut]:
+    q = select(Tier).order_by(Tier.rank)
+    if fresh:
+        q = q.execution_options(populate_existing=True)
+    return [_rules_out(t) for t in db.scalars(q)]
 
 
 def list_tier_rules(db: Session, actor: Actor) -> list[TierRulesOut]:
@@ -104,13 +111,15 @@ def update_tier_rules(db: Session, actor: Actor, tier_id: int,
     one: the evaluation picks the highest tier met, and out-of-order rules would make a
     partner skip a tier it does not meet."""
     require(actor, "tier.rules_edit")
-    tier = db.get(Tier, tier_id)
+    locks.hold(db, RULES_LOCK)  # before reading the rules the order is checked against
+    # Read afresh under the lock: rules loaded before it may be another save's past.
+    tier = db.get(Tier, tier_id, populate_existing=True)
     if tier is None:
         raise NotFound("tier")
     # A field left out keeps its value (not the input model's default).
     rules = as_model(TierRulesIn, {**{f: getattr(tier, f) for f in RULE_FIELDS},
                                    **raw_values(data)})
-    _check_rule_order(all_tiers(db), tier, rules)
+    _check_rule_order(all_tiers(db, fresh=True), tier, rules)
     before = audit.snapshot(tier, RULE_FIELDS)
     for name in RULE_FIELDS:
         setattr(tier, name, getattr(rules, name))

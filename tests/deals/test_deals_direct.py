@@ -1,22 +1,35 @@
-"""Importing the vendor's direct opportunities: all or nothing, upsert, conflicts."""
+"""Importing the vendor's direct opportunities: all or nothing, upsert, conflicts; a file
+in batches, with the registration lock free between them."""
 
+import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from core.deals import (
     DealStatus,
     desk_detail,
+    direct,
     get_deal,
+    import_direct_file,
     import_direct_opportunities,
     list_direct_opportunities,
+    register_deal,
 )
 from core.errors import PermissionDenied, RuleViolation
-from db.models import AuditEvent, DirectOpportunity, EndCustomer
+from db.models import (
+    AuditEvent,
+    DealRegistration,
+    DirectOpportunity,
+    EndCustomer,
+    EndCustomerKey,
+)
+from db.session import unit_of_work
 from tests.conftest import NOW, actor_for
-from tests.deals.test_deals import register
+from tests.deals.test_deals import form, register
 
 HEADER = "external_id,account_name,website,country,opportunity_name,amount,close_date,owner_email"
 GOOD = [
@@ -111,3 +124,132 @@ def test_won_or_lost_direct_opportunities_do_not_conflict(seeded_db):
     do_import(seeded_db, csv_bytes(GOOD[0] + ",won",
                                    header=HEADER + ",status"))
     assert register(seeded_db, "p01.rep1").status == DealStatus.SUBMITTED
+
+
+# ---------------------------------------------------------------- a file, in batches
+
+MORE = [
+    "CRM-5,Initech,initech.com,US,Initech rollout,9000,2027-05-01,",
+    "CRM-6,Umbrella Corp,umbrella.example,US,Umbrella pilot,7000,2027-06-01,",
+    "CRM-7,Hooli,hooli.example,US,Hooli platform,5000,2027-07-01,",
+]
+
+
+def import_file(engine, content: bytes, **kwargs):
+    with Session(engine) as db:
+        channel = actor_for(db, "channel")
+    return import_direct_file(engine, channel, content, now=NOW, batch_rows=2, **kwargs)
+
+
+def database_state(engine) -> dict[str, list]:
+    """Every row the import may touch, as a user would compare them."""
+    with Session(engine) as db:
+        return {model.__tablename__: [tuple(row) for row in db.execute(
+            select(*model.__table__.columns).order_by(*model.__table__.primary_key))]
+            for model in (DirectOpportunity, EndCustomer, EndCustomerKey, DealRegistration)}
+
+
+def test_a_file_with_a_bad_row_writes_nothing_and_takes_no_lock(seeded, monkeypatch):
+    locks = []
+    monkeypatch.setattr(direct, "serialize_registrations", lambda db: locks.append(db))
+    before = database_state(seeded)
+    report = import_file(seeded, csv_bytes(*GOOD, "CRM-3,Initech,initech.com,Narnia,X,1,"
+                                                  "2027-01-01,", *MORE))
+    assert not report.ok and (report.created, report.updated) == (0, 0)
+    assert [(e.line, e.field, e.message) for e in report.errors] == [
+        (4, "country", "Not a country; use a code such as US or DE.")]
+    assert database_state(seeded) == before
+    assert locks == []
+
+
+def test_a_file_is_written_in_batches_with_the_lock_free_between_them(seeded):
+    with unit_of_work(seeded) as db:
+        pending = register(db, "p01.rep1")  # acme.com, submitted
+    steps, registered = [], []
+
+    def progress(stage, done, total):
+        steps.append((stage, done, total))
+        if len(steps) == 1:  # after the first batch: a partner registers a deal meanwhile
+            worker = threading.Thread(target=lambda: registered.append(register_in_own_unit(
+                seeded, "p02.rep1", company="Initech", website="initech.com",
+                contact_email="a@initech.com")))
+            worker.start()
+            worker.join(timeout=60)
+            assert not worker.is_alive(), "the registration waited for the import's lock"
+
+    report = import_file(seeded, csv_bytes(*GOOD, *MORE), progress=progress)
+    assert (report.ok, report.created, report.updated, report.unchanged) == (True, 5, 0, 0)
+    assert steps == [("written", 2, 5), ("written", 4, 5), ("written", 5, 5),
+                     ("matched", 2, 5), ("matched", 4, 5), ("matched", 5, 5)]
+    # Both pending registrations meet an imported row: CRM-1 (acme.com) and CRM-5, written
+    # after the partner registered Initech.
+    assert report.sent_to_desk == (pending.id, registered[0].id)
+    with Session(seeded) as db:
+        tags = set(db.scalars(select(DirectOpportunity.import_id)))
+        assert len(tags) == 1 and None not in tags
+        assert db.get(DealRegistration, registered[0].id).status == "under_review"
+
+
+def register_in_own_unit(engine, username: str, **over):
+    with unit_of_work(engine, immediate=True) as db:
+        return register_deal(db, actor_for(db, username), form(db, **over), now=NOW)
+
+
+def test_a_batch_failing_part_way_leaves_the_database_as_before(seeded, monkeypatch):
+    # Before: CRM-1 exists for Acme Corp, filed without a domain; a partner's deal is pending.
+    with Session(seeded) as db:
+        channel = actor_for(db, "channel")
+    import_direct_file(seeded, channel, csv_bytes(GOOD[0].replace("www.acme.com", "")),
+                       now=NOW)
+    with unit_of_work(seeded) as db:
+        register(db, "p02.rep1", company="Hooli", website="hooli.example",
+                 contact_email="a@hooli.example")
+    before = database_state(seeded)
+    real_upsert = direct._upsert
+
+    def upsert(db, actor, opp, row, *args):
+        if row.external_id == "CRM-7":  # the fourth batch of two rows
+            raise RuntimeError("the database went away")
+        return real_upsert(db, actor, opp, row, *args)
+
+    monkeypatch.setattr(direct, "_upsert", upsert)
+    # CRM-1 updated (Acme's domain set, its names filed again), CRM-2, CRM-5 and CRM-6 new
+    # with new end customers, in three batches that commit; then CRM-7 fails.
+    content = csv_bytes(GOOD[0].replace("120000", "130000"), GOOD[1], MORE[0], MORE[1],
+                        MORE[2].replace("Hooli platform", "Hooli renewal"))
+    with pytest.raises(RuleViolation) as exc:
+        import_direct_file(seeded, channel, content, now=NOW, batch_rows=2)
+    assert exc.value.field == "file"
+    assert "nothing was imported" in str(exc.value)
+    assert database_state(seeded) == before
+    with Session(seeded) as db:
+        [took_back] = db.scalars(select(AuditEvent).where(
+            AuditEvent.action == "direct_import.take_back")).all()
+        assert took_back.after == {"removed": 3, "restored": 1, "end_customers_removed": 3}
+
+
+def test_a_customer_a_partner_claimed_meanwhile_stays_when_the_import_is_taken_back(
+        seeded, monkeypatch):
+    real_upsert = direct._upsert
+
+    def upsert(db, actor, opp, row, *args):
+        if row.external_id == "CRM-6":  # the second batch
+            raise RuntimeError("the database went away")
+        return real_upsert(db, actor, opp, row, *args)
+
+    monkeypatch.setattr(direct, "_upsert", upsert)
+    registered = []
+
+    def progress(stage, done, total):  # after the first batch created Initech's record
+        registered.append(register_in_own_unit(seeded, "p02.rep1", company="Initech",
+                                               website="initech.com",
+                                               contact_email="a@initech.com"))
+
+    with pytest.raises(RuleViolation, match="nothing was imported"):
+        import_file(seeded, csv_bytes(GOOD[0], MORE[0], MORE[1]), progress=progress)
+    with Session(seeded) as db:
+        assert db.scalar(select(func.count()).select_from(DirectOpportunity)) == 0
+        deal = db.get(DealRegistration, registered[0].id)
+        initech = db.get(EndCustomer, deal.end_customer_id)
+        assert (initech.name, initech.domain) == ("Initech", "initech.com")
+        assert db.scalars(select(EndCustomer.name)).all() == ["Initech"]  # Acme's is gone

@@ -296,7 +296,7 @@ def test_demo_checklist_has_what_each_partner_already_meets(seeded_db):
 def test_a_partner_admin_sees_only_its_own_checklist(seeded_db):
     actor = actor_for(seeded_db, "p01.admin")
     other = actor_for(seeded_db, "p02.admin").partner_id
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):
         checklist(seeded_db, actor, other)
     assert checklist(seeded_db, actor, actor.partner_id).partner_id == actor.partner_id
     with pytest.raises(PermissionDenied):

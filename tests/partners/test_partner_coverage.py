@@ -142,7 +142,7 @@ def test_who_reads_a_partners_product_lines(seeded_db, username):
     assert expected  # the demo gives p01 product lines
     assert [x.name for x in partner_product_lines(db, actor, own.id)] == expected
     if actor.is_partner:
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(NotFound):
             partner_product_lines(db, actor, other.id)
     else:
         partner_product_lines(db, actor, other.id)
@@ -168,7 +168,7 @@ def test_who_sets_a_partners_product_lines(seeded_db, username):
         ["Analytics", "Security Suite"]
     if actor.is_partner:  # a partner admin, for another partner: refused, nothing written
         before = partner_product_lines(db, actor_for(db, "admin"), other.id)
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(NotFound):
             set_partner_product_lines(db, actor, other.id, wanted, now=LATER)
         assert partner_product_lines(db, actor_for(db, "admin"), other.id) == before
 
@@ -235,7 +235,7 @@ def test_who_reads_a_partners_territories(seeded_db, username):
     shown = partner_territories(db, actor, own.id)
     assert shown and {t.country for t in shown} == {t.country for t in own.territories}
     if actor.is_partner:
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(NotFound):
             partner_territories(db, actor, other.id)
     else:
         partner_territories(db, actor, other.id)
@@ -255,7 +255,7 @@ def test_who_sets_a_partners_territories(seeded_db, username):
     assert set_partner_territories(db, actor, own.id, wanted, now=LATER) == \
         [TerritoryOut("US", "California")]
     if actor.is_partner:
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(NotFound):
             set_partner_territories(db, actor, other.id, wanted, now=LATER)
 
 

@@ -105,7 +105,7 @@ def test_who_may_not_edit(seeded_db, username):
 
 
 def test_a_partner_admin_cannot_edit_another_partner(seeded_db):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):
         update_partner_profile(seeded_db, actor_for(seeded_db, "p01.admin"),
                                own_id(seeded_db, "p02.admin"), GOOD, now=NOW)
     assert seeded_db.get(Partner, own_id(seeded_db, "p02.admin")).name != GOOD["name"]

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from core import tiers
@@ -185,6 +185,65 @@ def test_bad_rule_input_names_its_field(seeded_db, over, field):
         update_tier_rules(seeded_db, actor_for(seeded_db, "admin"), tier_id(seeded_db, "Gold"),
                           rules_of(seeded_db, "Gold", **over))
     assert list(field_errors(caught.value)) == [field]
+
+
+def test_two_rule_saves_at_once_never_invert_the_tier_order(seeded, backend, monkeypatch):
+    """Silver up to 400,000 fits under Gold's 500,000; Gold down to 300,000 fits over Silver's
+    100,000: each alone is fine, both together would put Silver above Gold."""
+    with Session(seeded) as db:
+        admin = actor_for(db, "admin")
+        saves = [(tier_id(db, "Silver"), rules_of(db, "Silver", min_won_revenue="400000")),
+                 (tier_id(db, "Gold"), rules_of(db, "Gold", min_won_revenue="300000"))]
+    start = threading.Barrier(2)
+    checked = threading.Condition()
+    arrived = []
+    real_check = tiers.rules._check_rule_order
+
+    def check_then_wait(*args):
+        real_check(*args)
+        # On PostgreSQL nothing else holds the saves apart: wait until the other save has
+        # checked too, or waits for a lock, so that without a lock both check the old rules.
+        # (SQLite's BEGIN IMMEDIATE already queues the second save before it reads.)
+        with checked:
+            arrived.append(1)
+            checked.notify_all()
+            for _ in range(600 if backend == "postgresql" else 0):
+                if len(arrived) == 2 or waiting_for_a_lock(seeded):
+                    break
+                checked.wait(timeout=0.05)
+
+    monkeypatch.setattr(tiers.rules, "_check_rule_order", check_then_wait)
+    saved, errors = [], []
+
+    def save(tier, rules):
+        try:
+            start.wait()
+            with unit_of_work(seeded, immediate=True) as db:
+                saved.append(update_tier_rules(db, admin, tier, rules, now=NOW))
+        except Exception as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save, args=s) for s in saves]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(saved) == 1
+    [refusal] = errors
+    assert isinstance(refusal, RuleViolation) and refusal.field == "min_won_revenue"
+    assert str(refusal) in ("Gold cannot need less won revenue than Silver ($400,000.00).",
+                            "Silver cannot need more won revenue than Gold ($300,000.00).")
+    with Session(seeded) as db:
+        minimums = [t.min_won_revenue for t in list_tier_rules(db, admin)]
+        assert minimums == sorted(minimums)
+        assert len(events(db, "tier.rules_update")) == 1
+
+
+def waiting_for_a_lock(engine) -> bool:
+    """Whether a PostgreSQL session waits for an advisory lock (db.locks) right now."""
+    with engine.connect() as conn:
+        return bool(conn.scalar(text("SELECT count(*) FROM pg_locks "
+                                     "WHERE locktype = 'advisory' AND NOT granted")))
 
 
 @pytest.mark.parametrize("username", ["channel", "finance", "p01.admin"])
@@ -639,9 +698,9 @@ def test_a_partner_sees_only_its_own_progress_and_history(seeded_db, username):
         actor.partner_id)
     assert tier_history(seeded_db, actor, actor.partner_id) == []
     other = partner_id(seeded_db, 2)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):
         tier_progress(seeded_db, actor, other, now=NOW)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):
         tier_history(seeded_db, actor, other)
     with pytest.raises(NotFound):
         tier_progress(seeded_db, actor, 999_999, now=NOW)

@@ -85,7 +85,7 @@ def test_a_duplicate_name_is_shown_beside_the_name_and_nothing_is_written(seeded
     at.text_input(key="catalog_new_name").input("core platform")
     click(at, "Add product line")
 
-    message = "A product line named 'core platform' already exists."
+    message = "A product line with that name already exists."
     assert [e.value for e in at.error] == [message]
     assert element_after(at, at.text_input(key="catalog_new_name")).value == message
     assert at.text_input(key="catalog_new_name").value == "core platform"  # kept as typed
@@ -119,7 +119,7 @@ def test_admin_renames_and_deactivates_a_line_which_stays_listed(seeded, databas
     core_id = at.selectbox[0].value
     at.text_input(key=f"catalog_name_{core_id}").input("analytics suite")
     click(at, "Save changes")
-    message = "A product line named 'analytics suite' already exists."
+    message = "A product line with that name already exists."
     assert [e.value for e in at.error] == [message]
     assert element_after(at, at.text_input(key=f"catalog_name_{core_id}")).value == message
     with unit_of_work(seeded) as session:
