@@ -17,6 +17,7 @@ from core.actor import Actor
 from core.errors import NotFound
 from core.permissions import require
 from core.settings import get_settings
+from core.standing import require_open_partner
 from db.models import Notification, OutboxMail, User
 from db.types import utcnow
 
@@ -126,6 +127,7 @@ def _mail_body(body: str, link: str | None) -> str:
 
 def unread_count(db: Session, actor: Actor) -> int:
     require(actor, "notification.view")
+    require_open_partner(db, actor)
     return db.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == actor.user_id, Notification.read_at.is_(None))) or 0
 
@@ -135,6 +137,7 @@ def list_notifications(
 ) -> list[NotificationOut]:
     """The actor's own notifications, newest first."""
     require(actor, "notification.view")
+    require_open_partner(db, actor)
     q = select(Notification).where(Notification.user_id == actor.user_id)
     if unread_only:
         q = q.where(Notification.read_at.is_(None))
@@ -147,6 +150,7 @@ def list_notifications(
 def mark_read(db: Session, actor: Actor, notification_id: int, *,
               now: datetime | None = None) -> None:
     require(actor, "notification.view")
+    require_open_partner(db, actor)
     note = db.get(Notification, notification_id)
     # Someone else's notification is "not found": its existence is not the actor's business.
     if note is None or note.user_id != actor.user_id:
@@ -159,6 +163,7 @@ def mark_read(db: Session, actor: Actor, notification_id: int, *,
 def mark_all_read(db: Session, actor: Actor, *, now: datetime | None = None) -> int:
     """Marks every unread notification of the actor as read; returns how many."""
     require(actor, "notification.view")
+    require_open_partner(db, actor)
     result = db.execute(
         update(Notification)
         .where(Notification.user_id == actor.user_id, Notification.read_at.is_(None))

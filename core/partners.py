@@ -17,6 +17,7 @@ from core.catalog import ProductLineOut
 from core.customers import country_code
 from core.errors import NotFound, RuleViolation
 from core.permissions import can, require, scope
+from core.standing import require_open_partner
 from core.validation import Choices, Country, OneOf, RequiredText, Website, as_model, text_field
 from db.models import (
     Partner,
@@ -286,6 +287,7 @@ def partner_for(db: Session, actor: Actor, partner_id: int | None, action: str, 
     partner's id, for a partner's user, is NotFound like a missing id: the answer does not
     tell which partner ids exist."""
     require(actor, action)
+    require_open_partner(db, actor)
     if lock:  # two edits of one partner's lists take turns (PostgreSQL; SQLite: one writer)
         db.execute(select(Partner.id).where(Partner.id == partner_id).with_for_update())
     partner = db.get(Partner, partner_id) if partner_id is not None else None

@@ -14,6 +14,7 @@ from core.actor import Actor
 from core.errors import NotFound, RuleViolation
 from core.passwords import hash_password, password_problem, verify_password
 from core.permissions import require
+from core.standing import require_open_partner
 from core.validation import RequiredText
 from db.models import User
 from db.types import utcnow
@@ -85,6 +86,7 @@ def change_own_password(db: Session, actor: Actor, current: str, new: str, *,
 
 
 def own_user(db: Session, actor: Actor) -> User:
+    require_open_partner(db, actor)
     user = db.get(User, actor.user_id) if actor.user_id else None
     if user is None:
         raise NotFound("user")

@@ -71,6 +71,7 @@ def get_agreement_for(db: Session, actor: Actor) -> AgreementStatus:
     """The current agreement and whether the actor's partner has accepted it. Vendor users
     see the text with accepted=False and can_accept=False."""
     require(actor, "agreement.view")
+    require_open_partner(db, actor)
     current = db.scalar(select(Agreement).order_by(Agreement.version.desc()).limit(1))
     if current is None:
         return AgreementStatus(None, True, None, None, False)
@@ -83,6 +84,7 @@ def accept_agreement(db: Session, actor: Actor, version: int, *,
     accepted (the page passes the version it showed, so a version published meanwhile is not
     accepted unread). Accepting again is a no-op."""
     require(actor, "agreement.accept")
+    require_open_partner(db, actor)
     now = now or utcnow()
     partner = db.get(Partner, actor.partner_id)
     if partner is None:

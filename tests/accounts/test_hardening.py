@@ -188,3 +188,34 @@ def test_a_session_expires_at_the_end_it_was_given(seeded):
     with unit_of_work(seeded) as db:
         assert resume_session(db, outcome.session_token, now=NOW + timedelta(days=6))
         assert resume_session(db, outcome.session_token, now=NOW + timedelta(days=7)) is None
+
+
+def _partner_side_calls():
+    from core import deals, notifications, onboarding, partners, tiers
+    from core.accounts import ProfileIn, get_profile, list_users, update_profile
+
+    return {
+        "list deals": lambda db, a: deals.list_deals(db, a),
+        "list users": lambda db, a: list_users(db, a),
+        "company profile": lambda db, a: partners.get_partner(db, a, a.partner_id),
+        "edit company profile": lambda db, a: partners.update_partner_profile(
+            db, a, a.partner_id, {"description": "still here"}),
+        "tier progress": lambda db, a: tiers.tier_progress(db, a, a.partner_id),
+        "tier history": lambda db, a: tiers.tier_history(db, a, a.partner_id),
+        "checklist": lambda db, a: onboarding.checklist(db, a),
+        "agreement": lambda db, a: onboarding.get_agreement_for(db, a),
+        "accept agreement": lambda db, a: onboarding.accept_agreement(db, a, 1),
+        "notifications": lambda db, a: notifications.list_notifications(db, a),
+        "own profile": lambda db, a: get_profile(db, a),
+        "edit own profile": lambda db, a: update_profile(
+            db, a, ProfileIn(display_name="Still here", time_zone="UTC")),
+    }
+
+
+@pytest.mark.parametrize("call", list(_partner_side_calls()))
+def test_every_partner_side_service_refuses_a_suspended_partners_admin(seeded_db, call):
+    admin = actor_for(seeded_db, "p01.admin")
+    seeded_db.get(Partner, admin.partner_id).status = "suspended"
+    with pytest.raises(PermissionDenied) as exc:
+        _partner_side_calls()[call](seeded_db, admin)
+    assert str(exc.value) == CLOSED_MESSAGES["suspended"]
