@@ -155,7 +155,8 @@ def import_direct_file(engine: Engine, actor: Actor, content: bytes, *,
     (the rows created removed, the rows updated restored, the end customers, names and
     domains filed for them undone, unless a partner has claimed that customer since) and a
     RuleViolation on "file" says nothing was imported. Sending registrations to the desk
-    comes after every row is in, and is done again by importing the same file again."""
+    comes after every row is in; when that stops, the rows stay, the RuleViolation says so,
+    and importing the same file again finishes it."""
     require(actor, "deal.import_direct")
     now = now or utcnow()
     rows, errors = parse_csv(content)
@@ -182,7 +183,15 @@ def import_direct_file(engine: Engine, actor: Actor, content: bytes, *,
         _take_back(engine, actor, import_id, undo, now)
         raise RuleViolation(f"The import stopped (ref {ref}) and was taken back: nothing "
                             "was imported. Import the file again.", field="file") from exc
-    sent, protected = _flag_in_batches(engine, actor, total.ids, now, progress, batch_rows)
+    try:
+        sent, protected = _flag_in_batches(engine, actor, total.ids, now, progress, batch_rows)
+    except Exception as exc:
+        # The rows are in (and stay); only the desk step stopped. It can run again safely.
+        ref = uuid.uuid4().hex[:8]
+        log.exception("direct import %s: sending to the desk failed (ref %s)", import_id, ref)
+        raise RuleViolation(f"All {total.rows} rows were imported, but sending the partner "
+                            f"registrations they meet to the desk stopped (ref {ref}). Import "
+                            "the same file again to finish that.", field="file") from exc
     return total.report(sent, protected)
 
 

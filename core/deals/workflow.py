@@ -50,7 +50,6 @@ from db.models import DealRegistration, Partner, User
 from db.types import utcnow
 
 S = DealStatus
-CLOSED_PARTNER_STATUSES = ("suspended", "terminated")
 
 
 def register_deal(db: Session, actor: Actor, data: DealIn | Mapping[str, Any], *,
@@ -71,9 +70,6 @@ def register_deal(db: Session, actor: Actor, data: DealIn | Mapping[str, Any], *
     partner = db.get(Partner, actor.partner_id)
     if partner is None:
         raise NotFound("partner")
-    if partner.status in CLOSED_PARTNER_STATUSES:
-        raise RuleViolation(f"Your partner account is {partner.status}; new deals cannot be "
-                            "registered. Contact your channel manager.")
     serialize_registrations(db)
     domain = customers.company_domain(data.website, data.contact_email)
     customer = customers.find_or_create(db, actor, name=data.company, domain=domain,

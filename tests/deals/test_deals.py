@@ -22,7 +22,7 @@ from core.deals import (
     register_deal,
 )
 from core.deals import conflicts as conflicts_module
-from core.errors import NotFound, PermissionDenied, RuleViolation, field_errors
+from core.errors import NotFound, PermissionDenied, field_errors
 from core.notifications import list_notifications
 from db.models import AuditEvent, DealRegistration, EndCustomer, Partner, ProductLine
 from db.session import unit_of_work
@@ -149,7 +149,7 @@ def test_vendor_roles_do_not_register_deals(seeded_db):
 def test_a_suspended_partner_cannot_register(seeded_db):
     seeded_db.get(Partner, partner_id(seeded_db, 1)).status = "suspended"
     seeded_db.commit()
-    with pytest.raises(RuleViolation, match="suspended"):
+    with pytest.raises(PermissionDenied, match="suspended"):
         register(seeded_db, "p01.rep1")
 
 

@@ -253,3 +253,23 @@ def test_a_customer_a_partner_claimed_meanwhile_stays_when_the_import_is_taken_b
         initech = db.get(EndCustomer, deal.end_customer_id)
         assert (initech.name, initech.domain) == ("Initech", "initech.com")
         assert db.scalars(select(EndCustomer.name)).all() == ["Initech"]  # Acme's is gone
+
+
+def test_when_sending_to_the_desk_stops_the_rows_stay_and_the_user_is_told_so(seeded,
+                                                                              monkeypatch):
+    with Session(seeded) as db:
+        channel = actor_for(db, "channel")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(direct, "_flag_in_batches", broken)
+    with pytest.raises(RuleViolation) as exc:
+        import_direct_file(seeded, channel, csv_bytes(GOOD[0], GOOD[1]), now=NOW)
+    assert exc.value.field == "file"
+    assert "All 2 rows were imported" in str(exc.value) and "again" in str(exc.value)
+    with Session(seeded) as db:
+        assert set(db.scalars(select(DirectOpportunity.external_id))) >= {"CRM-1", "CRM-2"}
+    monkeypatch.undo()
+    again = import_direct_file(seeded, channel, csv_bytes(GOOD[0], GOOD[1]), now=NOW)
+    assert (again.created, again.unchanged) == (0, 2)
