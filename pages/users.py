@@ -16,7 +16,7 @@ from core.accounts import (
 from core.actor import ROLE_LABELS
 from core.partners import partner_choices
 from core.permissions import can
-from ui.actions import submit
+from ui.actions import show_flash, submit
 from ui.context import db, local_time
 from ui.forms import FieldErrors
 from ui.guard import page_guard
@@ -29,6 +29,7 @@ roles = grantable_roles(actor)
 across_partners = can(actor, "partner.directory")
 
 st.title("Users")
+show_flash()
 if across_partners:
     with db() as session:
         partners = dict(partner_choices(session, actor))
