@@ -201,7 +201,7 @@ def add_note(db: Session, actor: Actor, deal_id: int, text: str, *, internal: bo
     require(actor, "deal.note")
     now = now or utcnow()
     text = checked("text", text_field, text, 4000, required="Write the note first.",
-                   too_long="Keep the note to 4000 characters or fewer.")
+                   too_long="Keep the note to 4000 characters or fewer.", multiline=True)
     deal = load(db, actor, deal_id, "deal.note")
     internal = internal and actor.is_vendor
     event = add_event(db, deal, actor, "note", text, now=now, internal=internal)

@@ -104,7 +104,7 @@ def _moving(db: Session, actor: Actor, application_id: int,
 
 def _free_text(value: str, field: str, required: str) -> str:
     """A question or a reason: trimmed, not empty, MAX_TEXT characters at most."""
-    return checked(field, text_field, value, MAX_TEXT, required=required)
+    return checked(field, text_field, value, MAX_TEXT, required=required, multiline=True)
 
 
 def start_review(db: Session, actor: Actor, application_id: int, *,
