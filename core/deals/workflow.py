@@ -51,6 +51,7 @@ from db.types import utcnow
 
 S = DealStatus
 CLOSED_PARTNER_STATUSES = ("suspended", "terminated")
+LOST_REASON_MAX = 500  # the lost_reason column
 
 
 def register_deal(db: Session, actor: Actor, data: DealIn | Mapping[str, Any], *,
@@ -285,13 +286,14 @@ def mark_lost(db: Session, actor: Actor, deal_id: int, reason: str, *,
               now: datetime | None = None) -> DealOut:
     require(actor, "deal.update")
     now = now or utcnow()
-    reason = (reason or "").strip()
-    if not reason:
-        raise RuleViolation("Say why the deal was lost.", field="reason")
+    reason = checked("reason", text_field, reason, LOST_REASON_MAX,
+                     required="Say why the deal was lost.",
+                     too_long=f"Keep the reason to {LOST_REASON_MAX} characters or fewer.",
+                     multiline=True)
     deal = load(db, actor, deal_id, "deal.update", for_update=True)
     before = snapshot(deal)
-    change_status(db, deal, actor, S.LOST, f"Reason: {reason[:500]}", now=now)
-    deal.lost_reason, deal.closed_on = reason[:500], now.date()
+    change_status(db, deal, actor, S.LOST, f"Reason: {reason}", now=now)
+    deal.lost_reason, deal.closed_on = reason, now.date()
     audited(db, actor, "deal.lost", deal, before, now=now)
     return deal_out(db, actor, deal, now=now)
 

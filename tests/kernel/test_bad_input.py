@@ -17,7 +17,15 @@ from sqlalchemy import func, select
 from core.accounts import NewUserIn, create_user
 from core.actor import Actor
 from core.catalog import ProductLineIn, create_product_line
-from core.deals import import_direct_opportunities, register_deal
+from core.deals import (
+    add_note,
+    approve_deal,
+    import_direct_opportunities,
+    mark_lost,
+    register_deal,
+    reject_deal,
+    request_more_info,
+)
 from core.deals.end_customers import list_end_customers, merge_end_customers
 from core.errors import RuleViolation, field_errors
 from core.onboarding.agreements import publish_agreement
@@ -28,6 +36,7 @@ from core.tiers.rules import update_tier_rules
 from db.models import (
     Agreement,
     AuditEvent,
+    DealEvent,
     DealRegistration,
     DirectOpportunity,
     EndCustomer,
@@ -210,6 +219,31 @@ def test_a_website_whose_host_dns_cannot_hold_is_refused_on_the_field(seeded_db)
     site = "https://" + long_host(260)
     errors = refused(seeded_db, lambda: register(seeded_db, website=site), DealRegistration)
     assert errors == {"website": "Enter the company's website, e.g. acme.com."}
+
+
+DEAL_TEXTS = {
+    "reject": ("channel", "reason", lambda db, a, i, t: reject_deal(db, a, i, t, now=NOW)),
+    "question": ("channel", "question",
+                 lambda db, a, i, t: request_more_info(db, a, i, t, now=NOW)),
+    "approve": ("channel", "note", lambda db, a, i, t: approve_deal(db, a, i, note=t, now=NOW)),
+    "lost": ("p01.rep1", "reason", lambda db, a, i, t: mark_lost(db, a, i, t, now=NOW)),
+    "note": ("p01.rep1", "text", lambda db, a, i, t: add_note(db, a, i, t, now=NOW)),
+}
+
+
+@QUICK
+@given(which=st.sampled_from(sorted(DEAL_TEXTS)),
+       text=bad_text(4000, required=False))
+@example(which="reject", text="Duplicate\x00")
+def test_reasons_questions_and_notes_on_a_deal_follow_the_text_rule(seeded_db, which, text):
+    username, field, call = DEAL_TEXTS[which]
+    deal = seeded_db.scalar(select(DealRegistration.id).where(
+        DealRegistration.partner_id == actor_for(seeded_db, "p01.rep1").partner_id).limit(1))
+    if deal is None:
+        deal = register(seeded_db).id
+    actor = actor_for(seeded_db, username)
+    errors = refused(seeded_db, lambda: call(seeded_db, actor, deal, text), DealEvent)
+    assert field in errors
 
 
 # ---------------------------------------------------------------- partner application
