@@ -159,8 +159,7 @@ def list_deals(db: Session, actor: Actor, filt: DealFilter = DealFilter(), *,
         q = q.where(DealRegistration.owner_user_id == filt.owner_user_id)
     if filt.partner_id is not None and not actor.is_partner:
         q = q.where(DealRegistration.partner_id == filt.partner_id)
-    if filt.search and filt.search.strip():
-        needle = filt.search.strip().lower()
+    if needle := checked("search", text_field, filt.search, 200).lower():
         q = q.where(or_(func.lower(DealRegistration.customer_name).contains(needle),
                         DealRegistration.customer_domain.contains(needle)))
     total = db.scalar(select(func.count()).select_from(q.subquery())) or 0

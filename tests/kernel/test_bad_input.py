@@ -18,15 +18,18 @@ from core.accounts import NewUserIn, create_user
 from core.actor import Actor
 from core.catalog import ProductLineIn, create_product_line
 from core.deals import (
+    DealFilter,
     add_note,
     approve_deal,
     import_direct_opportunities,
+    list_deals,
     mark_lost,
     register_deal,
     reject_deal,
     request_more_info,
 )
 from core.deals.end_customers import list_end_customers, merge_end_customers
+from core.directory import DirectoryFilter, search_directory
 from core.errors import RuleViolation, field_errors
 from core.onboarding.agreements import publish_agreement
 from core.onboarding.steps import save_step
@@ -475,11 +478,23 @@ def test_a_bad_name_or_email_of_a_new_user_is_refused_and_no_user_created(seeded
     assert field in errors
 
 
+SEARCHES = {
+    "end customers": lambda db, text: list_end_customers(db, actor_for(db, "channel"), text),
+    "deals": lambda db, text: list_deals(db, actor_for(db, "channel"), DealFilter(search=text)),
+    "directory": lambda db, text: search_directory(db, actor_for(db, "channel"),
+                                                   DirectoryFilter(search=text)),
+}
+
+
 @QUICK
-@given(search=st.builds(_with, FORBIDDEN, st.text(max_size=8), st.text(max_size=8)))
-def test_a_search_for_end_customers_with_control_characters_gets_a_message(seeded_db, search):
-    refused(seeded_db, lambda: list_end_customers(seeded_db, actor_for(seeded_db, "channel"),
-                                                  search))
+@given(which=st.sampled_from(sorted(SEARCHES)),
+       search=st.one_of(st.builds(_with, FORBIDDEN, st.text(max_size=8), st.text(max_size=8)),
+                        WRONG_TYPES))
+@example(which="deals", search="Acme\x00")
+def test_a_search_with_control_characters_or_not_text_gets_a_message(seeded_db, which,
+                                                                       search):
+    errors = refused(seeded_db, lambda: SEARCHES[which](seeded_db, search))
+    assert "search" in errors
 
 
 @pytest.mark.parametrize("wrong", ["1", "x", 2.5, None, [1]])

@@ -153,11 +153,9 @@ def test_an_amount_read_from_text_is_the_number_it_shows_or_a_message(typed):
         assert str(e).startswith(("Write the amount", "Enter the amount", "Give the amount",
                                   "The amount"))
         return
-    head, _, tail = typed.lstrip("$").partition(".")
-    groups = head.split(",")
-    assert all(len(g) == 3 for g in groups[1:]) and len(groups[0]) <= (3 if tail or
-                                                                        len(groups) > 1
-                                                                        else 7)
+    groups = typed.lstrip("$").partition(".")[0].split(",")
+    if len(groups) > 1:  # a comma only between thousands
+        assert len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
     assert amount == Decimal(typed.lstrip("$").replace(",", ""))
 
 
