@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from core import audit
 from core.actor import Actor
 from core.errors import NotFound, RuleViolation
 from core.permissions import require
+from core.validation import RequiredText
 from db.models import ProductLine
 
 FIELDS = ["name", "active"]
@@ -35,18 +37,11 @@ class ProductLineOut:
 
 
 class ProductLineIn(BaseModel):
-    name: str = Field(default="", validate_default=True)
+    # Runs of spaces are one space: "Core  Platform" is "Core Platform".
+    name: Annotated[RequiredText(100, "Enter the product line's name.",
+                                 too_long="Keep the name to 100 characters or fewer."),
+                    AfterValidator(lambda v: " ".join(v.split()))] = ""
     active: bool = True
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        v = " ".join((v or "").split())
-        if not v:
-            raise ValueError("Enter the product line's name.")
-        if len(v) > 100:
-            raise ValueError("Keep the name to 100 characters or fewer.")
-        return v
 
 
 def list_product_lines(db: Session, actor: Actor, *,

@@ -30,6 +30,7 @@ from core.partners import (
 )
 from core.permissions import require
 from core.settings import get_settings
+from core.validation import checked, text_field
 from db.models import (
     DealRegistration,
     OnboardingProgress,
@@ -171,8 +172,9 @@ def _filtered(db: Session, filt: DirectoryFilter) -> Select:
 
 def _conditions(db: Session, filt: DirectoryFilter) -> list:
     out = []
-    if filt.search is not None and str(filt.search).strip():
-        out.append(_search(str(filt.search)))
+    if needle := checked("search", text_field, filt.search, MAX_SEARCH,
+                         too_long=f"Keep the search to {MAX_SEARCH} characters or fewer."):
+        out.append(_search(needle.lower()))
     if filt.tier:
         if filt.tier not in db.scalars(select(Tier.name)).all():
             raise RuleViolation("Choose a tier from the list.", field="tier")
@@ -203,11 +205,7 @@ def _conditions(db: Session, filt: DirectoryFilter) -> list:
     return out
 
 
-def _search(text: str):
-    needle = text.strip().lower()
-    if len(needle) > MAX_SEARCH:
-        raise RuleViolation(f"Keep the search to {MAX_SEARCH} characters or fewer.",
-                            field="search")
+def _search(needle: str):
     # A pasted address (https://www.acme.com/about) is looked up by its domain.
     site = needle
     if "/" in needle or needle.startswith("www."):

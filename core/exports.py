@@ -6,12 +6,21 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@")
+FORMULA_PREFIXES = (*FORMULA_STARTS, "\t", "\r", "\n")
+# A spreadsheet skips blanks before a formula (" =1+1" runs too) and may read ";" and "|" as
+# separators (a part split off at ";" may start a formula; "|" calls a program in DDE).
+BLANKS = " \t\r\n"
+SEPARATORS = (";", "|")
 
 
 def safe_cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """Text that a spreadsheet could run as a formula gets a leading apostrophe: text that
+    starts with = + - @ (after any spaces, tabs or line breaks) or with a tab or line break,
+    and text that holds a ";" or a "|"."""
+    if isinstance(value, str) and (value.startswith(FORMULA_PREFIXES)
+                                   or value.lstrip(BLANKS).startswith(FORMULA_STARTS)
+                                   or any(sep in value for sep in SEPARATORS)):
         return "'" + value
     return value
 

@@ -5,20 +5,30 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ValidationError, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from core import audit, events
 from core.actor import Actor
 from core.catalog import ProductLineOut
-from core.customers import country_code
 from core.errors import NotFound, RuleViolation
 from core.permissions import can, require, scope
 from core.standing import require_open_partner
-from core.validation import Choices, Country, OneOf, RequiredText, Website, as_model, text_field
+from core.validation import (
+    Choices,
+    Country,
+    OneOf,
+    OptionalText,
+    RequiredText,
+    Website,
+    as_model,
+    checked,
+    clean_text,
+    text_field,
+)
 from db.models import (
     Partner,
     PartnerIndustry,
@@ -135,8 +145,8 @@ def list_partners(
         .outerjoin(manager, Partner.channel_manager_id == manager.id)
     )
     q = scope(actor, q, Partner)
-    if filt.search:
-        q = q.where(func.lower(Partner.name).contains(filt.search.strip().lower()))
+    if needle := checked("search", text_field, filt.search, 200).lower():
+        q = q.where(func.lower(Partner.name).contains(needle))
     if filt.tier:
         q = q.where(Tier.name == filt.tier)
     if filt.partner_type:
@@ -375,32 +385,17 @@ class TerritoryOut:
 
 
 class TerritoryIn(BaseModel):
-    country: str = Field(default="", validate_default=True)
-    state: str = ""
+    country: Country(required="Choose the territory's country.",
+                     unknown="Choose the territory's country from the list.") = ""
+    state: Annotated[OptionalText(100, too_long="Keep the state or province to 100 "
+                                                "characters or fewer."),
+                     AfterValidator(lambda v: " ".join(v.split()))] = ""
     postal_prefix: str = ""
-
-    @field_validator("country", mode="before")
-    @classmethod
-    def _country(cls, v: Any) -> str:
-        text = str(v or "").strip()
-        if not text:
-            raise ValueError("Choose the territory's country.")
-        code = country_code(text[:60])
-        if code is None:
-            raise ValueError("Choose the territory's country from the list.")
-        return code
-
-    @field_validator("state", mode="before")
-    @classmethod
-    def _state(cls, v: Any) -> str:
-        text = text_field(v, 100, too_long="Keep the state or province to 100 characters "
-                                           "or fewer.")
-        return " ".join(text.split())
 
     @field_validator("postal_prefix", mode="before")
     @classmethod
     def _postal_prefix(cls, v: Any) -> str:
-        text = "".join(str(v or "").split()).upper()
+        text = "".join(clean_text(v).split()).upper()
         if text and not _POSTAL_PREFIX.fullmatch(text):
             raise ValueError("A postal-code prefix is 1 to 10 letters or digits, e.g. 941 "
                              "or SW1.")

@@ -23,7 +23,7 @@ from core.accounts.usernames import (
 from core.actor import PARTNER_ROLES, USER_ROLES, VENDOR_ROLES, Actor, Role
 from core.errors import NotFound, PermissionDenied, RuleViolation
 from core.permissions import require, scope
-from core.validation import Email, RequiredText
+from core.validation import Email, RequiredText, checked, text_field
 from db.models import Partner, User
 from db.types import utcnow
 
@@ -78,8 +78,8 @@ def list_users(db: Session, actor: Actor, filt: UserFilter = UserFilter(), *,
               User)
     if filt.partner_id is not None and not actor.is_partner:  # a partner's is its own
         q = q.where(User.partner_id == filt.partner_id)
-    if filt.search:
-        term = f"%{filt.search.strip().lower()}%"
+    if search := checked("search", text_field, filt.search, 200).lower():
+        term = f"%{search}%"
         q = q.where(func.lower(User.username).like(term)
                     | func.lower(User.display_name).like(term))
     if filt.role:

@@ -67,8 +67,12 @@ def _extractor() -> tldextract.TLDExtract:
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
+MAX_HOST = 253  # the longest host name DNS holds (and the domain columns' length)
+
+
 def host_of(value: str) -> str | None:
-    """The lower-case host name in a website, URL, bare domain or e-mail address."""
+    """The lower-case host name in a website, URL, bare domain or e-mail address; None when
+    there is none or it is not a name DNS could hold."""
     value = (value or "").strip().lower()
     if not value:
         return None
@@ -82,7 +86,10 @@ def host_of(value: str) -> str | None:
         return None
     if not host or "." not in host or not re.fullmatch(r"[a-z0-9.-]+", host):
         return None
-    return host.strip(".")
+    host = host.strip(".")
+    if len(host) > MAX_HOST or any(not 1 <= len(label) <= 63 for label in host.split(".")):
+        return None  # not a name DNS can hold (253 characters, labels of 1 to 63)
+    return host
 
 
 def registrable_domain(value: str) -> str | None:

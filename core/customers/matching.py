@@ -21,7 +21,7 @@ from anyascii import anyascii
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from core.customers.names import normalize_name
+from core.customers.names import bounded, normalize_name
 
 # Words that say little about which company it is; they are kept in the key but do not count
 # as evidence when two names share them.
@@ -130,9 +130,13 @@ def _key(raw: str, translit: str) -> NameKey:
     text = _TIGHT_AMP.sub(r"\1\2", text)
     text = re.sub(r"['’`´]", "", text)  # McDonald's -> McDonalds, O'Neil -> ONeil
     plain = " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower().replace("&", " and ")).split())
+    plain = bounded(plain)
     norm = normalize_name(text) or plain
     stripped = norm != plain
-    tokens = _merge_initials([ABBREVIATIONS.get(t, t) for t in norm.split()])
+    # Spelled-out abbreviations make the text longer: bounded again, so that a stored form
+    # (name_form) fits its column.
+    tokens = bounded(" ".join(_merge_initials([ABBREVIATIONS.get(t, t)
+                                               for t in norm.split()]))).split()
     distinctive = tuple(t for t in tokens if t not in GENERIC)
     return NameKey(
         raw=raw, text=" ".join(tokens), tokens=tuple(tokens), distinctive=distinctive,
@@ -382,6 +386,7 @@ def band(score: int) -> Verdict:
 
 
 def name_form(key: NameKey) -> str:
+    """At most 3 + 2 * KEY_MAX characters (the *_name_form columns hold 420)."""
     return f"{int(key.stripped)}|{key.text}|{key.alt.text if key.alt else ''}"
 
 

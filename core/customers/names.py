@@ -12,10 +12,21 @@ _MORE_LEGAL_FORMS = re.compile(
     r"|(?<=bank) national association)$")
 
 
+# The longest key stored (the normalized_name and customer_key columns): a transliterated
+# name can be far longer than the name ("北京" is "BeiJing"), so keys are cut to it.
+KEY_MAX = 200
+
+
+def bounded(key: str, limit: int = KEY_MAX) -> str:
+    """A key cut to `limit` characters (two names alike that far are keyed alike)."""
+    return key if len(key) <= limit else key[:limit].rstrip()
+
+
 def normalize_name(name: str) -> str:
     """'Société Générale S.A.' -> 'societe generale'; 'ACME, Inc.' -> 'acme'.
 
-    Accents become ASCII, legal suffixes go (cleanco), then case and punctuation."""
+    Accents become ASCII, legal suffixes go (cleanco), then case and punctuation; at most
+    KEY_MAX characters."""
     ascii_name = anyascii(name or "").strip()
     core = ascii_name
     for _ in range(3):  # "Acme Corporation Inc." sheds one suffix per pass
@@ -28,4 +39,4 @@ def normalize_name(name: str) -> str:
     core = " ".join(re.sub(r"[^a-z0-9]+", " ", core).split())
     while (shorter := _MORE_LEGAL_FORMS.sub("", core)) != core:
         core = shorter
-    return core
+    return bounded(core)

@@ -13,6 +13,7 @@ from core.actor import Actor
 from core.customers.matching import name_key, retrieval_keys
 from core.customers.names import normalize_name
 from core.permissions import require
+from core.validation import parsers  # a module: the parsers import this package
 from db.models import EndCustomer, EndCustomerKey
 from db.types import utcnow
 
@@ -84,10 +85,11 @@ def search_customers(db: Session, actor: Actor, search: str = "", *,
                      limit: int = 100) -> list[EndCustomerOut]:
     """Vendor-side lookup of end-customer records by name or domain."""
     require(actor, "customer.view")
+    search = parsers.checked("search", parsers.text_field, search, 200)
     q = select(EndCustomer)
-    if search.strip():
+    if search:
         key = normalize_name(search)
-        needle = search.strip().lower()
+        needle = search.lower()
         q = q.where(or_(EndCustomer.normalized_name.contains(key),
                         func.lower(EndCustomer.name).contains(needle),
                         EndCustomer.domain.contains(needle)))

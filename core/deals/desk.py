@@ -34,13 +34,14 @@ from core.deals.status import OPEN, PENDING, STATUS_LABELS, DealStatus, check_mo
 from core.errors import DomainError, NotFound, RuleViolation
 from core.money import format_money
 from core.permissions import require
-from core.validation import checked, parse_amount
+from core.validation import checked, parse_amount, text_field
 from db.models import DealRegistration, EndCustomer, Partner, Tier, User
 from db.types import utcnow
 
 S = DealStatus
 EXTENSION_DAYS = 30
 MAX_PROTECTION_DAYS = 730
+NOTE_MAX = 1000  # a note with an approval or an extension decision
 
 
 # ---------------------------------------------------------------- reading
@@ -155,6 +156,7 @@ def approve_deal(db: Session, actor: Actor, deal_id: int, *, protection_days: in
     require(actor, "deal.desk")
     now = now or utcnow()
     days = _protection_days(protection_days)
+    note = _note(note)
     deal = load(db, actor, deal_id, "deal.desk", for_update=True)
     check_move(deal.status, S.APPROVED)
     blocking = _blocking(db, deal)
@@ -260,6 +262,7 @@ def decide_extension(db: Session, actor: Actor, deal_id: int, grant: bool, *,
     require(actor, "deal.desk")
     now = now or utcnow()
     days = _protection_days(days, field="days") or EXTENSION_DAYS
+    note = _note(note)
     deal = load(db, actor, deal_id, "deal.desk", for_update=True)
     if deal.status != S.APPROVED or deal.extension_status != "requested":
         raise RuleViolation("There is no pending extension request on this registration.",
@@ -274,7 +277,7 @@ def decide_extension(db: Session, actor: Actor, deal_id: int, grant: bool, *,
     else:
         deal.extension_status = "declined"
         text = f"Extension declined; protection ends {deal.protection_ends_at:%Y-%m-%d}."
-    text += f" {note.strip()}" if note and note.strip() else ""
+    text += f" {note}" if note else ""
     deal.updated_at = now
     add_event(db, deal, actor, "extension", text, now=now)
     audited(db, actor, "deal.extension_" + ("grant" if grant else "decline"), deal, before,
@@ -319,7 +322,7 @@ def _approve(db: Session, actor: Actor, deal: DealRegistration, days: int | None
     deal.protection_ends_at = now + timedelta(days=days)
     deal.decided_at, deal.decided_by_user_id = now, actor.user_id
     text = f"Protected for {days} days, until {deal.protection_ends_at:%Y-%m-%d}."
-    change_status(db, deal, actor, S.APPROVED, text + (f" {note.strip()}" if note else ""),
+    change_status(db, deal, actor, S.APPROVED, text + (f" {note}" if note else ""),
                   now=now)
     audited(db, actor, "deal.approve", deal, before, now=now)
     notify_partner_side(db, deal, f"Deal #{deal.id} approved: {deal.customer_name}",
@@ -348,8 +351,10 @@ def _protection_days(value: Any, *, field: str = "protection_days") -> int | Non
 
 
 def _required(value: str, message: str, field: str, max_len: int) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise RuleViolation(message, field=field)
-    return text[:max_len]
+    """A reason or question under the kernel's text rule (several lines allowed)."""
+    return checked(field, text_field, value, max_len, required=message, multiline=True)
+
+
+def _note(value: str) -> str:
+    return checked("note", text_field, value, NOTE_MAX, multiline=True)
 

@@ -107,6 +107,8 @@ def reassign_end_customer(db: Session, actor: Actor, deal_id: int, end_customer_
 
 
 def _active(db: Session, customer_id: int, field: str) -> EndCustomer:
+    if isinstance(customer_id, bool) or not isinstance(customer_id, int):
+        raise RuleViolation("Choose an end customer from the list.", field=field)
     customer = db.get(EndCustomer, customer_id)
     if customer is None:
         raise NotFound("end customer")

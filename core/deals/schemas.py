@@ -20,9 +20,11 @@ from core.validation import (
     OptionalText,
     RequiredText,
     Website,
+    parse_whole_number,
 )
 
 MAX_CLOSE_MONTHS = 18
+MAX_ID = 2**63 - 1  # the largest id a database key holds
 
 
 class DealStage(StrEnum):
@@ -99,17 +101,19 @@ class DealIn(BaseModel):
     estimated_value: Amount("estimated value") = None
     expected_close_date: CloseDate() = None
     stage: Stage() = None
-    description: OptionalText(4000) = ""
+    description: OptionalText(4000, multiline=True) = ""
 
     @field_validator("product_line_ids", mode="before")
     @classmethod
     def _product_lines(cls, v: Any, info: ValidationInfo) -> list[int]:
         """Catalog ids, each still offered when the service gives the catalog (context:
         product_line_ids)."""
-        try:
-            ids = sorted({int(i) for i in (v or [])})
-        except (TypeError, ValueError):
-            raise ValueError("Choose product lines from the catalog.") from None
+        unknown = "Choose product lines from the catalog."
+        if v is None or v == "":
+            v = []
+        if not isinstance(v, list | tuple | set | frozenset):
+            raise ValueError(unknown)
+        ids = sorted({parse_whole_number(i, invalid=unknown, low=1, high=MAX_ID) for i in v})
         if not ids:
             raise ValueError("Choose at least one product line.")
         active = (info.context or {}).get("product_line_ids")

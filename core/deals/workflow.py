@@ -50,6 +50,7 @@ from db.models import DealRegistration, Partner, User
 from db.types import utcnow
 
 S = DealStatus
+LOST_REASON_MAX = 500  # the lost_reason column
 
 
 def register_deal(db: Session, actor: Actor, data: DealIn | Mapping[str, Any], *,
@@ -154,8 +155,7 @@ def list_deals(db: Session, actor: Actor, filt: DealFilter = DealFilter(), *,
         q = q.where(DealRegistration.owner_user_id == filt.owner_user_id)
     if filt.partner_id is not None and not actor.is_partner:
         q = q.where(DealRegistration.partner_id == filt.partner_id)
-    if filt.search and filt.search.strip():
-        needle = filt.search.strip().lower()
+    if needle := checked("search", text_field, filt.search, 200).lower():
         q = q.where(or_(func.lower(DealRegistration.customer_name).contains(needle),
                         DealRegistration.customer_domain.contains(needle)))
     total = db.scalar(select(func.count()).select_from(q.subquery())) or 0
@@ -197,7 +197,7 @@ def add_note(db: Session, actor: Actor, deal_id: int, text: str, *, internal: bo
     require(actor, "deal.note")
     now = now or utcnow()
     text = checked("text", text_field, text, 4000, required="Write the note first.",
-                   too_long="Keep the note to 4000 characters or fewer.")
+                   too_long="Keep the note to 4000 characters or fewer.", multiline=True)
     deal = load(db, actor, deal_id, "deal.note")
     internal = internal and actor.is_vendor
     event = add_event(db, deal, actor, "note", text, now=now, internal=internal)
@@ -281,13 +281,14 @@ def mark_lost(db: Session, actor: Actor, deal_id: int, reason: str, *,
               now: datetime | None = None) -> DealOut:
     require(actor, "deal.update")
     now = now or utcnow()
-    reason = (reason or "").strip()
-    if not reason:
-        raise RuleViolation("Say why the deal was lost.", field="reason")
+    reason = checked("reason", text_field, reason, LOST_REASON_MAX,
+                     required="Say why the deal was lost.",
+                     too_long=f"Keep the reason to {LOST_REASON_MAX} characters or fewer.",
+                     multiline=True)
     deal = load(db, actor, deal_id, "deal.update", for_update=True)
     before = snapshot(deal)
-    change_status(db, deal, actor, S.LOST, f"Reason: {reason[:500]}", now=now)
-    deal.lost_reason, deal.closed_on = reason[:500], now.date()
+    change_status(db, deal, actor, S.LOST, f"Reason: {reason}", now=now)
+    deal.lost_reason, deal.closed_on = reason, now.date()
     audited(db, actor, "deal.lost", deal, before, now=now)
     return deal_out(db, actor, deal, now=now)
 

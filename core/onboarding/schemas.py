@@ -142,7 +142,8 @@ class AgreementIn(BaseModel):
     # Stored with one final newline.
     body_markdown: Annotated[
         RequiredText(200_000, "Enter the agreement's text (Markdown).",
-                     too_long="The text is too long (200,000 characters at most)."),
+                     too_long="The text is too long (200,000 characters at most).",
+                     multiline=True),
         AfterValidator(lambda text: text + "\n")] = ""
 
 

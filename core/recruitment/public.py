@@ -155,7 +155,8 @@ def answer_info_request(db: Session, actor: Actor, reference: str, email: str, a
         raise RuleViolation("This application is not waiting for an answer from you.",
                             field="answer")
     answer = checked("answer", text_field, answer, MAX_TEXT, required="Write your answer.",
-                     too_long=f"Keep your answer to {MAX_TEXT} characters or fewer.")
+                     too_long=f"Keep your answer to {MAX_TEXT} characters or fewer.",
+                     multiline=True)
     before = _snapshot(app)
     check_move(app.status, S.UNDER_REVIEW)
     app.status = S.UNDER_REVIEW.value

@@ -52,13 +52,12 @@ def application_queue(db: Session, actor: Actor, filt: ApplicationFilter = Appli
         q = q.where(PA.status.in_([s.value for s in OPEN]))
     elif filt.status:
         q = q.where(PA.status == filt.status)
-    if filt.search and filt.search.strip():
-        needle = filt.search.strip().lower()
+    if needle := checked("search", text_field, filt.search, 200).lower():
         conds = [func.lower(PA.company_name).contains(needle, autoescape=True),
                  PA.domain.contains(needle, autoescape=True),
                  func.lower(PA.contact_email).contains(needle, autoescape=True),
                  PA.reference.contains(needle.upper(), autoescape=True)]
-        if key := normalize_name(filt.search):
+        if key := normalize_name(needle):
             conds.append(PA.normalized_name.contains(key, autoescape=True))
         q = q.where(or_(*conds))
     if filt.country:
@@ -104,7 +103,7 @@ def _moving(db: Session, actor: Actor, application_id: int,
 
 def _free_text(value: str, field: str, required: str) -> str:
     """A question or a reason: trimmed, not empty, MAX_TEXT characters at most."""
-    return checked(field, text_field, value, MAX_TEXT, required=required)
+    return checked(field, text_field, value, MAX_TEXT, required=required, multiline=True)
 
 
 def start_review(db: Session, actor: Actor, application_id: int, *,

@@ -170,7 +170,8 @@ def _tier(db: Session, tier_id: Any) -> Tier:
 
 def _reason_text(value: Any, *, required: str) -> str:
     return checked("reason", text_field, value, REASON_MAX, required=required,
-                   too_long=f"Keep the reason to {REASON_MAX} characters or fewer.")
+                   too_long=f"Keep the reason to {REASON_MAX} characters or fewer.",
+                   multiline=True)
 
 
 def close_proposal(db: Session, actor: Actor, proposal: TierProposal, note: str,

@@ -25,6 +25,7 @@ from core.validation.fields import (
 from core.validation.parsers import (
     checked,
     choices,
+    clean_text,
     country,
     email_address,
     one_of,
@@ -55,6 +56,7 @@ def as_model(model: type[M], data: M | Mapping[str, Any], **context: Any) -> M:
 __all__ = [
     "Amount", "Choices", "Country", "Date", "Email", "Headcount", "OneOf", "OptionalText",
     "Phone", "RequiredText", "Website", "WholeNumber", "as_model", "checked", "choices",
-    "country", "email_address", "one_of", "parse_amount", "parse_date", "parse_headcount",
-    "parse_phone", "parse_whole_number", "raw_values", "text_field", "website",
+    "clean_text", "country", "email_address", "one_of", "parse_amount", "parse_date",
+    "parse_headcount", "parse_phone", "parse_whole_number", "raw_values", "text_field",
+    "website",
 ]

@@ -28,15 +28,18 @@ def _keep_none(parse: Callable[[Any], Any], optional: bool) -> Callable[[Any], A
     return (lambda v: None if v is None else parse(v)) if optional else parse
 
 
-def RequiredText(max_len: int, required: str, *, too_long: str | None = None) -> Any:
-    """Trimmed text that must not be empty."""
+def RequiredText(max_len: int, required: str, *, too_long: str | None = None,
+                 multiline: bool = False) -> Any:
+    """Text under the kernel's text rule (parsers.clean_text) that must not be empty;
+    `multiline`: tabs and line breaks allowed (notes, descriptions)."""
     return _field(str, lambda v: p.text_field(v, max_len, required=required,
-                                              too_long=too_long))
+                                              too_long=too_long, multiline=multiline))
 
 
-def OptionalText(max_len: int, *, too_long: str | None = None) -> Any:
-    """Trimmed text, "" when empty."""
-    return _field(str, lambda v: p.text_field(v, max_len, too_long=too_long))
+def OptionalText(max_len: int, *, too_long: str | None = None, multiline: bool = False) -> Any:
+    """Text under the kernel's text rule, "" when empty."""
+    return _field(str, lambda v: p.text_field(v, max_len, too_long=too_long,
+                                              multiline=multiline))
 
 
 def Email(required: str | None = None, *, optional: bool = False) -> Any:

@@ -4,6 +4,7 @@ them on its plain arguments too (see `checked`)."""
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -20,6 +21,7 @@ T = TypeVar("T")
 MAX_AMOUNT = Decimal("10000000000")  # ten billion: anything above is a typo
 CENT = Decimal("0.01")
 MAX_HEADCOUNT = 5_000_000
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)  # the dates a form accepts
 PHONE_EXAMPLE = "Enter a phone number with its country code, e.g. +44 20 7946 0958."
 
 
@@ -31,11 +33,48 @@ def _text(value: Any) -> str:
     return str(value if value is not None else "").strip()
 
 
+# ---------------------------------------------------------------- the text rule
+
+NOT_TEXT = "Enter this as text."
+CONTROL_CHARACTERS = "Remove the control characters (such as a NUL byte) from this text."
+ONE_LINE = "Keep this on one line: no line breaks or tabs."
+PRIVATE_USE = ("Remove the private-use characters from this text: they are not letters and "
+               "show differently on every device.")
+_LINE_BREAKS = re.compile(r"\r\n?|[\x85\u2028\u2029]")
+_BREAKS = frozenset("\t\n\r\x0b\x0c\x85\u2028\u2029")
+
+
+def clean_text(value: Any, *, multiline: bool = False) -> str:
+    """The one rule for text a person typed, before any other check: text only (None is "");
+    invisible format characters (zero-width spaces and joiners, bidi controls such as U+202E,
+    soft hyphens) removed; trimmed; NUL and other control characters refused, tabs and line
+    breaks too unless `multiline` (where line breaks are written "\\n"); private-use
+    characters refused; the result in Unicode NFC."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(NOT_TEXT)
+    text = "".join(ch for ch in value if unicodedata.category(ch) != "Cf").strip()
+    if multiline:
+        text = _LINE_BREAKS.sub("\n", text)
+    for ch in text:
+        kind = unicodedata.category(ch)
+        if ch in _BREAKS:
+            if not (multiline and ch in "\t\n"):
+                raise ValueError(CONTROL_CHARACTERS if multiline else ONE_LINE)
+        elif kind in ("Cc", "Cs"):
+            raise ValueError(CONTROL_CHARACTERS)
+        elif kind == "Co":
+            raise ValueError(PRIVATE_USE)
+    return unicodedata.normalize("NFC", text).strip()
+
+
 def text_field(value: Any, max_len: int, *, required: str | None = None,
-               too_long: str | None = None) -> str:
-    """Trimmed text; `required` is the message when it is empty, `too_long` when it is over
-    max_len characters."""
-    text = _text(value)
+               too_long: str | None = None, multiline: bool = False) -> str:
+    """Text under the text rule (`clean_text`); `required` is the message when it is empty,
+    `too_long` when it is over max_len characters; `multiline` lets tabs and line breaks
+    in (notes, descriptions, reasons)."""
+    text = clean_text(value, multiline=multiline)
     if required and not text:
         raise ValueError(required)
     if len(text) > max_len:
@@ -83,6 +122,26 @@ def website(value: Any, *, invalid: str, required: str | None = None,
     return text
 
 
+# Digits grouped by thousands the way people type them: 1,250 / 1 250 / 1,250,000.50.
+_GROUPED = re.compile(r"([+-]?[0-9]{1,3})((?:([, \u00a0\u202f])[0-9]{3})(?:\3[0-9]{3})*)"
+                      r"(\.[0-9]+)?")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def ungrouped(text: str, *, fraction: bool) -> str | None:
+    """A number as typed, without its thousands separators; None when it is not a plain
+    number: a comma (or a space) only groups thousands, so "12,5" and "1,2" are not numbers
+    (read as 125 and 12 they would be wrong by a factor). `fraction`: a decimal point may
+    follow."""
+    if (grouped := _GROUPED.fullmatch(text)) is not None:
+        if grouped[4] and not fraction:
+            return None
+        text = grouped[1] + grouped[2].replace(grouped[3], "") + (grouped[4] or "")
+    if not _NUMBER.fullmatch(text) or ("." in text and not fraction):
+        return None
+    return text
+
+
 def parse_amount(value: Any, *, what: str, zero_ok: bool = False, floats: bool = True,
                  invalid: str | None = None) -> Decimal:
     """A money amount with at most two decimals ("25,000", "$25000" and Decimal alike), above
@@ -97,7 +156,12 @@ def parse_amount(value: Any, *, what: str, zero_ok: bool = False, floats: bool =
     if isinstance(value, float):
         value = repr(value)
     if isinstance(value, str):
-        value = value.strip().replace(",", "").replace(" ", "").lstrip("$€£")
+        text = value.strip().lstrip("$€£").strip()
+        value = ungrouped(text, fraction=True)
+        if value is None:
+            raise ValueError(invalid or (
+                f"Write the {what} with a decimal point, e.g. 1250.50: a comma only separates "
+                "thousands, as in 1,250.50." if "," in text else not_a_number))
     try:
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
@@ -114,17 +178,24 @@ def parse_amount(value: Any, *, what: str, zero_ok: bool = False, floats: bool =
 
 
 def parse_date(value: Any, *, what: str) -> date:
-    """A date, or its ISO text (YYYY-MM-DD); a datetime gives its date."""
+    """A date, or its ISO text (YYYY-MM-DD); a datetime gives its date. Only FIRST_DAY to
+    LAST_DAY: a year outside is a typo (and some years do not fit every database)."""
     if _blank(value):
         raise ValueError(f"Enter the {what}.")
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValueError(f"Enter the {what} as YYYY-MM-DD.") from None
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    elif isinstance(value, str):
+        try:
+            day = date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"Enter the {what} as YYYY-MM-DD.") from None
+    else:
+        raise ValueError(f"Enter the {what} as YYYY-MM-DD.")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"Enter the {what} between {FIRST_DAY.year} and {LAST_DAY.year}.")
+    return day
 
 
 def parse_whole_number(value: Any, *, invalid: str, low: int | None = None,
@@ -146,10 +217,10 @@ def parse_whole_number(value: Any, *, invalid: str, low: int | None = None,
     elif isinstance(value, int):
         number = value
     else:
-        raw = str(value).strip()
-        if grouping:
-            raw = raw.replace(",", "").replace(" ", "").replace("_", "")
-        if not re.fullmatch(r"[+-]?[0-9]+", raw):
+        if not isinstance(value, str):
+            raise ValueError(invalid)
+        raw = ungrouped(value.strip(), fraction=False) if grouping else value.strip()
+        if raw is None or not re.fullmatch(r"[+-]?[0-9]+", raw):
             raise ValueError(invalid)
         number = int(raw)
     if low is not None and number < low:
