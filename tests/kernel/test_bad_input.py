@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from core.accounts import NewUserIn, create_user
+from core.accounts import NewUserIn, UserFilter, create_user, list_users
 from core.actor import Actor
 from core.catalog import ProductLineIn, create_product_line
 from core.deals import (
@@ -33,7 +33,13 @@ from core.directory import DirectoryFilter, search_directory
 from core.errors import RuleViolation, field_errors
 from core.onboarding.agreements import publish_agreement
 from core.onboarding.steps import save_step
-from core.partners import set_partner_territories, update_partner_profile
+from core.partners import (
+    PartnerFilter,
+    list_partners,
+    set_partner_territories,
+    update_partner_profile,
+)
+from core.recruitment import ApplicationFilter, application_queue
 from core.recruitment.public import submit_application
 from core.tiers.rules import update_tier_rules
 from db.models import (
@@ -483,6 +489,11 @@ SEARCHES = {
     "deals": lambda db, text: list_deals(db, actor_for(db, "channel"), DealFilter(search=text)),
     "directory": lambda db, text: search_directory(db, actor_for(db, "channel"),
                                                    DirectoryFilter(search=text)),
+    "users": lambda db, text: list_users(db, actor_for(db, "admin"), UserFilter(search=text)),
+    "partners": lambda db, text: list_partners(db, actor_for(db, "channel"),
+                                               PartnerFilter(search=text)),
+    "applications": lambda db, text: application_queue(db, actor_for(db, "channel"),
+                                                       ApplicationFilter(search=text)),
 }
 
 
@@ -491,6 +502,9 @@ SEARCHES = {
        search=st.one_of(st.builds(_with, FORBIDDEN, st.text(max_size=8), st.text(max_size=8)),
                         WRONG_TYPES))
 @example(which="deals", search="Acme\x00")
+@example(which="users", search="ad\x00min")
+@example(which="partners", search="North\x00")
+@example(which="applications", search="\x00")
 def test_a_search_with_control_characters_or_not_text_gets_a_message(seeded_db, which,
                                                                        search):
     errors = refused(seeded_db, lambda: SEARCHES[which](seeded_db, search))
