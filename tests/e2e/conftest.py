@@ -119,9 +119,10 @@ def serve_app(tmp_path_factory, demo_database_file, port: int | None = None,
     AppServer, stop it. A module overrides `app_server` with it to serve other settings."""
     _require_browser()
     work = tmp_path_factory.mktemp("app")
-    env = _app_env(work) | extra_env
-    shutil.copyfile(demo_database_file, work / "prm.db")
     port = port or free_port()
+    # Links in mails and on screen point at this server.
+    env = _app_env(work) | {"PRM_APP_BASE_URL": f"http://127.0.0.1:{port}"} | extra_env
+    shutil.copyfile(demo_database_file, work / "prm.db")
     log = work / "streamlit.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
