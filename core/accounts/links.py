@@ -21,6 +21,7 @@ from core.mail import queue_mail
 from core.passwords import hash_password, password_problem
 from core.settings import get_settings
 from core.standing import closed_partner_message
+from core.validation import clean_text
 from db.models import AccountLink, User
 from db.types import utcnow
 
@@ -138,7 +139,10 @@ def request_password_reset(db: Session, username_or_email: str, *, now: datetime
     names, at most RESET_REQUESTS_PER_HOUR an hour each. The answer is the same whether or not
     an account matched, so that the form tells nobody which accounts exist."""
     now = now or utcnow()
-    given = username_or_email.strip().lower() if isinstance(username_or_email, str) else ""
+    try:  # what no username or address can be (NUL, controls) matches nobody
+        given = clean_text(username_or_email).lower()
+    except ValueError:
+        given = ""
     users = [] if not given or len(given) > 254 else db.scalars(
         select(User).where(or_(User.username == given, func.lower(User.email) == given),
                            User.is_active.is_(True)).limit(5)).all()

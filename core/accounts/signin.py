@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from core import audit, onboarding
 from core.accounts.records import actor_of
 from core.accounts.sessions import end_session, live_session, start_session
+from core.accounts.usernames import username_problem
 from core.actor import PARTNER_ROLES, Actor
 from core.passwords import hash_password, verify_password
 from core.settings import get_settings
@@ -74,13 +75,15 @@ def sign_in(db: Session, username: str, password: str, *, now: datetime | None =
     """Check credentials and record the attempt, successful or not. Commits twice: the count
     before the password check, the outcome after it."""
     now = now or utcnow()
-    username = username.strip().lower() if isinstance(username, str) else ""
+    # A name outside the username rule (NUL, look-alikes, 10 kB) is no account: never sent
+    # to the database as a name, answered like any unknown one.
+    username = username.strip().lower() if not username_problem(username) else ""
     password = password if isinstance(password, str) else ""
     attempt = _count_attempt(db, username, now)
     db.commit()
     if attempt is None:
         return _refused_unchecked(db, username, password, now, session_ref)
-    right = bool(password) and verify_password(password, attempt.password_hash)
+    right = _check(password, attempt.password_hash)
     user = db.get(User, attempt.user_id)
     actor = actor_of(user)
     if not right or not user.is_active:
@@ -94,6 +97,14 @@ def sign_in(db: Session, username: str, password: str, *, now: datetime | None =
     user.last_login_at = now
     audit.record(db, actor, "auth.login", "user", user.id, now=now)
     return signed_in(db, user, now, start_session(db, user.id, now=now), now)
+
+
+def _check(password: str, hashed: str) -> bool:
+    """The password check, always a full bcrypt: against the dummy hash for an account that
+    has no password yet (invited, or reset), and for an empty password too."""
+    usable = hashed.startswith("$2")
+    right = verify_password(password or "-", hashed if usable else dummy_hash())
+    return right and usable and bool(password)
 
 
 def _count_attempt(db: Session, username: str, now: datetime) -> _Attempt | None:
@@ -120,6 +131,7 @@ def _count_attempt(db: Session, username: str, now: datetime) -> _Attempt | None
 def _refused_unchecked(db: Session, username: str, password: str, now: datetime,
                        session_ref: str) -> SignInRefused:
     user = db.scalar(select(User).where(User.username == username)) if username else None
+    db.commit()  # the lookup's transaction ends here: no lock is held during the check
     if user is not None and user.locked_until and user.locked_until > now:
         audit.record(db, actor_of(user), "auth.login_refused_locked", "user", user.id, now=now)
         return SignInRefused(locked_message(user.locked_until), user.locked_until)

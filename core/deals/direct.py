@@ -176,11 +176,15 @@ def import_direct_file(engine: Engine, actor: Actor, content: bytes, *,
             total.add(written)
             if progress:
                 progress("written", start + len(written.opportunities), len(rows))
-    except Exception as exc:
+    except BaseException as exc:
+        # BaseException too: the page's rerun or stop (a click, a closed tab) is raised from
+        # the progress callback between batches, and must not leave half a file behind.
+        _take_back(engine, actor, import_id, undo, now)
+        if not isinstance(exc, Exception):
+            raise
         ref = uuid.uuid4().hex[:8]
         log.exception("direct import %s failed at row %d (ref %s)", import_id,
                       total.rows + 1, ref)
-        _take_back(engine, actor, import_id, undo, now)
         raise RuleViolation(f"The import stopped (ref {ref}) and was taken back: nothing "
                             "was imported. Import the file again.", field="file") from exc
     try:

@@ -2,6 +2,7 @@
 references, duplicate and look-alike checks."""
 
 import logging
+import re
 import secrets
 from datetime import datetime
 
@@ -32,6 +33,7 @@ from core.recruitment.status import (
     S,
 )
 from core.settings import get_settings
+from core.validation import clean_text
 from db import locks
 from db.models import ApplicationEvent, Partner, PartnerApplication, User
 
@@ -84,7 +86,9 @@ def _new_reference(db: Session) -> str:
 
 
 def _clean_reference(reference: str) -> str:
-    ref = "".join((reference or "").split()).upper()
+    ref = "".join(reference.split()).upper() if isinstance(reference, str) else ""
+    if not re.fullmatch(r"[A-Z0-9-]{0,40}", ref, flags=re.ASCII):
+        return ""  # no reference looks like that (NUL, controls, other scripts): no match
     if ref and not ref.startswith(REFERENCE_PREFIX) and len(ref) == REFERENCE_LENGTH:
         ref = REFERENCE_PREFIX + ref
     return ref
@@ -243,8 +247,11 @@ def _load(db: Session, actor: Actor, application_id: int, *,
 def _find_public(db: Session, reference: str, email: str, *,
                  for_update: bool = False) -> PartnerApplication:
     ref = _clean_reference(reference)
-    address = (email or "").strip().lower()
-    if not ref or not address:
+    try:  # a lookup by a stranger: what no address can be (NUL, controls) finds nothing
+        address = clean_text(email).lower()
+    except ValueError:
+        address = ""
+    if not ref or not address or len(address) > 254:
         raise ApplicationNotFound()
     q = select(PA).where(PA.reference == ref, func.lower(PA.contact_email) == address)
     if for_update:

@@ -219,3 +219,45 @@ def test_every_partner_side_service_refuses_a_suspended_partners_admin(seeded_db
     with pytest.raises(PermissionDenied) as exc:
         _partner_side_calls()[call](seeded_db, admin)
     assert str(exc.value) == CLOSED_MESSAGES["suspended"]
+
+
+def test_every_refusal_costs_one_full_password_check(seeded, checks):
+    """An empty password, an account with no password yet (invited), a name that cannot be
+    a username: each still runs bcrypt once, so timing tells no one which accounts exist."""
+    with unit_of_work(seeded) as db:
+        admin = actor_for(db, "admin")
+        create_user(db, admin, NewUserIn(username="invited.one", display_name="Invited",
+                                         email="inv@vendor.example", role="finance"), now=NOW)
+    for username, password in (("p01.rep1", ""), ("invited.one", "anything-at-all"),
+                               ("invited.one", ""), ("ad\x00min", "x"), ("x" * 5000, "x")):
+        assert attempt(seeded, username, password).message == BAD_CREDENTIALS
+    assert len(checks) == 5
+    assert all(h.startswith("$2") for h in checks)  # a real bcrypt hash every time
+
+
+def test_the_password_check_of_an_unknown_name_holds_no_database_lock(seeded, backend,
+                                                                      monkeypatch):
+    """On SQLite a lock held through bcrypt would stop every writer for its 0.25 s."""
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL takes no database-wide write lock")
+    import sqlite3
+
+    path = seeded.url.database
+    free = []
+
+    def check(password, hashed):
+        other = sqlite3.connect(path, timeout=0.2)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            free.append(True)
+        except sqlite3.OperationalError:
+            free.append(False)
+        finally:
+            other.close()
+        return False
+
+    monkeypatch.setattr(signin, "verify_password", check)
+    attempt(seeded, "nobody-here", "x")
+    attempt(seeded, "p01.rep1", "wrong-one")
+    assert free == [True, True]

@@ -273,3 +273,23 @@ def test_when_sending_to_the_desk_stops_the_rows_stay_and_the_user_is_told_so(se
     monkeypatch.undo()
     again = import_direct_file(seeded, channel, csv_bytes(GOOD[0], GOOD[1]), now=NOW)
     assert (again.created, again.unchanged) == (0, 2)
+
+
+def test_a_rerun_between_batches_takes_the_import_back(seeded):
+    """The page's progress bar is where Streamlit raises its rerun (a click elsewhere): the
+    batches already written are taken back, and the rerun goes on."""
+
+    class Rerun(BaseException):  # Streamlit's RerunException is no Exception either
+        pass
+
+    def progress(stage, done, total):
+        if done >= 2:
+            raise Rerun()
+
+    with Session(seeded) as db:
+        channel = actor_for(db, "channel")
+    before = database_state(seeded)
+    with pytest.raises(Rerun):
+        import_direct_file(seeded, channel, csv_bytes(GOOD[0], GOOD[1], MORE[0], MORE[1]),
+                           now=NOW, batch_rows=2, progress=progress)
+    assert database_state(seeded) == before

@@ -14,7 +14,16 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from core.accounts import NewUserIn, UserFilter, create_user, list_users
+from core.accounts import (
+    BAD_CREDENTIALS,
+    FORGOT_ANSWER,
+    NewUserIn,
+    UserFilter,
+    create_user,
+    list_users,
+    request_password_reset,
+    sign_in,
+)
 from core.actor import Actor
 from core.catalog import ProductLineIn, create_product_line
 from core.deals import (
@@ -39,7 +48,12 @@ from core.partners import (
     set_partner_territories,
     update_partner_profile,
 )
-from core.recruitment import ApplicationFilter, application_queue
+from core.recruitment import (
+    ApplicationFilter,
+    ApplicationNotFound,
+    application_queue,
+    application_status,
+)
 from core.recruitment.public import submit_application
 from core.tiers.rules import update_tier_rules
 from db.models import (
@@ -518,3 +532,30 @@ def test_merging_end_customers_by_anything_but_an_id_is_refused(seeded_db, wrong
     errors = refused(seeded_db, lambda: merge_end_customers(
         seeded_db, actor_for(seeded_db, "channel"), kept, wrong, now=NOW), EndCustomer)
     assert errors == {"merge_id": "Choose an end customer from the list."}
+
+
+PUBLIC_LOOKUPS = {
+    "sign-in": lambda db, text: sign_in(db, text, "some-password", now=NOW),
+    "forgot password": lambda db, text: request_password_reset(db, text, now=NOW),
+    "application status": lambda db, text: application_status(
+        db, Actor.anonymous(), text, text),
+}
+
+
+@QUICK
+@given(which=st.sampled_from(sorted(PUBLIC_LOOKUPS)),
+       typed=st.one_of(st.builds(_with, FORBIDDEN, st.text(max_size=8), st.text(max_size=8)),
+                       WRONG_TYPES, st.text(min_size=300, max_size=400)))
+@example(which="sign-in", typed="ad\x00min")
+@example(which="forgot password", typed="finance\x00")
+@example(which="application status", typed="APP-\x00")
+def test_what_a_stranger_types_into_sign_in_forgot_password_or_status_never_crashes(
+        seeded_db, which, typed):
+    """The forms anyone can reach: a NUL or a 400-character name finds nothing, with the
+    usual answer, and never reaches PostgreSQL as a value it refuses."""
+    try:
+        answer = PUBLIC_LOOKUPS[which](seeded_db, typed)
+    except ApplicationNotFound:
+        answer = "not found"
+    seeded_db.rollback()
+    assert answer in ("not found", FORGOT_ANSWER) or answer.message == BAD_CREDENTIALS
