@@ -298,11 +298,13 @@ def partner_for(db: Session, actor: Actor, partner_id: int | None, action: str, 
     tell which partner ids exist."""
     require(actor, action)
     require_open_partner(db, actor)
-    if lock:  # two edits of one partner's lists take turns (PostgreSQL; SQLite: one writer)
-        db.execute(select(Partner.id).where(Partner.id == partner_id).with_for_update())
-    partner = db.get(Partner, partner_id) if partner_id is not None else None
+    valid_id = isinstance(partner_id, int) and not isinstance(partner_id, bool)
+    partner = db.get(Partner, partner_id) if valid_id else None
     if partner is None or not can(actor, action, partner):
         raise NotFound("partner")
+    if lock:  # two edits of one partner's lists take turns (PostgreSQL; SQLite: one writer)
+        db.execute(select(Partner.id).where(Partner.id == partner.id).with_for_update())
+        db.refresh(partner)
     return partner
 
 

@@ -19,6 +19,7 @@ of one bucket are serialized with a keyed lock, so two simultaneous attempts can
 the last place. `purge` deletes hits older than RETENTION, the longest window allowed."""
 
 import ipaddress
+import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from core.errors import RuleViolation
 from db import locks
 from db.models import RateLimitHit
 from db.types import utcnow
+
+log = logging.getLogger("prm.ratelimit")
 
 RETENTION = timedelta(days=7)
 KEY_MAX = 254  # the column's length: an e-mail address's longest
@@ -149,8 +152,12 @@ def _networks(spec: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     nets = []
     for part in (spec or "").split(","):
         part = part.strip()
-        if part:
+        if not part:
+            continue
+        try:
             nets.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:  # a typo in the setting must not close the form to everyone
+            log.warning("PRM_TRUSTED_PROXIES: %r is no address or network; ignored", part)
     return nets
 
 

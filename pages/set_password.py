@@ -15,7 +15,7 @@ token = st.query_params.get("token", "")
 with db() as session:
     holder = link_holder(session, token)
 
-if done_for := st.session_state.get("prm_password_set"):
+if done_for := st.session_state.pop("prm_password_set", None):
     st.success(f"Your password is set. Sign in as **{plain(done_for)}**.")
     st.page_link(page_file("home"), label="Sign in", icon=":material/login:")
     st.stop()

@@ -22,7 +22,7 @@ def main() -> None:
     settings = get_settings()
     url = settings.database_url
     upgrade(url)
-    if not args.scale and not settings.demo_allowed:
+    if not settings.demo_allowed:  # the scale data's users share the demo password too
         print("not the default SQLite database and PRM_DEMO is not set: no demo data "
               "(its passwords are published). Create the first admin with: python -m "
               "core.accounts create-admin --username NAME --email ADDRESS")

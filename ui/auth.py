@@ -7,6 +7,8 @@ every replica. The cookie is written and deleted through streamlit-authenticator
 model (its JavaScript cookie component), with our value instead of its username token; its
 login form, its token and its failed-login counter are not used. Never pass it an api_key."""
 
+from datetime import datetime, timedelta
+
 import streamlit as st
 from streamlit_authenticator.models import CookieModel
 
@@ -100,14 +102,20 @@ def sync_cookie() -> None:
 
 
 class _SessionCookie(CookieModel):
-    """The authenticator's cookie writer with our value: the signed session id."""
+    """The authenticator's cookie writer with our value, the signed session id, sent back
+    only to this site (SameSite=Strict) and, when the app is served over https, only over
+    https (Secure). A cookie written by JavaScript cannot be HttpOnly: README says so."""
 
     def __init__(self, name: str, key: str, days: float, value: str):
         super().__init__(name, key, days)
         self._value = value
 
-    def _token_encode(self) -> str:
-        return self._value
+    def set_cookie(self) -> None:
+        secure = get_settings().app_base_url.lower().startswith("https://")
+        self.cookie_manager.set(self.cookie_name, self._value, same_site="strict",
+                                secure=secure or None,
+                                expires_at=datetime.now() + timedelta(
+                                    days=self.cookie_expiry_days))
 
 
 def login_form() -> None:

@@ -12,8 +12,11 @@ def client_key() -> str:
     session has no real connection): then only the limits per e-mail address and domain
     apply."""
     peer = st.context.ip_address
-    forwarded = st.context.headers.get("X-Forwarded-For")
-    return client_address(_text(peer), _text(forwarded), get_settings().trusted_proxies)
+    # Every X-Forwarded-For line, in order: a proxy may add its own line after the one the
+    # client sent, and the right-most addresses are the ones to believe.
+    lines = [v for v in st.context.headers.get_all("X-Forwarded-For") if isinstance(v, str)]
+    return client_address(_text(peer), ", ".join(lines) or None,
+                          get_settings().trusted_proxies)
 
 
 def _text(value: object) -> str | None:

@@ -53,13 +53,11 @@ class LinkHolder:
 
 def issue_link(db: Session, user: User, purpose: str, *, by: Actor | None = None,
                now: datetime | None = None) -> IssuedLink:
-    """A new link for the user, mailed in this transaction; earlier unused links of the same
-    purpose stop working."""
+    """A new link for the user, mailed in this transaction. The user's earlier unused links
+    stop working, whatever their purpose; a visitor's "Forgot password" (`by` None) voids
+    only earlier such requests, never the link an admin issued and passes on by hand."""
     now = now or utcnow()
-    db.execute(update(AccountLink)
-               .where(AccountLink.user_id == user.id, AccountLink.purpose == purpose,
-                      AccountLink.used_at.is_(None))
-               .values(used_at=now).execution_options(synchronize_session=False))
+    void_links(db, user.id, now, only_requested=by is None)
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(minutes=LINK_MINUTES)
     db.add(AccountLink(token_hash=token_hash(token), user_id=user.id, purpose=purpose,
@@ -69,6 +67,16 @@ def issue_link(db: Session, user: User, purpose: str, *, by: Actor | None = None
     mailed = queue_mail(db, user.email, _SUBJECTS[purpose], _body(user, purpose, url), now=now)
     db.flush()
     return IssuedLink(url, user.email, mailed, expires)
+
+
+def void_links(db: Session, user_id: int, now: datetime, *,
+               only_requested: bool = False) -> None:
+    """The user's unused links stop working (a password was set, or a newer link made)."""
+    where = [AccountLink.user_id == user_id, AccountLink.used_at.is_(None)]
+    if only_requested:
+        where.append(AccountLink.created_by_user_id.is_(None))
+    db.execute(update(AccountLink).where(*where).values(used_at=now)
+               .execution_options(synchronize_session=False))
 
 
 def _body(user: User, purpose: str, url: str) -> str:
@@ -123,6 +131,7 @@ def set_password_with_link(db: Session, token: str, new: str, repeat: str, *,
                        .values(used_at=now).execution_options(synchronize_session=False))
     if taken.rowcount != 1:
         raise RuleViolation(LINK_INVALID)
+    void_links(db, user.id, now)  # an older invitation or reset link no longer works either
     user.password_hash = hash_password(new)
     user.must_change_password = False
     user.failed_attempts = 0
@@ -137,7 +146,9 @@ def request_password_reset(db: Session, username_or_email: str, *, now: datetime
                            session_ref: str = "") -> str:
     """"Forgot password": mails a reset link to each active account the username or e-mail
     names, at most RESET_REQUESTS_PER_HOUR an hour each. The answer is the same whether or not
-    an account matched, so that the form tells nobody which accounts exist."""
+    an account matched, so that the form tells nobody which accounts exist. Without a mail
+    server nothing is made: a link nobody receives would only void the one an admin
+    issued."""
     now = now or utcnow()
     try:  # what no username or address can be (NUL, controls) matches nobody
         given = clean_text(username_or_email).lower()
@@ -146,14 +157,16 @@ def request_password_reset(db: Session, username_or_email: str, *, now: datetime
     users = [] if not given or len(given) > 254 else db.scalars(
         select(User).where(or_(User.username == given, func.lower(User.email) == given),
                            User.is_active.is_(True)).limit(5)).all()
+    visitor = Actor.anonymous(session_ref)
     for user in users:
-        if closed_partner_message(db, user.partner_id) or _recent_resets(db, user, now):
+        if (not get_settings().smtp_enabled or closed_partner_message(db, user.partner_id)
+                or _recent_resets(db, user, now)):
             continue
         issue_link(db, user, "reset", now=now)
-        audit.record(db, actor_of(user), "auth.reset_requested", "user", user.id,
+        audit.record(db, visitor, "auth.reset_requested", "user", user.id,
                      partner_id=user.partner_id, now=now)
     if not users:
-        audit.record(db, Actor.anonymous(session_ref), "auth.reset_requested", "user", None,
+        audit.record(db, visitor, "auth.reset_requested", "user", None,
                      after={"given": given[:80], "matched": False}, now=now)
     return FORGOT_ANSWER
 

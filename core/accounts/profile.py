@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.accounts.links import void_links
 from core.accounts.records import USER_FIELDS, UserOut, user_out
 from core.accounts.sessions import revoke_user_sessions, start_session
 from core.actor import Actor
@@ -81,6 +82,7 @@ def change_own_password(db: Session, actor: Actor, current: str, new: str, *,
     user.password_hash = hash_password(new)
     user.must_change_password = False
     revoke_user_sessions(db, user.id, "password_change", now=now)
+    void_links(db, user.id, now)
     audit.record(db, actor, "user.password_change", "user", user.id, now=now)
     return start_session(db, user.id, now=now)
 

@@ -29,10 +29,16 @@ def address_limit(client_address: str) -> Limit:
                  "again in {wait}.")
 
 
+def mailbox_key(email: str) -> str:
+    """One key per mailbox: "victim+1@gmail.com" and "Victim+2@gmail.com" are one inbox."""
+    local, _, domain = email.lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
 def email_limits(email: str) -> list[Limit]:
     """The limits on the contact e-mail address and on its company domain."""
     s = get_settings()
-    limits = [Limit(EMAIL_BUCKET, email, s.apply_limit_per_email_per_day, DAY,
+    limits = [Limit(EMAIL_BUCKET, mailbox_key(email), s.apply_limit_per_email_per_day, DAY,
                     "Too many applications with this e-mail address today. Please try again "
                     "in {wait}.", field="contact_email")]
     domain = registrable_domain(email.rpartition("@")[2])

@@ -158,8 +158,9 @@ def approve_application(db: Session, actor: Actor, application_id: int, *, tier_
                         allow_duplicate: bool = False,
                         now: datetime | None = None) -> ApprovalResult:
     """Create the partner (status "onboarding", the chosen tier and owning channel manager)
-    and its partner_admin user with a temporary password, returned once and stored only as a
-    hash; the user must change it at first sign-in. All in the caller's transaction.
+    and its partner_admin user, invited by a one-time link to choose a password (mailed to the
+    contact; returned once for the approver to pass on where no mail server is). All in the
+    caller's transaction.
 
     The username is the given one, or the contact e-mail's local part plus the partner id
     (jane.doe.p41). An existing partner that matches the application (same website domain,

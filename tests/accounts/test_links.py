@@ -112,3 +112,45 @@ def test_a_closed_partners_user_gets_no_reset_link(seeded_db):
     assert mailed_tokens(seeded_db, user.email) == []
     assert seeded_db.scalar(select(AuditEvent.action).where(
         AuditEvent.action == "auth.reset_requested", AuditEvent.entity_id == str(user.id))) is None
+
+
+def test_a_visitors_request_never_voids_the_link_an_admin_issued(seeded_db):
+    from core.accounts import reset_password
+    from tests.conftest import actor_for
+
+    target = actor_for(seeded_db, "finance")
+    issued = reset_password(seeded_db, actor_for(seeded_db, "admin"), target.user_id, now=NOW)
+    admins = parse_qs(urlparse(issued.url).query)["token"][0]
+    request_password_reset(seeded_db, "finance", now=NOW + timedelta(minutes=1))
+    assert link_holder(seeded_db, admins, now=NOW + timedelta(minutes=2)) is not None
+    requested = mailed_tokens(seeded_db, "finance@vendor.example")[-1]
+    assert link_holder(seeded_db, requested, now=NOW + timedelta(minutes=2)) is not None
+    # Who asked is the visitor, not the account's owner.
+    actor_role = seeded_db.scalar(select(AuditEvent.actor_role).where(
+        AuditEvent.action == "auth.reset_requested", AuditEvent.entity_id == str(target.user_id)))
+    assert actor_role == "anonymous"
+
+
+def test_a_password_set_through_one_link_voids_every_other_link(seeded_db):
+    from core.accounts import NewUserIn, create_user
+    from tests.conftest import actor_for
+
+    admin = actor_for(seeded_db, "admin")
+    made, invite = create_user(seeded_db, admin, NewUserIn(
+        username="two.links", display_name="Two Links", email="two@vendor.example",
+        role="finance"), now=NOW)
+    request_password_reset(seeded_db, "two.links", now=NOW)
+    invite_token = parse_qs(urlparse(invite.url).query)["token"][0]
+    reset_token = mailed_tokens(seeded_db, "two@vendor.example")[-1]
+    assert reset_token != invite_token
+    set_password_with_link(seeded_db, reset_token, "chosen-password", "chosen-password",
+                           now=NOW)
+    assert link_holder(seeded_db, invite_token, now=NOW) is None
+
+
+def test_without_a_mail_server_forgot_password_makes_no_link(seeded_db, monkeypatch):
+    monkeypatch.delenv("PRM_SMTP_HOST")
+    get_settings.cache_clear()
+    links = seeded_db.scalar(select(func.count()).select_from(AccountLink))
+    assert request_password_reset(seeded_db, "finance", now=NOW) == FORGOT_ANSWER
+    assert seeded_db.scalar(select(func.count()).select_from(AccountLink)) == links

@@ -89,3 +89,20 @@ def test_a_generated_key_is_accepted():
     import secrets
 
     assert cookie_key_problem(secrets.token_urlsafe(48)) is None
+
+
+def test_the_daily_purge_deletes_sessions_and_links_ended_a_month_ago(seeded):
+    from datetime import timedelta
+
+    from core.accounts.jobs import purge_sessions_and_links
+    from core.accounts.sessions import start_session
+
+    with unit_of_work(seeded) as db:
+        user = actor_for(db, "finance").user_id
+        old = start_session(db, user, now=NOW - timedelta(days=40))  # expired 33 days ago
+        recent = start_session(db, user, now=NOW - timedelta(days=20))
+    with unit_of_work(seeded) as db:
+        assert purge_sessions_and_links(db, NOW).startswith("1 old session(s)")
+    with unit_of_work(seeded) as db:
+        kept = set(db.scalars(select(UserSession.token_hash)))
+        assert token_hash(old) not in kept and token_hash(recent) in kept

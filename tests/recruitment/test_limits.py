@@ -77,11 +77,11 @@ def test_refused_forms_count_nothing(seeded_db):
 
 
 def test_one_email_address_is_sent_three_confirmations_a_day(seeded_db):
-    for n in range(3):
-        apply(seeded_db, n, email="jane@gmail.com", at=NOW + timedelta(hours=n))
+    for n, email in enumerate(("jane@gmail.com", "jane+1@gmail.com", "Jane+x@gmail.com")):
+        apply(seeded_db, n, email=email, at=NOW + timedelta(hours=n))
     before = everything(seeded_db)
-    with pytest.raises(RuleViolation) as exc:
-        apply(seeded_db, 3, email="Jane@GMAIL.com", at=NOW + timedelta(hours=3))
+    with pytest.raises(RuleViolation) as exc:  # "+tags" reach the same inbox
+        apply(seeded_db, 3, email="Jane+Again@GMAIL.com", at=NOW + timedelta(hours=3))
     assert str(exc.value) == ("Too many applications with this e-mail address today. "
                               "Please try again in 21 hours.")
     assert exc.value.field == "contact_email"
@@ -163,6 +163,10 @@ def test_check_and_count_is_all_or_nothing_and_old_hits_are_purged(seeded_db):
     # IPv6: the /64 a subscriber usually has; IPv4 written as IPv6 is IPv4.
     ("2001:db8:1:2:aaaa::1", None, "", "2001:db8:1:2::/64"),
     ("::ffff:203.0.113.7", None, "", "203.0.113.7"),
+    # A forged first line, then the proxy's own line (ui.client joins every line in order).
+    ("10.0.0.5", "6.6.6.6, 198.51.100.9", "10.0.0.5", "198.51.100.9"),
+    # A typo in the setting is ignored (and logged), not an error for every visitor.
+    ("10.0.0.5", "198.51.100.9", "10.0.0.5, not-an-address", "198.51.100.9"),
 ])
 def test_the_client_address_believes_only_trusted_proxies(peer, forwarded, trusted, expected):
     assert client_address(peer, forwarded, trusted) == expected
