@@ -29,10 +29,6 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _text(value: Any) -> str:
-    return str(value if value is not None else "").strip()
-
-
 # ---------------------------------------------------------------- the text rule
 
 NOT_TEXT = "Enter this as text."
@@ -93,8 +89,9 @@ def email_address(value: Any, *, required: str | None = None) -> str:
 
 def country(value: Any, *, unknown: str, required: str | None = None) -> str:
     """An ISO 3166 alpha-2 code for a code or an English name; `required` is the message when
-    it is empty (`unknown` when there is none)."""
-    text = _text(value)
+    it is empty (`unknown` when there is none). Text only: 292 is not a country, even though
+    pycountry reads "292" as Gibraltar's numeric code."""
+    text = clean_text(value)
     if not text:
         raise ValueError(required or unknown)
     code = country_code(text) if len(text) <= 60 else None
@@ -292,7 +289,7 @@ def one_of(value: Any, options: Mapping[str, T] | Iterable[str], *, unknown: str
     for chosen in lookup.values():
         if value is not None and not isinstance(value, str) and value == chosen:
             return chosen  # already a value (validated again)
-    text = _text(value) or (blank or "")
+    text = clean_text(value) or (blank or "")
     if not text:
         raise ValueError(required or unknown)
     if fold:
