@@ -465,7 +465,9 @@ def test_a_bad_onboarding_step_is_refused_and_nothing_written(seeded_db, bad):
     assert field in errors
 
 
-TIER_FIELDS = {"min_won_revenue": st.one_of(BAD_AMOUNT, st.floats(0.01, 1e6)),
+# Zero is a deal amount refused but a tier's minimum allowed: not a bad value here.
+BAD_MINIMUM = BAD_AMOUNT.filter(lambda v: v != "0" and not (isinstance(v, float) and v == 0))
+TIER_FIELDS = {"min_won_revenue": st.one_of(BAD_MINIMUM, st.floats(0.01, 1e6)),
                "min_certified_users": BAD_WHOLE, "deal_protection_days": BAD_WHOLE,
                "lead_weight": BAD_WHOLE, "discount_percent": BAD_WHOLE,
                "auto_approve_clear_deals": st.sampled_from(["yes", 1, None, "true"]),
@@ -475,6 +477,7 @@ TIER_FIELDS = {"min_won_revenue": st.one_of(BAD_AMOUNT, st.floats(0.01, 1e6)),
 @QUICK
 @given(bad=one_bad_field(TIER_FIELDS))
 @example(bad=("min_won_revenue", "12,5"))
+@example(bad=("min_won_revenue", "-5"))
 def test_a_bad_tier_rule_is_refused_and_the_tier_unchanged(seeded_db, bad):
     field, value = bad
     tier = seeded_db.scalar(select(Tier).order_by(Tier.rank).limit(1))  # any value in order
