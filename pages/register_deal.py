@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date
 
 import streamlit as st
 
@@ -6,9 +6,9 @@ from core.catalog import list_product_lines
 from core.customers import country_choices
 from core.deals import STAGE_LABELS, DealStage, register_deal
 from core.settings import get_settings
-from ui.actions import submit
+from ui.actions import show_flash, submit
 from ui.context import db
-from ui.forms import FieldErrors
+from ui.forms import FieldErrors, form_key
 from ui.guard import page_guard
 from ui.markdown import plain
 from ui.registry import page_file
@@ -20,12 +20,15 @@ st.title("Register a deal")
 st.write("Claim an opportunity at a named end customer. Once approved, it is protected for "
          "your tier's protection period: no other partner and no direct rep takes it.")
 
+if show_flash():
+    st.page_link(page_file("my_deals"), label="See it in My deals",
+                 icon=":material/arrow_forward:")
+
 with db() as session:
     lines = {p.id: p.name for p in list_product_lines(session, actor)}
 countries = dict(country_choices())
-today = date.today()
 
-with st.form("register_deal"):
+with st.form(form_key("register_deal")):
     errors = FieldErrors()
     st.subheader("End customer")
     left, right = st.columns(2)
@@ -60,8 +63,11 @@ with st.form("register_deal"):
                               placeholder="25000.00")
         errors.slot("estimated_value")
     with cols[1]:
-        close = st.date_input("Expected close date", value=None, min_value=today,
-                              max_value=today + timedelta(days=550))
+        # The widget's bounds are the kernel's: a date it accepts is the date core checks
+        # (and refuses with a message when it is past or too far ahead). Narrower bounds
+        # made the widget keep the last valid date while it showed the one typed.
+        close = st.date_input("Expected close date", value=None, min_value=date(1900, 1, 1),
+                              max_value=date(2100, 12, 31))
         errors.slot("expected_close_date")
     with cols[2]:
         stage = st.selectbox("Stage", list(DealStage), index=None,
@@ -79,11 +85,10 @@ if submitted:
                 estimated_value=value, expected_close_date=close, stage=stage,
                 description=description)
 
-    def registered(deal) -> None:
-        st.success(f"Registration #{deal.id} for {plain(deal.customer_name)} is "
-                   f"**{deal.status_label.lower()}**.")
-        st.page_link(page_file("my_deals"), label="See it in My deals",
-                     icon=":material/arrow_forward:")
+    def registered(deal) -> str:
+        return (f"Registration #{deal.id} for {plain(deal.customer_name)} is "
+                f"**{deal.status_label.lower()}**.")
 
-    submit(lambda s: register_deal(s, actor, data), errors=errors, then=registered,
+    submit(lambda s: register_deal(s, actor, data), registered, errors=errors,
+           form="register_deal",
            failed="The registration was not saved: correct the fields marked above.")

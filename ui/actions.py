@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import DomainError, RuleViolation, field_errors
 from ui.context import db
-from ui.forms import FieldErrors
+from ui.forms import FieldErrors, form_used
 from ui.markdown import plain
 
 T = TypeVar("T")
@@ -28,12 +28,15 @@ def submit(
     failed: str = "",
     notices: tuple[type[DomainError], ...] = (),
     then: Callable[[T], None] | None = None,
+    form: str | None = None,
 ) -> bool:
     """Run `write(session)` in one transaction; True when it was written.
 
     Success: `success` (a message, or a function of the write's result giving one; it may
     also keep something in session state for the next run) is flashed and the page reruns.
     With `then`, the page does not rerun: `then(result)` draws the outcome in place.
+    With `form` (a name given to `ui.forms.form_key`), success empties that form and spends
+    its render: a second press of the same button creates nothing.
 
     Failure (nothing written, the widgets keep what was typed): with `errors`, a validation
     error or a rule violation goes beside its fields, and `failed`, when given, says under
@@ -57,6 +60,8 @@ def submit(
     except DomainError as exc:
         (where or st).error(plain(str(exc)))
         return False
+    if form is not None:  # written: the form comes back empty, its old render spent
+        form_used(form)
     if then is not None:
         then(result)
         return True
@@ -73,7 +78,9 @@ def _message(exc: ValidationError | RuleViolation) -> str:
     return str(exc)
 
 
-def show_flash() -> None:
-    """The message of the write that reran the page, once."""
+def show_flash() -> bool:
+    """The message of the write that reran the page, once; whether there was one."""
     if message := st.session_state.pop(FLASH, None):
         st.success(message)
+        return True
+    return False

@@ -90,3 +90,62 @@ def test_two_partners_one_customer_the_desk_approves_the_first(browser, app_serv
     expect(b.get_by_text("Another partner registered this customer first.").first).to_be_visible()
     body = b.locator("[data-testid='stMain']").inner_text()
     assert partner_a not in body and "Fabrikam Inc." not in body
+
+
+def _fill(page: Page, company: str, domain: str, product_line: str, close: date) -> None:
+    page.get_by_label("Company", exact=True).fill(company)
+    page.get_by_label("Website", exact=True).fill(f"https://www.{domain}/")
+    choose(page, "Country", "United States")
+    page.get_by_label("Contact name", exact=True).fill("Pat Buyer")
+    page.get_by_label("Contact e-mail", exact=True).fill(f"pat@{domain}")
+    choose(page, "Product lines", product_line)
+    page.get_by_label("Estimated value (USD)", exact=True).fill("64000")
+    _type_close_date(page, close)
+    choose(page, "Stage", "Proposal")
+
+
+def _type_close_date(page: Page, close: date) -> None:
+    field = page.get_by_label("Expected close date", exact=True).get_by_role("spinbutton")
+    field.first.click()
+    page.keyboard.type(close.strftime("%Y%m%d"))
+
+
+def _deals_of(app_server, company: str) -> int:
+    from sqlalchemy import func
+
+    from db.models import DealRegistration
+
+    engine = make_engine(app_server.database_url)
+    with unit_of_work(engine) as db:
+        n = db.scalar(select(func.count()).select_from(DealRegistration)
+                      .where(DealRegistration.customer_name == company))
+    engine.dispose()
+    return n
+
+
+def test_a_far_close_date_is_refused_and_a_second_press_creates_nothing(page, app_server):
+    engine = make_engine(app_server.database_url)
+    with unit_of_work(engine) as db:
+        line = db.scalar(select(ProductLine.name).where(ProductLine.active)
+                         .order_by(ProductLine.name))
+    engine.dispose()
+    company = "Tailspin Toys Ltd"
+    sign_in_as(page, "p07.rep1")
+    go(page, "Register a deal")
+    _fill(page, company, "tailspin-e2e.example", line, date.today() + timedelta(days=30))
+    _type_close_date(page, date(2099, 12, 31))  # over a valid date: the trap of the trial
+    page.get_by_role("button", name="Submit registration").click()
+    wait_idle(page)
+    expect(page.get_by_text("The registration was not saved")).to_be_visible()
+    assert _deals_of(app_server, company) == 0
+
+    _type_close_date(page, date.today() + timedelta(days=30))
+    page.get_by_role("button", name="Submit registration").click()
+    wait_idle(page)
+    expect(page.get_by_text(f"for {company} is")).to_be_visible()
+    assert _deals_of(app_server, company) == 1
+    expect(page.get_by_label("Company", exact=True)).to_have_value("")  # cleared
+
+    page.get_by_role("button", name="Submit registration").click()  # pressed again
+    wait_idle(page)
+    assert _deals_of(app_server, company) == 1

@@ -81,6 +81,33 @@ def test_partner_registers_a_deal_and_follows_it_in_my_deals(app_db):
     assert "Northwind Traders Inc." in shown and "Timeline" in shown
 
 
+def test_a_registration_clears_the_form_and_a_second_press_creates_nothing(app_db):
+    """Issue #14: the form stayed filled after success, so a second press made a duplicate."""
+    at = register(app_db, "p01.rep1", "Northwind Traders Inc.", "northwind.example.com")
+    assert deal_count(app_db) == 1
+    assert widget(at.text_input, "Company").value == ""  # cleared
+    assert widget(at.date_input, "Expected close date").value is None
+    button(at, "Submit registration").click().run()  # the same button again
+    assert_rendered(at)
+    assert deal_count(app_db) == 1
+    assert not at.success
+
+
+@pytest.mark.parametrize("typed", [date(2099, 12, 31), date(1999, 1, 1)])
+def test_a_close_date_outside_the_window_is_refused_not_replaced(app_db, typed):
+    """Issue #14: the widget showed 2099-12-31 in red and the deal was saved with the date
+    chosen before. The date shown is the date checked: refused, beside the field."""
+    at = signed_in_on("pages/register_deal.py", "p01.rep1")
+    fill_registration(at, app_db, company="Northwind Traders Inc.",
+                      website="northwind.example.com")
+    widget(at.date_input, "Expected close date").set_value(typed)
+    button(at, "Submit registration").click().run()
+    assert_rendered(at)
+    assert deal_count(app_db) == 0
+    assert any("was not saved" in e.value for e in at.error)
+    assert widget(at.date_input, "Expected close date").value == typed  # kept as typed
+
+
 def test_desk_sees_both_claims_and_the_second_partner_learns_nothing(app_db):
     register(app_db, "p01.rep1", "Contoso Ltd", "contoso.example.com")
     register(app_db, "p02.rep1", "Contoso Limited", "contoso.example.com")
