@@ -88,3 +88,15 @@ def test_forgot_password_answers_the_same_for_anyone(app_db):
         assert_rendered(at)
         answers.append([s.value for s in at.success])
     assert answers[0] == answers[1] and "If an account matches" in answers[0][0]
+
+
+def test_a_partner_admin_reads_messages_written_for_people_not_library_text(app_db):
+    """Issue #14: "String should have at least 1 character" and a list of every internal
+    role (vendor ones included) were shown to a partner admin."""
+    at = open_page("pages/users.py", "p01.admin")
+    button(at, "Create user").click().run()
+    assert_rendered(at)
+    shown = " ".join(e.value for e in at.error)
+    assert "Enter the user's display name." in shown and "Choose a user role." in shown
+    for raw in ("String should", "Input should", "channel_manager", "system", "anonymous"):
+        assert raw not in shown
