@@ -13,15 +13,17 @@ st.title("Application status")
 show_flash()
 st.write("Enter the reference you received when you applied and your e-mail address.")
 
+# Keyed widgets keep what was typed by themselves. (A `value=` taken from the last lookup
+# gave the field a new identity after each lookup, so a correction typed into it was lost
+# and the old address came back.)
 with st.form("lookup"):
-    reference = st.text_input("Reference", placeholder="APP-XXXXXXXX",
-                              value=st.session_state.get("status_reference", ""))
-    email = st.text_input("E-mail address", value=st.session_state.get("status_email", ""))
+    typed_reference = st.text_input("Reference", placeholder="APP-XXXXXXXX",
+                                    key="status_reference_input")
+    typed_email = st.text_input("E-mail address", key="status_email_input")
     if st.form_submit_button("Show status", type="primary"):
-        st.session_state.update(status_reference=reference, status_email=email)
+        st.session_state["status_lookup"] = (typed_reference, typed_email)
 
-reference = st.session_state.get("status_reference")
-email = st.session_state.get("status_email")
+reference, email = st.session_state.get("status_lookup", ("", ""))
 if not (reference and email):
     st.stop()
 

@@ -83,9 +83,8 @@ if submitted:
                 contact_phone=contact_phone, terms_accepted=accepted)
 
     def sent(receipt) -> None:
-        st.success(f"Thank you! Your reference is **{receipt.reference}**. "
-                   f"{plain(receipt.message)}")
-        st.write("Keep it: with your e-mail address it shows your application's status.")
+        # The receipt says it all once: thanks, the reference, what to keep it for.
+        st.success(plain(receipt.message))
 
     client = client_key()
     submit(lambda s: submit_application(s, current_actor(), data, honeypot=honeypot,

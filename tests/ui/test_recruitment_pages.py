@@ -65,6 +65,7 @@ def test_stranger_applies_and_checks_the_status_with_the_reference(app_db):
     success = " ".join(s.value for s in at.success)
     reference = re.search(r"APP-[A-Z0-9]{8}", success).group(0)
 
+    assert success.count("Your reference is") == 1 and success.count("Thank you") == 1
     status = open_page("pages/application_status.py")
     widget(status.text_input, "Reference").set_value(reference)
     widget(status.text_input, "E-mail address").set_value("LENA@lumen-integrations.de")
@@ -72,6 +73,27 @@ def test_stranger_applies_and_checks_the_status_with_the_reference(app_db):
     assert_rendered(status)
     assert "Lumen Integrations GmbH" in texts(status)
     assert [m.value for m in status.metric] == ["Received"]
+
+
+def test_a_corrected_email_after_a_failed_lookup_shows_the_status_at_the_first_press(app_db):
+    """Issue #14: after a failed lookup the corrected address was replaced by the wrong one
+    and the error repeated; only a second press worked."""
+    at = open_page("pages/become_partner.py")
+    fill_application(at)
+    button(at, "Apply").click().run()
+    reference = re.search(r"APP-[A-Z0-9]{8}", " ".join(s.value for s in at.success)).group(0)
+
+    status = open_page("pages/application_status.py")
+    widget(status.text_input, "Reference").set_value(reference)
+    widget(status.text_input, "E-mail address").set_value("wrong@lumen-integrations.de")
+    button(status, "Show status").click().run()
+    assert_rendered(status)
+    assert status.error and not status.metric
+    widget(status.text_input, "E-mail address").set_value("lena@lumen-integrations.de")
+    button(status, "Show status").click().run()
+    assert_rendered(status)
+    assert widget(status.text_input, "E-mail address").value == "lena@lumen-integrations.de"
+    assert [m.value for m in status.metric] == ["Received"] and not status.error
 
 
 def test_a_filled_honeypot_stores_nothing(app_db):
