@@ -84,6 +84,8 @@ def seed_demo(db: Session, *, now: datetime | None = None) -> None:
             tier_id=tiers[TIER_MIX[(index - 1) % len(TIER_MIX)]],
             status="active" if index % 10 else "onboarding",
             channel_manager_id=managers[index % 2],
+            # Partners since before their agreement and deals ("Partner since" read today).
+            created_at=now - timedelta(days=JOINED_DAYS_AGO + index % 5),
         )
         db.add(partner)
         db.flush()

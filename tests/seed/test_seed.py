@@ -54,3 +54,16 @@ def test_scale_partners_have_accepted_the_current_agreement(engine):
     with unit_of_work(engine) as db:
         ids = list(db.scalars(select(Partner.id)))
         assert all(has_accepted_current(db, pid) for pid in ids)
+
+
+def test_demo_partners_were_partners_before_they_accepted_the_agreement(seeded_db):
+    """Issue #14: "Partner since" read today for partners that accepted months ago."""
+    from db.models import AgreementAcceptance
+
+    since = dict(seeded_db.execute(select(Partner.id, Partner.created_at)).all())
+    accepted = dict(seeded_db.execute(select(AgreementAcceptance.partner_id,
+                                             func.min(AgreementAcceptance.accepted_at))
+                                      .group_by(AgreementAcceptance.partner_id)).all())
+    assert accepted and all(since[pid] < at for pid, at in accepted.items())
+    newest_acceptance = max(accepted.values())
+    assert max(since.values()) < newest_acceptance
