@@ -92,9 +92,9 @@ def list_events(
     require(actor, "audit.view")
     q = select(AuditEvent)
     if filt.actor:
-        q = q.where(AuditEvent.actor_label.ilike(f"%{filt.actor}%"))
+        q = q.where(AuditEvent.actor_label.icontains(filt.actor, autoescape=True))
     if filt.action:
-        q = q.where(AuditEvent.action.ilike(f"{filt.action}%"))
+        q = q.where(AuditEvent.action.istartswith(filt.action, autoescape=True))
     if filt.entity:
         q = q.where(AuditEvent.entity == filt.entity)
     if filt.start:

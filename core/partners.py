@@ -146,7 +146,7 @@ def list_partners(
     )
     q = scope(actor, q, Partner)
     if needle := checked("search", text_field, filt.search, 200).lower():
-        q = q.where(func.lower(Partner.name).contains(needle))
+        q = q.where(func.lower(Partner.name).contains(needle, autoescape=True))
     if filt.tier:
         q = q.where(Tier.name == filt.tier)
     if filt.partner_type:

@@ -79,9 +79,8 @@ def list_users(db: Session, actor: Actor, filt: UserFilter = UserFilter(), *,
     if filt.partner_id is not None and not actor.is_partner:  # a partner's is its own
         q = q.where(User.partner_id == filt.partner_id)
     if search := checked("search", text_field, filt.search, 200).lower():
-        term = f"%{search}%"
-        q = q.where(func.lower(User.username).like(term)
-                    | func.lower(User.display_name).like(term))
+        q = q.where(func.lower(User.username).contains(search, autoescape=True)
+                    | func.lower(User.display_name).contains(search, autoescape=True))
     if filt.role:
         q = q.where(User.role == filt.role)
     if filt.active is not None:

@@ -88,11 +88,12 @@ def search_customers(db: Session, actor: Actor, search: str = "", *,
     search = parsers.checked("search", parsers.text_field, search, 200)
     q = select(EndCustomer)
     if search:
-        key = normalize_name(search)
         needle = search.lower()
-        q = q.where(or_(EndCustomer.normalized_name.contains(key),
-                        func.lower(EndCustomer.name).contains(needle),
-                        EndCustomer.domain.contains(needle)))
+        found = [func.lower(EndCustomer.name).contains(needle, autoescape=True),
+                 EndCustomer.domain.contains(needle, autoescape=True)]
+        if key := normalize_name(search):  # "%" has no name key: it would match every key
+            found.append(EndCustomer.normalized_name.contains(key, autoescape=True))
+        q = q.where(or_(*found))
     rows = db.scalars(q.order_by(EndCustomer.normalized_name, EndCustomer.id).limit(limit))
     return [EndCustomerOut(c.id, c.name, c.normalized_name, c.domain, c.country, c.created_at)
             for c in rows]

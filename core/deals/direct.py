@@ -547,9 +547,11 @@ def list_direct_opportunities(db: Session, actor: Actor, *, search: str = "",
         q = q.where(DirectOpportunity.status == status)
     if search.strip():
         needle = search.strip().lower()
-        q = q.where(or_(func.lower(DirectOpportunity.account_name).contains(needle),
-                        DirectOpportunity.domain.contains(needle),
-                        func.lower(DirectOpportunity.external_id).contains(needle)))
+        q = q.where(or_(func.lower(DirectOpportunity.account_name).contains(needle,
+                                                                            autoescape=True),
+                        DirectOpportunity.domain.contains(needle, autoescape=True),
+                        func.lower(DirectOpportunity.external_id).contains(needle,
+                                                                           autoescape=True)))
     total = db.scalar(select(func.count()).select_from(q.subquery())) or 0
     rows = db.scalars(q.order_by(DirectOpportunity.close_date, DirectOpportunity.id)
                       .limit(limit).offset(offset))

@@ -156,8 +156,9 @@ def list_deals(db: Session, actor: Actor, filt: DealFilter = DealFilter(), *,
     if filt.partner_id is not None and not actor.is_partner:
         q = q.where(DealRegistration.partner_id == filt.partner_id)
     if needle := checked("search", text_field, filt.search, 200).lower():
-        q = q.where(or_(func.lower(DealRegistration.customer_name).contains(needle),
-                        DealRegistration.customer_domain.contains(needle)))
+        q = q.where(or_(func.lower(DealRegistration.customer_name).contains(needle,
+                                                                            autoescape=True),
+                        DealRegistration.customer_domain.contains(needle, autoescape=True)))
     total = db.scalar(select(func.count()).select_from(q.subquery())) or 0
     rows = db.execute(q.order_by(DealRegistration.submitted_at.desc(),
                                  DealRegistration.id.desc()).limit(limit).offset(offset)).all()
