@@ -20,6 +20,32 @@ def upgrade(url: str | None = None) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+def current_revision(url: str) -> str | None:
+    """The database's revision, None for a database no migration has touched."""
+    from alembic.runtime.migration import MigrationContext
+
+    from db.session import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def upgrade_and_say(url: str | None = None) -> str:
+    """Upgrade, and say in one line what that did: created, upgraded or already current."""
+    url = url or get_settings().database_url
+    before = current_revision(url)
+    upgrade(url)
+    after = current_revision(url)
+    if before is None:
+        return f"created the database schema (revision {after})"
+    if before != after:
+        return f"upgraded the database schema from revision {before} to {after}"
+    return f"the database schema is already at the latest revision ({after})"
+
+
 if __name__ == "__main__":
-    upgrade()
-    print("database is at the latest migration")
+    print(upgrade_and_say())

@@ -7,6 +7,7 @@ every replica. The cookie is written and deleted through streamlit-authenticator
 model (its JavaScript cookie component), with our value instead of its username token; its
 login form, its token and its failed-login counter are not used. Never pass it an api_key."""
 
+import contextlib
 from datetime import datetime, timedelta
 
 import streamlit as st
@@ -109,6 +110,12 @@ class _SessionCookie(CookieModel):
     def __init__(self, name: str, key: str, days: float, value: str):
         super().__init__(name, key, days)
         self._value = value
+
+    def delete_cookie(self) -> None:
+        # The authenticator prints the bare cookie name ('prm_session') to the server log
+        # when the browser has no cookie to delete: nothing to report.
+        with contextlib.suppress(KeyError):
+            self.cookie_manager.delete(self.cookie_name)
 
     def set_cookie(self) -> None:
         secure = get_settings().app_base_url.lower().startswith("https://")

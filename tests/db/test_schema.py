@@ -350,3 +350,14 @@ def test_upgrading_to_sessions_keeps_rows_and_numbers_product_lines_equal_but_fo
             conn.execute(text("INSERT INTO product_lines (name, active) VALUES "
                               "('rACE lINE', true)"))
     engine.dispose()
+
+
+def test_the_migrate_command_says_what_it_did(tmp_path):
+    """Issue #14: on a new database it said "database is at the latest migration"."""
+    from db.migrate import upgrade_and_say
+
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    assert upgrade_and_say(url).startswith("created the database schema (revision ")
+    command.downgrade(alembic_config(url), "0009")
+    assert upgrade_and_say(url).startswith("upgraded the database schema from revision 0009")
+    assert upgrade_and_say(url).startswith("the database schema is already at the latest")
