@@ -20,7 +20,7 @@ from ui.context import db, local_time
 from ui.deals import money
 from ui.guard import page_guard
 from ui.links import keep_for_next_run, show_issued_link
-from ui.markdown import plain
+from ui.markdown import plain, plain_lines
 
 user = page_guard(__file__)
 actor = user.actor
@@ -133,4 +133,5 @@ if "reject" in acts:
 
 st.subheader("History")
 for e in reversed(detail.timeline):
-    st.markdown(f"**{local_time(e.at)}** · {plain(e.actor)} · _{e.action}_  \n{plain(e.text)}")
+    st.markdown(f"**{local_time(e.at)}** · {plain(e.actor)} · _{e.action}_  \n"
+                f"{plain_lines(e.text)}")

@@ -4,7 +4,7 @@ from core.notifications import list_notifications, mark_all_read, mark_read
 from ui.actions import submit
 from ui.context import db, local_time
 from ui.guard import page_guard
-from ui.markdown import plain
+from ui.markdown import plain, plain_lines
 from ui.registry import link_for
 
 user = page_guard(__file__)
@@ -26,7 +26,7 @@ for n in items:
         head, action = st.columns([5, 1])
         head.markdown(f"{'**' if n.unread else ''}{plain(n.subject)}{'**' if n.unread else ''}")
         head.caption(local_time(n.created_at))
-        st.write(plain(n.body))
+        st.write(plain_lines(n.body))
         # A route name, or a page file in older rows; no link to a page this user cannot open.
         if target := link_for(user, n.link):
             st.page_link(target, label="Open", icon=":material/arrow_forward:")

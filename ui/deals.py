@@ -5,7 +5,7 @@ import streamlit as st
 from core.deals import DealEventOut, DealOut
 from core.money import base_money
 from ui.context import local_time
-from ui.markdown import plain
+from ui.markdown import plain, plain_lines
 
 
 def money(amount) -> str:
@@ -42,7 +42,7 @@ def deal_facts(deal: DealOut) -> None:
         + (f"  \n**Extension:** {deal.extension_status}" if deal.extension_status else "")
     )
     if deal.description:
-        st.caption(plain(deal.description))
+        st.caption(plain_lines(deal.description))
 
 
 def compare_card(name: str, web: str, country: str, lines, window: str, status: str,
@@ -61,4 +61,4 @@ def timeline(events: tuple[DealEventOut, ...]) -> None:
     for e in reversed(events):
         tag = " · internal" if e.internal else ""
         st.markdown(f"**{local_time(e.at)}** · {plain(e.actor)} · _{e.kind}{tag}_  \n"
-                    f"{plain(e.text)}")
+                    f"{plain_lines(e.text)}")

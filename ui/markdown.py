@@ -22,3 +22,9 @@ def plain(text: str) -> str:
     as a formula and as a link. Each such character gets a backslash, which CommonMark allows
     before any ASCII punctuation and renders as the character alone."""
     return _SPECIAL.sub(lambda m: m[0][:-1] + "\\" + m[0][-1], text)
+
+
+def plain_lines(text: str) -> str:
+    """`plain`, keeping the typed line breaks: Markdown would join the lines of a
+    description or a note into one paragraph."""
+    return "  \n".join(plain(line) for line in text.split("\n"))

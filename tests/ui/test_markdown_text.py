@@ -17,7 +17,7 @@ from db.session import unit_of_work
 from tests.conftest import NOW, actor_for
 from tests.deals.test_deals import register
 from tests.pages import app, assert_rendered, use_database
-from ui.markdown import literal, plain
+from ui.markdown import literal, plain, plain_lines
 
 SPECIAL = "\\`*_[]<>#|~$:()!&/"
 CUSTOMER = "**Acme** $5 and $6 [x](http://e.com)"
@@ -66,6 +66,12 @@ def test_markdown_shows_exactly_what_was_typed(text):
     assert not re.search(r"[\\`*_\[\]<>#|~$:()!&/]", re.sub(r"\\.", "", escaped))
 
 
+def test_plain_lines_keeps_each_typed_line_break():
+    """Issue #14: deal descriptions lost their line breaks (Markdown joins lines)."""
+    assert plain_lines("Scope: 40 seats\nCompetitor: *Initech*") == \
+        "Scope\\: 40 seats  \nCompetitor\\: \\*Initech\\*"
+
+
 def test_literal_still_escapes_only_dollars():
     assert literal("won $412k of $500k: *Gold*") == "won \\$412k of \\$500k: *Gold*"
 
@@ -106,8 +112,9 @@ def test_a_customer_name_with_markdown_shows_as_typed_on_my_deals_and_the_desk(s
     mine = open_registration(signed_in("p01.rep1", "pages/my_deals.py"), deal.id)
     assert [h.value for h in mine.header] == [f"#{deal.id} {CUSTOMER_SHOWN}"]
     assert any(m.startswith(f"**Customer:** {CUSTOMER_SHOWN} · ") for m in markdown(mine))
-    assert any(m.endswith("\n1\\. call \\*Bob\\*\n\\- quote \\$5 or \\$6")
-               for m in markdown(mine))  # the note on the timeline
+    # The note on the timeline, its line break kept (a hard break: two spaces, newline).
+    assert any(m.endswith("\n1\\. call \\*Bob\\*  \n\\- quote \\$5 or \\$6")
+               for m in markdown(mine))
 
     desk = open_registration(signed_in("channel2", "pages/deal_desk.py"), deal.id)
     [header] = [h.value for h in desk.header]
