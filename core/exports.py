@@ -2,8 +2,10 @@
 
 import csv
 import io
+import itertools
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -25,34 +27,83 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
+def csv_value(value: Any) -> Any:
+    """A value as a CSV cell: times in ISO 8601 UTC to the second (2026-11-28T09:30:00+00:00),
+    dates as 2026-11-28, nothing for None, text neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return safe_cell(value)
+
+
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else safe_cell(v) for v in row])
+        writer.writerow([csv_value(v) for v in row])
     return buf.getvalue().encode("utf-8-sig")
+
+
+MONEY_FORMAT = "#,##0.00"
+DATE_FORMAT = "yyyy-mm-dd"
+TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+
+
+def _format_of(value: Any) -> str | None:
+    if isinstance(value, datetime):
+        return TIME_FORMAT
+    if isinstance(value, date):
+        return DATE_FORMAT
+    if isinstance(value, Decimal):
+        return MONEY_FORMAT
+    return None
+
+
+def _width(name: str, sample: Any) -> float:
+    """A column wide enough for its header and for the first row's value (at most 60)."""
+    fmt = _format_of(sample)
+    shown = {TIME_FORMAT: 19, DATE_FORMAT: 10, MONEY_FORMAT: 14}.get(
+        fmt, len(str(sample)) if sample is not None else 0)
+    return min(max(len(name), shown, 8) + 2, 60)
 
 
 def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], *,
             sheet_title: str = "Export") -> bytes:
-    """One sheet, header in bold. Text that looks like a formula is written as text with the
-    same leading apostrophe as in CSV; a timezone-aware time is written as naive UTC (Excel
-    has no zones)."""
+    """One sheet: the header in bold, frozen and with filters; columns as wide as their header
+    and first value; money, dates and times in number formats. Text that looks like a
+    formula is written as text with the same leading apostrophe as in CSV; a timezone-aware
+    time is written as naive UTC (Excel has no zones)."""
     # Imported here: openpyxl is slow to import and only exports need it.
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=sheet_title[:31])
+    rows = iter(rows)
+    first = next(rows, None)
+    for n, name in enumerate(header, 1):  # widths go before the first row in write-only
+        sample = first[n - 1] if first is not None and n <= len(first) else None
+        ws.column_dimensions[get_column_letter(n)].width = _width(name, sample)
+    ws.freeze_panes = "A2"
 
     def cell(value: Any):
-        if isinstance(value, datetime) and value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
+        if isinstance(value, datetime):  # to the second, as shown
+            if value.tzinfo is not None:
+                value = value.astimezone(UTC).replace(tzinfo=None)
+            value = value.replace(microsecond=0)
         out = WriteOnlyCell(ws, value=safe_cell(value))
         if isinstance(value, str):
             out.data_type = "s"  # never "f": text is never run as a formula
+        elif fmt := _format_of(value):
+            out.number_format = fmt
         return out
 
     bold = Font(bold=True)
@@ -60,8 +111,12 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], *,
     for c in head:
         c.font = bold
     ws.append(head)
-    for row in rows:
+    count = 0
+    for row in itertools.chain([first] if first is not None else [], rows):
         ws.append([cell(v) for v in row])
+        count += 1
+    if header:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
