@@ -83,6 +83,36 @@ class AuditRow:
     before: dict | None
     after: dict | None
 
+    @property
+    def changes(self) -> list[str]:
+        return changes(self.before, self.after)
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(_shown(v) for v in value) or "—"
+    return str(value)
+
+
+def changes(before: dict | None, after: dict | None) -> list[str]:
+    """The fields an event changed, one line each, as people read them: "status: submitted
+    -> approved" for a change, "tier: Gold" for a value set (nothing before, as at a
+    creation), "note: x (removed)" for one that went. Fields in after's order."""
+    before, after = before or {}, after or {}
+    lines = []
+    for key in [*after, *(k for k in before if k not in after)]:
+        old, new = before.get(key), after.get(key)
+        if key in before and key in after:
+            if old != new:
+                lines.append(f"{key}: {_shown(old)} -> {_shown(new)}")
+        elif key in after:
+            lines.append(f"{key}: {_shown(new)}")
+        else:
+            lines.append(f"{key}: {_shown(old)} (removed)")
+    return lines
+
 
 def list_events(
     db: Session, actor: Actor, filt: AuditFilter = AuditFilter(), *, limit: int = 500,

@@ -32,9 +32,10 @@ with db() as session:
     events, total = list_events(session, actor, filt, limit=1000)
 
 st.caption(f"{total} events" + (" (newest 1000 shown)" if total > len(events) else ""))
-header = ["When", "Actor", "Role", "Action", "Entity", "Id", "Before", "After"]
+header = ["When", "Actor", "Role", "Action", "Entity", "Id", "Changes"]
+# What changed, field by field ("status: submitted -> approved"), not two JSON blobs.
 rows = [[local_time(e.at, "%Y-%m-%d %H:%M:%S"), e.actor, e.role, e.action, e.entity,
-         e.entity_id, e.before, e.after] for e in events]
-st.dataframe(pd.DataFrame([[*r[:6], str(r[6] or ""), str(r[7] or "")] for r in rows],
-                          columns=header), hide_index=True, width="stretch")
+         e.entity_id or "—", "; ".join(e.changes)] for e in events]
+st.dataframe(pd.DataFrame(rows, columns=header), hide_index=True, width="stretch",
+             column_config={"Changes": st.column_config.TextColumn(width="large")})
 download("Export CSV", lambda: to_csv(header, rows), "audit_log.csv", CSV)

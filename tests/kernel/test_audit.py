@@ -48,3 +48,16 @@ def test_csv_export_neutralises_formulas():
     assert safe_cell("Acme") == "Acme"
     text = to_csv(["a"], [["=1+1"], ["plain"]]).decode("utf-8-sig")
     assert text.splitlines() == ["a", "'=1+1", "plain"]
+
+
+def test_an_event_reads_as_the_fields_it_changed():
+    """Issue #14: the audit log showed before and after as two JSON blobs."""
+    from core.audit import changes
+
+    assert changes({"status": "submitted", "amount": "10.00", "note": "x"},
+                   {"status": "approved", "amount": "10.00", "tier": None}) == [
+        "status: submitted -> approved", "tier: —", "note: x (removed)"]
+    assert changes(None, {"name": "Acme", "regions": ["EMEA", "NA"]}) == [
+        "name: Acme", "regions: EMEA, NA"]
+    assert changes({"is_active": True}, {"is_active": False}) == ["is_active: True -> False"]
+    assert changes(None, None) == []

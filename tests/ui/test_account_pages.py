@@ -100,3 +100,19 @@ def test_a_partner_admin_reads_messages_written_for_people_not_library_text(app_
     assert "Enter the user's display name." in shown and "Choose a user role." in shown
     for raw in ("String should", "Input should", "channel_manager", "system", "anonymous"):
         assert raw not in shown
+
+
+def test_the_audit_log_reads_as_changed_fields_on_the_page(app_db):
+    from core.accounts import change_role
+    from core.actor import Role
+    from tests.conftest import actor_for
+
+    with Session(app_db) as db:
+        change_role(db, actor_for(db, "admin"), actor_for(db, "analyst").user_id,
+                    Role.EXECUTIVE)
+        db.commit()
+    at = open_page("pages/audit_log.py", "admin")
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["When", "Actor", "Role", "Action", "Entity", "Id", "Changes"]
+    [changed] = table.loc[table["Action"] == "user.role_change", "Changes"].tolist()
+    assert changed == "role: analyst -> executive"
