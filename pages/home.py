@@ -1,18 +1,20 @@
 import streamlit as st
 
+from core.home import waiting
 from core.onboarding import checklist
 from core.permissions import can
 from ui import auth
 from ui.context import db
 from ui.guard import page_guard
 from ui.markdown import plain
-from ui.registry import next_actions, page_file
+from ui.registry import link_for, next_actions, page_file
 
 user = page_guard(__file__)
 
 if user is None:
     st.title("Partner portal")
-    st.write("Sign in to reach your deals, leads, funds and training.")
+    st.write("Sign in to register and follow your deals, see your tier and what it takes to "
+             "reach the next, and keep your company profile.")
     left, right = st.columns([1, 1])
     with left:
         auth.login_form()
@@ -25,6 +27,17 @@ if user is None:
                      icon=":material/handshake:")
 else:
     st.title(f"Welcome, {plain(user.display_name)}")
+    with db() as session:
+        items = waiting(session, user.actor)
+    st.subheader("Waiting for you")
+    if not items:
+        st.write("Nothing is waiting for you.")
+    for item in items:
+        if target := link_for(user, item.route):
+            st.page_link(target, label=f"{item.label}: **{item.value}**",
+                         icon=":material/pending_actions:")
+        if item.detail:
+            st.caption(plain(item.detail))
     st.write("Your next actions:")
     for target, label in next_actions(user):
         st.page_link(target, label=label, icon=":material/arrow_forward:")

@@ -93,3 +93,26 @@ def test_password_change_elsewhere_ends_this_session(seeded, database_url):
         db.commit()
     at.run()
     assert [t.value for t in at.title] == ["Partner portal"]
+
+
+def test_home_links_each_role_to_what_is_waiting(seeded, database_url):
+    """Issue #14: Home says what is waiting, with counts that open the work."""
+    from core.deals import register_deal
+    from tests.conftest import actor_for
+    from tests.deals.test_deals import form
+
+    use_database(database_url)
+    with Session(seeded) as db:
+        register_deal(db, actor_for(db, "p01.rep1"), form(db))
+        db.commit()
+    at = app(username="channel")
+    at.run()
+    assert not at.exception
+    links = {p.proto.label: p.proto.page for p in at.get("page_link")}
+    [label] = [k for k in links if k.startswith("Registrations waiting for the desk")]
+    assert label.endswith("**1**") and links[label].endswith("deal_desk")
+    assert "the oldest waits 0 days" in texts(at)
+
+    partner = app(username="p02.rep1")
+    partner.run()
+    assert "Nothing is waiting for you." in texts(partner)
