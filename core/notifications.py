@@ -147,6 +147,50 @@ def list_notifications(
             for n in rows]
 
 
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class NotificationPage:
+    items: list[NotificationOut]
+    total: int  # that match the filters
+    kinds: list[str]  # the routes the actor's notifications link to, for the kind filter
+
+
+def route_of_link(link: str | None) -> str | None:
+    """A notification's kind: the page it links to ("my_deals"; older rows hold the page's
+    file, "pages/my_deals.py")."""
+    if not link:
+        return None
+    name = link.replace("\\", "/").rsplit("/", 1)[-1]
+    return name[:-3] if name.endswith(".py") else name
+
+
+def notification_page(db: Session, actor: Actor, *, unread_only: bool = False,
+                      kind: str | None = None, page: int = 1,
+                      page_size: int = PAGE_SIZE) -> NotificationPage:
+    """The actor's own notifications, unread first and then newest first, `page_size` a
+    page, optionally only the unread ones or those of one kind."""
+    require(actor, "notification.view")
+    require_open_partner(db, actor)
+    mine = select(Notification).where(Notification.user_id == actor.user_id)
+    links = db.scalars(select(Notification.link).distinct()
+                       .where(Notification.user_id == actor.user_id)).all()
+    kinds = sorted({k for k in map(route_of_link, links) if k})
+    q = mine
+    if unread_only:
+        q = q.where(Notification.read_at.is_(None))
+    if kind:
+        q = q.where(Notification.link.in_([kind, f"pages/{kind}.py"]))
+    total = db.scalar(select(func.count()).select_from(q.subquery())) or 0
+    page = max(1, page if isinstance(page, int) else 1)
+    rows = db.scalars(q.order_by(Notification.read_at.is_not(None), Notification.created_at.desc(),
+                                 Notification.id.desc())
+                      .limit(page_size).offset((page - 1) * page_size))
+    return NotificationPage([NotificationOut(n.id, n.subject, n.body, n.link, n.created_at,
+                                             n.read_at) for n in rows], total, kinds)
+
+
 def mark_read(db: Session, actor: Actor, notification_id: int, *,
               now: datetime | None = None) -> None:
     require(actor, "notification.view")

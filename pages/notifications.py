@@ -1,25 +1,50 @@
 import streamlit as st
 
-from core.notifications import list_notifications, mark_all_read, mark_read
+from core.notifications import PAGE_SIZE, mark_all_read, mark_read, notification_page
 from ui.actions import submit
 from ui.context import db, local_time
 from ui.guard import page_guard
 from ui.markdown import plain, plain_lines
-from ui.registry import link_for
+from ui.registry import link_for, spec_for
 
 user = page_guard(__file__)
 actor = user.actor
+FILTERS, PAGE = "notifications_filters", "notifications_page"
+
+
+def kind_label(route: str) -> str:
+    try:
+        return spec_for(route).title
+    except KeyError:
+        return route.replace("_", " ").capitalize()
+
 
 st.title("Notifications")
-unread_only = st.toggle("Unread only")
 with db() as session:
-    items = list_notifications(session, actor, unread_only=unread_only)
+    kinds = notification_page(session, actor, page_size=1).kinds
+cols = st.columns([1, 2, 3])
+unread_only = cols[0].toggle("Unread only")
+kind = cols[1].selectbox("About", kinds, index=None, format_func=kind_label,
+                         placeholder="Everything")
+if st.session_state.get(FILTERS) != (unread_only, kind):  # new filters: first page again
+    st.session_state[FILTERS] = (unread_only, kind)
+    st.session_state[PAGE] = 1
+
+with db() as session:
+    found = notification_page(session, actor, unread_only=unread_only, kind=kind,
+                              page=int(st.session_state.get(PAGE, 1)))
+items = found.items
+pages = max(1, -(-found.total // PAGE_SIZE))
+if pages > 1:
+    cols[2].number_input("Page", min_value=1, max_value=pages, step=1, key=PAGE)
+st.caption(f"{found.total:,} notification(s), unread first"
+           + (f"; page {st.session_state.get(PAGE, 1)} of {pages}" if pages > 1 else ""))
 
 if any(n.unread for n in items) and st.button("Mark all as read", icon=":material/done_all:"):
     submit(lambda s: mark_all_read(s, actor))
 
 if not items:
-    st.info("Nothing here." if unread_only else "You have no notifications yet.")
+    st.info("Nothing here." if unread_only or kind else "You have no notifications yet.")
 
 for n in items:
     with st.container(border=True):

@@ -167,3 +167,30 @@ def test_outbox_mail_only_for_users_who_opted_in(seeded_db, smtp_configured):
     assert mails[0].body.startswith("Your deal was approved.")
     assert "https://prm.example.test/deals" in mails[0].body
     assert _count(seeded_db, Notification) == 3  # every one of them still sees it in the app
+
+
+def test_the_notifications_page_lists_unread_first_by_kind_fifty_a_page(seeded_db):
+    """Issue #14: unread first, filters (unread, kind), 50 a page."""
+    from core.notifications import mark_read, notification_page
+
+    actor = actor_for(seeded_db, "marketing")
+    for i in range(60):  # older ones about deals, newer ones about tiers
+        notify(seeded_db, actor.user_id, f"N{i}", "b", dedupe_key=f"page-{i}",
+               link="my_deals" if i < 30 else "pages/tiers.py",
+               now=NOW + timedelta(minutes=i))
+    oldest = notification_page(seeded_db, actor, page=2).items[-1]
+    assert oldest.subject == "N0"
+    mark_read(seeded_db, actor, oldest.id)
+    # Read ones go last; the newest unread comes first.
+    first = notification_page(seeded_db, actor)
+    assert (first.total, len(first.items), first.items[0].subject) == (60, 50, "N59")
+    assert first.kinds == ["my_deals", "tiers"]
+    last = notification_page(seeded_db, actor, page=2)
+    assert [n.subject for n in last.items][-1] == "N0" and len(last.items) == 10
+    deals = notification_page(seeded_db, actor, kind="my_deals")
+    assert deals.total == 30 and {n.link for n in deals.items} == {"my_deals"}
+    tiers_unread = notification_page(seeded_db, actor, kind="tiers", unread_only=True)
+    assert tiers_unread.total == 30
+    assert notification_page(seeded_db, actor, kind="my_deals", unread_only=True).total == 29
+    other = actor_for(seeded_db, "finance")  # only one's own
+    assert notification_page(seeded_db, other, kind="my_deals").total == 0
