@@ -3,9 +3,9 @@ import streamlit as st
 from core.accounts import ProfileIn, change_own_password, get_profile, time_zones, update_profile
 from core.errors import RuleViolation
 from ui import auth
-from ui.actions import show_flash, submit
+from ui.actions import FLASH, show_flash, submit
 from ui.context import db
-from ui.forms import FieldErrors
+from ui.forms import FieldErrors, form_key
 from ui.guard import page_guard
 from ui.markdown import plain
 
@@ -38,7 +38,7 @@ with st.form("profile"):
         submit(lambda s: update_profile(s, actor, ProfileIn(**data)), "Profile saved.",
                errors=errors)
 
-with st.form("password"):
+with st.form(form_key("password")):
     st.subheader("Change password")
     errors = FieldErrors()
     current = st.text_input("Current password", type="password")
@@ -54,9 +54,10 @@ with st.form("password"):
             return change_own_password(s, actor, current, new)
 
         def changed(token: str) -> None:
+            # The form comes back empty (submit's `form`), under the confirmation.
             auth.restart_session(token)
-            st.success("Password changed. Your other sessions have been signed out.")
-            if user.must_change_password:  # the whole menu opens now
-                st.rerun()
+            st.session_state[FLASH] = ("Password changed. Your other sessions have been "
+                                       "signed out.")
+            st.rerun()  # also opens the whole menu after a forced change
 
-        submit(change, errors=errors, then=changed)
+        submit(change, errors=errors, then=changed, form="password")

@@ -116,3 +116,19 @@ def test_the_audit_log_reads_as_changed_fields_on_the_page(app_db):
     assert list(table.columns) == ["When", "Actor", "Role", "Action", "Entity", "Id", "Changes"]
     [changed] = table.loc[table["Action"] == "user.role_change", "Changes"].tolist()
     assert changed == "role: analyst -> executive"
+
+
+def test_a_password_change_is_confirmed_and_its_fields_cleared(app_db):
+    """Issue #14: a confirmation after a password change, with the fields cleared."""
+    from seed.demo import DEMO_PASSWORD
+
+    at = open_page("pages/profile.py", "p01.rep1")
+    widget(at.text_input, "Current password").set_value(DEMO_PASSWORD)
+    widget(at.text_input, "New password").set_value("a-brand-new-pass")
+    widget(at.text_input, "Repeat new password").set_value("a-brand-new-pass")
+    button(at, "Change password").click().run()
+    assert_rendered(at)
+    assert "Password changed." in " ".join(s.value for s in at.success)
+    assert [widget(at.text_input, label).value for label in
+            ("Current password", "New password", "Repeat new password")] == ["", "", ""]
+    assert at.session_state["prm_user"] is not None  # still signed in, in a new session
