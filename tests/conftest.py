@@ -189,6 +189,21 @@ def demo_database_url(request):
     factory.drop(url)
 
 
+@pytest.fixture
+def smtp_configured(monkeypatch):
+    """SMTP settings as an operator would set them (no server behind them: mails wait in the
+    outbox); restored, and the settings cache cleared, after."""
+    from core.settings import get_settings
+
+    monkeypatch.setenv("PRM_SMTP_HOST", "smtp.example.test")
+    monkeypatch.setenv("PRM_SMTP_FROM", "partners@vendor.example")
+    monkeypatch.setenv("PRM_APP_BASE_URL", "https://prm.example.test/")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
 def actor_for(db: Session, username: str) -> Actor:
     from sqlalchemy import select
 

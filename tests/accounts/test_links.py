@@ -23,16 +23,6 @@ from seed.demo import DEMO_PASSWORD
 from tests.conftest import NOW
 
 
-@pytest.fixture
-def smtp_configured(monkeypatch):
-    monkeypatch.setenv("PRM_SMTP_HOST", "smtp.example.test")
-    monkeypatch.setenv("PRM_APP_BASE_URL", "https://prm.example.test/")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.undo()
-    get_settings.cache_clear()
-
-
 def mailed_tokens(db, to_addr: str) -> list[str]:
     bodies = db.scalars(select(OutboxMail.body).where(OutboxMail.to_addr == to_addr)
                         .order_by(OutboxMail.id)).all()

@@ -6,7 +6,6 @@ by Playwright through Debian's Chromium (never a downloaded browser).
 import fcntl
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("PRM_CHROMIUM", "/usr/bin/chromium")
@@ -45,12 +46,6 @@ def _require_browser():
     if os.environ.get("PRM_REQUIRE_E2E") == "1":
         pytest.fail(f"browser tests required (PRM_REQUIRE_E2E=1) but {reason}")
     pytest.skip(f"browser tests skipped: {reason}")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:

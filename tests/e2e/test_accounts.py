@@ -2,44 +2,25 @@
 "Forgot password" mails a link (caught by a real SMTP server) that works once."""
 
 import re
-import threading
-from email import message_from_bytes
-from email.policy import default as default_policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
 from core.mail import SmtpSender, send_pending
 from core.settings import Settings
 from db.session import make_engine
-from tests.e2e.conftest import free_port, serve_app
+from tests.e2e.conftest import serve_app
 from tests.e2e.helpers import open_app, sign_in, sign_in_as, wait_for_cookie, wait_idle
+from tests.servers import free_port, smtp_server
 
 COOKIE = "prm_session"
 
 
-class Inbox:
-    def __init__(self):
-        self.messages: list[tuple[tuple[str, ...], str, str]] = []
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        msg = message_from_bytes(envelope.content, policy=default_policy)
-        with self._lock:
-            self.messages.append((tuple(envelope.rcpt_tos), str(msg["Subject"]),
-                                  msg.get_content()))
-        return "250 Message accepted for delivery"
-
-
 @pytest.fixture(scope="module")
 def smtp():
-    port = free_port()  # aiosmtpd cannot bind port 0
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, inbox
-    controller.stop()
+    port = free_port()
+    with smtp_server(port) as inbox:
+        yield port, inbox
 
 
 @pytest.fixture(scope="module")

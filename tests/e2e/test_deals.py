@@ -17,18 +17,7 @@ def register(page: Page, username: str, company: str, product_line: str,
              domain: str = DOMAIN) -> None:
     sign_in_as(page, username)
     go(page, "Register a deal")
-    page.get_by_label("Company", exact=True).fill(company)
-    page.get_by_label("Website", exact=True).fill(f"https://www.{domain}/")
-    choose(page, "Country", "United States")
-    page.get_by_label("Contact name", exact=True).fill("Pat Buyer")
-    page.get_by_label("Contact e-mail", exact=True).fill(f"pat@{domain}")
-    choose(page, "Product lines", product_line)
-    page.get_by_label("Estimated value (USD)", exact=True).fill("64000")
-    close = date.today() + timedelta(days=45)
-    # A date field of segments: focus the first one and type; each segment moves on when full.
-    page.get_by_label("Expected close date", exact=True).get_by_role("spinbutton").first.click()
-    page.keyboard.type(close.strftime("%Y%m%d"))
-    choose(page, "Stage", "Proposal")
+    _fill(page, company, domain, product_line, date.today() + timedelta(days=45))
     page.get_by_role("button", name="Submit registration").click()
     wait_idle(page)
     expect(page.get_by_text(f"for {company} is")).to_be_visible()
@@ -105,6 +94,7 @@ def _fill(page: Page, company: str, domain: str, product_line: str, close: date)
 
 
 def _type_close_date(page: Page, close: date) -> None:
+    # A date field of segments: focus the first one and type; each segment moves on when full.
     field = page.get_by_label("Expected close date", exact=True).get_by_role("spinbutton")
     field.first.click()
     page.keyboard.type(close.strftime("%Y%m%d"))

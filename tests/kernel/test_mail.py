@@ -1,15 +1,10 @@
 """Real mail through a real SMTP server (aiosmtpd) on a port of the test's choosing."""
 
-import socket
 import threading
 from collections import Counter
-from contextlib import contextmanager
 from datetime import timedelta
-from email import message_from_bytes
-from email.policy import default as default_policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,39 +14,7 @@ from core.settings import get_settings
 from db.models import OutboxMail, User
 from db.session import unit_of_work
 from tests.conftest import NOW
-
-
-class Inbox:
-    """What the SMTP server received: (recipients, subject, body) per message."""
-
-    def __init__(self):
-        self.messages: list[tuple[tuple[str, ...], str, str]] = []
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        msg = message_from_bytes(envelope.content, policy=default_policy)
-        with self._lock:
-            self.messages.append((tuple(envelope.rcpt_tos), str(msg["Subject"]),
-                                  msg.get_content()))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    # aiosmtpd cannot bind port 0, so ask the OS for a free port and hand it over.
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def smtp_server(port: int):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox
-    finally:
-        controller.stop()
+from tests.servers import free_port, smtp_server
 
 
 @pytest.fixture

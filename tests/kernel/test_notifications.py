@@ -15,7 +15,6 @@ from core.notifications import (
     notify_role,
     unread_count,
 )
-from core.settings import get_settings
 from db.models import Notification, OutboxMail, User
 from tests.conftest import NOW, actor_for
 
@@ -26,17 +25,6 @@ def _user(db, username: str) -> User:
 
 def _count(db, model, *where) -> int:
     return db.scalar(select(func.count()).select_from(model).where(*where))
-
-
-@pytest.fixture
-def smtp_configured(monkeypatch):
-    """SMTP settings as an operator would set them; restored (and the cache cleared) after."""
-    monkeypatch.setenv("PRM_SMTP_HOST", "smtp.example.test")
-    monkeypatch.setenv("PRM_APP_BASE_URL", "https://prm.example.test/")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def test_the_same_notification_twice_is_stored_once(seeded_db):

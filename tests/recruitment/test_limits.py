@@ -18,7 +18,6 @@ from tests.recruitment.test_recruitment import (
     company,
     count,
     form,
-    smtp_configured,  # noqa: F401 - the fixture
     submit,
     written,
 )

@@ -37,7 +37,6 @@ from core.recruitment import (
     start_review,
     submit_application,
 )
-from core.settings import get_settings
 from db.models import (
     AuditEvent,
     Notification,
@@ -110,17 +109,6 @@ def ids_of(db, *usernames) -> list[int]:
 
 def tier_id(db, name="Registered") -> int:
     return db.scalar(select(Tier.id).where(Tier.name == name))
-
-
-@pytest.fixture
-def smtp_configured(monkeypatch):
-    monkeypatch.setenv("PRM_SMTP_HOST", "smtp.example.test")
-    monkeypatch.setenv("PRM_SMTP_FROM", "partners@vendor.example")
-    monkeypatch.setenv("PRM_APP_BASE_URL", "https://prm.example.test/")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 # ---------------------------------------------------------------- submitting
