@@ -154,7 +154,6 @@ PAGE_SIZE = 50
 class NotificationPage:
     items: list[NotificationOut]
     total: int  # that match the filters
-    kinds: list[str]  # the routes the actor's notifications link to, for the kind filter
 
 
 def route_of_link(link: str | None) -> str | None:
@@ -166,6 +165,15 @@ def route_of_link(link: str | None) -> str | None:
     return name[:-3] if name.endswith(".py") else name
 
 
+def notification_kinds(db: Session, actor: Actor) -> list[str]:
+    """What the actor's notifications are about (the routes they link to), for a filter."""
+    require(actor, "notification.view")
+    require_open_partner(db, actor)
+    links = db.scalars(select(Notification.link).distinct()
+                       .where(Notification.user_id == actor.user_id)).all()
+    return sorted({k for k in map(route_of_link, links) if k})
+
+
 def notification_page(db: Session, actor: Actor, *, unread_only: bool = False,
                       kind: str | None = None, page: int = 1,
                       page_size: int = PAGE_SIZE) -> NotificationPage:
@@ -173,11 +181,7 @@ def notification_page(db: Session, actor: Actor, *, unread_only: bool = False,
     page, optionally only the unread ones or those of one kind."""
     require(actor, "notification.view")
     require_open_partner(db, actor)
-    mine = select(Notification).where(Notification.user_id == actor.user_id)
-    links = db.scalars(select(Notification.link).distinct()
-                       .where(Notification.user_id == actor.user_id)).all()
-    kinds = sorted({k for k in map(route_of_link, links) if k})
-    q = mine
+    q = select(Notification).where(Notification.user_id == actor.user_id)
     if unread_only:
         q = q.where(Notification.read_at.is_(None))
     if kind:
@@ -188,7 +192,7 @@ def notification_page(db: Session, actor: Actor, *, unread_only: bool = False,
                                  Notification.id.desc())
                       .limit(page_size).offset((page - 1) * page_size))
     return NotificationPage([NotificationOut(n.id, n.subject, n.body, n.link, n.created_at,
-                                             n.read_at) for n in rows], total, kinds)
+                                             n.read_at) for n in rows], total)
 
 
 def mark_read(db: Session, actor: Actor, notification_id: int, *,

@@ -1,6 +1,12 @@
 import streamlit as st
 
-from core.notifications import PAGE_SIZE, mark_all_read, mark_read, notification_page
+from core.notifications import (
+    PAGE_SIZE,
+    mark_all_read,
+    mark_read,
+    notification_kinds,
+    notification_page,
+)
 from ui.actions import submit
 from ui.context import db, local_time
 from ui.guard import page_guard
@@ -21,7 +27,7 @@ def kind_label(route: str) -> str:
 
 st.title("Notifications")
 with db() as session:
-    kinds = notification_page(session, actor, page_size=1).kinds
+    kinds = notification_kinds(session, actor)
 cols = st.columns([1, 2, 3])
 unread_only = cols[0].toggle("Unread only")
 kind = cols[1].selectbox("About", kinds, index=None, format_func=kind_label,
