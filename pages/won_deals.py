@@ -1,10 +1,11 @@
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 
 from core.deals import export_won_csv, export_won_xlsx, revenue, won_deals, won_summary
+from core.deals.revenue import quarter_start
 from core.errors import DomainError, RuleViolation
 from core.partners import partner_choices
 from core.settings import get_settings
@@ -25,7 +26,7 @@ st.caption("Partner deals marked won, by the day they closed: the revenue that t
            "scorecards count.")
 
 today = datetime.now(ZoneInfo(user.time_zone)).date()
-quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+this_quarter = quarter_start(today)
 
 with db() as session:
     partners = dict(partner_choices(session, actor))
@@ -33,7 +34,7 @@ with db() as session:
 errors = FieldErrors()
 cols = st.columns([2, 3])
 with cols[0]:
-    period = st.date_input("Closed between", value=(quarter_start, today), key="won_period",
+    period = st.date_input("Closed between", value=(this_quarter, today), key="won_period",
                            format="YYYY-MM-DD",
                            help="First and last day, both included. Defaults to this quarter.")
     errors.slot("end")

@@ -2,7 +2,7 @@
 requests; a partner's deals that need an answer and protections ending soon; the quarter's
 won revenue for executives."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.actor import Actor, Role
-from core.deals.revenue import won_summary
+from core.deals.revenue import quarter_start, won_summary
 from core.deals.status import OPEN, PENDING, DealStatus
 from core.home import Waiting, counted, queue
 from core.money import format_money
@@ -55,9 +55,9 @@ def quarter(db: Session, actor: Actor, now: datetime) -> list[Waiting]:
     if actor.role != Role.EXECUTIVE or not can(actor, "deal.export_won"):
         return []
     today = now.astimezone(ZoneInfo("UTC")).date()
-    start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    start = quarter_start(today)
     last_end = start - timedelta(days=1)
-    last_start = date(last_end.year, 3 * ((last_end.month - 1) // 3) + 1, 1)
+    last_start = quarter_start(last_end)
     this = won_summary(db, actor, start, today)
     last = won_summary(db, actor, last_start, last_end)
 

@@ -16,6 +16,12 @@ from core.permissions import require
 from db.models import DealRegistration, Partner, Tier, User
 from db.types import utcnow
 
+
+def quarter_start(day: date) -> date:
+    """The first day of the calendar quarter `day` is in."""
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
 WON_PAGE_SIZE = 500  # rows of the won-deals report on screen; the downloads hold all
 WON_HEADER = ["Deal", "Partner", "Tier", "End customer", "Country", "Product lines",
               "Final amount", "Closed on", "Owner", "Submitted"]
