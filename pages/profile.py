@@ -3,7 +3,7 @@ import streamlit as st
 from core.accounts import ProfileIn, change_own_password, get_profile, time_zones, update_profile
 from core.errors import RuleViolation
 from ui import auth
-from ui.actions import FLASH, show_flash, submit
+from ui.actions import flash, show_flash, submit
 from ui.context import db
 from ui.forms import FieldErrors, form_key
 from ui.guard import page_guard
@@ -56,8 +56,7 @@ with st.form(form_key("password")):
         def changed(token: str) -> None:
             # The form comes back empty (submit's `form`), under the confirmation.
             auth.restart_session(token)
-            st.session_state[FLASH] = ("Password changed. Your other sessions have been "
-                                       "signed out.")
+            flash("Password changed. Your other sessions have been signed out.")
             st.rerun()  # also opens the whole menu after a forced change
 
         submit(change, errors=errors, then=changed, form="password")

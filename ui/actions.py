@@ -65,9 +65,7 @@ def submit(
     if then is not None:
         then(result)
         return True
-    message = success(result) if callable(success) else success
-    if message:
-        st.session_state[FLASH] = message
+    flash(success(result) if callable(success) else success)
     st.rerun()
     return True  # not reached: st.rerun() ends this run
 
@@ -76,6 +74,12 @@ def _message(exc: ValidationError | RuleViolation) -> str:
     if isinstance(exc, ValidationError):
         return "; ".join(field_errors(exc).values())
     return str(exc)
+
+
+def flash(message: str) -> None:
+    """Keep a message for the next run of the page, which `show_flash` draws once."""
+    if message:
+        st.session_state[FLASH] = message
 
 
 def show_flash() -> bool:

@@ -158,8 +158,9 @@ def request_password_reset(db: Session, username_or_email: str, *, now: datetime
         select(User).where(or_(User.username == given, func.lower(User.email) == given),
                            User.is_active.is_(True)).limit(5)).all()
     visitor = Actor.anonymous(session_ref)
+    mail_server = get_settings().smtp_enabled
     for user in users:
-        if (not get_settings().smtp_enabled or closed_partner_message(db, user.partner_id)
+        if (not mail_server or closed_partner_message(db, user.partner_id)
                 or _recent_resets(db, user, now)):
             continue
         issue_link(db, user, "reset", now=now)
