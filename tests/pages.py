@@ -75,6 +75,19 @@ def session_token_for(username: str) -> str | None:
         engine.dispose()  # a test database is dropped after its test: hold no connection
 
 
+def open_page(file: str, username: str | None = None, **query) -> AppTest:
+    """The app run as `username` (a visitor when None), then switched to the page `file`
+    with `query` in its address; both runs rendered without an error."""
+    at = app(username=username)
+    at.run()
+    assert_rendered(at)
+    at.switch_page(file)
+    at.query_params.update(query)
+    at.run()
+    assert_rendered(at)
+    return at
+
+
 def texts(at: AppTest) -> str:
     parts = [e.value for e in (*at.title, *at.header, *at.subheader, *at.markdown,
                                *at.error, *at.warning, *at.info, *at.success, *at.caption)]

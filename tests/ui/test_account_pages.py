@@ -8,23 +8,13 @@ from sqlalchemy.orm import Session
 
 from core.accounts import live_session_count
 from db.models import User
-from tests.pages import app, assert_rendered, button, texts, use_database, widget
+from tests.pages import app, assert_rendered, button, open_page, texts, use_database, widget
 
 
 @pytest.fixture
 def app_db(seeded, database_url):
     use_database(database_url)
     return seeded
-
-
-def open_page(file: str, username: str | None = None, **query):
-    at = app(username=username)
-    at.run()
-    at.switch_page(file)
-    at.query_params.update(query)
-    at.run()
-    assert_rendered(at)
-    return at
 
 
 def links_shown(at) -> list[str]:

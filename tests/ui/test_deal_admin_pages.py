@@ -16,16 +16,7 @@ from tests.conftest import NOW
 from tests.deals.test_deals import partner_id, register
 from tests.deals.test_deals_direct import GOOD, csv_bytes
 from tests.deals.test_deals_export import customer, won
-from tests.pages import app, assert_rendered, texts, use_database
-
-
-def open_page(username: str, file: str) -> AppTest:
-    at = app(username=username)
-    at.run()
-    assert_rendered(at)
-    at.switch_page(file).run()
-    assert_rendered(at)
-    return at
+from tests.pages import assert_rendered, open_page, texts, use_database
 
 
 def rerun(at: AppTest) -> AppTest:
@@ -63,7 +54,7 @@ def count(engine, model) -> int:
 def test_admin_adds_a_product_line_and_sees_it_listed(seeded, database_url):
     use_database(database_url)
     before = count(seeded, ProductLine)
-    at = open_page("admin", "pages/product_catalog.py")
+    at = open_page("pages/product_catalog.py", "admin")
     assert [t.value for t in at.title] == ["Product catalog"]
     assert {"Name": "Core Platform", "Active": True} in table(at)
 
@@ -81,7 +72,7 @@ def test_a_duplicate_name_is_shown_beside_the_name_and_nothing_is_written(seeded
                                                                             database_url):
     use_database(database_url)
     before = count(seeded, ProductLine)
-    at = open_page("admin", "pages/product_catalog.py")
+    at = open_page("pages/product_catalog.py", "admin")
     at.text_input(key="catalog_new_name").input("core platform")
     click(at, "Add product line")
 
@@ -95,7 +86,7 @@ def test_a_duplicate_name_is_shown_beside_the_name_and_nothing_is_written(seeded
 
 def test_admin_renames_and_deactivates_a_line_which_stays_listed(seeded, database_url):
     use_database(database_url)
-    at = open_page("admin", "pages/product_catalog.py")
+    at = open_page("pages/product_catalog.py", "admin")
     with unit_of_work(seeded) as session:
         line_id = session.scalar(select(ProductLine.id).where(ProductLine.name == "Analytics"))
     at.selectbox[0].set_value(line_id)
@@ -138,7 +129,7 @@ def test_finance_sees_the_won_deals_of_a_period_with_their_total_and_downloads(s
         won(session, "p01.rep1", "5.00", days_ago=100, **customer(3))  # before the period
         p01 = partner_id(session, 1)
 
-    at = open_page("finance", "pages/won_deals.py")
+    at = open_page("pages/won_deals.py", "finance")
     assert [t.value for t in at.title] == ["Won deals"]
     today = datetime.now(ZoneInfo("UTC")).date()  # finance's zone is UTC in the demo
     quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
@@ -172,7 +163,7 @@ def test_many_won_deals_come_in_pages_and_the_totals_count_them_all(seeded, data
     with unit_of_work(seeded) as session:
         ids = [won(session, "p01.rep1", "10.00", days_ago=20 - i, **customer(i))
                for i in range(5)]
-    at = open_page("finance", "pages/won_deals.py")
+    at = open_page("pages/won_deals.py", "finance")
     at.date_input(key="won_period").set_value(((NOW - timedelta(days=30)).date(), NOW.date()))
     rerun(at)
     assert [r["Deal"] for r in table(at)] == ids[:2]
@@ -191,7 +182,7 @@ def test_many_won_deals_come_in_pages_and_the_totals_count_them_all(seeded, data
 
 def test_a_period_that_ends_before_it_starts_is_refused_beside_the_period(seeded, database_url):
     use_database(database_url)
-    at = open_page("finance", "pages/won_deals.py")
+    at = open_page("pages/won_deals.py", "finance")
     period = at.date_input(key="won_period")
     period.set_value((NOW.date(), (NOW - timedelta(days=30)).date()))
     rerun(at)
@@ -213,7 +204,7 @@ def upload(at: AppTest, content: bytes, name: str = "crm.csv") -> AppTest:
 def test_channel_manager_imports_a_file_with_a_bad_row_and_nothing_is_written(seeded,
                                                                                 database_url):
     use_database(database_url)
-    at = open_page("channel", "pages/direct_opportunities.py")
+    at = open_page("pages/direct_opportunities.py", "channel")
     assert [t.value for t in at.title] == ["Direct opportunities"]
     columns = table(at, 0)  # the help on the file's columns
     assert columns[0]["Column"] == "external id" and columns[0]["Required"] == "yes"
@@ -242,7 +233,7 @@ def test_a_good_import_shows_its_counts_and_the_registrations_it_collides_with(s
         register(session, "p01.rep1")  # acme.com, submitted: goes to the desk
         register(session, "p27.rep1", company="Globex", website="globex.de", country="DE",
                  contact_email="a@globex.de")  # Gold: approved at once, so protected
-    at = open_page("channel", "pages/direct_opportunities.py")
+    at = open_page("pages/direct_opportunities.py", "channel")
     upload(at, csv_bytes(*GOOD))
 
     assert [s.value for s in at.success] == [
@@ -278,7 +269,7 @@ def test_a_good_import_shows_its_counts_and_the_registrations_it_collides_with(s
 
 def test_a_file_that_is_not_utf8_csv_is_refused_beside_the_uploader(seeded, database_url):
     use_database(database_url)
-    at = open_page("admin", "pages/direct_opportunities.py")
+    at = open_page("pages/direct_opportunities.py", "admin")
     upload(at, "Société,Ville\nA,B\n".encode("latin-1"), name="export.csv")
     message = "Save the file as CSV in UTF-8 and upload it again."
     assert [e.value for e in at.error] == [message]

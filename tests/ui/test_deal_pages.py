@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.models import DealRegistration, ProductLine
-from tests.pages import app, assert_rendered, button, texts, use_database, widget
+from tests.pages import assert_rendered, button, open_page, texts, use_database, widget
 
 
 @pytest.fixture
@@ -25,14 +25,6 @@ def deal_count(engine) -> int:
     return scalar(engine, select(func.count()).select_from(DealRegistration))
 
 
-def signed_in_on(page: str, username: str):
-    at = app(username=username)
-    at.run()
-    at.switch_page(page).run()
-    assert_rendered(at)
-    return at
-
-
 def fill_registration(at, engine, *, company: str, website: str) -> None:
     widget(at.text_input, "Company").set_value(company)
     widget(at.text_input, "Website").set_value(website)
@@ -47,7 +39,7 @@ def fill_registration(at, engine, *, company: str, website: str) -> None:
 
 
 def register(engine, username: str, company: str, website: str):
-    at = signed_in_on("pages/register_deal.py", username)
+    at = open_page("pages/register_deal.py", username)
     fill_registration(at, engine, company=company, website=website)
     button(at, "Submit registration").click().run()
     assert_rendered(at)
@@ -55,7 +47,7 @@ def register(engine, username: str, company: str, website: str):
 
 
 def test_bad_registration_shows_messages_beside_fields_and_saves_nothing(app_db):
-    at = signed_in_on("pages/register_deal.py", "p01.rep1")
+    at = open_page("pages/register_deal.py", "p01.rep1")
     widget(at.text_input, "Contact e-mail").set_value("not-an-email")
     widget(at.text_input, "Estimated value (USD)").set_value("-5")
     button(at, "Submit registration").click().run()
@@ -97,7 +89,7 @@ def test_a_registration_clears_the_form_and_a_second_press_creates_nothing(app_d
 def test_a_close_date_outside_the_window_is_refused_not_replaced(app_db, typed):
     """Issue #14: the widget showed 2099-12-31 in red and the deal was saved with the date
     chosen before. The date shown is the date checked: refused, beside the field."""
-    at = signed_in_on("pages/register_deal.py", "p01.rep1")
+    at = open_page("pages/register_deal.py", "p01.rep1")
     fill_registration(at, app_db, company="Northwind Traders Inc.",
                       website="northwind.example.com")
     widget(at.date_input, "Expected close date").set_value(typed)
@@ -114,7 +106,7 @@ def test_desk_sees_both_claims_and_the_second_partner_learns_nothing(app_db):
     first, second = (scalar(app_db, select(DealRegistration.id)
                             .order_by(DealRegistration.id).offset(i).limit(1)) for i in (0, 1))
 
-    desk = signed_in_on("pages/deal_desk.py", "channel")
+    desk = open_page("pages/deal_desk.py", "channel")
     widget(desk.selectbox, "Open a registration").set_value(second).run()
     assert_rendered(desk)
     shown = texts(desk)
@@ -123,7 +115,7 @@ def test_desk_sees_both_claims_and_the_second_partner_learns_nothing(app_db):
     assert first in list(matches["#"]) and "same domain" in " ".join(matches["Why"])
     assert "Compare side by side with" in [s.label for s in desk.selectbox]
 
-    mine = signed_in_on("pages/my_deals.py", "p02.rep1")
+    mine = open_page("pages/my_deals.py", "p02.rep1")
     widget(mine.selectbox, "Open a registration").set_value(second).run()
     partner_view = texts(mine)
     first_partner = scalar(app_db, select(DealRegistration.partner_id)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Partner
 from db.session import make_engine
-from tests.pages import app, assert_rendered, button, texts, use_database, widget
+from tests.pages import assert_rendered, button, open_page, texts, use_database, widget
 
 SECTIONS = ["Profile", "Users", "Tier", "Onboarding", "Deals", "Audit trail", "Leads", "Funds",
             "Training", "Scorecard"]
@@ -26,22 +26,12 @@ def partners(demo_database_url) -> list[Partner]:
     return rows
 
 
-def open_page(username: str, page: str, **query):
-    at = app(username=username)
-    at.run()
-    at.switch_page(page)
-    at.query_params.update(query)
-    at.run()
-    assert_rendered(at)
-    return at
-
-
 def table(at):
     return at.dataframe[0].value
 
 
 def test_tier_and_region_filters_show_only_those_partners(partners):
-    at = open_page("channel", "pages/partners.py")
+    at = open_page("pages/partners.py", "channel")
     assert len(table(at)) == min(50, len(partners))
     widget(at.selectbox, "Tier").select("Gold").run()
     widget(at.selectbox, "Region").select("EMEA").run()
@@ -55,7 +45,7 @@ def test_tier_and_region_filters_show_only_those_partners(partners):
 
 
 def test_the_territory_filter_shows_the_partners_with_a_territory_there(partners):
-    at = open_page("exec", "pages/partners.py")
+    at = open_page("pages/partners.py", "exec")
     countries = widget(at.selectbox, "Territory in").options
     assert "CA" in countries and "US" in countries
     widget(at.selectbox, "Territory in").select("CA").run()
@@ -65,13 +55,13 @@ def test_the_territory_filter_shows_the_partners_with_a_territory_there(partners
 
 
 def test_the_csv_download_is_offered(partners):
-    at = open_page("finance", "pages/partners.py")
+    at = open_page("pages/partners.py", "finance")
     downloads = [d for d in at.get("download_button") if d.proto.label == "Download CSV"]
     assert len(downloads) == 1 and not downloads[0].proto.disabled
 
 
 def test_search_narrows_and_a_too_long_search_gets_a_message(partners):
-    at = open_page("analyst", "pages/partners.py")
+    at = open_page("pages/partners.py", "analyst")
     target = partners[5]
     widget(at.text_input, "Search").input(target.name).run()
     assert target.name in list(table(at)["Partner"])
@@ -81,7 +71,7 @@ def test_search_narrows_and_a_too_long_search_gets_a_message(partners):
 
 
 def test_a_partners_360_opens_from_the_directory(partners):
-    at = open_page("channel", "pages/partners.py")
+    at = open_page("pages/partners.py", "channel")
     target = partners[0]
     widget(at.selectbox, "Partner on this page").select(target.id).run()
     button(at, "Open partner 360").click().run()
@@ -93,7 +83,7 @@ def test_a_partners_360_opens_from_the_directory(partners):
 
 def test_the_360_shows_every_section_and_says_what_is_not_built_yet(partners):
     target = partners[2]
-    at = open_page("admin", "pages/partner_360.py", id=str(target.id))
+    at = open_page("pages/partner_360.py", "admin", id=str(target.id))
     assert [h.value for h in at.header] == [target.name]
     assert [t.label for t in at.tabs] == SECTIONS
     assert {m.label for m in at.metric} >= {"Tier", "Open deals", "Open pipeline",
@@ -105,7 +95,7 @@ def test_the_360_shows_every_section_and_says_what_is_not_built_yet(partners):
 
 
 def test_the_360_hides_contacts_and_audit_from_an_analyst(partners):
-    at = open_page("analyst", "pages/partner_360.py", id=str(partners[0].id))
+    at = open_page("pages/partner_360.py", "analyst", id=str(partners[0].id))
     infos = [i.value for i in at.info]
     assert "Contact details are shown to administrators and channel managers." in infos
     assert "The audit trail is shown to administrators." in infos
@@ -113,7 +103,7 @@ def test_the_360_hides_contacts_and_audit_from_an_analyst(partners):
 
 @pytest.mark.parametrize("bad", ["abc", "999999"])
 def test_a_bad_link_gets_a_message_and_the_partner_list(partners, bad):
-    at = open_page("exec", "pages/partner_360.py", id=bad)
+    at = open_page("pages/partner_360.py", "exec", id=bad)
     assert at.warning and ("not a partner id" in at.warning[0].value
                            or "no partner with id" in at.warning[0].value)
     assert not at.header
@@ -126,7 +116,7 @@ def test_a_manager_confirms_a_proposed_promotion_on_the_360(seeded, database_url
     use_database(database_url)
     with Session(seeded, expire_on_commit=False) as db:
         partner = _promote_by_evaluation(db)
-    at = open_page("channel", "pages/partner_360.py", id=str(partner.id))
+    at = open_page("pages/partner_360.py", "channel", id=str(partner.id))
     assert "Proposed promotion: Registered → Silver" in texts(at)
     button(at, "Confirm promotion to Silver").click().run()
     assert_rendered(at)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from core.settings import get_settings
 from db.models import Partner, PartnerApplication, User
-from tests.pages import app, assert_rendered, button, texts, use_database, widget
+from tests.pages import assert_rendered, button, open_page, texts, use_database, widget
 
 
 @pytest.fixture
@@ -20,14 +20,6 @@ def app_db(seeded, database_url):
 def count(engine, model) -> int:
     with Session(engine) as db:
         return db.scalar(select(func.count()).select_from(model))
-
-
-def open_page(page: str, username: str | None = None):
-    at = app(username=username)
-    at.run()
-    at.switch_page(page).run()
-    assert_rendered(at)
-    return at
 
 
 def fill_application(at, *, company="Lumen Integrations GmbH", website="lumen-integrations.de"):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from core.tiers import run_evaluation
 from db.models import Partner, Tier, TierChange, TierProposal
 from tests.conftest import actor_for
-from tests.pages import app, assert_rendered, button, texts, use_database, widget
+from tests.pages import assert_rendered, button, open_page, texts, use_database, widget
 from tests.tiers.test_tiers import add_deal, partner_id
 
 
@@ -52,18 +52,10 @@ def tier_changes(engine) -> int:
         return db.scalar(select(func.count()).select_from(TierChange))
 
 
-def signed_in_on(page: str, username: str):
-    at = app(username=username)
-    at.run()
-    at.switch_page(page).run()
-    assert_rendered(at)
-    return at
-
-
 def test_channel_manager_confirms_a_proposal_one_by_one(app_db):
     with_deals(app_db, {1: "120000"})
     proposal = open_proposal_id(app_db, 1)
-    at = signed_in_on("pages/tiers.py", "channel")
+    at = open_page("pages/tiers.py", "channel")
     assert "Meets Silver: won $120,000.00, $100,000.00 needed." in at.dataframe[0].value[
         "Why"].tolist()
     widget(at.selectbox, "Open a proposal").set_value(proposal).run()
@@ -77,7 +69,7 @@ def test_channel_manager_confirms_a_proposal_one_by_one(app_db):
 def test_override_without_a_reason_is_refused_beside_the_field_and_writes_nothing(app_db):
     with_deals(app_db, {1: "120000"})
     proposal = open_proposal_id(app_db, 1)
-    at = signed_in_on("pages/tiers.py", "channel")
+    at = open_page("pages/tiers.py", "channel")
     widget(at.selectbox, "Open a proposal").set_value(proposal).run()
     widget(at.selectbox, "Tier to set").set_value(tier_id(app_db, "Gold"))
     button(at, "Override").click().run()
@@ -95,7 +87,7 @@ def test_override_without_a_reason_is_refused_beside_the_field_and_writes_nothin
 def test_bulk_confirm_from_the_queue(app_db):
     with_deals(app_db, {1: "120000", 2: "600000"})
     ids = [open_proposal_id(app_db, 1), open_proposal_id(app_db, 2)]
-    at = signed_in_on("pages/tiers.py", "admin")
+    at = open_page("pages/tiers.py", "admin")
     widget(at.multiselect, "Proposals to confirm").set_value(ids).run()
     button(at, "Confirm selected").click().run()
     assert_rendered(at)
@@ -104,7 +96,7 @@ def test_bulk_confirm_from_the_queue(app_db):
 
 
 def test_run_evaluation_now_reports_what_it_did(app_db):
-    at = signed_in_on("pages/tiers.py", "channel")
+    at = open_page("pages/tiers.py", "channel")
     button(at, "Run evaluation now").click().run()
     assert_rendered(at)
     assert "40 partners evaluated: 26 proposals opened, 0 changed, 0 kept, 0 closed" in [
@@ -112,7 +104,7 @@ def test_run_evaluation_now_reports_what_it_did(app_db):
 
 
 def test_admin_edits_rules_with_bad_input_shown_and_kept(app_db):
-    at = signed_in_on("pages/tiers.py", "admin")
+    at = open_page("pages/tiers.py", "admin")
     widget(at.selectbox, "Tier to edit").set_value(tier_id(app_db, "Gold")).run()
     field = "Minimum won revenue (trailing 12 months)"
     widget(at.text_input, field).set_value("lots")
@@ -128,14 +120,14 @@ def test_admin_edits_rules_with_bad_input_shown_and_kept(app_db):
 
 
 def test_channel_manager_does_not_get_the_rules_editor(app_db):
-    at = signed_in_on("pages/tiers.py", "channel")
+    at = open_page("pages/tiers.py", "channel")
     assert not [s for s in at.selectbox if s.label == "Tier to edit"]
 
 
 @pytest.mark.parametrize("username", ["p01.admin", "p01.rep1"])
 def test_partner_sees_tier_benefits_and_what_the_next_tier_needs(app_db, username):
     with_deals(app_db, {1: "12000"})
-    at = signed_in_on("pages/my_tier.py", username)
+    at = open_page("pages/my_tier.py", username)
     shown = texts(at)
     assert [t.value for t in at.title] == ["Our tier"]
     assert at.metric[0].value == "Registered"
@@ -152,7 +144,7 @@ def test_partner_sees_its_tier_history_after_a_change(app_db):
 
         confirm_proposal(db, actor_for(db, "channel"), open_proposal_id(app_db, 1))
         db.commit()
-    at = signed_in_on("pages/my_tier.py", "p01.rep1")
+    at = open_page("pages/my_tier.py", "p01.rep1")
     history = at.dataframe[-1].value
     assert history["To"].tolist() == ["Silver"] and history["How"].tolist() == [
         "Proposal confirmed"]
