@@ -4,8 +4,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import DealRegistration, EndCustomer
-from tests.pages import assert_rendered, button, texts, widget
-from tests.ui.test_deal_pages import app_db, register, scalar, signed_in_on  # noqa: F401
+from tests.pages import assert_rendered, button, open_page, texts, widget
+from tests.ui.test_deal_pages import app_db, register, scalar  # noqa: F401
 
 __all__ = ["app_db"]
 
@@ -20,7 +20,7 @@ def test_merging_two_records_from_the_page(app_db):
     register(app_db, "p02.rep1", "Tailspin Toys Retail", "tailspintoys.example")
     keep, fold = customer_of(app_db, "Tailspin Toys"), customer_of(app_db, "Tailspin Toys Retail")
 
-    at = signed_in_on("pages/end_customers.py", "channel")
+    at = open_page("pages/end_customers.py", "channel")
     widget(at.text_input, "Search by name or domain").set_value("tailspin").run()
     assert "Tailspin Toys Retail" in list(at.dataframe[0].value["Name"])
     button(at, "Merge records").click().run()
@@ -49,7 +49,7 @@ def test_the_desk_refiles_a_registration_under_a_matching_record(app_db):
                     .where(DealRegistration.customer_name == "Coho Wineries Group"))
     target = customer_of(app_db, "Coho Winery")
 
-    desk = signed_in_on("pages/deal_desk.py", "channel")
+    desk = open_page("pages/deal_desk.py", "channel")
     widget(desk.selectbox, "Open a registration").set_value(second).run()
     assert "Compare side by side with" in [s.label for s in desk.selectbox]
     widget(desk.selectbox, "File under another end customer").set_value(target)
