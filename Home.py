@@ -13,6 +13,7 @@ from ui.errors import run_safely
 from ui.markdown import plain
 from ui.navigation_mode import use_app_navigation
 from ui.registry import link_for, pages_for
+from ui.requested import sign_in_address, sign_in_page
 
 use_app_navigation()
 st.set_page_config(page_title="PRM", page_icon=":material/handshake:", layout="wide")
@@ -38,6 +39,8 @@ if not first_admin_exists():
     st.stop()
 
 user = auth.restore_user()
+# A record's address opened while signed out: sign in there, then the record opens.
+return_to = sign_in_address(user)
 
 visible = pages_for(user)
 sections: dict[str, list] = {}
@@ -45,6 +48,8 @@ for spec in visible:
     page = st.Page(spec.file, title=spec.title, icon=spec.icon, url_path=spec.route,
                    visibility="hidden" if spec.hidden else "visible")
     sections.setdefault(spec.section, []).append(page)
+if return_to:
+    sections.setdefault("", []).append(sign_in_page(return_to))
 navigation = st.navigation(sections, expanded=True)
 auth.sync_cookie()
 

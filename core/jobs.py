@@ -86,6 +86,26 @@ class JobStatus:
     run_count: int
 
 
+# How the Jobs page names a run's outcome.
+OUTCOME_LABELS = {"ok": "Succeeded", "error": "Failed", "not_due": "Not due yet",
+                  "busy": "Already running"}
+# (unit, its name, the words for exactly one of it)
+_UNITS = ((timedelta(weeks=1), "week", "weekly"), (timedelta(days=1), "day", "daily"),
+          (timedelta(hours=1), "hour", "every hour"),
+          (timedelta(minutes=1), "minute", "every minute"),
+          (timedelta(seconds=1), "second", "every second"))
+
+
+def every(interval: timedelta) -> str:
+    """A job's interval in words: "every 15 minutes", "every hour", "daily", "every 2 days",
+    "weekly". The largest unit that divides it evenly names it."""
+    for unit, name, one in _UNITS:
+        if interval >= unit and interval % unit == timedelta(0):
+            n = interval // unit
+            return one if n == 1 else f"every {n:,} {name}s"
+    return f"every {interval.total_seconds():g} seconds"
+
+
 # ---------------------------------------------------------------- registry
 
 _REGISTRY: dict[str, Job] = {}

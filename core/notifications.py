@@ -7,9 +7,9 @@ reminder job that runs twice (or two runners at once) notifies once."""
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,8 +29,9 @@ class NotificationOut:
     id: int
     subject: str
     body: str
-    # A page's route name such as "my_deals" (rows written before route names hold its file,
-    # "pages/my_deals.py"); ui.registry turns either into a link.
+    # What it is about: a record's page and id ("deal?id=42", see `record_link`), or a page's
+    # route name ("my_tier"; rows written before route names hold its file,
+    # "pages/my_deals.py"); ui.registry turns any of them into a link.
     link: str | None
     created_at: datetime
     read_at: datetime | None
@@ -38,6 +39,20 @@ class NotificationOut:
     @property
     def unread(self) -> bool:
         return self.read_at is None
+
+
+def record_link(route: str, record_id: int) -> str:
+    """The link of a notification about one record: its page's route and ?id=N."""
+    return f"{route}?{urlencode({'id': record_id})}"
+
+
+def split_link(link: str | None) -> tuple[str, dict[str, str]] | None:
+    """(route name, query) of a stored link; a legacy "pages/x.py" gives ("x", {})."""
+    if not link:
+        return None
+    path, _, query = link.partition("?")
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return name.removesuffix(".py"), dict(parse_qsl(query))
 
 
 # ---------------------------------------------------------------- sending
@@ -118,8 +133,9 @@ def _mail_body(body: str, link: str | None) -> str:
     if not link:
         return body
     # A page is served at /<route name>; the stem of a legacy "pages/deals.py" is that name.
-    url = f"{get_settings().app_base_url.rstrip('/')}/{Path(link).stem}"
-    return f"{body}\n\nOpen in the app: {url}\n"
+    route, query = split_link(link)
+    url = f"{get_settings().app_base_url.rstrip('/')}/{route}"
+    return f"{body}\n\nOpen in the app: {url}{'?' + urlencode(query) if query else ''}\n"
 
 
 # ---------------------------------------------------------------- reading (own only)
@@ -157,12 +173,10 @@ class NotificationPage:
 
 
 def route_of_link(link: str | None) -> str | None:
-    """A notification's kind: the page it links to ("my_deals"; older rows hold the page's
-    file, "pages/my_deals.py")."""
-    if not link:
-        return None
-    name = link.replace("\\", "/").rsplit("/", 1)[-1]
-    return name[:-3] if name.endswith(".py") else name
+    """A notification's kind: the page it links to ("deal" for "deal?id=42"; older rows
+    hold the page's file, "pages/my_deals.py")."""
+    found = split_link(link)
+    return found[0] if found else None
 
 
 def notification_kinds(db: Session, actor: Actor) -> list[str]:
@@ -185,7 +199,8 @@ def notification_page(db: Session, actor: Actor, *, unread_only: bool = False,
     if unread_only:
         q = q.where(Notification.read_at.is_(None))
     if kind:
-        q = q.where(Notification.link.in_([kind, f"pages/{kind}.py"]))
+        q = q.where(or_(Notification.link.in_([kind, f"pages/{kind}.py"]),
+                        Notification.link.startswith(f"{kind}?", autoescape=True)))
     total = db.scalar(select(func.count()).select_from(q.subquery())) or 0
     page = max(1, page if isinstance(page, int) else 1)
     rows = db.scalars(q.order_by(Notification.read_at.is_not(None), Notification.created_at.desc(),

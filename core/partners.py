@@ -45,6 +45,10 @@ REGIONS = ("NA", "EMEA", "APAC", "LATAM")
 INDUSTRIES = ("Healthcare", "Financial services", "Manufacturing", "Retail", "Public sector",
               "Education", "Technology", "Energy")
 PARTNER_STATUSES = ("prospect", "onboarding", "active", "suspended", "terminated")
+# As tables and headlines show them (the application form spells the types out in full).
+PARTNER_TYPE_SHORT = {"reseller": "Reseller", "var": "VAR", "distributor": "Distributor",
+                      "msp": "MSP", "referral_agent": "Referral agent", "isv": "ISV"}
+PARTNER_STATUS_LABELS = {s: s.capitalize() for s in PARTNER_STATUSES}
 PROFILE_FIELDS = ["name", "website", "country", "regions", "partner_type", "industries"]
 # What a complete company profile has (the "profile_completed" onboarding event): every one of
 # these filled in. Name, country and partner type are always there; the others may be empty.

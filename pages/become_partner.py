@@ -33,41 +33,43 @@ st.html("<style>.st-key-company_fax { display: none; }</style>")
 countries = dict(country_choices())
 
 with st.form("application"):
+    st.caption("Fields marked * are required.")
     errors = FieldErrors()
     st.subheader("Your company")
     left, right = st.columns(2)
     with left:
-        company_name = st.text_input("Company name")
+        company_name = st.text_input("Company name *")
         errors.slot("company_name")
-        country = st.selectbox("Country", list(countries), index=None, format_func=countries.get,
+        country = st.selectbox("Country *", list(countries), index=None, format_func=countries.get,
                                placeholder="Choose a country")
         errors.slot("country")
-        partner_type = st.selectbox("Partner type", list(PARTNER_TYPE_LABELS), index=None,
+        partner_type = st.selectbox("Partner type *", list(PARTNER_TYPE_LABELS), index=None,
                                     format_func=PARTNER_TYPE_LABELS.get,
                                     placeholder="How you would work with us")
         errors.slot("partner_type")
-        revenue = st.text_input(f"Expected annual revenue with us ({get_settings().base_currency})",
-                                placeholder="250,000")
+        currency = get_settings().base_currency
+        revenue = st.text_input(f"Expected annual revenue with us ({currency}) *",
+                                placeholder="e.g. 250,000")
         errors.slot("expected_annual_revenue")
     with right:
-        website = st.text_input("Website", placeholder="www.example.com")
+        website = st.text_input("Website *", placeholder="e.g. www.example.com")
         errors.slot("website")
-        regions = st.multiselect("Regions served", REGIONS)
+        regions = st.multiselect("Regions served *", REGIONS)
         errors.slot("regions")
         industries = st.multiselect("Industries", INDUSTRIES)
         errors.slot("industries")
-        headcount = st.text_input("Employees", placeholder="25")
+        headcount = st.text_input("Employees *", placeholder="e.g. 25")
         errors.slot("headcount")
     st.subheader("Main contact")
     cols = st.columns(3)
     with cols[0]:
-        contact_name = st.text_input("Full name")
+        contact_name = st.text_input("Full name *")
         errors.slot("contact_name")
     with cols[1]:
-        contact_email = st.text_input("E-mail")
+        contact_email = st.text_input("E-mail *")
         errors.slot("contact_email")
     with cols[2]:
-        contact_phone = st.text_input("Phone", placeholder="+44 20 7946 0958")
+        contact_phone = st.text_input("Phone *", placeholder="e.g. +44 20 7946 0958")
         errors.slot("contact_phone")
     honeypot = st.text_input("Fax", key="company_fax", autocomplete="off")
     accepted = st.checkbox("I accept the partner program terms")

@@ -1,7 +1,14 @@
 import streamlit as st
 
 from core.customers import country_choices
-from core.partners import INDUSTRIES, PARTNER_TYPES, REGIONS, get_partner, update_partner_profile
+from core.partners import (
+    INDUSTRIES,
+    PARTNER_STATUS_LABELS,
+    PARTNER_TYPES,
+    REGIONS,
+    get_partner,
+    update_partner_profile,
+)
 from core.recruitment import PARTNER_TYPE_LABELS
 from ui.actions import show_flash, submit
 from ui.context import db
@@ -16,28 +23,35 @@ st.title("Company profile")
 show_flash()
 with db() as session:
     partner = get_partner(session, actor, actor.partner_id)
-st.caption(f"Tier: **{plain(partner.tier)}** · Status: {partner.status} · Channel manager: "
+st.caption(f"Tier: **{plain(partner.tier)}** · Status: "
+           f"{PARTNER_STATUS_LABELS.get(partner.status, partner.status)} · Channel manager: "
            f"{plain(partner.channel_manager or 'not assigned')}")
 countries = dict(country_choices())
 
 with st.form("company_profile"):
+    st.caption("Fields marked \\* are required; a website and industries complete the "
+               "profile.")
     errors = FieldErrors()
-    name = st.text_input("Company name", value=partner.name)
+    name = st.text_input("Company name *", value=partner.name)
     errors.slot("name")
-    website = st.text_input("Website", value=partner.website or "")
+    website = st.text_input("Website", value=partner.website or "",
+                            placeholder="e.g. https://www.example.com")
     errors.slot("website")
     codes = list(countries)
-    country = st.selectbox("Country", codes, format_func=countries.get,
+    country = st.selectbox("Country *", codes, format_func=countries.get,
+                           placeholder="Choose a country",
                            index=codes.index(partner.country) if partner.country in codes
                            else None)
     errors.slot("country")
-    regions = st.multiselect("Regions served", REGIONS, default=partner.regions)
+    regions = st.multiselect("Regions served *", REGIONS, default=partner.regions,
+                             placeholder="Choose the regions you serve")
     errors.slot("regions")
-    ptype = st.selectbox("Partner type", PARTNER_TYPES, format_func=PARTNER_TYPE_LABELS.get,
+    ptype = st.selectbox("Partner type *", PARTNER_TYPES, format_func=PARTNER_TYPE_LABELS.get,
+                         placeholder="Choose a partner type",
                          index=PARTNER_TYPES.index(partner.partner_type)
                          if partner.partner_type in PARTNER_TYPES else None)
     errors.slot("partner_type")
-    industries = st.multiselect("Industries", INDUSTRIES,
+    industries = st.multiselect("Industries", INDUSTRIES, placeholder="Choose industries",
                                 default=[i for i in partner.industries if i in INDUSTRIES])
     errors.slot("industries")
     errors.slot("")

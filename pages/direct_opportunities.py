@@ -1,4 +1,3 @@
-import pandas as pd
 import streamlit as st
 
 from core.deals import (
@@ -8,14 +7,14 @@ from core.deals import (
     list_direct_opportunities,
 )
 from core.deals.direct import REQUIRED_COLUMNS
-from core.settings import get_settings
 from ui.actions import submit
-from ui.context import db, engine, local_time
+from ui.context import db, engine
 from ui.downloads import CSV, download
 from ui.forms import FieldErrors
 from ui.guard import page_guard
 from ui.markdown import plain
 from ui.registry import page_file
+from ui.tables import count_col, day_col, flag_col, money_col, table, text_col, time_col
 
 LIMIT = 500
 STATUSES = {"open": "Open", "won": "Won", "lost": "Lost"}
@@ -23,7 +22,8 @@ WHAT = {
     "external_id": "The opportunity's id in the CRM. Rows are matched on it: importing the "
                    "same id again updates the opportunity.",
     "account_name": "The end customer's company name.",
-    "website": "The customer's website or domain (acme.com); it helps match partner deals.",
+    "website": "The customer's website or domain (e.g. acme.com); it helps match partner "
+               "deals.",
     "country": "A country code such as US or DE, or the country's name.",
     "name": "The opportunity's name.",
     "amount": "A positive amount with at most two decimals; 1,500.50 is fine.",
@@ -42,7 +42,6 @@ RESULT_KEY = "direct_import_result"
 
 user = page_guard(__file__)
 actor = user.actor
-currency = get_settings().base_currency
 
 st.title("Direct opportunities")
 st.caption("The vendor's own pipeline, imported from the CRM. A partner registration for the "
@@ -55,11 +54,11 @@ with st.expander("What the CSV file needs", icon=":material/help:"):
                 "nothing**: every row is checked first, and if any row has a problem nothing "
                 "is written. A large file is then written in batches, with a progress bar; "
                 "if writing stops part way, what was written is taken back.")
-    st.dataframe(pd.DataFrame(
-        [{"Column": aliases[0], "Also accepted": ", ".join(aliases[1:]),
-          "Required": "yes" if field in REQUIRED_COLUMNS else "", "What": WHAT.get(field, "")}
-         for field, aliases in DIRECT_COLUMNS.items()]),
-        hide_index=True, width="stretch")
+    table([{"column": aliases[0], "aliases": ", ".join(aliases[1:]) or None,
+            "required": field in REQUIRED_COLUMNS, "what": WHAT.get(field)}
+           for field, aliases in DIRECT_COLUMNS.items()],
+          {"column": text_col("Column", 130), "aliases": text_col("Also accepted", 220),
+           "required": flag_col("Required", 80), "what": text_col("What", "large")})
     download("Download an example CSV", lambda: EXAMPLE, "direct_opportunities.csv", CSV)
 
 errors = FieldErrors()
@@ -103,11 +102,10 @@ def show_report(file_name: str, report: DirectImportReport) -> None:
                  f"problem{'s' * (len(report.errors) != 1)} in {lines} "
                  f"row{'s' * (lines != 1)}. Fix the file and import it again.",
                  icon=":material/error:")
-        st.dataframe(pd.DataFrame(
-            [{"Line": e.line, "Column": DIRECT_COLUMNS.get(e.field, (e.field,))[0],
-              "Problem": e.message} for e in report.errors],
-            columns=["Line", "Column", "Problem"]),
-            hide_index=True, width="stretch")
+        table([{"line": e.line, "column": DIRECT_COLUMNS.get(e.field, (e.field,))[0],
+                "problem": e.message} for e in report.errors],
+              {"line": count_col("Line", 60), "column": text_col("Column", 130),
+               "problem": text_col("Problem", "large")})
         return
     st.success(f"Imported **{plain(file_name)}**: {report.created} created, "
                f"{report.updated} updated, {report.unchanged} unchanged.",
@@ -131,7 +129,7 @@ if result := st.session_state.get(RESULT_KEY):
 
 st.subheader("Imported opportunities")
 cols = st.columns([3, 1])
-search = cols[0].text_input("Search", placeholder="account, domain or external id",
+search = cols[0].text_input("Search", placeholder="Account, domain or external id",
                             key="direct_search")
 status = cols[1].selectbox("Status", list(STATUSES), index=None, format_func=STATUSES.get,
                            placeholder="Any status", key="direct_status")
@@ -143,13 +141,15 @@ with db() as session:
 st.caption(f"{total:,} direct opportunit{'y' if total == 1 else 'ies'}"
            + (f" (the first {LIMIT} by close date shown; search to narrow)"
               if total > len(opportunities) else ""))
-amount_col = f"Amount ({currency})"
-st.dataframe(pd.DataFrame(
-    [{"External id": o.external_id, "Account": o.account_name, "Domain": o.domain or "",
-      "Country": o.country, "Opportunity": o.name, amount_col: f"{o.amount:,.2f}",
-      "Close date": o.close_date.isoformat(), "Owner": o.owner_email or "",
-      "Status": STATUSES.get(o.status, o.status), "Updated": local_time(o.updated_at)}
-     for o in opportunities],
-    columns=["External id", "Account", "Domain", "Country", "Opportunity", amount_col,
-             "Close date", "Owner", "Status", "Updated"]),
-    hide_index=True, width="stretch")
+# A 1400 px window shows the opportunity up to its status; the rest scrolls beside the
+# pinned external id.
+table([{"external_id": o.external_id, "account": o.account_name, "name": o.name,
+        "amount": o.amount, "close": o.close_date, "status": STATUSES.get(o.status, o.status),
+        "country": o.country, "domain": o.domain, "owner": o.owner_email,
+        "updated": o.updated_at} for o in opportunities],
+      {"external_id": text_col("External id", 110, pinned=True),
+       "account": text_col("Account", 170), "name": text_col("Opportunity", 200),
+       "amount": money_col("Amount", 130), "close": day_col("Close date", 95),
+       "status": text_col("Status", 75), "country": text_col("Country", 65),
+       "domain": text_col("Domain", 140), "owner": text_col("Owner", 180),
+       "updated": time_col("Updated", 140)})

@@ -1,4 +1,3 @@
-import pandas as pd
 import streamlit as st
 
 from core.deals import list_end_customers, merge_end_customers
@@ -6,6 +5,7 @@ from ui.actions import show_flash, submit
 from ui.context import db
 from ui.guard import page_guard
 from ui.markdown import plain
+from ui.tables import count_col, key_col, list_col, record_table, text_col
 
 user = page_guard(__file__)
 actor = user.actor
@@ -26,11 +26,15 @@ if not rows:
 st.caption(f"{len(rows)} records"
            + (f" matching '{plain(search.strip())}'" if search.strip() else "")
            + (" (first 50 shown)" if len(rows) == 50 else ""))
-st.dataframe(pd.DataFrame([
-    {"#": c.id, "Name": c.name, "Domain": c.domain or "", "Country": c.country,
-     "Registrations": c.registrations, "Open": c.open_registrations,
-     "Direct opportunities": c.direct_opportunities, "Filed as": "; ".join(c.filed_names)}
-    for c in rows]), hide_index=True, width="stretch")
+record_table(
+    [{"id": c.id, "name": c.name, "domain": c.domain, "country": c.country,
+      "registrations": c.registrations, "open": c.open_registrations,
+      "direct": c.direct_opportunities, "filed": list(c.filed_names)} for c in rows],
+    {"id": key_col(), "name": text_col("Name", "medium", pinned=True),
+     "domain": text_col("Domain", "small"), "country": text_col("Country", 70),
+     "registrations": count_col("Registrations", 110), "open": count_col("Open", 70),
+     "direct": count_col("Direct opportunities", 150), "filed": list_col("Filed as", "large")},
+    key="end_customers", page="end_customer")
 
 labels = {c.id: f"#{c.id} {c.name} ({c.country}{', ' + c.domain if c.domain else ''})"
           for c in rows}

@@ -8,11 +8,15 @@ from ui.context import db
 from ui.guard import page_guard
 from ui.markdown import plain
 from ui.registry import link_for, next_actions, page_file
+from ui.requested import sign_in_for
 
 user = page_guard(__file__)
 
 if user is None:
     st.title("Partner portal")
+    if asked := sign_in_for():
+        st.info(f"Sign in to open this {asked.lower()}.",
+                icon=":material/login:")
     st.write("Sign in to register and follow your deals, see your tier and what it takes to "
              "reach the next, and keep your company profile.")
     left, right = st.columns([1, 1])

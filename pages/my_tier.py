@@ -1,10 +1,10 @@
-import pandas as pd
 import streamlit as st
 
 from core.tiers import benefits, money, tier_history, tier_progress
-from ui.context import db, local_time
+from ui.context import db
 from ui.guard import page_guard
 from ui.markdown import literal, plain
+from ui.tables import table, text_col, time_col
 
 user = page_guard(__file__)
 actor = user.actor
@@ -21,8 +21,8 @@ cols[1].metric("Won revenue, trailing 12 months", money(progress.won_revenue))
 cols[2].metric("Certified users", progress.certified_users)
 
 st.subheader(f"{plain(tier.name)} benefits")
-st.dataframe(pd.DataFrame([{"Benefit": name, "Yours": value} for name, value in
-                           benefits(tier)]), hide_index=True, width="stretch")
+table([{"benefit": name, "yours": value} for name, value in benefits(tier)],
+      {"benefit": text_col("Benefit", 250), "yours": text_col("Yours", "large")})
 
 if following is None:
     st.subheader("Progress")
@@ -46,9 +46,10 @@ if progress.keep_missing:
 
 st.subheader("Tier history")
 if history:
-    st.dataframe(pd.DataFrame([
-        {"When": local_time(h.changed_at), "From": h.from_tier, "To": h.to_tier,
-         "How": h.source_label, "Reason": h.reason} for h in history]),
-        hide_index=True, width="stretch")
+    table([{"when": h.changed_at, "from": h.from_tier, "to": h.to_tier,
+            "how": h.source_label, "reason": h.reason or None} for h in history],
+          {"when": time_col("When", 140), "from": text_col("From", 100),
+           "to": text_col("To", 100), "how": text_col("How", 150),
+           "reason": text_col("Reason", "large")})
 else:
     st.write("No tier changes yet.")

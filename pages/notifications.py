@@ -11,7 +11,7 @@ from ui.actions import submit
 from ui.context import db, local_time
 from ui.guard import page_guard
 from ui.markdown import plain, plain_lines
-from ui.registry import link_for, spec_for
+from ui.registry import spec_for, target_for
 
 user = page_guard(__file__)
 actor = user.actor
@@ -58,8 +58,11 @@ for n in items:
         head.markdown(f"{'**' if n.unread else ''}{plain(n.subject)}{'**' if n.unread else ''}")
         head.caption(local_time(n.created_at))
         st.write(plain_lines(n.body))
-        # A route name, or a page file in older rows; no link to a page this user cannot open.
-        if target := link_for(user, n.link):
-            st.page_link(target, label="Open", icon=":material/arrow_forward:")
+        # The record it is about ("deal?id=42"), a route name, or a page file in older rows;
+        # no link to a page this user cannot open.
+        if target := target_for(user, n.link):
+            file, query = target
+            st.page_link(file, label="Open", icon=":material/arrow_forward:",
+                         query_params=query or None)
         if n.unread and action.button("Mark read", key=f"read-{n.id}"):
             submit(lambda s, n=n: mark_read(s, actor, n.id))

@@ -1,11 +1,11 @@
-import pandas as pd
 import streamlit as st
 
-from core.actor import ROLE_LABELS, Role
+from core.actor import ROLE_LABELS
 from core.deals import STATUS_LABELS, DealStatus
 from core.errors import DomainError
+from core.money import compact_money
 from core.partner360 import parse_partner_id, partner_360
-from core.partners import partner_choices
+from core.partners import PARTNER_STATUS_LABELS, PARTNER_TYPE_SHORT, partner_choices
 from core.tiers import benefits, confirm_proposal
 from ui.actions import show_flash, submit
 from ui.context import db, local_time
@@ -13,6 +13,11 @@ from ui.deals import money
 from ui.guard import page_guard
 from ui.markdown import literal, plain
 from ui.registry import page_file
+from ui.tables import count_col, flag_col, table, text_col, time_col
+
+HISTORY_COLUMNS = {"when": time_col("When", 140), "from": text_col("From", 100),
+                   "to": text_col("To", 100), "how": text_col("How", 150),
+                   "by": text_col("By", 130), "reason": text_col("Reason", "large")}
 
 user = page_guard(__file__)
 actor = user.actor
@@ -53,14 +58,21 @@ except DomainError as exc:
 
 p, deals = view.profile, view.deals
 st.header(plain(p.name))
-cols = st.columns(6)
-cols[0].metric("Tier", plain(p.tier))
-cols[1].metric("Status", p.status)
-cols[2].metric("Open deals", f"{deals.open_count:,}")
-cols[3].metric("Open pipeline", money(deals.open_pipeline))
-cols[4].metric("Won, last 12 months", money(deals.won_12m))
-cols[5].metric("Open conflicts", f"{deals.open_conflicts:,}",
-               help="Open registrations the matcher found to collide (conflict or possible).")
+# Two rows of three, so that each figure reads whole at 1400 px (six in a row cut them to
+# "Registe..." and "398,50..."); amounts are compact, with the exact figure in the help.
+standing, figures = st.columns(3), st.columns(3)
+standing[0].metric("Tier", plain(p.tier))
+standing[1].metric("Status", PARTNER_STATUS_LABELS.get(p.status, p.status))
+standing[2].metric("Open deals", f"{deals.open_count:,}")
+figures[0].metric("Open pipeline", compact_money(deals.open_pipeline),
+                  help=f"{money(deals.open_pipeline)}: the estimated value of the open "
+                       "registrations.")
+figures[1].metric("Won, last 12 months", compact_money(deals.won_12m),
+                  help=f"{money(deals.won_12m)}: the final amounts of the deals won, by the "
+                       "day they closed.")
+figures[2].metric("Open conflicts", f"{deals.open_conflicts:,}",
+                  help="Open registrations the matcher found to collide (conflict or "
+                       "possible).")
 
 tabs = st.tabs(["Profile", "Users", "Tier", "Onboarding", "Deals", "Audit trail",
                 *[c.name for c in view.later]])
@@ -69,7 +81,8 @@ with tabs[0]:
     st.markdown(
         f"**Website:** {plain(p.website or 'none')}  \n"
         f"**Country:** {p.country} · **Regions:** {', '.join(p.regions) or 'none'}  \n"
-        f"**Type:** {p.partner_type} · **Industries:** {', '.join(p.industries) or 'none'}  \n"
+        f"**Type:** {PARTNER_TYPE_SHORT.get(p.partner_type, p.partner_type)} · "
+        f"**Industries:** {', '.join(p.industries) or 'none'}  \n"
         f"**Product lines:** {plain(', '.join(x.name for x in view.product_lines) or 'none')}"
         f" · **Territories:** {plain(', '.join(t.label for t in view.territories) or 'none')}"
         "  \n"
@@ -82,12 +95,12 @@ with tabs[1]:
     if users.contacts is None:
         st.info("Contact details are shown to administrators and channel managers.")
     else:
-        st.dataframe(pd.DataFrame(
-            [{"Name": c.display_name, "Username": c.username, "E-mail": c.email,
-              "Role": ROLE_LABELS.get(Role(c.role), c.role), "Active": c.is_active,
-              "Last sign-in": local_time(c.last_login_at)} for c in users.contacts],
-            columns=["Name", "Username", "E-mail", "Role", "Active", "Last sign-in"]),
-            hide_index=True, width="stretch")
+        table([{"name": c.display_name, "username": c.username, "email": c.email,
+                "role": ROLE_LABELS.get(c.role, c.role), "active": c.is_active,
+                "last": c.last_login_at} for c in users.contacts],
+              {"name": text_col("Name", 170), "username": text_col("Username", 120),
+               "email": text_col("E-mail", 220), "role": text_col("Role", 160),
+               "active": flag_col("Active", 60), "last": time_col("Last sign-in", 140)})
 
 with tabs[2]:
     progress = view.tier
@@ -120,10 +133,9 @@ with tabs[2]:
     if not view.tier_history:
         st.caption("The tier has not changed since the partner joined.")
     else:
-        st.dataframe(pd.DataFrame(
-            [{"When": local_time(c.changed_at), "From": c.from_tier, "To": c.to_tier,
-              "How": c.source_label, "By": c.changed_by, "Reason": c.reason}
-             for c in view.tier_history]), hide_index=True, width="stretch")
+        table([{"when": c.changed_at, "from": c.from_tier, "to": c.to_tier,
+                "how": c.source_label, "by": c.changed_by, "reason": c.reason or None}
+               for c in view.tier_history], HISTORY_COLUMNS)
 
 with tabs[3]:
     ob = view.onboarding
@@ -132,19 +144,19 @@ with tabs[3]:
     if ob.total:
         st.progress(ob.done / ob.total)
     if ob.steps is not None:
-        st.dataframe(pd.DataFrame(
-            [{"Step": s.title, "Done": s.done, "Completed": local_time(s.completed_at)}
-             for s in ob.steps], columns=["Step", "Done", "Completed"]),
-            hide_index=True, width="stretch")
+        table([{"step": s.title, "done": s.done, "completed": s.completed_at}
+               for s in ob.steps],
+              {"step": text_col("Step", "large"), "done": flag_col("Done", 60),
+               "completed": time_col("Completed", 140)})
 
 with tabs[4]:
     st.markdown(f"**{deals.open_count:,} open** registrations worth "
                 f"{money(deals.open_pipeline)} (estimated), {deals.open_conflicts:,} of them "
                 f"in conflict · **{deals.won_12m_count:,} won** in the last 12 months, "
                 f"{money(deals.won_12m)} by the day they closed")
-    st.dataframe(pd.DataFrame(
-        [{"Status": STATUS_LABELS[DealStatus(s)], "Registrations": n}
-         for s, n in deals.by_status.items()]), hide_index=True, width="stretch")
+    table([{"status": STATUS_LABELS[DealStatus(s)], "count": n}
+           for s, n in deals.by_status.items()],
+          {"status": text_col("Status", 200), "count": count_col("Registrations", 120)})
 
 with tabs[5]:
     trail = view.audit
@@ -153,13 +165,14 @@ with tabs[5]:
     else:
         st.caption(f"{trail.total} events" + (f" (newest {len(trail.events)} shown)"
                                               if trail.total > len(trail.events) else ""))
-        st.dataframe(pd.DataFrame(
-            [{"When": local_time(e.at, "%Y-%m-%d %H:%M:%S"), "Actor": e.actor,
-              "Action": e.action, "Entity": e.entity, "Id": e.entity_id,
-              "Before": str(e.before or ""), "After": str(e.after or "")}
-             for e in trail.events],
-            columns=["When", "Actor", "Action", "Entity", "Id", "Before", "After"]),
-            hide_index=True, width="stretch")
+        # What changed, field by field ("status: submitted -> approved"), as on the audit
+        # log page.
+        table([{"when": e.at, "actor": e.actor, "action": e.action, "entity": e.entity,
+                "id": e.entity_id, "changes": "; ".join(e.changes) or None}
+               for e in trail.events],
+              {"when": time_col("When", 130), "actor": text_col("Actor", 120),
+               "action": text_col("Action", 150), "entity": text_col("Entity", 130),
+               "id": text_col("Id", 50), "changes": text_col("Changes", "large")})
 
 for tab, capability in zip(tabs[6:], view.later, strict=True):
     with tab:

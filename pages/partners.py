@@ -1,4 +1,3 @@
-import pandas as pd
 import streamlit as st
 
 from core.directory import (
@@ -10,12 +9,12 @@ from core.directory import (
     search_directory,
 )
 from core.errors import DomainError
-from core.settings import get_settings
-from ui.context import db, local_time
+from core.partners import PARTNER_STATUS_LABELS, PARTNER_TYPE_SHORT
+from ui.context import db
 from ui.downloads import CSV, download
 from ui.guard import page_guard
 from ui.markdown import plain
-from ui.registry import page_file
+from ui.tables import count_col, day_col, money_col, record_table, text_col
 
 PAGE_SIZE = 50
 PAGE_KEY = "directory_page"
@@ -23,7 +22,6 @@ FILTER_KEY = "directory_filter"
 
 user = page_guard(__file__)
 actor = user.actor
-currency = get_settings().base_currency
 
 st.title("Partners")
 with db() as session:
@@ -67,15 +65,19 @@ st.caption(f"{page.total:,} partners match · page {int(page_no)} of {pages:,}, 
 if page.total and not page.rows:
     st.info(f"The last page is page {pages:,}: choose a lower page number.")
 
-won_col = f"Won last 12 months ({currency})"
-st.dataframe(pd.DataFrame(
-    [{"Partner": r.name, "Tier": r.tier, "Type": r.partner_type, "Country": r.country,
-      "Regions": ", ".join(r.regions), "Status": r.status, "Channel manager": r.channel_manager,
-      "Onboarding": r.onboarding, "Open deals": r.open_deals, won_col: f"{r.won_12m:,.2f}",
-      "Created": local_time(r.created_at, "%Y-%m-%d")} for r in page.rows],
-    columns=["Partner", "Tier", "Type", "Country", "Regions", "Status", "Channel manager",
-             "Onboarding", "Open deals", won_col, "Created"]),
-    hide_index=True, width="stretch")
+record_table(
+    [{"id": r.partner_id, "name": r.name, "tier": r.tier,
+      "type": PARTNER_TYPE_SHORT.get(r.partner_type, r.partner_type), "country": r.country,
+      "regions": ", ".join(r.regions), "status": PARTNER_STATUS_LABELS.get(r.status, r.status),
+      "manager": r.channel_manager, "onboarding": r.onboarding, "open": r.open_deals,
+      "won": r.won_12m, "created": r.created_at} for r in page.rows],
+    {"name": text_col("Partner", 190, pinned=True), "tier": text_col("Tier", 85),
+     "type": text_col("Type", 100), "country": text_col("Country", 65),
+     "regions": text_col("Regions", 110), "status": text_col("Status", 85),
+     "manager": text_col("Channel manager", 130),
+     "onboarding": text_col("Onboarding", 170), "open": count_col("Open deals", 90),
+     "won": money_col("Won last 12 months", 150), "created": day_col("Partner since", 100)},
+    key="directory", page="partner_360")
 
 
 def _csv() -> bytes:  # built when the button is clicked, not on every rerun
@@ -83,11 +85,5 @@ def _csv() -> bytes:  # built when the button is clicked, not on every rerun
         return export_directory_csv(session, actor, filt)
 
 
-cols = st.columns([2, 1, 2], vertical_alignment="bottom")
-by_id = {r.partner_id: r.name for r in page.rows}
-chosen = cols[0].selectbox("Partner on this page", list(by_id), index=None,
-                           format_func=by_id.get, placeholder="Choose a partner")
-if cols[1].button("Open partner 360", icon=":material/open_in_new:", disabled=chosen is None):
-    st.switch_page(page_file("partner_360"), query_params={"id": str(chosen)})
-download("Download CSV", _csv, "partners.csv", CSV, where=cols[2], disabled=not page.total,
+download("Download CSV", _csv, "partners.csv", CSV, disabled=not page.total,
          help="Every partner that matches the filters, not only this page.")

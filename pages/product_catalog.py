@@ -1,4 +1,3 @@
-import pandas as pd
 import streamlit as st
 
 from core.catalog import (
@@ -12,6 +11,7 @@ from ui.context import db
 from ui.forms import FieldErrors
 from ui.guard import page_guard
 from ui.markdown import plain
+from ui.tables import flag_col, table, text_col
 
 user = page_guard(__file__)
 actor = user.actor
@@ -34,15 +34,14 @@ with db() as session:
 
 active = sum(line.active for line in lines)
 st.caption(f"{len(lines)} product lines, {active} active, {len(lines) - active} inactive")
-st.dataframe(pd.DataFrame([{"Name": line.name, "Active": line.active} for line in lines],
-                          columns=["Name", "Active"]),
-             hide_index=True, width="stretch")
+table([{"name": line.name, "active": line.active} for line in lines],
+      {"name": text_col("Name", "large"), "active": flag_col("Active")})
 
 add, edit = st.tabs(["Add a product line", "Rename or deactivate"])
 
 with add, st.form("add_product_line"):
     errors = FieldErrors()
-    name = st.text_input("Name", key=NEW_NAME, max_chars=100)
+    name = st.text_input("Name *", key=NEW_NAME, max_chars=100, placeholder="e.g. Edge Gateway")
     errors.slot("name")
     make_active = st.checkbox("Active (partners can choose it)", value=True)
     errors.slot("")
@@ -65,7 +64,7 @@ with edit:
         # Keyed by line, so that each line's form starts from its own saved values.
         with st.form(f"edit_product_line_{line.id}"):
             errors = FieldErrors()
-            new_name = st.text_input("Name", value=line.name, max_chars=100,
+            new_name = st.text_input("Name *", value=line.name, max_chars=100,
                                      key=f"catalog_name_{line.id}")
             errors.slot("name")
             keep_active = st.checkbox("Active (partners can choose it)", value=line.active,

@@ -25,10 +25,12 @@ st.caption(f"Signed in as **{plain(profile.username)}** ({plain(profile.email)})
 zones = time_zones()
 with st.form("profile"):
     errors = FieldErrors()
-    display_name = st.text_input("Display name", value=profile.display_name)
+    display_name = st.text_input("Display name *", value=profile.display_name)
     errors.slot("display_name")
-    zone = st.selectbox("Time zone", zones, index=zones.index(profile.time_zone)
-                        if profile.time_zone in zones else None)
+    zone = st.selectbox("Time zone *", zones, index=zones.index(profile.time_zone)
+                        if profile.time_zone in zones else None,
+                        placeholder="Choose your time zone",
+                        help="Times across the app are shown in it.")
     errors.slot("time_zone")
     email_on = st.checkbox("Also send my notifications by e-mail",
                            value=profile.email_notifications)

@@ -29,48 +29,49 @@ with db() as session:
 countries = dict(country_choices())
 
 with st.form(form_key("register_deal")):
+    st.caption("Fields marked * are required.")
     errors = FieldErrors()
     st.subheader("End customer")
     left, right = st.columns(2)
     with left:
-        company = st.text_input("Company")
+        company = st.text_input("Company *")
         errors.slot("company")
-        country = st.selectbox("Country", list(countries), index=None,
+        country = st.selectbox("Country *", list(countries), index=None,
                                format_func=countries.get, placeholder="Choose a country")
         errors.slot("country")
     with right:
-        website = st.text_input("Website", placeholder="acme.com")
+        website = st.text_input("Website", placeholder="e.g. acme.com")
         errors.slot("website")
         state = st.text_input("State or region")
         errors.slot("state")
     st.subheader("Customer contact")
     cols = st.columns(3)
     with cols[0]:
-        contact_name = st.text_input("Contact name")
+        contact_name = st.text_input("Contact name *")
         errors.slot("contact_name")
     with cols[1]:
-        contact_email = st.text_input("Contact e-mail")
+        contact_email = st.text_input("Contact e-mail *")
         errors.slot("contact_email")
     with cols[2]:
         contact_title = st.text_input("Contact title")
         errors.slot("contact_title")
     st.subheader("Opportunity")
-    product_line_ids = st.multiselect("Product lines", list(lines), format_func=lines.get)
+    product_line_ids = st.multiselect("Product lines *", list(lines), format_func=lines.get)
     errors.slot("product_line_ids")
     cols = st.columns(3)
     with cols[0]:
-        value = st.text_input(f"Estimated value ({get_settings().base_currency})",
-                              placeholder="25000.00")
+        value = st.text_input(f"Estimated value ({get_settings().base_currency}) *",
+                              placeholder="e.g. 25000")
         errors.slot("estimated_value")
     with cols[1]:
         # The widget's bounds are the kernel's: a date it accepts is the date core checks
         # (and refuses with a message when it is past or too far ahead). Narrower bounds
         # made the widget keep the last valid date while it showed the one typed.
-        close = st.date_input("Expected close date", value=None, min_value=date(1900, 1, 1),
+        close = st.date_input("Expected close date *", value=None, min_value=date(1900, 1, 1),
                               max_value=date(2100, 12, 31))
         errors.slot("expected_close_date")
     with cols[2]:
-        stage = st.selectbox("Stage", list(DealStage), index=None,
+        stage = st.selectbox("Stage *", list(DealStage), index=None,
                              format_func=STAGE_LABELS.get, placeholder="Choose a stage")
         errors.slot("stage")
     description = st.text_area("Description", placeholder="Scope, competition, next steps")

@@ -1,4 +1,3 @@
-import pandas as pd
 import streamlit as st
 
 from core.partners import partner_choices
@@ -12,7 +11,6 @@ from core.tiers import (
     dismiss_proposal,
     list_proposals,
     list_tier_rules,
-    money,
     override_proposal,
     run_evaluation,
     set_partner_tier,
@@ -20,14 +18,18 @@ from core.tiers import (
     update_tier_rules,
 )
 from ui.actions import show_flash, submit
-from ui.context import db, local_time
+from ui.context import db
 from ui.forms import FieldErrors
 from ui.guard import page_guard
 from ui.markdown import plain
+from ui.tables import count_col, key_col, money_col, table, text_col, time_col
+
+HISTORY_COLUMNS = {"when": time_col("When", 140), "from": text_col("From", 100),
+                   "to": text_col("To", 100), "how": text_col("How", 150),
+                   "by": text_col("By", 130), "reason": text_col("Reason", "large")}
 
 user = page_guard(__file__)
 actor = user.actor
-
 
 st.title("Tiers")
 show_flash()
@@ -49,13 +51,21 @@ with proposals_tab:
         proposals, total = list_proposals(session, actor, status=status, mine_only=mine_only)
     st.caption(f"{total} proposals, promotions first" +
                (f" (first {len(proposals)} shown)" if total > len(proposals) else ""))
-    st.dataframe(pd.DataFrame([
-        {"#": p.id, "Partner": p.partner_name, "Change": p.direction, "From": p.from_tier,
-         "To": p.to_tier, "Why": p.reason, "Won (12 months)": money(p.won_revenue),
-         "Certified users": p.certified_users, "Manager": p.channel_manager or "",
-         "Evaluated": local_time(p.evaluated_at), "Decided": local_time(p.decided_at),
-         "By": p.decided_by or "", "Note": p.decision_note or ""} for p in proposals]),
-        hide_index=True, width="stretch")
+    # The reason is what a manager decides on: it comes right after the change.
+    columns = {"id": key_col(), "partner": text_col("Partner", 170),
+               "change": text_col("Change", 95), "from": text_col("From", 85),
+               "to": text_col("To", 85), "why": text_col("Why", "large"),
+               "won": money_col("Won, 12 months", 140),
+               "certified": count_col("Certified users", 110),
+               "manager": text_col("Manager", 130), "evaluated": time_col("Evaluated", 140)}
+    if status != ProposalStatus.OPEN:  # an open proposal is not decided yet
+        columns |= {"decided": time_col("Decided", 140), "by": text_col("By", 110),
+                    "note": text_col("Note", 200)}
+    table([{"id": p.id, "partner": p.partner_name, "change": p.direction,
+            "from": p.from_tier, "to": p.to_tier, "why": p.reason, "won": p.won_revenue,
+            "certified": p.certified_users, "manager": p.channel_manager,
+            "evaluated": p.evaluated_at, "decided": p.decided_at, "by": p.decided_by,
+            "note": p.decision_note} for p in proposals], columns)
 
     open_ones = {p.id: p for p in proposals if p.status == ProposalStatus.OPEN}
     if open_ones:
@@ -88,10 +98,10 @@ with proposals_tab:
                 st.markdown("**Override**: set another tier than the proposed one")
                 errors = FieldErrors()
                 others = [t.id for t in tiers if t.id != p.to_tier_id]
-                tier_id = st.selectbox("Tier to set", others, format_func=tier_names.get,
+                tier_id = st.selectbox("Tier to set *", others, format_func=tier_names.get,
                                        index=None, placeholder="Choose a tier")
                 errors.slot("tier_id")
-                reason = st.text_area("Reason for the override (the partner sees it)")
+                reason = st.text_area("Reason for the override (the partner sees it) *")
                 errors.slot("reason")
                 errors.slot("")
                 if st.form_submit_button("Override"):
@@ -112,11 +122,15 @@ with rules_tab:
     st.caption("A partner belongs in the highest tier whose rules it meets: won revenue in "
                "the trailing 12 months (won registrations by close date) and currently "
                "certified users. The evaluation runs daily and proposes the changes above.")
-    st.dataframe(pd.DataFrame([
-        {"Tier": t.name, "Won revenue needed": money(t.min_won_revenue),
-         "Certified users needed": t.min_certified_users,
-         **{name: value for name, value in benefits(t)}} for t in tiers]),
-        hide_index=True, width="stretch")
+    names = [name for name, _ in benefits(tiers[0])] if tiers else []
+    table([{"tier": t.name, "won_needed": t.min_won_revenue,
+            "certified_needed": t.min_certified_users,
+            **{f"benefit_{i}": value for i, (_, value) in enumerate(benefits(t))}}
+           for t in tiers],
+          {"tier": text_col("Tier", 100, pinned=True),
+           "won_needed": money_col("Won revenue needed", 170),
+           "certified_needed": count_col("Certified users needed", 160),
+           **{f"benefit_{i}": text_col(name, 170) for i, name in enumerate(names)}})
     if can(actor, "tier.rules_edit"):
         edit_id = st.selectbox("Tier to edit", list(tier_names), format_func=tier_names.get)
         tier = next(t for t in tiers if t.id == edit_id)
@@ -158,10 +172,10 @@ with manual_tab:
     if partner_id is not None:
         with st.form("set_tier"):
             errors = FieldErrors()
-            new_tier = st.selectbox("New tier", list(tier_names), format_func=tier_names.get,
+            new_tier = st.selectbox("New tier *", list(tier_names), format_func=tier_names.get,
                                     index=None, placeholder="Choose a tier")
             errors.slot("tier_id")
-            why = st.text_area("Reason for the change (the partner sees it)")
+            why = st.text_area("Reason for the change (the partner sees it) *")
             errors.slot("reason")
             errors.slot("")
             if st.form_submit_button("Set tier"):
@@ -172,9 +186,8 @@ with manual_tab:
             history = tier_history(session, actor, partner_id)
         st.subheader("Tier history")
         if history:
-            st.dataframe(pd.DataFrame([
-                {"When": local_time(h.changed_at), "From": h.from_tier, "To": h.to_tier,
-                 "How": h.source_label, "By": h.changed_by, "Reason": h.reason}
-                for h in history]), hide_index=True, width="stretch")
+            table([{"when": h.changed_at, "from": h.from_tier, "to": h.to_tier,
+                    "how": h.source_label, "by": h.changed_by, "reason": h.reason or None}
+                   for h in history], HISTORY_COLUMNS)
         else:
             st.write("No tier changes yet.")

@@ -1,4 +1,5 @@
-import pandas as pd
+from datetime import UTC, datetime
+
 import streamlit as st
 
 from core.accounts import (
@@ -13,14 +14,16 @@ from core.accounts import (
     set_active,
     unlock,
 )
+from core.accounts.usernames import USERNAME_RULE
 from core.actor import ROLE_LABELS
 from core.partners import partner_choices
 from core.permissions import can
 from ui.actions import show_flash, submit
-from ui.context import db, local_time
-from ui.forms import FieldErrors
+from ui.context import db
+from ui.forms import FieldErrors, form_key
 from ui.guard import page_guard
 from ui.links import keep_for_next_run, show_issued_link
+from ui.tables import flag_col, table, text_col, time_col
 
 user = page_guard(__file__)
 actor = user.actor
@@ -35,7 +38,7 @@ if across_partners:
         partners = dict(partner_choices(session, actor))
 
 cols = st.columns(3)
-search = cols[0].text_input("Search", placeholder="username or name")
+search = cols[0].text_input("Search", placeholder="Part of a username or name")
 role_filter = cols[1].selectbox("Role", roles, index=None, format_func=ROLE_LABELS.get,
                                 placeholder="Any role")
 partner_filter = None
@@ -46,12 +49,19 @@ if across_partners:
 with db() as session:
     users = list_users(session, actor, UserFilter(search or None, role_filter, partner_filter))
 
-st.dataframe(pd.DataFrame([
-    {"Username": u.username, "Name": u.display_name, "E-mail": u.email,
-     "Role": ROLE_LABELS.get(u.role, u.role), "Partner": u.partner or "",
-     "Active": u.is_active, "Locked until": local_time(u.locked_until),
-     "Last sign-in": local_time(u.last_login_at)} for u in users]),
-    hide_index=True, width="stretch")
+now = datetime.now(UTC)
+columns = {"username": text_col("Username", 120, pinned=True), "name": text_col("Name", 160),
+           "email": text_col("E-mail", 210), "role": text_col("Role", 160)}
+if across_partners:  # a partner admin's users are all its own partner's
+    columns["partner"] = text_col("Partner", 170)
+columns |= {"active": flag_col("Active", 60), "last": time_col("Last sign-in", 140),
+            "locked": time_col("Locked until", 140)}
+table([{"username": u.username, "name": u.display_name, "email": u.email,
+        "role": ROLE_LABELS.get(u.role, u.role), "partner": u.partner,
+        "active": u.is_active, "last": u.last_login_at,
+        # A lock that has run out is no lock.
+        "locked": u.locked_until if u.locked_until and u.locked_until > now else None}
+       for u in users], columns)
 
 show_issued_link()
 
@@ -81,21 +91,23 @@ with manage:
             submit(lambda s: end_all_sessions(s, actor, target.id),
                    lambda n: f"{n} session(s) of {target.username} ended.")
 
-with create, st.form("create_user"):
+with create, st.form(form_key("create_user")):
+    st.caption("Fields marked \\* are required.")
     errors = FieldErrors()
-    username = st.text_input("Username")
+    username = st.text_input("Username *", placeholder="e.g. dana.smith",
+                             help=USERNAME_RULE)
     errors.slot("username")
-    display_name = st.text_input("Full name")
+    display_name = st.text_input("Full name *")
     errors.slot("display_name")
-    email = st.text_input("E-mail")
+    email = st.text_input("E-mail *", placeholder="e.g. dana@example.com")
     errors.slot("email")
-    role = st.selectbox("Role", roles, format_func=ROLE_LABELS.get, index=None,
-                        key="create_role")
+    role = st.selectbox("Role *", roles, format_func=ROLE_LABELS.get, index=None,
+                        placeholder="Choose a role")
     errors.slot("role")
     partner_id = None
     if across_partners:
         partner_id = st.selectbox("Partner (partner roles only)", list(partners), index=None,
-                                  format_func=partners.get)
+                                  format_func=partners.get, placeholder="Choose a partner")
         errors.slot("partner_id")
     errors.slot("")
     if st.form_submit_button("Create user"):
@@ -103,4 +115,4 @@ with create, st.form("create_user"):
                     partner_id=partner_id)
         submit(lambda s: create_user(s, actor, NewUserIn(**data)),
                lambda made: keep_for_next_run("User created", made[0].username, made[1]),
-               errors=errors)
+               errors=errors, form="create_user")

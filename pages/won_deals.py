@@ -1,7 +1,6 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 import streamlit as st
 
 from core.deals import export_won_csv, export_won_xlsx, revenue, won_deals, won_summary
@@ -9,13 +8,17 @@ from core.deals.revenue import quarter_start
 from core.errors import DomainError, RuleViolation
 from core.partners import partner_choices
 from core.settings import get_settings
-from ui.context import db, local_time
+from core.validation.parsers import checked, parse_date
+from ui.context import db
 from ui.downloads import CSV, XLSX, download
 from ui.forms import FieldErrors
 from ui.guard import page_guard
 from ui.markdown import plain
+from ui.registry import link_for
+from ui.tables import day_col, key_col, money_col, record_table, table, text_col, time_col
 
 PAGE_KEY, FILTER_KEY = "won_page", "won_filters"
+FIRST_KEY, LAST_KEY = "won_first_day", "won_last_day"
 
 user = page_guard(__file__)
 actor = user.actor
@@ -31,20 +34,36 @@ this_quarter = quarter_start(today)
 with db() as session:
     partners = dict(partner_choices(session, actor))
 
+# The period is typed as two dates, each applied by Enter (or by leaving the field). A
+# st.date_input range applies a typed date only when the field loses focus: after Enter it
+# showed the new dates over the totals of the old period until a click elsewhere.
 errors = FieldErrors()
-cols = st.columns([2, 3])
+cols = st.columns([1, 1, 3])
 with cols[0]:
-    period = st.date_input("Closed between", value=(this_quarter, today), key="won_period",
-                           format="YYYY-MM-DD",
-                           help="First and last day, both included. Defaults to this quarter.")
+    typed_first = st.text_input("First day", value=this_quarter.isoformat(), key=FIRST_KEY,
+                                placeholder="YYYY-MM-DD",
+                                help="Deals closed on or after this day (YYYY-MM-DD). "
+                                     "Defaults to the first day of this quarter.")
+    errors.slot("start")
+with cols[1]:
+    typed_last = st.text_input("Last day", value=today.isoformat(), key=LAST_KEY,
+                               placeholder="YYYY-MM-DD",
+                               help="Deals closed on or before this day (YYYY-MM-DD). "
+                                    "Defaults to today.")
     errors.slot("end")
-partner_id = cols[1].selectbox("Partner", list(partners), index=None, key="won_partner",
+partner_id = cols[2].selectbox("Partner", list(partners), index=None, key="won_partner",
                                format_func=partners.get, placeholder="All partners")
 
-if not isinstance(period, tuple) or len(period) != 2:
-    st.info("Choose the last day of the period too.")
+period = {}
+for field, typed, what in (("start", typed_first, "first day of the period"),
+                           ("end", typed_last, "last day of the period")):
+    try:
+        period[field] = checked(field, parse_date, typed, what=what)
+    except RuleViolation as exc:
+        errors.show(exc)
+if len(period) < 2:
     st.stop()
-start, end = period
+start, end = period["start"], period["end"]
 
 page_size = revenue.WON_PAGE_SIZE
 filters = (start, end, partner_id)
@@ -77,15 +96,22 @@ if pages > 1:
     if not rows:
         st.info(f"The last page is page {pages:,}: choose a lower page number.")
 
-amount_col = f"Final amount ({currency})"
-st.dataframe(pd.DataFrame(
-    [{"Deal": r.deal_id, "Partner": r.partner, "Tier": r.tier, "End customer": r.customer,
-      "Country": r.country, "Product lines": r.product_lines,
-      amount_col: f"{r.final_amount:,.2f}", "Closed on": r.closed_on.isoformat(),
-      "Owner": r.owner, "Submitted": local_time(r.submitted_at)} for r in rows],
-    columns=["Deal", "Partner", "Tier", "End customer", "Country", "Product lines", amount_col,
-             "Closed on", "Owner", "Submitted"]),
-    hide_index=True, width="stretch")
+# What finance reads first comes first: a 1400 px window shows the deal, partner,
+# customer, amount and day; the rest scrolls beside the pinned deal number.
+won_rows = [{"deal": r.deal_id, "partner": r.partner, "customer": r.customer,
+             "amount": r.final_amount, "closed": r.closed_on, "tier": r.tier,
+             "country": r.country, "lines": r.product_lines or None, "owner": r.owner,
+             "submitted": r.submitted_at} for r in rows]
+won_columns = {
+    "deal": key_col("Deal"), "partner": text_col("Partner", 170),
+    "customer": text_col("End customer", 180), "amount": money_col("Final amount", 130),
+    "closed": day_col("Closed on", 95), "tier": text_col("Tier", 80),
+    "country": text_col("Country", 65), "lines": text_col("Product lines", 160),
+    "owner": text_col("Owner", 130), "submitted": time_col("Submitted", 140)}
+if link_for(user, "deal"):  # those who may open a deal open it from its row
+    record_table(won_rows, won_columns, key="won_deals", page="deal", id_column="deal")
+else:
+    table(won_rows, won_columns)
 
 
 # The files are built only when a button is clicked (ui.downloads), not on every rerun.

@@ -3,7 +3,9 @@
 The history is replayed in time order (a small event queue), so every registration, decision,
 answer, win, loss, extension and expiry happens at its own moment through the same service a
 user would call, and the conflicts the desk sees are real: some customers are registered by
-two partners, some collide with the vendor's direct opportunities (imported first).
+two partners, some collide with the vendor's direct opportunities (imported first). A
+partner registers deals once it is set up (seed/demo.py: agreement accepted, the checklist's
+steps before the first deal behind it); partners still onboarding have none yet.
 
 Deterministic for a given `now`: random.Random and Faker with fixed seeds."""
 
@@ -15,7 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from faker import Faker
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.actor import PARTNER_ROLES, Actor
@@ -40,7 +42,14 @@ from core.deals import (
 )
 from core.exports import to_csv
 from core.tiers import run_evaluation
-from db.models import DealRegistration, Partner, ProductLine, User
+from db.models import (
+    AgreementAcceptance,
+    DealRegistration,
+    OnboardingProgress,
+    Partner,
+    ProductLine,
+    User,
+)
 from seed.demo import COUNTRIES
 
 DEAL_COUNT = 300
@@ -91,6 +100,20 @@ def seed_deals(db: Session, *, now: datetime) -> None:
     run_evaluation(db, Actor.system("tier-evaluation"), now=now)
 
 
+def _set_up_at(db: Session) -> dict[int, datetime]:
+    """When each partner that may register deals got there: its last checklist tick so far
+    (the agreement, profile and team steps seed/demo.py ticked), for the partners that accepted
+    the agreement and are past onboarding."""
+    accepted = select(AgreementAcceptance.partner_id)
+    rows = db.execute(select(OnboardingProgress.partner_id,
+                             func.max(OnboardingProgress.completed_at))
+                      .join(Partner, Partner.id == OnboardingProgress.partner_id)
+                      .where(Partner.status == "active",
+                             OnboardingProgress.partner_id.in_(accepted))
+                      .group_by(OnboardingProgress.partner_id))
+    return dict(rows.all())
+
+
 class _Simulation:
     def __init__(self, db: Session, now: datetime):
         self.db, self.now = db, now
@@ -105,6 +128,7 @@ class _Simulation:
                            .order_by(User.id)).all()
         self.partner_actors = [Actor.user(u.id, u.role, u.partner_id, u.username)
                                for u in users]
+        self.set_up_at = _set_up_at(db)
         managers = {u.id: u for u in db.scalars(select(User).where(User.role ==
                                                                    "channel_manager"))}
         self.desk_for = {}
@@ -202,7 +226,11 @@ class _Simulation:
 
     def _on_register(self, event: Event) -> None:
         c = event.customer
-        actor = self.rng.choice(self.partner_actors)
+        ready = [a for a in self.partner_actors
+                 if a.partner_id in self.set_up_at and self.set_up_at[a.partner_id] <= event.at]
+        if not ready:
+            return
+        actor = self.rng.choice(ready)
         first, last = self.fake.first_name(), self.fake.last_name()
         local = re.sub(r"[^a-z.]", "", f"{first}.{last}".lower())
         domain = c.domain or self.rng.choice(FREE_MAIL)

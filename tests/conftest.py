@@ -190,6 +190,15 @@ def demo_database_url(request):
 
 
 @pytest.fixture
+def demo_db(demo_database_url) -> Iterator[Session]:
+    """A session on the whole demo (deals and direct opportunities included); read only."""
+    engine = make_engine(demo_database_url)
+    with Session(engine) as db:
+        yield db
+    engine.dispose()
+
+
+@pytest.fixture
 def smtp_configured(monkeypatch):
     """SMTP settings as an operator would set them (no server behind them: mails wait in the
     outbox); restored, and the settings cache cleared, after."""

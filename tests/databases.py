@@ -5,7 +5,8 @@ copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL) for every test that 
 database of its own:
 
 - "empty":  migrated, no data;
-- "seeded": "empty" plus seed_demo (the demo users, partners and tiers);
+- "seeded": "empty" plus seed_demo at NOW (the demo users, partners, their applications and
+  onboarding);
 - "demo":   "seeded" plus the demo deals (seed_deals at tests.conftest.NOW).
 
 Tests that only work through one Session share one long-lived copy per kind instead (see
@@ -64,7 +65,7 @@ def _seed_demo(url: str) -> None:
     engine = make_engine(url)
     try:
         with unit_of_work(engine) as db:
-            seed_demo(db)
+            seed_demo(db, now=NOW)  # the demo deals' clock too: partners join before them
     finally:
         engine.dispose()
 

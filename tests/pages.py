@@ -112,3 +112,28 @@ def assert_rendered(at: AppTest) -> None:
     assert not at.exception, at.exception
     apologies = [e.value for e in at.error if "Sorry, something went wrong" in e.value]
     assert not apologies, apologies
+
+
+def select_row(at: AppTest, key: str, position: int) -> AppTest:
+    """Select the row at `position` of the ui.tables table `key`, as a click on it does, and
+    run: a record table then opens that record's page."""
+    generation = f"prm_table_generation:{key}"
+    # AppTest's session state has no get().
+    turn = at.session_state[generation] if generation in at.session_state else 0  # noqa: SIM401
+    at.session_state[f"{key}-{turn}"] = {"selection": {"rows": [position], "columns": [],
+                                                       "cells": []}}
+    at.run()
+    assert_rendered(at)
+    # The next runs stay on the page this one opened, as a browser does (AppTest would ask
+    # again for the page of its last switch_page).
+    at._page_hash = ""
+    return at
+
+
+def table_frame(at: AppTest, column: str):
+    """The frame of the shown table that has a column labelled `column` (its id, as
+    ui.tables keeps ids and labels apart: the label is in the column config)."""
+    for frame in at.dataframe:
+        if column in frame.value.columns:
+            return frame.value
+    raise AssertionError(f"no table with a column {column!r}")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.deals import DealEventOut, DealOut
+from core.deals import EXTENSION_LABELS, STAGE_LABELS, DealEventOut, DealOut
 from core.money import base_money
 from ui.context import local_time
 from ui.markdown import plain, plain_lines
@@ -31,7 +31,8 @@ def deal_facts(deal: DealOut) -> None:
         f"{' / ' + plain(deal.customer_state) if deal.customer_state else ''}  \n"
         f"**Contact:** {plain(deal.contact_name)} ({plain(deal.contact_title or 'no title')}), "
         f"{plain(deal.contact_email)}  \n"
-        f"**Product lines:** {plain(', '.join(deal.product_lines))} · **Stage:** {deal.stage}  \n"
+        f"**Product lines:** {plain(', '.join(deal.product_lines))} · "
+        f"**Stage:** {STAGE_LABELS.get(deal.stage, deal.stage)}  \n"
         f"**Partner:** {plain(deal.partner_name)} · **Owner:** {plain(deal.owner_name)}  \n"
         f"**Protection:** {protection_text(deal)}"
         + (f"  \n**Final amount:** {money(deal.final_amount)} (closed {deal.closed_on})"
@@ -39,7 +40,8 @@ def deal_facts(deal: DealOut) -> None:
         + (f"  \n**Rejected because:** {plain(deal.rejection_reason)}" if deal.rejection_reason
            else "")
         + (f"  \n**Lost because:** {plain(deal.lost_reason)}" if deal.lost_reason else "")
-        + (f"  \n**Extension:** {deal.extension_status}" if deal.extension_status else "")
+        + (f"  \n**Extension:** {EXTENSION_LABELS.get(deal.extension_status)}"
+           if deal.extension_status else "")
     )
     if deal.description:
         st.caption(plain_lines(deal.description))

@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 
 from core.accounts import SignedIn
 from core.actor import USER_ROLES, Actor, Role
+from core.notifications import split_link
 from core.permissions import RULES, can
 
 R = Role
@@ -86,6 +87,13 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("product_catalog", "Product catalog", ":material/inventory_2:", "Administration",
              "catalog.manage"),
     PageSpec("jobs", "Background jobs", ":material/schedule:", "Administration", "job.view"),
+    # One record each, opened by ?id=N from a table row, a notification or a shared URL.
+    PageSpec("deal", "Deal registration", ":material/description:", "Deals", "deal.view",
+             hidden=True),
+    PageSpec("application", "Partner application", ":material/assignment_ind:", "Channel",
+             "application.review", hidden=True),
+    PageSpec("end_customer", "End customer", ":material/apartment:", "Deals", "customer.view",
+             hidden=True),
     # Last: the first page a user may open is the one the app opens on.
     PageSpec("forgot_password", "Forgot password", ":material/lock_reset:", "",
              "account.request_reset", hidden=True),
@@ -147,6 +155,25 @@ def link_for(user: SignedIn | None, name: str | None) -> str | None:
     except KeyError:
         return None
     return spec.file if allowed(spec, user) else None
+
+
+def target_for(user: SignedIn | None, link: str | None) -> tuple[str, dict[str, str]] | None:
+    """(page file, query) to open for a stored link ("deal?id=42", a route name or a legacy
+    page file), or None when this user may not open its page."""
+    found = split_link(link)
+    if found is None or (file := link_for(user, found[0])) is None:
+        return None
+    return file, found[1]
+
+
+def signed_out_route(requested: str | None) -> str | None:
+    """The page a signed-out visitor asked for by URL that sign-in may open: a page the
+    registry knows that is not open to visitors (those are in their menu already)."""
+    try:
+        spec = spec_for(requested or "")
+    except KeyError:
+        return None
+    return None if spec.anonymous or spec.route == "home" else spec.route
 
 
 # ---------------------------------------------------------------- Home's next actions

@@ -37,8 +37,11 @@ from core.deals.direct import (
     list_direct_opportunities,
 )
 from core.deals.end_customers import (
+    CustomerClaim,
     CustomerMerge,
+    EndCustomerRecord,
     EndCustomerRow,
+    end_customer_record,
     list_end_customers,
     merge_end_customers,
     reassign_end_customer,
@@ -53,6 +56,7 @@ from core.deals.revenue import (
     won_summary,
 )
 from core.deals.schemas import (
+    DESK_SORTS,
     STAGE_LABELS,
     BulkApproveResult,
     DealDetail,
@@ -69,7 +73,14 @@ from core.deals.schemas import (
     WonDealRow,
     WonSummary,
 )
-from core.deals.status import OPEN, PENDING, STATUS_LABELS, TRANSITIONS, DealStatus
+from core.deals.status import (
+    EXTENSION_LABELS,
+    OPEN,
+    PENDING,
+    STATUS_LABELS,
+    TRANSITIONS,
+    DealStatus,
+)
 from core.deals.workflow import (
     add_note,
     answer_info_request,
@@ -90,7 +101,8 @@ __all__ = [
     "DIRECT_COLUMNS", "EXTENSION_DAYS", "OPEN", "PENDING", "PROTECTION_JOB", "STAGE_LABELS",
     "STATUS_LABELS",
     "TRANSITIONS", "BulkApproveResult", "DealDetail", "DealEventOut", "DealFilter", "DealIn",
-    "DealOut", "DealStage", "DealStatus", "DealUpdateIn", "DeskDetail", "DeskFilter", "DeskRow",
+    "DealOut", "DealStage", "DealStatus", "DealUpdateIn", "DeskDetail", "DESK_SORTS",
+    "EXTENSION_LABELS", "DeskFilter", "DeskRow",
     "DirectImportReport", "DirectOpportunityOut", "Match", "RowError", "WonDealRow",
     "add_note", "answer_info_request", "approve_deal", "assignable_users", "bulk_approve",
     "change_final_amount", "decide_extension", "desk_detail", "desk_queue", "export_deals_csv",
@@ -98,7 +110,8 @@ __all__ = [
     "import_direct_opportunities",
     "list_deals", "list_direct_opportunities", "mark_lost", "mark_won", "merge_deal",
     "reassign_deal", "register_deal", "reject_deal", "request_extension", "request_more_info",
-    "run_deal_protection", "CustomerMerge", "EndCustomerRow", "list_end_customers",
+    "run_deal_protection", "CustomerClaim", "CustomerMerge", "EndCustomerRecord",
+    "EndCustomerRow", "end_customer_record", "list_end_customers",
     "merge_end_customers", "reassign_end_customer",
     "start_review", "update_deal", "won_deals", "won_revenue", "won_summary", "WonSummary",
     "withdraw_deal",

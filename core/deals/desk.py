@@ -23,6 +23,7 @@ from core.deals.records import (
     timeline,
 )
 from core.deals.schemas import (
+    DESK_SORTS,
     BulkApproveResult,
     DealOut,
     DeskDetail,
@@ -86,14 +87,37 @@ def desk_queue(db: Session, actor: Actor, filt: DeskFilter = DeskFilter(), *,
         q = q.where(DealRegistration.match_verdict == "conflict")
     if filt.mine_only:
         q = q.where(Partner.channel_manager_id == actor.user_id)
+    if filt.search:
+        q = q.where(_desk_search(filt.search))
     total = db.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = db.execute(q.order_by(DealRegistration.submitted_at, DealRegistration.id)
-                      .limit(limit).offset(offset)).all()
+    rows = db.execute(q.order_by(*_desk_order(filt.sort)).limit(limit).offset(offset)).all()
     lines = names_by_id(db)
     return [DeskRow(deal_out(db, actor, d, now=now, partner_name=p, owner_name=o, lines=lines),
                     tier, mgr, max(0, (now - d.submitted_at).days), d.match_verdict,
                     d.match_score)
             for d, p, o, tier, mgr in rows], total
+
+
+def _desk_search(text: str) -> Any:
+    needle = checked("search", text_field, text, 200).lower()
+    by_name = or_(func.lower(DealRegistration.customer_name).contains(needle, autoescape=True),
+                  func.lower(Partner.name).contains(needle, autoescape=True))
+    number = needle.removeprefix("#").strip()
+    # A number fits the id column (ASCII digits only: int() reads "²" and others too).
+    if number.isascii() and number.isdigit() and len(number) < 10:
+        return or_(by_name, DealRegistration.id == int(number))
+    return by_name
+
+
+def _desk_order(sort: str) -> tuple:
+    if sort not in DESK_SORTS:
+        raise RuleViolation(f"Sort the queue by one of: {', '.join(DESK_SORTS.values())}.",
+                            field="sort")
+    reg = DealRegistration
+    return {"oldest": (reg.submitted_at, reg.id),
+            "newest": (reg.submitted_at.desc(), reg.id.desc()),
+            "value": (reg.estimated_value.desc(), reg.submitted_at, reg.id),
+            "untouched": (reg.updated_at, reg.id)}[sort]
 
 
 def desk_detail(db: Session, actor: Actor, deal_id: int, *,

@@ -3,6 +3,7 @@ and file a registration under another record. Both are audited and run matching 
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -12,10 +13,10 @@ from core.actor import Actor
 from core.customers import CUSTOMER_FIELDS, add_keys, file_name, search_customers
 from core.deals.records import add_event, load, serialize_registrations, snapshot
 from core.deals.routing import recheck
-from core.deals.status import OPEN
+from core.deals.status import OPEN, STATUS_LABELS, DealStatus
 from core.errors import NotFound, RuleViolation
 from core.permissions import require
-from db.models import DealRegistration, DirectOpportunity, EndCustomer, EndCustomerKey
+from db.models import DealRegistration, DirectOpportunity, EndCustomer, EndCustomerKey, Partner
 from db.types import utcnow
 
 
@@ -168,3 +169,50 @@ def list_end_customers(db: Session, actor: Actor, search: str = "", *,
                            int(regs.get(c.id, (0, 0))[1] or 0), directs.get(c.id, 0),
                            tuple(sorted(names.get(c.id, set()))))
             for c in rows]
+
+
+@dataclass(frozen=True)
+class CustomerClaim:
+    """A registration or a direct opportunity filed under an end customer."""
+    kind: str  # "registration" or "direct"
+    id: int
+    name: str  # the customer as the claim named it
+    who: str  # the partner, or the direct opportunity's name and owner
+    status: str
+    amount: Decimal
+    at: datetime  # submitted, or imported
+
+
+@dataclass(frozen=True)
+class EndCustomerRecord:
+    customer: EndCustomerRow
+    claims: tuple[CustomerClaim, ...]  # newest first
+    merged_into_id: int | None  # where a merged-away record's claims went
+
+
+def end_customer_record(db: Session, actor: Actor, customer_id: int) -> EndCustomerRecord:
+    """One end customer with every claim filed under it (the desk's view: partners and
+    direct sales side by side)."""
+    require(actor, "customer.view")
+    customer = db.get(EndCustomer, customer_id) if isinstance(customer_id, int) else None
+    if customer is None:
+        raise NotFound("end customer")
+    regs = db.execute(
+        select(DealRegistration, Partner.name).join(Partner,
+                                                    Partner.id == DealRegistration.partner_id)
+        .where(DealRegistration.end_customer_id == customer.id)).all()
+    directs = db.scalars(select(DirectOpportunity)
+                         .where(DirectOpportunity.end_customer_id == customer.id)).all()
+    claims = [CustomerClaim("registration", d.id, d.customer_name, partner,
+                            STATUS_LABELS[DealStatus(d.status)], d.estimated_value,
+                            d.submitted_at) for d, partner in regs]
+    claims += [CustomerClaim("direct", o.id, o.account_name,
+                             f"Direct: {o.name}" + (f" ({o.owner_email})" if o.owner_email
+                                                    else ""),
+                             o.status.capitalize(), o.amount, o.imported_at) for o in directs]
+    claims.sort(key=lambda c: (c.at, c.id), reverse=True)
+    open_count = sum(1 for d, _ in regs if DealStatus(d.status) in OPEN)
+    row = EndCustomerRow(customer.id, customer.name, customer.domain, customer.country,
+                         len(regs), open_count, len(directs),
+                         tuple(sorted({d.customer_name for d, _ in regs})))
+    return EndCustomerRecord(row, tuple(claims), customer.merged_into_id)

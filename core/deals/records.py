@@ -13,15 +13,15 @@ from core.deals.events import DealStatusChanged
 from core.deals.schemas import DealDetail, DealEventOut, DealOut
 from core.deals.status import PENDING, STATUS_LABELS, TRANSITIONS, DealStatus, check_move
 from core.errors import NotFound
-from core.notifications import notify, notify_role
+from core.notifications import notify, notify_role, record_link
 from core.permissions import can, require
 from db import locks
 from db.models import DealEvent, DealRegistration, Partner, User
 
 S = DealStatus
-# Pages by route name (ui.registry turns a name into a link); core holds no page file paths.
-DEAL_PAGE = "my_deals"
-DESK_PAGE = "deal_desk"
+# The page of one registration, by route name (ui.registry turns a name into a link; core
+# holds no page file paths): it shows each role its own view of the deal.
+DEAL_PAGE = "deal"
 
 # The keyed lock (db.locks) of everything that files claims on end customers.
 REGISTRATION_LOCK = "deal-registration"
@@ -115,7 +115,8 @@ def notify_partner_side(db: Session, deal: DealRegistration, subject: str, body:
     users = db.scalars(select(User).where(
         User.partner_id == deal.partner_id, User.is_active,
         (User.id == deal.owner_user_id) | (User.role == Role.PARTNER_ADMIN.value)))
-    return sum(notify(db, u.id, subject, body, dedupe_key=key, link=DEAL_PAGE, now=now)
+    link = record_link(DEAL_PAGE, deal.id)
+    return sum(notify(db, u.id, subject, body, dedupe_key=key, link=link, now=now)
                for u in list(users))
 
 
@@ -125,10 +126,10 @@ def notify_desk(db: Session, deal: DealRegistration, subject: str, body: str, *,
     partner = db.get(Partner, deal.partner_id)
     manager = db.get(User, partner.channel_manager_id) if partner.channel_manager_id else None
     if manager is not None and manager.is_active:
-        return int(notify(db, manager.id, subject, body, dedupe_key=key, link=DESK_PAGE,
-                          now=now))
+        return int(notify(db, manager.id, subject, body, dedupe_key=key,
+                          link=record_link(DEAL_PAGE, deal.id), now=now))
     return notify_role(db, Role.CHANNEL_MANAGER.value, subject, body, dedupe_key=key,
-                       link=DESK_PAGE, now=now)
+                       link=record_link(DEAL_PAGE, deal.id), now=now)
 
 
 # ---------------------------------------------------------------- results

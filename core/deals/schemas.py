@@ -215,6 +215,16 @@ class DeskFilter:
     # "clear": no match at all.
     match: str | None = None
     mine_only: bool = False  # partners whose channel manager is the actor
+    # A registration's number ("123" or "#123"), or part of its customer's or partner's name.
+    search: str | None = None
+    sort: str = "oldest"  # a key of DESK_SORTS
+
+
+# The desk queue's orders. Oldest first is first come, first served; "untouched" puts first
+# what nobody has changed for longest (a registration answered yesterday after a month
+# waiting is not the most urgent).
+DESK_SORTS = {"oldest": "Oldest first", "newest": "Newest first",
+              "value": "Highest value first", "untouched": "Untouched longest"}
 
 
 @dataclass(frozen=True)

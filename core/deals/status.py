@@ -31,6 +31,8 @@ class DealStatus(Lifecycle):
 S = DealStatus
 TABLE = TransitionTable.of(DealStatus, "registration")
 STATUS_LABELS: dict[DealStatus, str] = TABLE.labels
+# A protection extension's state, as people say it (the column holds the key or NULL).
+EXTENSION_LABELS = {"requested": "Asked", "granted": "Granted", "declined": "Declined"}
 TRANSITIONS: dict[DealStatus, frozenset[DealStatus]] = TABLE.moves
 can_move = TABLE.can_move
 check_move = TABLE.check_move

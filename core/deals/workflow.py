@@ -43,7 +43,7 @@ from core.deals.status import OPEN, DealStatus, check_move
 from core.errors import NotFound, RuleViolation
 from core.exports import to_csv
 from core.money import format_money
-from core.notifications import notify
+from core.notifications import notify, record_link
 from core.permissions import require, scope
 from core.validation import as_model, checked, parse_amount, text_field
 from db.models import DealRegistration, Partner, User
@@ -364,8 +364,8 @@ def reassign_deal(db: Session, actor: Actor, deal_id: int, new_owner_id: int, *,
     audited(db, actor, "deal.reassign", deal, before, now=now)
     notify(db, user.id, f"Deal #{deal.id} handed to you: {deal.customer_name}",
            f"{actor_name(db, actor)} handed you the registration of {deal.customer_name}.",
-           dedupe_key=f"deal:{deal.id}:owner:{user.id}:{now.isoformat()}", link=DEAL_PAGE,
-           now=now)
+           dedupe_key=f"deal:{deal.id}:owner:{user.id}:{now.isoformat()}",
+           link=record_link(DEAL_PAGE, deal.id), now=now)
     return deal_out(db, actor, deal, now=now)
 
 

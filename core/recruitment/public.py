@@ -18,13 +18,13 @@ from core import audit, ratelimit
 from core.actor import Actor, Role
 from core.errors import RuleViolation
 from core.mail import queue_mail
-from core.notifications import notify, notify_role
+from core.notifications import notify, notify_role, record_link
 from core.permissions import require
 from core.recruitment.limits import address_limit, email_limits
 from core.recruitment.records import (
+    APPLICATION_PAGE,
     ENTITY,
     PA,
-    QUEUE_PAGE,
     SUBMIT_FIELDS,
     _add_event,
     _audited,
@@ -168,10 +168,11 @@ def answer_info_request(db: Session, actor: Actor, reference: str, email: str, a
     key = f"application:{app.id}:answered:{_questions_asked(db, app)}"
     asker = db.get(User, asked_by) if asked_by else None
     if asker is not None and asker.is_active:
-        notify(db, asker.id, subject, body, dedupe_key=key, link=QUEUE_PAGE, now=now)
+        notify(db, asker.id, subject, body, dedupe_key=key,
+               link=record_link(APPLICATION_PAGE, app.id), now=now)
     else:
         notify_role(db, Role.CHANNEL_MANAGER.value, subject, body, dedupe_key=key,
-                    link=QUEUE_PAGE, now=now)
+                    link=record_link(APPLICATION_PAGE, app.id), now=now)
     return _status_out(app)
 
 

@@ -45,8 +45,9 @@ ENTITY = "partner_application"
 # Route names of the pages, for notification links and the URLs in mails (Streamlit serves
 # pages/application_status.py at /application_status).
 QUEUE_PAGE = "applications"
+APPLICATION_PAGE = "application"  # one application, ?id=N
 STATUS_PAGE = "application_status"
-PARTNERS_PAGE = "partners"
+PARTNER_PAGE = "partner_360"  # one partner, ?id=N
 
 # The keyed lock (db.locks) of the session limit, the duplicate check and the insert.
 APPLICATION_LOCK = "partner-applications"

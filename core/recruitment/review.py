@@ -11,12 +11,12 @@ from core.actor import Actor, Role
 from core.customers import country_code, normalize_name
 from core.errors import RuleViolation
 from core.mail import queue_mail
-from core.notifications import notify
+from core.notifications import notify, record_link
 from core.partners import REGIONS, NewPartnerIn, create_partner
 from core.permissions import require
 from core.recruitment.records import (
     PA,
-    PARTNERS_PAGE,
+    PARTNER_PAGE,
     _audited,
     _display_names,
     _load,
@@ -216,7 +216,8 @@ def approve_application(db: Session, actor: Actor, application_id: int, *, tier_
                + (", with the link to choose a password that was e-mailed."
                   if invite.mailed else "; no mail server is configured, so the approver "
                   "passes the link to choose a password on."),
-               dedupe_key=f"application:{app.id}:approved", link=PARTNERS_PAGE, now=now)
+               dedupe_key=f"application:{app.id}:approved",
+               link=record_link(PARTNER_PAGE, partner.id), now=now)
     queue_mail(
         db, app.contact_email, f"Welcome to the partner program, {partner.name}",
         f"Dear {app.contact_name},\n\nwe are glad to tell you that the application of "

@@ -266,3 +266,29 @@ def test_a_partners_own_duplicate_is_shown_as_such_and_merged_into_the_first(see
     assert (m.id, m.same_partner, m.verdict) == (first.id, True, "conflict")
     merged = merge_deal(seeded_db, desk, again.id, first.id, now=NOW)
     assert merged.status == S.MERGED and merged.merged_into_id == first.id
+
+
+def test_an_end_customers_record_lists_every_claim_for_the_desk_only(seeded_db):
+    """Issue #14: an end customer has a page of its own, with every claim filed under it."""
+    from core.deals import end_customer_record
+
+    first = register(seeded_db, "p01.rep1", company="Margie's Travel", now=NOW, **no_domain())
+    second = register(seeded_db, "p02.rep1", company="Margies Travel Agency",
+                      now=NOW + timedelta(hours=1), **no_domain())
+    a, b = (seeded_db.get(DealRegistration, d.id).end_customer_id for d in (first, second))
+    desk = actor_for(seeded_db, "channel")
+    merge_end_customers(seeded_db, desk, a, b, now=NOW)
+    seeded_db.commit()
+
+    record = end_customer_record(seeded_db, desk, a)
+    assert [(c.kind, c.id, c.name) for c in record.claims] == [
+        ("registration", second.id, "Margies Travel Agency"),
+        ("registration", first.id, "Margie's Travel")]  # newest first
+    assert (record.customer.registrations, record.customer.open_registrations) == (2, 2)
+    assert record.merged_into_id is None
+    assert end_customer_record(seeded_db, desk, b).merged_into_id == a
+    for username in ("p01.admin", "p01.rep1", "exec", "finance"):
+        with pytest.raises(PermissionDenied):
+            end_customer_record(seeded_db, actor_for(seeded_db, username), a)
+    with pytest.raises(NotFound):
+        end_customer_record(seeded_db, desk, 10**8)

@@ -19,6 +19,7 @@ from core.deals import (
     withdraw_deal,
 )
 from core.errors import NotFound, PermissionDenied, RuleViolation
+from db.models import DealRegistration, Partner
 from tests.conftest import NOW, actor_for
 from tests.deals.test_deals import partner_id, register, subjects
 
@@ -80,6 +81,33 @@ def test_the_queue_is_oldest_first_with_age_and_filters(seeded_db):
     # p01 and p15 belong to channel2, p02 to channel.
     assert queue_ids(seeded_db, "channel", mine_only=True) == [mid.id]
     assert queue_ids(seeded_db, "channel2", mine_only=True) == [old.id, new.id, conflict.id]
+
+
+def test_the_queue_sorts_and_finds_by_customer_partner_or_number(seeded_db):
+    """Issue #14: the desk queue sorts (newest, oldest, value, untouched) and searches by
+    customer, partner or number."""
+    old = register(seeded_db, "p01.rep1", now=NOW - timedelta(days=20),
+                   **other(1, company="Fabrikam 100% Ltd", estimated_value="5000"))
+    mid = register(seeded_db, "p02.rep1", now=NOW - timedelta(days=5),
+                   **other(2, estimated_value="80000"))
+    new = register(seeded_db, "p15.rep1", **other(3, estimated_value="250000"))
+    # The oldest was answered yesterday: no longer the one nobody has touched longest.
+    seeded_db.get(DealRegistration, old.id).updated_at = NOW - timedelta(days=1)
+    seeded_db.commit()
+    assert queue_ids(seeded_db) == [old.id, mid.id, new.id]  # first come, first served
+    assert queue_ids(seeded_db, sort="newest") == [new.id, mid.id, old.id]
+    assert queue_ids(seeded_db, sort="value") == [new.id, mid.id, old.id]
+    assert queue_ids(seeded_db, sort="untouched") == [mid.id, old.id, new.id]
+    with pytest.raises(RuleViolation):
+        queue_ids(seeded_db, sort="random")
+
+    assert queue_ids(seeded_db, search="FABRIKAM") == [old.id]
+    assert queue_ids(seeded_db, search="100%") == [old.id]  # % is a character, not a pattern
+    assert queue_ids(seeded_db, search=f"#{mid.id}") == [mid.id]
+    assert queue_ids(seeded_db, search=str(new.id)) == [new.id]
+    p02 = seeded_db.get(Partner, partner_id(seeded_db, 2)).name
+    assert queue_ids(seeded_db, search=p02.upper()) == [mid.id]
+    assert queue_ids(seeded_db, search="9" * 30) == []  # no number that long: no error
 
 
 def test_pending_extension_requests_wait_in_the_queue(seeded_db):

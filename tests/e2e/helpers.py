@@ -1,5 +1,7 @@
 """Driving the app the way a person does: by role and label."""
 
+from urllib.parse import urlsplit
+
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -98,3 +100,32 @@ def press_until(page: Page, button, shown, attempts: int = 3) -> None:
         except AssertionError:
             if attempt == attempts - 1:
                 raise
+
+
+def open_first_row(page: Page, search: str | None = None, text: str | None = None,
+                   attempts: int = 3) -> None:
+    """Open the record of a table's first row, as a person does: narrow the table with the
+    search box labelled `search` (typing `text`), then click the row's selection box (the
+    grid is drawn on a canvas: the box is the first column, beside the first data row)."""
+    if search is not None:
+        # A textbox: a table's toolbar has a "Search" button too.
+        field = page.get_by_role("textbox", name=search, exact=True)
+        field.fill(text or "")
+        field.press("Enter")
+        wait_idle(page)
+    before = page.url
+    for attempt in range(attempts):
+        grid = page.get_by_test_id("stDataFrame").first
+        grid.locator("canvas").first.wait_for()
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # under the 35 px header
+        try:
+            # Another page's address with an id (the query can reach the address bar a
+            # moment before the page does).
+            page.wait_for_url(lambda url: urlsplit(url).path != urlsplit(before).path
+                              and "id=" in urlsplit(url).query, timeout=7_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+    wait_idle(page)

@@ -6,7 +6,7 @@ import re
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from db.models import Partner, ProductLine, User
+from db.models import DealRegistration, Partner, ProductLine, User
 from db.session import make_engine, unit_of_work
 from tests.e2e.helpers import choose, go, sign_in_as, wait_idle
 from tests.e2e.test_deals import open_deal, register
@@ -31,10 +31,15 @@ def test_a_name_variant_reaches_the_desk_side_by_side_with_reasons(browser, app_
     register(fresh_page(), "p07.rep1", "ACME Widgets, LLC", line, domain="acmewidgets-llc.example")
     register(fresh_page(), "p08.rep1", "Acme Widgets", line, domain="acme-widgets.example")
 
+    with unit_of_work(engine) as db:
+        second = db.scalar(select(DealRegistration.id)
+                           .where(DealRegistration.customer_name == "Acme Widgets"))
+    engine.dispose()
     desk = fresh_page()
     sign_in_as(desk, "channel")
     go(desk, "Deal desk")
-    open_deal(desk, "Open a registration", f"Acme Widgets · {partner_b}")
+    open_deal(desk, "Search", f"#{second}")
+    expect(desk.get_by_role("heading", name=f"Acme Widgets · {partner_b}")).to_be_visible()
     expect(desk.get_by_text("Possible matches")).to_be_visible()
     expect(desk.get_by_text("not the earliest open claim")).to_be_visible()
     # Side by side: this registration on the left, the earlier claim on the right.

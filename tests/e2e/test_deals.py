@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from db.models import Partner, ProductLine, User
 from db.session import make_engine, unit_of_work
-from tests.e2e.helpers import choose, go, sign_in_as, wait_idle
+from tests.e2e.helpers import choose, go, open_first_row, sign_in_as, wait_idle
 
 DOMAIN = "fabrikam-e2e.example"
 
@@ -23,8 +23,9 @@ def register(page: Page, username: str, company: str, product_line: str,
     expect(page.get_by_text(f"for {company} is")).to_be_visible()
 
 
-def open_deal(page: Page, label: str, text: str) -> None:
-    choose(page, label, text)
+def open_deal(page: Page, search: str, text: str) -> None:
+    """Find the registration with the list's search box and open it by its row."""
+    open_first_row(page, search, text)
     expect(page.get_by_role("heading", name=text).first).to_be_visible()
 
 
@@ -51,7 +52,7 @@ def test_two_partners_one_customer_the_desk_approves_the_first(browser, app_serv
     desk = fresh_page()
     sign_in_as(desk, "channel")
     go(desk, "Deal desk")
-    open_deal(desk, "Open a registration", f"Fabrikam Inc. · {partner_a}")
+    open_deal(desk, "Search", "Fabrikam Inc.")
     expect(desk.get_by_text("the earliest").first).to_be_visible()
     expect(desk.get_by_text("Possible matches")).to_be_visible()
     desk.get_by_role("button", name="Approve", exact=True).click()
@@ -59,7 +60,7 @@ def test_two_partners_one_customer_the_desk_approves_the_first(browser, app_serv
     expect(desk.get_by_text("approved for").first).to_be_visible()
 
     go(desk, "Deal desk")
-    open_deal(desk, "Open a registration", "FABRIKAM, LLC")
+    open_deal(desk, "Search", "FABRIKAM, LLC")
     expect(desk.get_by_text("not the earliest open claim")).to_be_visible()
     desk.get_by_label("Reason (sent to the partner)").fill(
         "Another partner registered this customer first.")
@@ -68,13 +69,13 @@ def test_two_partners_one_customer_the_desk_approves_the_first(browser, app_serv
     expect(desk.get_by_text("rejected").first).to_be_visible()
 
     go(a, "My deals")
-    open_deal(a, "Open a registration", "Fabrikam Inc.")
+    open_deal(a, "Search customer", "Fabrikam Inc.")
     expect(a.get_by_test_id("stMetricValue").filter(has_text="Approved")).to_be_visible()
     expect(a.get_by_text(re.compile(r"until \d{4}-\d{2}-\d{2} \(\d+ days left\)"))
            ).to_be_visible()
 
     go(b, "My deals")
-    open_deal(b, "Open a registration", "FABRIKAM, LLC")
+    open_deal(b, "Search customer", "FABRIKAM, LLC")
     expect(b.get_by_test_id("stMetricValue").filter(has_text="Rejected")).to_be_visible()
     expect(b.get_by_text("Another partner registered this customer first.").first).to_be_visible()
     body = b.locator("[data-testid='stMain']").inner_text()
@@ -82,20 +83,20 @@ def test_two_partners_one_customer_the_desk_approves_the_first(browser, app_serv
 
 
 def _fill(page: Page, company: str, domain: str, product_line: str, close: date) -> None:
-    page.get_by_label("Company", exact=True).fill(company)
+    page.get_by_label("Company *", exact=True).fill(company)
     page.get_by_label("Website", exact=True).fill(f"https://www.{domain}/")
-    choose(page, "Country", "United States")
-    page.get_by_label("Contact name", exact=True).fill("Pat Buyer")
-    page.get_by_label("Contact e-mail", exact=True).fill(f"pat@{domain}")
-    choose(page, "Product lines", product_line)
-    page.get_by_label("Estimated value (USD)", exact=True).fill("64000")
+    choose(page, "Country *", "United States")
+    page.get_by_label("Contact name *", exact=True).fill("Pat Buyer")
+    page.get_by_label("Contact e-mail *", exact=True).fill(f"pat@{domain}")
+    choose(page, "Product lines *", product_line)
+    page.get_by_label("Estimated value (USD) *", exact=True).fill("64000")
     _type_close_date(page, close)
-    choose(page, "Stage", "Proposal")
+    choose(page, "Stage *", "Proposal")
 
 
 def _type_close_date(page: Page, close: date) -> None:
     # A date field of segments: focus the first one and type; each segment moves on when full.
-    field = page.get_by_label("Expected close date", exact=True).get_by_role("spinbutton")
+    field = page.get_by_label("Expected close date *", exact=True).get_by_role("spinbutton")
     field.first.click()
     page.keyboard.type(close.strftime("%Y%m%d"))
 
@@ -134,7 +135,7 @@ def test_a_far_close_date_is_refused_and_a_second_press_creates_nothing(page, ap
     wait_idle(page)
     expect(page.get_by_text(f"for {company} is")).to_be_visible()
     assert _deals_of(app_server, company) == 1
-    expect(page.get_by_label("Company", exact=True)).to_have_value("")  # cleared
+    expect(page.get_by_label("Company *", exact=True)).to_have_value("")  # cleared
 
     page.get_by_role("button", name="Submit registration").click()  # pressed again
     wait_idle(page)

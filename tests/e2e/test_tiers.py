@@ -13,7 +13,7 @@ from core.tiers import run_evaluation
 from db.models import DealRegistration, EndCustomer, Partner, Tier, User
 from db.session import make_engine, unit_of_work
 from db.types import utcnow
-from tests.e2e.helpers import choose, go, sign_in_as, wait_idle
+from tests.e2e.helpers import choose, go, open_first_row, sign_in_as, wait_idle
 
 
 def _a_gold_emea_partner_wins_platinum_revenue(database_url: str) -> tuple[str, int]:
@@ -54,9 +54,7 @@ def test_a_manager_confirms_a_promotion_from_the_directory(browser, app_server):
     choose(page, "Tier", "Gold")
     choose(page, "Region", "EMEA")
     expect(page.get_by_text(f"{gold_in_emea} partners match")).to_be_visible()
-    choose(page, "Partner on this page", name)
-    page.get_by_role("button", name="Open partner 360").click()
-    wait_idle(page)
+    open_first_row(page, "Search", name)
     expect(page.get_by_role("heading", name=name)).to_be_visible()
 
     page.get_by_role("tab", name="Tier").click()

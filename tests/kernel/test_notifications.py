@@ -164,7 +164,7 @@ def test_the_notifications_page_lists_unread_first_by_kind_fifty_a_page(seeded_d
     actor = actor_for(seeded_db, "marketing")
     for i in range(60):  # older ones about deals, newer ones about tiers
         notify(seeded_db, actor.user_id, f"N{i}", "b", dedupe_key=f"page-{i}",
-               link="my_deals" if i < 30 else "pages/tiers.py",
+               link=f"deal?id={i}" if i < 30 else "pages/tiers.py",
                now=NOW + timedelta(minutes=i))
     oldest = notification_page(seeded_db, actor, page=2).items[-1]
     assert oldest.subject == "N0"
@@ -172,13 +172,26 @@ def test_the_notifications_page_lists_unread_first_by_kind_fifty_a_page(seeded_d
     # Read ones go last; the newest unread comes first.
     first = notification_page(seeded_db, actor)
     assert (first.total, len(first.items), first.items[0].subject) == (60, 50, "N59")
-    assert notification_kinds(seeded_db, actor) == ["my_deals", "tiers"]
+    assert notification_kinds(seeded_db, actor) == ["deal", "tiers"]
     last = notification_page(seeded_db, actor, page=2)
     assert [n.subject for n in last.items][-1] == "N0" and len(last.items) == 10
-    deals = notification_page(seeded_db, actor, kind="my_deals")
-    assert deals.total == 30 and {n.link for n in deals.items} == {"my_deals"}
+    deals = notification_page(seeded_db, actor, kind="deal")
+    assert deals.total == 30 and {n.link for n in deals.items} == {f"deal?id={i}"
+                                                                   for i in range(30)}
     tiers_unread = notification_page(seeded_db, actor, kind="tiers", unread_only=True)
     assert tiers_unread.total == 30
-    assert notification_page(seeded_db, actor, kind="my_deals", unread_only=True).total == 29
+    assert notification_page(seeded_db, actor, kind="deal", unread_only=True).total == 29
     other = actor_for(seeded_db, "finance")  # only one's own
-    assert notification_page(seeded_db, other, kind="my_deals").total == 0
+    assert notification_page(seeded_db, other, kind="deal").total == 0
+
+
+def test_a_mail_about_a_record_links_to_that_record(seeded_db, smtp_configured):
+    """Issue #14: a notification opens the record it is about, from the mail too."""
+    from core.notifications import record_link
+
+    rep = _user(seeded_db, "p01.rep1")
+    assert notify(seeded_db, rep.id, "Deal approved", "Approved.", dedupe_key="deal:42",
+                  link=record_link("deal", 42), now=NOW)
+    seeded_db.commit()
+    [mail] = seeded_db.scalars(select(OutboxMail)).all()
+    assert "Open in the app: https://prm.example.test/deal?id=42" in mail.body

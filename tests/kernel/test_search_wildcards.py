@@ -1,14 +1,12 @@
 """Issue #14: a search for "%" or "_" looks for that character, not for anything."""
 
 import pytest
-from sqlalchemy.orm import Session
 
 from core.accounts import UserFilter, list_users
 from core.audit import AuditFilter, list_events
 from core.deals import DealFilter, list_deals, list_direct_opportunities
 from core.deals.end_customers import list_end_customers
 from core.partners import PartnerFilter, list_partners
-from db.session import make_engine
 from tests.conftest import actor_for
 
 
@@ -28,15 +26,6 @@ SEARCHES = {
     "audit action": lambda db, s: list_events(db, actor_for(db, "admin"),
                                               AuditFilter(action=s)),
 }
-
-
-@pytest.fixture
-def demo_db(demo_database_url):
-    """The demo with its deals and direct opportunities; read only."""
-    engine = make_engine(demo_database_url)
-    with Session(engine) as db:
-        yield db
-    engine.dispose()
 
 
 @pytest.mark.parametrize("which", sorted(SEARCHES))

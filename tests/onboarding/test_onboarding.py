@@ -2,6 +2,7 @@
 the time-to-revenue-ready report, with the clock injected."""
 
 import threading
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -60,6 +61,9 @@ from tests.deals.test_deals import form
 STEP_TITLES = ["Accept the partner agreement", "Complete the company profile",
                "Invite at least one team member", "Complete the onboarding course",
                "Register a first deal"]
+COURSE = "Complete the onboarding course"
+# Until training exists the demo's course step is inactive (seed/demo.py).
+DEMO_STEP_TITLES = [t for t in STEP_TITLES if t != COURSE]
 
 
 def publish_v2(db, now=NOW):
@@ -110,7 +114,10 @@ def add_user(db, actor: Actor, username: str, role: Role, partner_id: int | None
 def test_demo_partners_have_accepted_the_current_version(seeded_db):
     current = current_agreement(seeded_db)
     assert current.version == 1 and current.published_by is None
-    assert all(has_accepted_current(seeded_db, pid) for pid in partner_ids(seeded_db))
+    # All but p10, approved days ago, whose admin has not accepted yet.
+    pending = [pid for pid in partner_ids(seeded_db) if not has_accepted_current(seeded_db, pid)]
+    assert pending == [actor_for(seeded_db, "p10.admin").partner_id]
+    assert resumed(seeded_db, "p10.rep1").agreement_current is False
     status = get_agreement_for(seeded_db, actor_for(seeded_db, "p01.rep1"))
     assert status.accepted and status.agreement.version == 1 and not status.can_accept
     assert status.accepted_at is not None
@@ -118,7 +125,7 @@ def test_demo_partners_have_accepted_the_current_version(seeded_db):
         User.username == "p01.admin"))
     rows = list_agreements(seeded_db, actor_for(seeded_db, "channel"))
     assert [(r.agreement.version, r.current, r.accepted_count, r.partner_count)
-            for r in rows] == [(1, True, PARTNER_COUNT, PARTNER_COUNT)]
+            for r in rows] == [(1, True, PARTNER_COUNT - 1, PARTNER_COUNT)]
 
 
 def resumed(db, username: str):
@@ -160,7 +167,7 @@ def test_a_new_version_asks_every_partner_again(seeded_db):
     assert resumed(seeded_db, "p02.rep1").agreement_current is False
     rows = list_agreements(seeded_db, actor_for(seeded_db, "admin"))
     assert [(r.agreement.version, r.current, r.accepted_count) for r in rows] == \
-        [(2, True, 1), (1, False, PARTNER_COUNT)]
+        [(2, True, 1), (1, False, PARTNER_COUNT - 1)]  # p10 never accepted version 1
 
 
 def test_an_acceptance_counts_only_for_the_partner_that_accepted(seeded_db):
@@ -293,9 +300,9 @@ def test_two_admins_of_a_partner_accepting_at_once_make_one_acceptance(seeded, s
 
 def test_demo_checklist_has_what_each_partner_already_meets(seeded_db):
     result = checklist(seeded_db, actor_for(seeded_db, "p01.admin"))
-    assert [s.title for s in result.steps] == STEP_TITLES
-    assert [s.done for s in result.steps] == [True, True, True, False, False]
-    assert (result.done_count, result.total, result.complete) == (3, 5, False)
+    assert [s.title for s in result.steps] == DEMO_STEP_TITLES  # no course step
+    assert [s.done for s in result.steps] == [True, True, True, False]  # no deals in this seed
+    assert (result.done_count, result.total, result.complete) == (3, 4, False)
     agreed, profile, team = (s.completed_at for s in result.steps[:3])
     assert agreed < profile < team
 
@@ -389,14 +396,17 @@ def test_steps_tick_themselves_from_core_events(seeded_db):
                   now=NOW - timedelta(days=3))
     seeded_db.commit()
     result = checklist(seeded_db, boss)
+    # The demo's course step is inactive, so it is not shown.
     assert [(s.event, s.done) for s in result.steps] == [
         ("agreement_accepted", True), ("profile_completed", True), ("team_member_added", True),
-        ("course_completed", False), ("first_deal_registered", True)]
+        ("first_deal_registered", True)]
     assert [s.completed_at for s in result.steps if s.done] == [
         NOW - timedelta(days=d) for d in (8, 6, 5, 4)]  # the first deal, not the second
+    assert result.complete
 
-    record_event(seeded_db, pid, "course_completed", now=NOW)  # what training will call
-    assert checklist(seeded_db, boss).complete
+    # What training will call: counted while the step is hidden.
+    assert record_event(seeded_db, pid, "course_completed", now=NOW) is True
+    assert checklist(seeded_db, boss).complete and "course_completed" in ticked(seeded_db, pid)
     events, _ = list_events(seeded_db, admin, AuditFilter(action="onboarding.step_done"))
     assert {e.actor for e in events if e.after["partner_id"] == pid} == \
         {"newco.boss", "newco.rep", "system:onboarding"}
@@ -408,28 +418,30 @@ def test_steps_tick_themselves_from_core_events(seeded_db):
 def test_admin_lists_and_edits_steps_and_a_deactivated_step_is_not_shown(seeded_db):
     admin = actor_for(seeded_db, "admin")
     steps = list_steps(seeded_db, admin)
-    assert [s.event for s in steps] == list(KNOWN_EVENTS)
+    assert [s.event for s in steps] == list(KNOWN_EVENTS)  # deactivated, not deleted
     course = next(s for s in steps if s.event == "course_completed")
-    out = set_step_active(seeded_db, admin, course.id, False, now=NOW)
-    assert not out.active
+    assert not course.active  # the demo's admin deactivated it until training exists
     pid = actor_for(seeded_db, "p01.admin").partner_id
     # An event still counts while its step is hidden: reactivating shows the truth.
     record_event(seeded_db, pid, "course_completed", now=NOW)
     shown = checklist(seeded_db, actor_for(seeded_db, "p01.admin"))
     assert "course_completed" not in [s.event for s in shown.steps] and shown.total == 4
     report = onboarding_report(seeded_db, actor_for(seeded_db, "channel"), now=NOW)
-    assert "Complete the onboarding course" not in report.stuck_counts
-    assert len(list_steps(seeded_db, admin)) == 5  # deactivated, not deleted
+    assert COURSE not in report.stuck_counts
 
     update_step(seeded_db, admin, course.id,
                 StepIn(title="Finish the online course", event="course_completed",
                        position=6, active=True), now=NOW)
     shown = checklist(seeded_db, actor_for(seeded_db, "p01.admin"))
     assert (shown.steps[-1].title, shown.steps[-1].done) == ("Finish the online course", True)
+    assert shown.total == 5
+    out = set_step_active(seeded_db, admin, course.id, False, now=NOW + timedelta(hours=1))
+    assert not out.active and checklist(seeded_db, actor_for(seeded_db, "p01.admin")).total == 4
     seeded_db.commit()
     events, _ = list_events(seeded_db, admin, AuditFilter(action="onboarding_step.update"))
+    # The seed's deactivation, then this test's reactivation and deactivation.
     assert [(e.before["active"], e.after["active"]) for e in reversed(events)] == \
-        [(True, False), (False, True)]
+        [(True, False), (False, True), (True, False)]
 
 
 def test_step_events_must_be_known_and_unique(seeded_db):
@@ -462,7 +474,7 @@ def test_an_event_cannot_change_once_partners_ticked_the_step(seeded_db):
     admin = actor_for(seeded_db, "admin")
     course = next(s for s in list_steps(seeded_db, admin) if s.event == "course_completed")
     # Free an event (no service deletes a step; the test does), then try to move the
-    # agreement step, which every demo partner has ticked, onto it.
+    # agreement step, which demo partners have ticked, onto it.
     agreement = next(s for s in list_steps(seeded_db, admin) if s.event == "agreement_accepted")
     seeded_db.execute(delete(OnboardingStep).where(OnboardingStep.id == course.id))
     with pytest.raises(RuleViolation, match="already completed"):
@@ -582,13 +594,48 @@ def test_report_spans_averages_and_stuck_counts_on_a_known_timeline(db):
     assert (done.steps_done, done.stuck_at, done.days_stuck) == (5, None, None)
 
 
-def test_demo_partners_have_no_application_times(seeded_db):
+def test_demo_partners_came_through_applications_and_none_waits_at_the_course(seeded_db):
+    """Issue #14: every demo partner was "stuck" at the course step that nothing can complete
+    yet, and the time-to-revenue columns were empty for all of them."""
     report = onboarding_report(seeded_db, actor_for(seeded_db, "exec"), now=NOW)
-    assert len(report.rows) == PARTNER_COUNT
-    assert all(r.applied_at is None and r.days_to_first_deal is None for r in report.rows)
-    assert report.averages.days_to_approval is None and report.averages.n_approval == 0
-    # no deals in this seed: every demo partner waits at the course
-    assert report.stuck_counts["Complete the onboarding course"] == PARTNER_COUNT
+    rows = report.rows
+    assert len(rows) == PARTNER_COUNT
+    assert COURSE not in report.stuck_counts and all(r.stuck_at != COURSE for r in rows)
+    # Every partner came through an approved application, most of them months ago.
+    assert all(r.applied_at < r.approved_at < NOW - timedelta(days=1) for r in rows)
+    assert sum(r.approved_at < NOW - timedelta(days=180) for r in rows) >= PARTNER_COUNT * 3 // 4
+    avg = report.averages
+    assert (avg.n_approval, avg.n_agreement) == (PARTNER_COUNT, PARTNER_COUNT - 1)  # p10: not yet
+    assert 3 < avg.days_to_approval < avg.days_to_agreement < 60
+    spans = [r.days_to_approval for r in rows]
+    assert max(spans) - min(spans) > 10  # reviews of days to weeks, not one figure
+    # "Partner since" is the approval: in the past, before the agreement.
+    since = dict(seeded_db.execute(select(Partner.id, Partner.created_at)).all())
+    assert all(since[r.partner_id] == r.approved_at for r in rows)
+    assert all(r.approved_at <= r.agreement_at for r in rows if r.agreement_at is not None)
+    # No deals in this seed: partners wait at the first deal, two of them at earlier steps.
+    assert Counter(r.stuck_at for r in rows) == {
+        "Accept the partner agreement": 1, "Complete the company profile": 1,
+        "Register a first deal": PARTNER_COUNT - 2}
+
+
+def test_the_demo_report_has_time_to_revenue_and_partners_still_onboarding(demo_db):
+    report = onboarding_report(demo_db, actor_for(demo_db, "channel"), now=NOW,
+                               stuck_after_days=14)
+    rows = report.rows
+    assert len(rows) == PARTNER_COUNT and COURSE not in report.stuck_counts
+    earning = [r for r in rows if r.days_to_first_deal is not None]
+    assert len(earning) >= PARTNER_COUNT * 3 // 4 and report.averages.n_first_deal == len(earning)
+    assert all(r.applied_at < r.approved_at <= r.agreement_at <= r.first_deal_at <= NOW
+               for r in earning)
+    spans = [r.days_to_first_deal for r in earning]
+    assert max(spans) - min(spans) > 30  # weeks to months, not one figure
+    assert report.averages.days_to_agreement < report.averages.days_to_first_deal
+    # Partners still onboarding have no deal yet, and wait at different steps.
+    assert all(r.first_deal_at is None and r.stuck_at for r in rows if r.status == "onboarding")
+    assert {r.stuck_at for r in rows if r.stuck_at} >= {
+        "Accept the partner agreement", "Complete the company profile", "Register a first deal"}
+    assert sum(report.stuck_counts.values()) >= 2
 
 
 @pytest.mark.parametrize("username", ["p01.admin", "p01.rep1", "marketing", "finance",

@@ -3,7 +3,7 @@ interval, not one per application; on SQLite and PostgreSQL."""
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.jobs import registered, run_due
@@ -11,7 +11,13 @@ from core.recruitment import QUEUE_PAGE, reject_application, send_application_di
 from core.recruitment.digest import JOB_NAME
 from db.models import Notification, PartnerApplication, User
 from tests.conftest import NOW, actor_for
-from tests.recruitment.test_recruitment import app_id, company, count, submit
+from tests.recruitment.test_recruitment import (
+    DEMO_APPLICATIONS,
+    app_id,
+    company,
+    count,
+    submit,
+)
 
 
 def digests(db) -> list[tuple[str, str, str]]:
@@ -37,8 +43,12 @@ def test_two_applications_make_one_notification_per_manager(seeded_db):
     assert "Widget Works 2 (DE, Reseller, " + second.reference in body
     note = seeded_db.scalar(select(Notification))
     assert note.link == QUEUE_PAGE
-    digested = seeded_db.scalars(select(PartnerApplication.digested_at)).all()
+    digested = seeded_db.scalars(select(PartnerApplication.digested_at).where(
+        PartnerApplication.reference.in_([first.reference, second.reference]))).all()
     assert digested == [NOW + timedelta(hours=1)] * 2
+    # The demo partners' applications were digested long ago: in no digest now.
+    assert seeded_db.scalar(select(func.count()).select_from(PartnerApplication).where(
+        PartnerApplication.digested_at < NOW)) == DEMO_APPLICATIONS
 
     # Run again: nothing new, nothing sent.
     assert send_application_digest(seeded_db, now=NOW + timedelta(hours=2)) == \

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 import core.recruitment as recruitment
@@ -38,6 +38,7 @@ from core.recruitment import (
     submit_application,
 )
 from db.models import (
+    ApplicationEvent,
     AuditEvent,
     Notification,
     OutboxMail,
@@ -47,9 +48,12 @@ from db.models import (
     User,
 )
 from db.session import unit_of_work
+from seed.demo import PARTNER_COUNT
 from tests.conftest import NOW, actor_for
 
 S = ApplicationStatus
+# Every demo partner came through an application the channel team approved (seed/demo.py).
+DEMO_APPLICATIONS = PARTNER_COUNT
 
 
 def form(**overrides) -> dict:
@@ -120,7 +124,8 @@ def test_a_valid_application_is_stored_and_audited(seeded_db):
     assert receipt.reference.startswith("APP-") and len(receipt.reference) == 12
     assert set(receipt.reference[4:]) <= set(recruitment.REFERENCE_ALPHABET)
     assert receipt.reference in receipt.message and receipt.status_label == "Received"
-    app = seeded_db.scalar(select(PartnerApplication))
+    app = seeded_db.scalar(select(PartnerApplication)
+                           .where(PartnerApplication.reference == receipt.reference))
     assert (app.company_name, app.normalized_name, app.website, app.domain, app.country) == \
         ("Acme, Inc.", "acme", "https://www.acme-widgets.com/about", "acme-widgets.com", "DE")
     assert app.expected_annual_revenue == Decimal("250000.00") and app.headcount == 42
@@ -208,7 +213,7 @@ def test_each_bad_field_gets_its_own_message_and_nothing_is_written(seeded_db, n
         assert errors[name] == message
     # Nothing reached the session either (no rollback needed to hide it).
     assert written(seeded_db) == before
-    assert before["PartnerApplication"] == 0
+    assert before["PartnerApplication"] == DEMO_APPLICATIONS
 
 
 def test_an_empty_form_names_every_required_field(seeded_db):
@@ -236,7 +241,7 @@ def test_a_session_sends_at_most_three_applications_a_day(seeded_db):
     # Another session may; the same one again a day after its first.
     submit(seeded_db, company(11), ref="session-2", now=NOW + timedelta(hours=1))
     submit(seeded_db, company(12), now=NOW + timedelta(hours=24, minutes=1))
-    assert count(seeded_db, PartnerApplication) == SESSION_LIMIT + 2
+    assert count(seeded_db, PartnerApplication) == DEMO_APPLICATIONS + SESSION_LIMIT + 2
 
 
 # ---------------------------------------------------------------- duplicates
@@ -254,7 +259,7 @@ def test_same_website_domain_is_a_duplicate(seeded_db):
     # Polite, and nothing about the other application.
     assert first.reference not in message and "Acme" not in message
     assert "Jane" not in message
-    assert count(seeded_db, PartnerApplication) == 1
+    assert count(seeded_db, PartnerApplication) == DEMO_APPLICATIONS + 1
 
 
 def test_same_normalized_name_in_the_same_country_is_a_duplicate(seeded_db):
@@ -265,18 +270,25 @@ def test_same_normalized_name_in_the_same_country_is_a_duplicate(seeded_db):
     # The same name in another country is another company.
     submit(seeded_db, form(company_name="ACME Inc", website="acme-fr.example",
                            country="FR", contact_email="info@acme-fr.example"), ref="session-3")
-    assert count(seeded_db, PartnerApplication) == 2
+    assert count(seeded_db, PartnerApplication) == DEMO_APPLICATIONS + 2
 
 
 def test_an_existing_partner_is_a_duplicate_by_website_or_by_name(seeded_db):
     partner = seeded_db.scalar(select(Partner).order_by(Partner.id))
+    # A partner with no application on record (imported, say): the partner itself matches.
+    application = seeded_db.scalar(select(PartnerApplication)
+                                   .where(PartnerApplication.partner_id == partner.id))
+    seeded_db.execute(delete(ApplicationEvent)
+                      .where(ApplicationEvent.application_id == application.id))
+    seeded_db.delete(application)
+    seeded_db.flush()
     with pytest.raises(DuplicateApplication) as exc:
         submit(seeded_db, form(company_name="New Name Ltd", website=partner.website))
     assert partner.name not in str(exc.value)
     with pytest.raises(DuplicateApplication):
         submit(seeded_db, form(company_name=partner.name.upper(), country=partner.country,
                                website="brand-new-domain.example"))
-    assert count(seeded_db, PartnerApplication) == 0
+    assert count(seeded_db, PartnerApplication) == DEMO_APPLICATIONS - 1
 
 
 def test_the_applicants_own_earlier_application_is_answered_with_its_reference(seeded_db):
@@ -285,7 +297,7 @@ def test_the_applicants_own_earlier_application_is_answered_with_its_reference(s
         submit(seeded_db, form(contact_email="JANE.DOE@acme-widgets.com"), ref="session-2")
     assert exc.value.reference == first.reference
     assert first.reference in str(exc.value)
-    assert count(seeded_db, PartnerApplication) == 1
+    assert count(seeded_db, PartnerApplication) == DEMO_APPLICATIONS + 1
 
 
 def test_a_rejected_company_may_apply_again(seeded_db):
@@ -294,7 +306,7 @@ def test_a_rejected_company_may_apply_again(seeded_db):
                        app_id(seeded_db, first.reference), "Too small for now.", now=NOW)
     again = submit(seeded_db, ref="session-2", now=NOW + timedelta(days=90))
     assert again.reference != first.reference
-    assert count(seeded_db, PartnerApplication) == 2
+    assert count(seeded_db, PartnerApplication) == DEMO_APPLICATIONS + 2
 
 
 def test_two_simultaneous_applications_of_one_company_store_one(seeded, monkeypatch):
@@ -326,7 +338,7 @@ def test_two_simultaneous_applications_of_one_company_store_one(seeded, monkeypa
     assert len(results) == 1 and len(errors) == 1
     assert isinstance(errors[0], DuplicateApplication)
     with Session(seeded) as db:
-        assert count(db, PartnerApplication) == 1
+        assert count(db, PartnerApplication) == DEMO_APPLICATIONS + 1
 
 
 # ---------------------------------------------------------------- public status
@@ -668,6 +680,10 @@ def test_approval_is_refused_when_a_partner_now_matches_unless_confirmed(seeded_
 
 def test_queue_filters_and_pages_oldest_first(seeded_db):
     cm = actor_for(seeded_db, "channel")
+    # The demo partners' approved applications: out of the open queue, older than these.
+    demo = seeded_db.scalars(select(PartnerApplication)
+                             .order_by(PartnerApplication.submitted_at, PartnerApplication.id))
+    demo_apac = [a.reference for a in demo if "APAC" in a.regions]
     refs = []
     specs = [("DE", ["EMEA"], "reseller"), ("US", ["NA", "LATAM"], "msp"),
              ("JP", ["APAC"], "isv"), ("FR", ["EMEA", "APAC"], "msp")]
@@ -679,13 +695,14 @@ def test_queue_filters_and_pages_oldest_first(seeded_db):
 
     rows, total = application_queue(seeded_db, cm)
     assert total == 3 and [r.reference for r in rows] == [refs[0], refs[1], refs[3]]
-    assert application_queue(seeded_db, cm, ApplicationFilter(status=None))[1] == 4
+    assert application_queue(seeded_db, cm, ApplicationFilter(status=None))[1] == \
+        DEMO_APPLICATIONS + 4
     rows, total = application_queue(seeded_db, cm, ApplicationFilter(status="rejected"))
     assert [r.reference for r in rows] == [refs[2]] and rows[0].rejection_reason == "No."
     by = {
         ApplicationFilter(partner_type="msp"): [refs[1], refs[3]],
         ApplicationFilter(region="EMEA"): [refs[0], refs[3]],
-        ApplicationFilter(region="APAC", status=None): [refs[2], refs[3]],
+        ApplicationFilter(region="APAC", status=None): [*demo_apac, refs[2], refs[3]],
         ApplicationFilter(region="NA"): [refs[1]],
         ApplicationFilter(country="France"): [refs[3]],
         ApplicationFilter(country="us"): [refs[1]],
@@ -698,8 +715,8 @@ def test_queue_filters_and_pages_oldest_first(seeded_db):
     for filt, expected in by.items():
         assert [r.reference for r in application_queue(seeded_db, cm, filt)[0]] == expected, filt
     page, total = application_queue(seeded_db, cm, ApplicationFilter(status=None), limit=2,
-                                    offset=2)
-    assert total == 4 and [r.reference for r in page] == [refs[2], refs[3]]
+                                    offset=DEMO_APPLICATIONS + 2)
+    assert total == DEMO_APPLICATIONS + 4 and [r.reference for r in page] == [refs[2], refs[3]]
     first = application_queue(seeded_db, cm)[0][0]
     assert first.actions == {"start_review", "request_info", "approve", "reject"}
     assert first.partner_type_label == "Reseller" and first.regions == ("EMEA",)

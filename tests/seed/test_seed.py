@@ -1,10 +1,13 @@
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from core.actor import Role
-from db.models import Partner, User
+from db.models import OnboardingProgress, Partner, PartnerApplication, User
 from db.session import make_engine, unit_of_work
 from seed.demo import PARTNER_COUNT, VENDOR_USERS, is_empty, seed_demo
 from seed.scale import ScaleSizes, seed_scale
+from tests.conftest import NOW
 
 
 def test_demo_seed_has_every_role_and_fixed_usernames(seeded_db):
@@ -25,9 +28,16 @@ def test_demo_seed_is_deterministic(sqlite_factory):
         engine = make_engine(url)
         with unit_of_work(engine) as db:
             assert is_empty(db)
-            seed_demo(db)
-            seen.append([(p.name, p.country, p.website, p.tier_id)
-                         for p in db.scalars(select(Partner).order_by(Partner.id))])
+            seed_demo(db, now=NOW)
+            seen.append([[(p.name, p.country, p.website, p.tier_id, p.created_at)
+                          for p in db.scalars(select(Partner).order_by(Partner.id))],
+                         [(a.reference, a.submitted_at, a.decided_at, a.partner_id)
+                          for a in db.scalars(select(PartnerApplication)
+                                              .order_by(PartnerApplication.id))],
+                         db.execute(select(OnboardingProgress.partner_id,
+                                           OnboardingProgress.step_id,
+                                           OnboardingProgress.completed_at)
+                                    .order_by(OnboardingProgress.id)).all()])
         engine.dispose()
         sqlite_factory.drop(url)
     assert seen[0] == seen[1]
@@ -57,7 +67,8 @@ def test_scale_partners_have_accepted_the_current_agreement(engine):
 
 
 def test_demo_partners_were_partners_before_they_accepted_the_agreement(seeded_db):
-    """Issue #14: "Partner since" read today for partners that accepted months ago."""
+    """Issue #14: "Partner since" read today for partners that accepted months ago. A demo
+    partner is a partner since its application was approved, in the past."""
     from db.models import AgreementAcceptance
 
     since = dict(seeded_db.execute(select(Partner.id, Partner.created_at)).all())
@@ -65,5 +76,21 @@ def test_demo_partners_were_partners_before_they_accepted_the_agreement(seeded_d
                                              func.min(AgreementAcceptance.accepted_at))
                                       .group_by(AgreementAcceptance.partner_id)).all())
     assert accepted and all(since[pid] < at for pid, at in accepted.items())
-    newest_acceptance = max(accepted.values())
-    assert max(since.values()) < newest_acceptance
+    approved = dict(seeded_db.execute(select(PartnerApplication.partner_id,
+                                             PartnerApplication.decided_at)).all())
+    assert approved == since  # one approved application behind every partner
+    assert max(since.values()) < NOW - timedelta(days=1)
+
+
+def test_demo_course_step_is_inactive_until_training_exists(seeded_db):
+    """Issue #14: every demo partner waited at the course step nothing can tick yet."""
+    from db.models import AuditEvent, OnboardingStep
+
+    step = seeded_db.scalar(select(OnboardingStep).where(OnboardingStep.event ==
+                                                         "course_completed"))
+    assert not step.active
+    # Deactivated by the admin through the service, so the audit log says who and when.
+    event = seeded_db.scalar(select(AuditEvent).where(
+        AuditEvent.action == "onboarding_step.update", AuditEvent.entity_id == str(step.id)))
+    assert (event.actor_label, event.before["active"], event.after["active"]) == \
+        ("admin", True, False)

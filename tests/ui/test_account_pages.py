@@ -1,5 +1,6 @@
 """The Users page hands out links, not passwords; the link pages; "End all sessions"."""
 
+import json
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -23,10 +24,10 @@ def links_shown(at) -> list[str]:
 
 def test_an_admin_creates_a_user_and_sees_the_invitation_link_once(app_db):
     at = open_page("pages/users.py", "admin")
-    widget(at.text_input, "Username").set_value("dana.new")
-    widget(at.text_input, "Full name").set_value("Dana New")
-    widget(at.text_input, "E-mail").set_value("dana@vendor.example")
-    at.selectbox(key="create_role").set_value("finance")
+    widget(at.text_input, "Username *").set_value("dana.new")
+    widget(at.text_input, "Full name *").set_value("Dana New")
+    widget(at.text_input, "E-mail *").set_value("dana@vendor.example")
+    widget(at.selectbox, "Role *").set_value("finance")
     button(at, "Create user").click().run()
     assert_rendered(at)
     (link,) = links_shown(at)
@@ -103,9 +104,13 @@ def test_the_audit_log_reads_as_changed_fields_on_the_page(app_db):
         db.commit()
     at = open_page("pages/audit_log.py", "admin")
     table = at.dataframe[0].value
-    assert list(table.columns) == ["When", "Actor", "Role", "Action", "Entity", "Id", "Changes"]
-    [changed] = table.loc[table["Action"] == "user.role_change", "Changes"].tolist()
-    assert changed == "role: analyst -> executive"
+    labels = {column: spec.get("label")
+              for column, spec in json.loads(at.dataframe[0].proto.columns).items()}
+    assert [labels[c] for c in table.columns] == [
+        "When", "Actor", "Action", "Entity", "Id", "Changes", "Role"]
+    [row] = table.loc[table["action"] == "user.role_change"].to_dict("records")
+    assert row["changes"] == "role: analyst -> executive"
+    assert row["role"] == "Administrator"  # the role's label, not "admin"
 
 
 def test_a_password_change_is_confirmed_and_its_fields_cleared(app_db):

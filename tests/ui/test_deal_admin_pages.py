@@ -4,6 +4,7 @@ direct-opportunity import (channel manager) and the won-deals report (finance).
 Every test signs in through Home.py and switches to the page, as a browser would. The demo seed
 has no deals: each test makes the ones it needs through the core services first."""
 
+import json
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ from tests.conftest import NOW
 from tests.deals.test_deals import partner_id, register
 from tests.deals.test_deals_direct import GOOD, csv_bytes
 from tests.deals.test_deals_export import customer, won
-from tests.pages import assert_rendered, open_page, texts, use_database
+from tests.pages import assert_rendered, open_page, select_row, texts, use_database
 
 
 def rerun(at: AppTest) -> AppTest:
@@ -56,13 +57,13 @@ def test_admin_adds_a_product_line_and_sees_it_listed(seeded, database_url):
     before = count(seeded, ProductLine)
     at = open_page("pages/product_catalog.py", "admin")
     assert [t.value for t in at.title] == ["Product catalog"]
-    assert {"Name": "Core Platform", "Active": True} in table(at)
+    assert {"name": "Core Platform", "active": True} in table(at)
 
     at.text_input(key="catalog_new_name").input("  Edge   Gateway ")
     click(at, "Add product line")
 
     assert "Product line **Edge Gateway** added." in [s.value for s in at.success]
-    assert {"Name": "Edge Gateway", "Active": True} in table(at)
+    assert {"name": "Edge Gateway", "active": True} in table(at)
     assert f"{before + 1} product lines, {before + 1} active, 0 inactive" in texts(at)
     assert at.text_input(key="catalog_new_name").value == ""  # ready for the next one
     assert count(seeded, ProductLine) == before + 1
@@ -97,8 +98,8 @@ def test_admin_renames_and_deactivates_a_line_which_stays_listed(seeded, databas
 
     assert "Product line **Analytics Suite** saved (inactive)." in [s.value for s in at.success]
     rows = table(at)
-    assert {"Name": "Analytics Suite", "Active": False} in rows
-    assert not any(r["Name"] == "Analytics" for r in rows)
+    assert {"name": "Analytics Suite", "active": False} in rows
+    assert not any(r["name"] == "Analytics" for r in rows)
     with unit_of_work(seeded) as session:
         line = session.get(ProductLine, line_id)
         assert (line.name, line.active) == ("Analytics Suite", False)
@@ -120,6 +121,19 @@ def test_admin_renames_and_deactivates_a_line_which_stays_listed(seeded, databas
 # ---------------------------------------------------------------- won deals
 
 
+def set_period(at: AppTest, first: date | str, last: date | str) -> AppTest:
+    """Type both days of the period, each applied as Enter applies it in the browser."""
+    at.text_input(key="won_first_day").input(str(first))
+    at.text_input(key="won_last_day").input(str(last))
+    return rerun(at)
+
+
+def column_labels(at: AppTest, index: int = -1) -> dict[str, str]:
+    """The header a user reads over each column of a ui.tables table, by column id."""
+    config = json.loads(at.dataframe[index].proto.columns)
+    return {column: spec.get("label", column) for column, spec in config.items()}
+
+
 def test_finance_sees_the_won_deals_of_a_period_with_their_total_and_downloads(seeded,
                                                                                database_url):
     use_database(database_url)
@@ -133,14 +147,18 @@ def test_finance_sees_the_won_deals_of_a_period_with_their_total_and_downloads(s
     assert [t.value for t in at.title] == ["Won deals"]
     today = datetime.now(ZoneInfo("UTC")).date()  # finance's zone is UTC in the demo
     quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    assert at.date_input(key="won_period").value == (quarter, today)  # this quarter
+    # This quarter, as YYYY-MM-DD text.
+    assert at.text_input(key="won_first_day").value == quarter.isoformat()
+    assert at.text_input(key="won_last_day").value == today.isoformat()
 
-    at.date_input(key="won_period").set_value(((NOW - timedelta(days=30)).date(), NOW.date()))
-    rerun(at)
+    set_period(at, (NOW - timedelta(days=30)).date(), NOW.date())
     rows = table(at)
-    assert [r["Deal"] for r in rows] == [first, second]
-    assert [r["Final amount (USD)"] for r in rows] == ["1,234.56", "99.00"]
-    assert rows[0]["End customer"] == "Customer 1"
+    assert [r["deal"] for r in rows] == [first, second]
+    assert [r["amount"] for r in rows] == [1234.56, 99.0]  # numbers, shown as money
+    assert column_labels(at)["amount"] == "Final amount (USD)"
+    assert json.loads(at.dataframe[-1].proto.columns)["amount"]["type_config"]["format"] \
+        == "accounting"
+    assert rows[0]["customer"] == "Customer 1"
     assert [(m.label, m.value) for m in at.metric] == [
         ("Won deals", "2"), ("Total final amount (USD)", "1,333.56")]
     buttons = {b.label: b for b in at.get("download_button")}
@@ -150,8 +168,46 @@ def test_finance_sees_the_won_deals_of_a_period_with_their_total_and_downloads(s
 
     at.selectbox(key="won_partner").set_value(p01)
     rerun(at)
-    assert [r["Deal"] for r in table(at)] == [first]
+    assert [r["deal"] for r in table(at)] == [first]
     assert at.metric[1].value == "1,234.56"
+
+
+def test_a_new_first_day_applied_with_enter_moves_the_totals_at_once(seeded, database_url):
+    """Issue #14: typing a new start date and pressing Enter showed the new dates over the
+    totals of the old period until a click elsewhere. The cause was the widget, not the
+    page's state: Streamlit's date range input applies typed dates only when it loses focus
+    (or its calendar closes), never on Enter, so the page was not even run again. The period
+    is now two text fields, which apply on Enter; AppTest's input-and-run is what Enter sends.
+    (On the old page there is no such field: AppTest set the range's value directly, which a
+    browser never did on Enter.)"""
+    use_database(database_url)
+    with unit_of_work(seeded) as session:
+        won(session, "p01.rep1", "100.00", days_ago=40, **customer(1))
+        won(session, "p01.rep1", "20.00", days_ago=5, **customer(2))
+    at = open_page("pages/won_deals.py", "finance")
+    set_period(at, (NOW - timedelta(days=10)).date(), NOW.date())
+    assert [m.value for m in at.metric] == ["1", "20.00"]
+
+    at.text_input(key="won_first_day").input(str((NOW - timedelta(days=60)).date()))
+    rerun(at)  # Enter
+    assert at.text_input(key="won_first_day").value == str((NOW - timedelta(days=60)).date())
+    assert [m.value for m in at.metric] == ["2", "120.00"]
+    assert len(table(at)) == 2
+
+
+def test_a_won_deal_opens_from_its_row_for_those_who_may_open_deals(seeded, database_url):
+    """Issue #14: rows open their record, for the roles that may see it (not finance)."""
+    use_database(database_url)
+    with unit_of_work(seeded) as session:
+        deal_id = won(session, "p01.rep1", "100.00", days_ago=5, **customer(1))
+    at = open_page("pages/won_deals.py", "exec")
+    set_period(at, (NOW - timedelta(days=10)).date(), NOW.date())
+    select_row(at, "won_deals", 0)
+    assert at.query_params["id"] == str(deal_id)
+    assert f"#{deal_id} Customer 1" in texts(at)
+
+    finance = open_page("pages/won_deals.py", "finance")
+    assert "Select a row to open it." not in texts(finance)
 
 
 def test_many_won_deals_come_in_pages_and_the_totals_count_them_all(seeded, database_url,
@@ -164,32 +220,42 @@ def test_many_won_deals_come_in_pages_and_the_totals_count_them_all(seeded, data
         ids = [won(session, "p01.rep1", "10.00", days_ago=20 - i, **customer(i))
                for i in range(5)]
     at = open_page("pages/won_deals.py", "finance")
-    at.date_input(key="won_period").set_value(((NOW - timedelta(days=30)).date(), NOW.date()))
-    rerun(at)
-    assert [r["Deal"] for r in table(at)] == ids[:2]
+    set_period(at, (NOW - timedelta(days=30)).date(), NOW.date())
+    assert [r["deal"] for r in table(at)] == ids[:2]
     assert [m.value for m in at.metric] == ["5", "50.00"]
     assert "Page 1 of 3, 2 deals a page" in at.caption[-1].value
     at.number_input(key="won_page").set_value(3)
     rerun(at)
-    assert [r["Deal"] for r in table(at)] == ids[4:]
+    assert [r["deal"] for r in table(at)] == ids[4:]
     assert [m.value for m in at.metric] == ["5", "50.00"]
     # Another period starts at the first page again.
-    at.date_input(key="won_period").set_value(((NOW - timedelta(days=19)).date(), NOW.date()))
+    at.text_input(key="won_first_day").input(str((NOW - timedelta(days=19)).date()))
     rerun(at)
     assert at.number_input(key="won_page").value == 1
-    assert [r["Deal"] for r in table(at)] == ids[1:3]
+    assert [r["deal"] for r in table(at)] == ids[1:3]
 
 
 def test_a_period_that_ends_before_it_starts_is_refused_beside_the_period(seeded, database_url):
     use_database(database_url)
     at = open_page("pages/won_deals.py", "finance")
-    period = at.date_input(key="won_period")
-    period.set_value((NOW.date(), (NOW - timedelta(days=30)).date()))
-    rerun(at)
+    set_period(at, NOW.date(), (NOW - timedelta(days=30)).date())
     message = "The end of the period is before its start."
     assert [e.value for e in at.error] == [message]
-    assert element_after(at, at.date_input(key="won_period")).value == message
+    assert element_after(at, at.text_input(key="won_last_day")).value == message
     assert not at.dataframe and not at.get("download_button")
+
+
+def test_a_day_that_is_not_a_date_is_refused_beside_it_as_typed(seeded, database_url):
+    use_database(database_url)
+    at = open_page("pages/won_deals.py", "finance")
+    set_period(at, "2026-13-01", "")
+    first = "Enter the first day of the period as YYYY-MM-DD."
+    last = "Enter the last day of the period."
+    assert [e.value for e in at.error] == [first, last]
+    assert element_after(at, at.text_input(key="won_first_day")).value == first
+    assert element_after(at, at.text_input(key="won_last_day")).value == last
+    assert at.text_input(key="won_first_day").value == "2026-13-01"  # kept as typed
+    assert not at.metric and not at.dataframe
 
 
 # ---------------------------------------------------------------- direct opportunities
@@ -207,7 +273,7 @@ def test_channel_manager_imports_a_file_with_a_bad_row_and_nothing_is_written(se
     at = open_page("pages/direct_opportunities.py", "channel")
     assert [t.value for t in at.title] == ["Direct opportunities"]
     columns = table(at, 0)  # the help on the file's columns
-    assert columns[0]["Column"] == "external id" and columns[0]["Required"] == "yes"
+    assert columns[0]["column"] == "external id" and columns[0]["required"]
     assert "Download an example CSV" in [b.label for b in at.get("download_button")]
 
     audit_before = count(seeded, AuditEvent)
@@ -218,8 +284,8 @@ def test_channel_manager_imports_a_file_with_a_bad_row_and_nothing_is_written(se
         "Nothing was imported from **crm.csv**: 2 problems in 1 row. Fix the file and import "
         "it again."]
     assert table(at, 1) == [
-        {"Line": 3, "Column": "country", "Problem": "Not a country; use a code such as US or DE."},
-        {"Line": 3, "Column": "amount", "Problem": "The amount must be greater than 0."}]
+        {"line": 3, "column": "country", "problem": "Not a country; use a code such as US or DE."},
+        {"line": 3, "column": "amount", "problem": "The amount must be greater than 0."}]
     assert not at.success
     assert "0 direct opportunities" in texts(at)
     assert count(seeded, DirectOpportunity) == 0
@@ -246,13 +312,14 @@ def test_a_good_import_shows_its_counts_and_the_registrations_it_collides_with(s
             if link.label == "Open the deal desk"] == ["Open the deal desk"]
     assert "2 direct opportunities" in shown
     rows = table(at)
-    assert [(r["External id"], r["Amount (USD)"], r["Status"]) for r in rows] == [
-        ("CRM-2", "1,500.50", "Open"), ("CRM-1", "120,000.00", "Open")]
+    assert [(r["external_id"], r["amount"], r["status"]) for r in rows] == [
+        ("CRM-2", 1500.5, "Open"), ("CRM-1", 120000.0, "Open")]
+    assert column_labels(at)["amount"] == "Amount (USD)"
 
     # The outcome stays while the list is searched; the search narrows the list.
     at.text_input(key="direct_search").input("acme")
     rerun(at)
-    assert [r["External id"] for r in table(at)] == ["CRM-1"]
+    assert [r["external_id"] for r in table(at)] == ["CRM-1"]
     assert "1 direct opportunity" in texts(at)
     assert [s.value for s in at.success] == [
         "Imported **crm.csv**: 2 created, 0 updated, 0 unchanged."]

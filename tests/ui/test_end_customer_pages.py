@@ -4,7 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import DealRegistration, EndCustomer
-from tests.pages import assert_rendered, button, open_page, texts, widget
+from tests.pages import assert_rendered, button, open_page, select_row, table_frame, texts, widget
 from tests.ui.test_deal_pages import app_db, register, scalar  # noqa: F401
 
 __all__ = ["app_db"]
@@ -22,7 +22,7 @@ def test_merging_two_records_from_the_page(app_db):
 
     at = open_page("pages/end_customers.py", "channel")
     widget(at.text_input, "Search by name or domain").set_value("tailspin").run()
-    assert "Tailspin Toys Retail" in list(at.dataframe[0].value["Name"])
+    assert "Tailspin Toys Retail" in list(table_frame(at, "name")["name"])
     button(at, "Merge records").click().run()
     assert "Choose both records." in [e.value for e in at.error]
 
@@ -49,11 +49,27 @@ def test_the_desk_refiles_a_registration_under_a_matching_record(app_db):
                     .where(DealRegistration.customer_name == "Coho Wineries Group"))
     target = customer_of(app_db, "Coho Winery")
 
-    desk = open_page("pages/deal_desk.py", "channel")
-    widget(desk.selectbox, "Open a registration").set_value(second).run()
+    desk = open_page("pages/deal.py", "channel", id=second)
     assert "Compare side by side with" in [s.label for s in desk.selectbox]
     widget(desk.selectbox, "File under another end customer").set_value(target)
     button(desk, "Re-file").click().run()
     assert_rendered(desk)
     assert f"Filed under end customer #{target}; matching ran again." in texts(desk)
     assert customer_of(app_db, "Coho Wineries Group") == target
+
+
+def test_an_end_customer_opens_from_its_row_and_its_registrations_open_from_theirs(app_db):
+    """Issue #14: records open by a click on their row, and have an address (?id=N)."""
+    register(app_db, "p01.rep1", "Wingtip Toys", "wingtiptoys.example")
+    customer = customer_of(app_db, "Wingtip Toys")
+    deal_id = scalar(app_db, select(DealRegistration.id))
+
+    at = open_page("pages/end_customers.py", "channel")
+    widget(at.text_input, "Search by name or domain").set_value("wingtip").run()
+    select_row(at, "end_customers", 0)
+    assert at.query_params["id"] == str(customer)
+    assert [t.value for t in at.title] == [f"#{customer} Wingtip Toys"]
+    assert list(table_frame(at, "who")["id"]) == [deal_id]
+    select_row(at, f"end_customer_claims-{customer}", 0)
+    assert at.query_params["id"] == str(deal_id)
+    assert f"#{deal_id} Wingtip Toys" in texts(at)

@@ -90,8 +90,9 @@ def signed_in(username: str, page: str | None = None) -> AppTest:
 
 
 def open_registration(at: AppTest, deal_id: int) -> AppTest:
-    [choice] = [s for s in at.selectbox if s.label == "Open a registration"]
-    choice.set_value(deal_id).run()
+    at.switch_page("pages/deal.py")
+    at.query_params["id"] = str(deal_id)
+    at.run()
     assert_rendered(at)
     return at
 
@@ -130,6 +131,9 @@ def test_a_notification_about_the_customer_shows_its_name_as_typed(seeded, datab
     subject = f"New deal registration \\#{deal.id}\\: {CUSTOMER_SHOWN}"  # composed in core
     assert f"**{subject}**" in markdown(at)
     assert rendered(subject) == f"New deal registration #{deal.id}: {CUSTOMER}"
+    # Issue #14: its Open link goes to that registration, not to the desk's queue.
+    [link] = [p.proto for p in at.get("page_link") if p.proto.label == "Open"]
+    assert (link.page, link.query_string) == ("deal", f"id={deal.id}")
 
 
 def test_a_display_name_with_markdown_shows_as_typed_in_the_title_and_the_sidebar(

@@ -64,7 +64,9 @@ def test_partner_admin_home_shows_the_checklist(app_db):
     at.run()
     assert_rendered(at)
     shown = texts(at)
-    assert "Getting started:" in shown and "Complete the onboarding course" in shown
+    assert "Getting started: 3 of 4 done" in shown and "Register a first deal" in shown
+    # Until training exists the demo's course step is inactive, so it is not on the list.
+    assert "Complete the onboarding course" not in shown
 
 
 def test_company_profile_bad_input_is_shown_and_kept(app_db):
@@ -72,7 +74,7 @@ def test_company_profile_bad_input_is_shown_and_kept(app_db):
     at.run()
     at.switch_page("pages/company_profile.py").run()
     widget(at.text_input, "Website").set_value("not a website")
-    widget(at.multiselect, "Regions served").set_value([])
+    widget(at.multiselect, "Regions served *").set_value([])
     button(at, "Save profile").click().run()
     assert_rendered(at)
     assert len(at.error) >= 2 and not at.success
@@ -84,7 +86,7 @@ def test_admin_publishes_a_version_from_the_onboarding_page(app_db):
     at.run()
     at.switch_page("pages/onboarding.py").run()
     assert_rendered(at)
-    widget(at.text_area, "Text (Markdown)").set_value("# Version 2\n\nShorter terms.")
+    widget(at.text_area, "Text (Markdown) *").set_value("# Version 2\n\nShorter terms.")
     button(at, "Publish").click().run()
     assert_rendered(at)
     assert "Version 2 published." in [s.value for s in at.success]

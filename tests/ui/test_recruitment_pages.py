@@ -8,7 +8,17 @@ from sqlalchemy.orm import Session
 
 from core.settings import get_settings
 from db.models import Partner, PartnerApplication, User
-from tests.pages import assert_rendered, button, open_page, texts, use_database, widget
+from tests.pages import (
+    assert_rendered,
+    button,
+    open_page,
+    select_row,
+    table_frame,
+    texts,
+    use_database,
+    widget,
+)
+from tests.recruitment.test_recruitment import DEMO_APPLICATIONS
 
 
 @pytest.fixture
@@ -23,30 +33,30 @@ def count(engine, model) -> int:
 
 
 def fill_application(at, *, company="Lumen Integrations GmbH", website="lumen-integrations.de"):
-    widget(at.text_input, "Company name").set_value(company)
-    widget(at.text_input, "Website").set_value(website)
-    widget(at.selectbox, "Country").set_value("DE")
-    widget(at.selectbox, "Partner type").set_value("var")
-    widget(at.multiselect, "Regions served").set_value(["EMEA"])
-    widget(at.text_input, "Expected annual revenue with us (USD)").set_value("300,000")
-    widget(at.text_input, "Employees").set_value("35")
-    widget(at.text_input, "Full name").set_value("Lena Vogel")
-    widget(at.text_input, "E-mail").set_value(f"lena@{website}")
-    widget(at.text_input, "Phone").set_value("+49 30 1234567")
+    widget(at.text_input, "Company name *").set_value(company)
+    widget(at.text_input, "Website *").set_value(website)
+    widget(at.selectbox, "Country *").set_value("DE")
+    widget(at.selectbox, "Partner type *").set_value("var")
+    widget(at.multiselect, "Regions served *").set_value(["EMEA"])
+    widget(at.text_input, "Expected annual revenue with us (USD) *").set_value("300,000")
+    widget(at.text_input, "Employees *").set_value("35")
+    widget(at.text_input, "Full name *").set_value("Lena Vogel")
+    widget(at.text_input, "E-mail *").set_value(f"lena@{website}")
+    widget(at.text_input, "Phone *").set_value("+49 30 1234567")
     widget(at.checkbox, "I accept the partner program terms").check()
 
 
 def test_bad_application_shows_each_message_and_keeps_what_was_typed(app_db):
     at = open_page("pages/become_partner.py")
-    widget(at.text_input, "E-mail").set_value("lena-at-nowhere")
+    widget(at.text_input, "E-mail *").set_value("lena-at-nowhere")
     button(at, "Apply").click().run()
     assert_rendered(at)
     shown = [e.value for e in at.error]
     assert "Accept the program terms to apply." in shown
     assert any("e-mail" in m.lower() for m in shown)
     assert any("not sent" in m for m in shown)
-    assert widget(at.text_input, "E-mail").value == "lena-at-nowhere"
-    assert count(app_db, PartnerApplication) == 0
+    assert widget(at.text_input, "E-mail *").value == "lena-at-nowhere"
+    assert count(app_db, PartnerApplication) == DEMO_APPLICATIONS
 
 
 def test_stranger_applies_and_checks_the_status_with_the_reference(app_db):
@@ -95,7 +105,7 @@ def test_a_filled_honeypot_stores_nothing(app_db):
     button(at, "Apply").click().run()
     assert_rendered(at)
     assert not at.success
-    assert count(app_db, PartnerApplication) == 0
+    assert count(app_db, PartnerApplication) == DEMO_APPLICATIONS
 
 
 def test_manager_approves_and_without_a_mail_server_sees_the_invitation_link_once(app_db):
@@ -106,9 +116,11 @@ def test_manager_approves_and_without_a_mail_server_sees_the_invitation_link_onc
 
     desk = open_page("pages/applications.py", "channel")
     with Session(app_db) as db:
-        app_id = db.scalar(select(PartnerApplication.id))
-    widget(desk.selectbox, "Open an application").set_value(app_id).run()
-    assert_rendered(desk)
+        reference = db.scalar(select(PartnerApplication.reference)
+                              .order_by(PartnerApplication.id.desc()))
+    rows = list(table_frame(desk, "reference")["reference"])
+    select_row(desk, "applications", rows.index(reference))  # opens the application's page
+    assert reference in texts(desk)
     button(desk, "Approve").click().run()
     assert_rendered(desk)
     shown = " ".join(s.value for s in desk.warning)
@@ -142,13 +154,13 @@ def test_the_email_limit_shows_beside_the_email_field(app_db):
 
     again = open_page("pages/become_partner.py")
     fill_application(again, company="Nordlicht Systeme AG", website="nordlicht-systeme.de")
-    widget(again.text_input, "E-mail").set_value("lena@lumen-integrations.de")
+    widget(again.text_input, "E-mail *").set_value("lena@lumen-integrations.de")
     button(again, "Apply").click().run()
     assert_rendered(again)
     assert not again.success
     # Under the E-mail field, in its column.
-    (column,) = [c for c in again.columns if [w.label for w in c.text_input] == ["E-mail"]]
+    (column,) = [c for c in again.columns if [w.label for w in c.text_input] == ["E-mail *"]]
     assert [e.value for e in column.error] == [
         "Too many applications with this e-mail address today. Please try again in 24 hours."]
-    assert widget(again.text_input, "E-mail").value == "lena@lumen-integrations.de"
-    assert count(app_db, PartnerApplication) == 1
+    assert widget(again.text_input, "E-mail *").value == "lena@lumen-integrations.de"
+    assert count(app_db, PartnerApplication) == DEMO_APPLICATIONS + 1

@@ -80,6 +80,10 @@ ROLES_BEFORE = {
     "audit_log": {R.ADMIN},
     "product_catalog": {R.ADMIN},
     "jobs": {R.ADMIN},
+    # Issue #14: one page per record, for whoever may see that record (core scopes which).
+    "deal": set(PARTNER_ROLES) | DESK | {R.EXECUTIVE, R.ANALYST},
+    "application": DESK,
+    "end_customer": DESK,
 }
 
 
@@ -162,3 +166,25 @@ def test_a_next_action_is_only_suggested_to_whom_may_open_its_page():
     for role in USER_ROLES:
         assert next_actions(signed_in(role, must_change_password=True)) in (
             [], [("pages/profile.py", "Update your profile")])
+
+
+def test_a_signed_out_visitor_is_sent_on_only_to_pages_that_need_a_sign_in():
+    """Issue #14: the address a visitor asked for is kept through sign-in, when it is a page
+    of the app that sign-in opens (not a visitor's page, not an unknown one)."""
+    from ui.registry import signed_out_route
+
+    assert signed_out_route("deal") == "deal"
+    assert signed_out_route("deal_desk") == "deal_desk"
+    for requested in ("home", "become_partner", "application_status", "nowhere", "", None):
+        assert signed_out_route(requested) is None
+
+
+def test_a_stored_link_opens_its_record_for_those_who_may_open_the_page():
+    from ui.registry import target_for
+
+    assert target_for(signed_in(R.CHANNEL_MANAGER), "deal?id=42") == ("pages/deal.py",
+                                                                      {"id": "42"})
+    assert target_for(signed_in(R.PARTNER_USER), "pages/my_deals.py") == (
+        "pages/my_deals.py", {})
+    assert target_for(signed_in(R.PARTNER_USER), "application?id=3") is None
+    assert target_for(signed_in(R.FINANCE), None) is None

@@ -57,7 +57,7 @@ def test_channel_manager_confirms_a_proposal_one_by_one(app_db):
     proposal = open_proposal_id(app_db, 1)
     at = open_page("pages/tiers.py", "channel")
     assert "Meets Silver: won $120,000.00, $100,000.00 needed." in at.dataframe[0].value[
-        "Why"].tolist()
+        "why"].tolist()
     widget(at.selectbox, "Open a proposal").set_value(proposal).run()
     button(at, "Confirm").click().run()
     assert_rendered(at)
@@ -71,14 +71,14 @@ def test_override_without_a_reason_is_refused_beside_the_field_and_writes_nothin
     proposal = open_proposal_id(app_db, 1)
     at = open_page("pages/tiers.py", "channel")
     widget(at.selectbox, "Open a proposal").set_value(proposal).run()
-    widget(at.selectbox, "Tier to set").set_value(tier_id(app_db, "Gold"))
+    widget(at.selectbox, "Tier to set *").set_value(tier_id(app_db, "Gold"))
     button(at, "Override").click().run()
     assert_rendered(at)
     assert [e.value for e in at.error] == ["Say why you set a different tier."]
     form = next(f for f in at.get("form") if f.proto.form.form_id == "override")
     labels = [getattr(child, "label", None) or getattr(child, "value", None)
               for child in form.children.values()]
-    reason_at = labels.index("Reason for the override (the partner sees it)")
+    reason_at = labels.index("Reason for the override (the partner sees it) *")
     assert labels[reason_at + 1] == "Say why you set a different tier."
     assert tier_of(app_db, 1) == "Registered" and tier_changes(app_db) == 0
     assert open_proposal_id(app_db, 1) == proposal
@@ -116,7 +116,7 @@ def test_admin_edits_rules_with_bad_input_shown_and_kept(app_db):
     button(at, "Save rules").click().run()
     assert_rendered(at)
     assert "Gold rules saved." in [s.value for s in at.success]
-    assert "$750,000.00" in at.dataframe[-1].value["Won revenue needed"].tolist()
+    assert 750000.0 in at.dataframe[-1].value["won_needed"].tolist()  # shown as money
 
 
 def test_channel_manager_does_not_get_the_rules_editor(app_db):
@@ -133,7 +133,7 @@ def test_partner_sees_tier_benefits_and_what_the_next_tier_needs(app_db, usernam
     assert at.metric[0].value == "Registered"
     assert "Progress to Silver" in shown
     assert "- \\$88,000.00 more won revenue in the trailing 12 months" in shown
-    assert "60 days" in at.dataframe[0].value["Yours"].tolist()
+    assert "60 days" in at.dataframe[0].value["yours"].tolist()
     assert "No tier changes yet." in shown
 
 
@@ -146,6 +146,6 @@ def test_partner_sees_its_tier_history_after_a_change(app_db):
         db.commit()
     at = open_page("pages/my_tier.py", "p01.rep1")
     history = at.dataframe[-1].value
-    assert history["To"].tolist() == ["Silver"] and history["How"].tolist() == [
+    assert history["to"].tolist() == ["Silver"] and history["how"].tolist() == [
         "Proposal confirmed"]
     assert "Progress to Gold" in texts(at)
