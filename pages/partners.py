@@ -10,7 +10,7 @@ from core.directory import (
 )
 from core.errors import DomainError
 from core.partners import PARTNER_STATUS_LABELS, PARTNER_TYPE_SHORT
-from ui.context import db
+from ui.context import db, local_day
 from ui.downloads import CSV, download
 from ui.guard import page_guard
 from ui.markdown import plain
@@ -70,7 +70,7 @@ record_table(
       "type": PARTNER_TYPE_SHORT.get(r.partner_type, r.partner_type), "country": r.country,
       "regions": ", ".join(r.regions), "status": PARTNER_STATUS_LABELS.get(r.status, r.status),
       "manager": r.channel_manager, "onboarding": r.onboarding, "open": r.open_deals,
-      "won": r.won_12m, "created": r.created_at} for r in page.rows],
+      "won": r.won_12m, "created": local_day(r.created_at)} for r in page.rows],
     {"name": text_col("Partner", 190, pinned=True), "tier": text_col("Tier", 85),
      "type": text_col("Type", 100), "country": text_col("Country", 65),
      "regions": text_col("Regions", 110), "status": text_col("Status", 85),

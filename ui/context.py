@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import streamlit as st
@@ -55,6 +56,14 @@ def current_actor() -> Actor:
 def session_ref() -> str:
     ctx = st.runtime.scriptrunner.get_script_run_ctx()
     return ctx.session_id[:8] if ctx else ""
+
+
+def local_day(value: datetime | None) -> date | None:
+    """The day a UTC datetime falls on in the signed-in user's zone."""
+    if value is None:
+        return None
+    user = current_user()
+    return value.astimezone(ZoneInfo(user.time_zone if user else "UTC")).date()
 
 
 def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:

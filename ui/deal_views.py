@@ -3,7 +3,7 @@ decisions) for the channel team, the partner's view (its facts, its answers, clo
 for the partner and read-only vendor roles. pages/deal.py picks the view; both run their
 writes through ui.actions.submit, which reruns the same page at the same ?id."""
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 
 import streamlit as st
 
@@ -36,13 +36,13 @@ from ui.context import current_user, db, local_time
 from ui.deals import compare_card, deal_facts, money, timeline
 from ui.markdown import plain
 from ui.registry import link_for
-from ui.tables import count_col, flag_col, key_col, money_col, table, text_col, time_col
+from ui.tables import count_col, flag_col, key_col, money_col, table, text_col
 
 
-def _moment(at: datetime | date) -> datetime:
-    """A registration's submission time, or a direct opportunity's close day (at 00:00 UTC),
-    for one column of moments."""
-    return at if isinstance(at, datetime) else datetime.combine(at, time.min, UTC)
+def _when(at: datetime | date) -> str:
+    """A registration's submission time in the user's zone, or a direct opportunity's close
+    day as it is (a day has no zone: moving it to one would show the day before)."""
+    return local_time(at) if isinstance(at, datetime) else at.isoformat()
 
 
 def desk_view(actor: Actor, deal_id: int) -> None:
@@ -61,14 +61,14 @@ def desk_view(actor: Actor, deal_id: int) -> None:
                     else "**not** the earliest open claim."))
         table([{"kind": m.kind.capitalize(), "id": m.id, "who": m.who,
                 "customer": m.customer_name, "country": m.country, "domain": m.domain,
-                "status": m.status, "amount": m.amount, "at": _moment(m.at), "open": m.open,
+                "status": m.status, "amount": m.amount, "at": _when(m.at), "open": m.open,
                 "verdict": m.verdict.capitalize(), "score": m.score, "why": "; ".join(m.reasons)}
                for m in detail.matches],
               {"verdict": text_col("Verdict", 80, pinned=True), "score": count_col("Score", 60),
                "kind": text_col("Kind", 100), "id": key_col(), "who": text_col("Who", "small"),
                "customer": text_col("Customer", "small"), "country": text_col("Country", 70),
                "domain": text_col("Domain", "small"), "status": text_col("Status", 90),
-               "amount": money_col("Amount"), "at": time_col("When", "small"),
+               "amount": money_col("Amount"), "at": text_col("When", 130),
                "open": flag_col("Open", 60), "why": text_col("Why", "large")})
         labels = {i: f"{m.kind} #{m.id} · {m.who} · {m.verdict} {m.score}"
                   for i, m in enumerate(detail.matches)}

@@ -113,9 +113,12 @@ def record_table(rows: Sequence[Mapping[str, Any]], columns: Mapping[str, Column
     if chosen is None:
         return
     route = page(rows[chosen]) if callable(page) else page
-    if route is not None:
-        st.session_state[generation] = turn + 1
-        open_record(route, rows[chosen][id_column])
+    # Moved on either way: a row that opens nothing must not stay selected, or the same
+    # position would open another record once the rows change under it.
+    st.session_state[generation] = turn + 1
+    if route is None:
+        st.rerun()
+    open_record(route, rows[chosen][id_column])
 
 
 def open_record(page: str, record_id: int) -> None:

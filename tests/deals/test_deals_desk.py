@@ -87,7 +87,7 @@ def test_the_queue_sorts_and_finds_by_customer_partner_or_number(seeded_db):
     """Issue #14: the desk queue sorts (newest, oldest, value, untouched) and searches by
     customer, partner or number."""
     old = register(seeded_db, "p01.rep1", now=NOW - timedelta(days=20),
-                   **other(1, company="Fabrikam 100% Ltd", estimated_value="5000"))
+                   **other(1, company="Fabrikam 100% Ltd", estimated_value="500000"))
     mid = register(seeded_db, "p02.rep1", now=NOW - timedelta(days=5),
                    **other(2, estimated_value="80000"))
     new = register(seeded_db, "p15.rep1", **other(3, estimated_value="250000"))
@@ -96,7 +96,7 @@ def test_the_queue_sorts_and_finds_by_customer_partner_or_number(seeded_db):
     seeded_db.commit()
     assert queue_ids(seeded_db) == [old.id, mid.id, new.id]  # first come, first served
     assert queue_ids(seeded_db, sort="newest") == [new.id, mid.id, old.id]
-    assert queue_ids(seeded_db, sort="value") == [new.id, mid.id, old.id]
+    assert queue_ids(seeded_db, sort="value") == [old.id, new.id, mid.id]
     assert queue_ids(seeded_db, sort="untouched") == [mid.id, old.id, new.id]
     with pytest.raises(RuleViolation):
         queue_ids(seeded_db, sort="random")
