@@ -20,7 +20,7 @@ from core.accounts.profile import (
     time_zones,
     update_profile,
 )
-from core.accounts.records import USER_FIELDS, UserCreated, UserOut
+from core.accounts.records import USER_FIELDS, UserCreated, UserOut, UserSignedIn
 from core.accounts.sessions import (
     cookie_value,
     end_all_sessions,
@@ -54,7 +54,8 @@ from core.accounts.users import (
 __all__ = [
     "BAD_CREDENTIALS", "FORGOT_ANSWER", "LINK_INVALID", "LINK_MINUTES", "USERNAME_RULE",
     "USER_FIELDS", "IssuedLink", "LinkHolder", "NewUserIn", "ProfileIn", "SignInRefused",
-    "SignedIn", "UserCreated", "UserFilter", "UserOut", "change_own_password", "change_role",
+    "SignedIn", "UserCreated", "UserFilter", "UserOut", "UserSignedIn", "change_own_password",
+    "change_role",
     "check_username", "cookie_value", "create_admin", "create_partner_admin", "create_user",
     "derived_username", "end_all_sessions", "get_profile", "grantable_roles", "has_admin",
     "issue_link", "link_holder", "list_users", "live_session_count", "request_password_reset",

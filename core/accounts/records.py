@@ -23,6 +23,14 @@ class UserCreated(events.DomainEvent):
     role: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class UserSignedIn(events.DomainEvent):
+    """A user signed in (active users in scorecards)."""
+
+    user_id: int
+    partner_id: int | None
+
+
 @dataclass(frozen=True)
 class UserOut:
     id: int

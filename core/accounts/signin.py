@@ -14,8 +14,8 @@ from functools import lru_cache
 from sqlalchemy import case, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from core import audit, onboarding
-from core.accounts.records import actor_of
+from core import audit, events, onboarding
+from core.accounts.records import UserSignedIn, actor_of
 from core.accounts.sessions import end_session, live_session, start_session
 from core.accounts.usernames import username_problem
 from core.actor import PARTNER_ROLES, Actor
@@ -96,6 +96,8 @@ def sign_in(db: Session, username: str, password: str, *, now: datetime | None =
         return SignInRefused(closed)
     user.last_login_at = now
     audit.record(db, actor, "auth.login", "user", user.id, now=now)
+    events.publish(db, UserSignedIn(actor=actor, at=now, user_id=user.id,
+                                    partner_id=user.partner_id))
     return signed_in(db, user, now, start_session(db, user.id, now=now), now)
 
 

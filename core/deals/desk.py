@@ -16,6 +16,7 @@ from core.deals.records import (
     add_event,
     audited,
     change_status,
+    changed,
     deal_out,
     load,
     notify_partner_side,
@@ -332,6 +333,7 @@ def change_final_amount(db: Session, actor: Actor, deal_id: int, amount: Any, re
     db.flush()
     audit.record(db, actor, "deal.final_amount", "deal_registration", deal.id, before=before,
                  after=snapshot(deal) | {"reason": reason}, partner_id=deal.partner_id, now=now)
+    changed(db, actor, "deal.final_amount", deal, now=now)
     return deal_out(db, actor, deal, now=now)
 
 

@@ -1,5 +1,5 @@
-"""What deal registration tells the rest of the system (see core.events). Scorecard facts and
-the CRM outbox will subscribe to these; onboarding already does (first deal registered)."""
+"""What deal registration tells the rest of the system (see core.events): onboarding ticks the
+first deal, scorecard facts (core.analytics) follow every change; the CRM outbox will."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -12,6 +12,17 @@ class DealRegistered(DomainEvent):
     deal_id: int
     partner_id: int
     amount: Decimal  # the partner's estimate
+
+
+@dataclass(frozen=True, kw_only=True)
+class DealChanged(DomainEvent):
+    """Any audited change of a registration (its action as audited: "deal.update",
+    "deal.final_amount", "deal.approve", ...), after the change; status moves also publish
+    DealStatusChanged."""
+
+    deal_id: int
+    partner_id: int
+    action: str
 
 
 @dataclass(frozen=True, kw_only=True)

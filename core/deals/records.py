@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from core import audit, events, history, onboarding
 from core.actor import Actor, Role
 from core.catalog import names_by_id
-from core.deals.events import DealStatusChanged
+from core.deals.events import DealChanged, DealStatusChanged
 from core.deals.schemas import DealDetail, DealEventOut, DealOut
 from core.deals.status import PENDING, STATUS_LABELS, TRANSITIONS, DealStatus, check_move
 from core.errors import NotFound
@@ -99,6 +99,14 @@ def audited(db: Session, actor: Actor, action: str, deal: DealRegistration, befo
     db.flush()
     audit.record(db, actor, action, "deal_registration", deal.id, before=before,
                  after=audit.snapshot(deal, AUDIT_FIELDS), partner_id=deal.partner_id, now=now)
+    changed(db, actor, action, deal, now=now)
+
+
+def changed(db: Session, actor: Actor, action: str, deal: DealRegistration, *,
+            now: datetime) -> None:
+    """Tell the subscribers (scorecard facts, ...) that the registration changed."""
+    events.publish(db, DealChanged(actor=actor, at=now, deal_id=deal.id,
+                                   partner_id=deal.partner_id, action=action))
 
 
 def snapshot(deal: DealRegistration) -> dict:

@@ -1,5 +1,6 @@
 """All tables. Import from here so that Alembic and the app see the same metadata."""
 
+from db.models.analytics import AnalyticsVersion, PartnerMonthFact, PartnerUserMonth
 from db.models.audit import AuditEvent
 from db.models.base import Base
 from db.models.deals import (
@@ -32,6 +33,7 @@ from db.models.tiers import TierChange, TierProposal
 from db.models.users import User
 
 __all__ = [
+    "AnalyticsVersion", "PartnerMonthFact", "PartnerUserMonth",
     "AccountLink", "RateLimitHit", "UserSession",
     "Agreement", "AgreementAcceptance", "ApplicationEvent", "AuditEvent", "Base", "DealEvent",
     "DealRegistration",

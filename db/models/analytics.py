@@ -1,0 +1,52 @@
+"""Scorecard facts: what happened per partner and calendar month (UTC), kept as the work
+happens (core.analytics) so that a scorecard reads a few hundred rows, not every deal.
+
+A measure is a column of `partner_month_facts` (counts and money) or, for distinct people, a
+row kind of its own (`partner_user_months`: one row per partner, month and signed-in user).
+`analytics_versions` holds one number per partner that moves with every change of its facts:
+a cached scorecard keyed by it is never older than a write its replica did not see, and one
+partner's writes never contend with another's."""
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Date, ForeignKey, Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models.base import Base
+from db.types import Money
+
+
+class PartnerMonthFact(Base):
+    __tablename__ = "partner_month_facts"
+
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True, index=True)  # its first day
+    # Registrations submitted in the month, and their estimated value (the pipeline).
+    registrations: Mapped[int] = mapped_column(Integer, default=0)
+    pipeline: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    # Decided in the month: approved (ever, even if later withdrawn) or rejected.
+    approved: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    # Closed in the month (the close day the partner gave): won with the final amount, lost.
+    won: Mapped[int] = mapped_column(Integer, default=0)
+    won_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    won_days: Mapped[int] = mapped_column(Integer, default=0)  # registration to won, summed
+    lost: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PartnerUserMonth(Base):
+    """A user of the partner signed in during the month (active users = rows)."""
+
+    __tablename__ = "partner_user_months"
+
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+
+
+class AnalyticsVersion(Base):
+    __tablename__ = "analytics_versions"
+
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
