@@ -81,6 +81,8 @@ RULES: dict[str, frozenset[Role]] = {
     "tier.history": ALL_USERS,
     # A partner's users see their own tier, its benefits and what the next one needs.
     "tier.view_own": PARTNER_ROLES,
+    # Scorecards: the vendor's roles any partner's, a partner's users only their own (`can`).
+    "scorecard.view": ALL_USERS,
 }
 
 

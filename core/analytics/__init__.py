@@ -1,5 +1,5 @@
-"""Measuring partners: facts kept as the work happens (facts), KPIs and health over them, and
-the queries the scorecard and dashboard pages read."""
+"""Measuring partners: facts kept as the work happens (facts), KPIs over them (kpis), a
+partner's scorecard (scorecard), and the queries the dashboard pages read."""
 
 from core.analytics.facts import (
     MEASURES,
@@ -12,8 +12,17 @@ from core.analytics.facts import (
     refresh_partner,
     tally,
 )
+from core.analytics.kpis import KPI_BY_KEY, KPIS, Kpi, Period, Totals, totals
+from core.analytics.scorecard import (
+    MIN_PEERS,
+    KpiValue,
+    Scorecard,
+    analytics_version,
+    scorecard,
+)
 
 __all__ = [
-    "MEASURES", "MonthTally", "RebuildReport", "month_of", "months_touched", "rebuild",
-    "rebuild_partners", "refresh_partner", "tally",
+    "KPIS", "KPI_BY_KEY", "MEASURES", "MIN_PEERS", "Kpi", "KpiValue", "MonthTally", "Period",
+    "RebuildReport", "Scorecard", "Totals", "analytics_version", "month_of", "months_touched",
+    "rebuild", "rebuild_partners", "refresh_partner", "scorecard", "tally", "totals",
 ]

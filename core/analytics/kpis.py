@@ -1,0 +1,147 @@
+"""The partner KPIs: each defined once, with how it is computed in words, over the totals of
+the facts for a period (core.analytics.facts says which month each event counts in).
+
+Adding a KPI: a `Kpi` in `KPIS` that reads `Totals` (add a field there, filled in `totals`,
+when it needs a measure the totals do not sum yet)."""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import PartnerMonthFact, PartnerUserMonth
+
+F = PartnerMonthFact
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole calendar months, `first` to `last` included (each the first day of its month)."""
+
+    first: date
+    last: date
+
+    @classmethod
+    def months_to(cls, last: date, months: int) -> "Period":
+        return cls(add_months(month_start(last), 1 - months), month_start(last))
+
+    @property
+    def months(self) -> int:
+        return (self.last.year - self.first.year) * 12 + self.last.month - self.first.month + 1
+
+    def previous(self) -> "Period":
+        """The same number of months just before."""
+        return Period(add_months(self.first, -self.months), add_months(self.first, -1))
+
+    @property
+    def label(self) -> str:
+        return f"{self.first:%b %Y} to {self.last:%b %Y}"
+
+
+def month_start(day: date) -> date:
+    return date(day.year, day.month, 1)
+
+
+def add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """One partner's facts summed over a period."""
+
+    registrations: int = 0
+    pipeline: Decimal = field(default_factory=Decimal)
+    approved: int = 0
+    rejected: int = 0
+    won: int = 0
+    won_amount: Decimal = field(default_factory=Decimal)
+    won_days: int = 0
+    lost: int = 0
+    active_users: int = 0
+
+
+SUMMED = ("registrations", "pipeline", "approved", "rejected", "won", "won_amount", "won_days",
+          "lost")
+
+
+def totals(db: Session, period: Period, partner_ids: Iterable[int] | None = None,
+           ) -> dict[int, Totals]:
+    """{partner id: Totals} for the partners with any fact in the period (all partners, or
+    those given): one grouped read of the facts and one of the active-user months."""
+    where = [F.month >= period.first, F.month <= period.last]
+    users_where = [PartnerUserMonth.month >= period.first,
+                   PartnerUserMonth.month <= period.last]
+    if partner_ids is not None:
+        ids = list(partner_ids)
+        where.append(F.partner_id.in_(ids))
+        users_where.append(PartnerUserMonth.partner_id.in_(ids))
+    sums = db.execute(select(F.partner_id, *(func.coalesce(func.sum(getattr(F, m)), 0)
+                                              for m in SUMMED))
+                      .where(*where).group_by(F.partner_id)).all()
+    users = dict(db.execute(select(PartnerUserMonth.partner_id,
+                                   func.count(PartnerUserMonth.user_id.distinct()))
+                            .where(*users_where).group_by(PartnerUserMonth.partner_id)).all())
+    out = {row[0]: Totals(**_typed(row[1:]), active_users=users.get(row[0], 0)) for row in sums}
+    for partner_id, count in users.items():
+        out.setdefault(partner_id, Totals(active_users=count))
+    return out
+
+
+def _typed(values) -> dict:
+    # A SUM of a Money column is read through the Money type (Decimal); counts as ints.
+    out = dict(zip(SUMMED, values, strict=True))
+    return {k: (Decimal(v) if k in ("pipeline", "won_amount") else int(v))
+            for k, v in out.items()}
+
+
+# ---------------------------------------------------------------- the KPIs
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    label: str
+    unit: str  # "money", "percent", "count" or "days"
+    help: str
+    value: Callable[[Totals], Decimal | float | int | None]
+    higher_is_better: bool = True
+
+
+def _ratio(part, whole) -> float | None:
+    return None if not whole else float(part) / float(whole)
+
+
+KPIS: tuple[Kpi, ...] = (
+    Kpi("pipeline", "Registered pipeline", "money",
+        "The estimated value of the registrations submitted in the period.",
+        lambda t: t.pipeline),
+    Kpi("won_revenue", "Won revenue", "money",
+        "The final amounts of the deals won in the period, by the day they closed.",
+        lambda t: t.won_amount),
+    Kpi("win_rate", "Win rate", "percent",
+        "Deals won as a share of the deals won or lost in the period (by close day); none "
+        "without a closed deal.",
+        lambda t: _ratio(t.won, t.won + t.lost)),
+    Kpi("deal_size", "Average deal size", "money",
+        "Won revenue divided by the number of deals won in the period.",
+        lambda t: None if not t.won else (t.won_amount / t.won).quantize(Decimal("0.01"))),
+    Kpi("days_to_won", "Days from registration to won", "days",
+        "On average, the days from a won deal's registration to its close day, for the deals "
+        "won in the period.",
+        lambda t: _ratio(t.won_days, t.won), higher_is_better=False),
+    Kpi("approved", "Registrations approved", "count",
+        "Registrations approved in the period (by the day of the approval).",
+        lambda t: t.approved),
+    Kpi("rejected", "Registrations rejected", "count",
+        "Registrations rejected in the period (by the day of the decision).",
+        lambda t: t.rejected, higher_is_better=False),
+    Kpi("active_users", "Active users", "count",
+        "The partner's users who signed in at least once in the period's months.",
+        lambda t: t.active_users),
+)
+KPI_BY_KEY = {k.key: k for k in KPIS}
