@@ -83,6 +83,8 @@ RULES: dict[str, frozenset[Role]] = {
     "tier.view_own": PARTNER_ROLES,
     # Scorecards: the vendor's roles any partner's, a partner's users only their own (`can`).
     "scorecard.view": ALL_USERS,
+    # Health scores rest on every partner's figures (the benchmarks): the vendor's only.
+    "health.view": VENDOR_ROLES,
 }
 
 

@@ -12,6 +12,14 @@ from core.analytics.facts import (
     refresh_partner,
     tally,
 )
+from core.analytics.health import (
+    DEFAULT_WEIGHTS,
+    Health,
+    benchmarks,
+    health,
+    kpi_score,
+    partner_health,
+)
 from core.analytics.kpis import KPI_BY_KEY, KPIS, Kpi, Period, Totals, totals
 from core.analytics.scorecard import (
     MIN_PEERS,
@@ -22,6 +30,7 @@ from core.analytics.scorecard import (
 )
 
 __all__ = [
+    "DEFAULT_WEIGHTS", "Health", "benchmarks", "health", "kpi_score", "partner_health",
     "KPIS", "KPI_BY_KEY", "MEASURES", "MIN_PEERS", "Kpi", "KpiValue", "MonthTally", "Period",
     "RebuildReport", "Scorecard", "Totals", "analytics_version", "month_of", "months_touched",
     "rebuild", "rebuild_partners", "refresh_partner", "scorecard", "tally", "totals",

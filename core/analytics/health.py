@@ -1,0 +1,123 @@
+"""Partner health: one score 0-100 from weighted KPIs, its trend, and the reasons for a fall
+in words ("win rate 18%, down from 41%").
+
+Each KPI is scored against the benchmark of the period, the median over the partners with any
+activity in it: the median scores 50, twice as good (or better) 100, nothing 0 (for a KPI
+where less is better, half the median's value scores 100). A KPI without a value (a win rate
+with no closed deal) is left out and the others' weights count for it. The health is the
+weighted average of the scores; the trend compares it with the previous period's, scored
+against that period's benchmark."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from statistics import median
+
+from sqlalchemy.orm import Session
+
+from core.actor import Actor
+from core.analytics.kpis import KPIS, Kpi, Period, Totals, totals
+from core.errors import NotFound
+from core.money import format_money
+from core.permissions import require
+from core.settings import get_settings
+from db.models import Partner
+
+# Until the admin edits them (a later step of issue #15): what each KPI weighs in health.
+DEFAULT_WEIGHTS: dict[str, int] = {
+    "pipeline": 20, "won_revenue": 30, "win_rate": 20, "deal_size": 0, "days_to_won": 10,
+    "approved": 0, "rejected": 0, "active_users": 20,
+}
+REASONS = 3  # the top reasons shown for a fall
+
+
+@dataclass(frozen=True)
+class Health:
+    score: int | None  # None: no KPI had a value
+    previous: int | None
+    reasons: tuple[str, ...]  # why it fell, biggest first; empty when it did not
+
+    @property
+    def trend(self) -> int | None:
+        return None if self.score is None or self.previous is None else \
+            self.score - self.previous
+
+
+def benchmarks(all_totals: Mapping[int, Totals]) -> dict[str, float | None]:
+    """The median of each KPI over the partners with a value for it."""
+    out: dict[str, float | None] = {}
+    for kpi in KPIS:
+        found = [float(v) for v in (kpi.value(t) for t in all_totals.values()) if v is not None]
+        out[kpi.key] = median(found) if found else None
+    return out
+
+
+def kpi_score(kpi: Kpi, value, bench: float | None) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    if not bench:  # nobody has any of it: having some is best, none is middling
+        return 100.0 if value > 0 and kpi.higher_is_better else 50.0
+    ratio = value / bench if kpi.higher_is_better else (bench / value if value else 2.0)
+    return max(0.0, min(100.0, 50.0 * ratio))
+
+
+def score(mine: Totals, bench: Mapping[str, float | None],
+          weights: Mapping[str, int]) -> int | None:
+    parts = [(kpi_score(k, k.value(mine), bench.get(k.key)), weights.get(k.key, 0))
+             for k in KPIS]
+    parts = [(s, w) for s, w in parts if s is not None and w > 0]
+    total = sum(w for _, w in parts)
+    return round(sum(s * w for s, w in parts) / total) if total else None
+
+
+def health(mine: Totals, before: Totals, bench: Mapping[str, float | None],
+           bench_before: Mapping[str, float | None],
+           weights: Mapping[str, int] = DEFAULT_WEIGHTS) -> Health:
+    now, then = score(mine, bench, weights), score(before, bench_before, weights)
+    falls = []
+    for kpi in KPIS:
+        weight = weights.get(kpi.key, 0)
+        new = kpi_score(kpi, kpi.value(mine), bench.get(kpi.key))
+        old = kpi_score(kpi, kpi.value(before), bench_before.get(kpi.key))
+        if weight and new is not None and old is not None and new < old:
+            falls.append(((old - new) * weight, kpi))
+    falls.sort(key=lambda f: -f[0])
+    reasons = tuple(_reason(k, k.value(mine), k.value(before)) for _, k in falls[:REASONS])
+    return Health(now, then, reasons if now is not None and then is not None and now < then
+                  else ())
+
+
+def _reason(kpi: Kpi, value, before) -> str:
+    # Less is better for some KPIs: their fall in health is a rise in value.
+    way = "up" if value > before else "down"
+    return f"{kpi.label[0].lower()}{kpi.label[1:]} {shown(kpi, value)}, {way} from " \
+           f"{shown(kpi, before)}"
+
+
+def shown(kpi: Kpi, value) -> str:
+    """A KPI's value as a person reads it."""
+    if value is None:
+        return "none"
+    if kpi.unit == "percent":
+        return f"{float(value):.0%}"
+    if kpi.unit == "money":
+        return format_money(Decimal(value), get_settings().base_currency, symbol=False)
+    if kpi.unit == "days":
+        return f"{float(value):.0f} days"
+    return f"{value:,}"
+
+
+# ---------------------------------------------------------------- reading it
+
+
+def partner_health(db: Session, actor: Actor, partner_id: int, period: Period,
+                   weights: Mapping[str, int] = DEFAULT_WEIGHTS) -> Health:
+    """A partner's health for the period (the vendor's view: it rests on every partner's
+    figures, through the benchmarks)."""
+    require(actor, "health.view")
+    if not isinstance(partner_id, int) or db.get(Partner, partner_id) is None:
+        raise NotFound("partner")
+    now, before = totals(db, period), totals(db, period.previous())
+    return health(now.get(partner_id, Totals()), before.get(partner_id, Totals()),
+                  benchmarks(now), benchmarks(before), weights)

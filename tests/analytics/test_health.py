@@ -1,0 +1,80 @@
+"""Partner health: KPI scores against the period's benchmark, the weighted score, its trend
+and the reasons for a fall in words, by hand (issue #15)."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from core.analytics import KPI_BY_KEY, Period, Totals, benchmarks, health, kpi_score, partner_health
+from core.errors import NotFound, PermissionDenied
+from tests.conftest import actor_for
+
+K = KPI_BY_KEY
+WEIGHTS = {"won_revenue": 50, "win_rate": 50}
+
+
+def test_a_kpi_at_the_median_scores_50_twice_it_100_nothing_0():
+    revenue, days = K["won_revenue"], K["days_to_won"]
+    assert kpi_score(revenue, Decimal(100), 100.0) == 50
+    assert kpi_score(revenue, Decimal(200), 100.0) == 100
+    assert kpi_score(revenue, Decimal(500), 100.0) == 100  # capped
+    assert kpi_score(revenue, Decimal(0), 100.0) == 0
+    assert kpi_score(days, 15, 30.0) == 100  # less is better: half the median is best
+    assert kpi_score(days, 60, 30.0) == 25
+    assert kpi_score(K["win_rate"], None, 0.5) is None  # no closed deal: left out
+
+
+def test_benchmarks_are_the_medians_of_the_partners_with_a_value():
+    bench = benchmarks({1: Totals(won=1, lost=1), 2: Totals(won=1, lost=3),
+                        3: Totals(won=3, lost=1), 4: Totals()})
+    assert bench["win_rate"] == 0.5  # of .5, .25, .75 (partner 4 has no closed deal)
+    assert bench["approved"] == 0
+
+
+def test_health_weighs_the_scores_and_says_why_it_fell_biggest_first():
+    bench = {"won_revenue": 100_000.0, "win_rate": 0.5}
+    now = Totals(won=2, lost=8, won_amount=Decimal(100_000))  # scores 50 and 20
+    before = Totals(won=4, lost=4, won_amount=Decimal(150_000))  # scores 75 and 50
+    h = health(now, before, bench, bench, WEIGHTS)
+    assert (h.score, h.previous, h.trend) == (35, 62, -27)  # 62.5 rounds to even
+    assert h.reasons == ("win rate 20%, down from 50%",
+                         "won revenue 100,000.00 USD, down from 150,000.00 USD")
+
+
+def test_a_rise_in_a_kpi_where_less_is_better_is_said_as_a_rise():
+    bench = {"days_to_won": 30.0}
+    h = health(Totals(won=1, won_days=60), Totals(won=1, won_days=20), bench, bench,
+               {"days_to_won": 10})
+    assert h.reasons == ("days from registration to won 60 days, up from 20 days",)
+
+
+def test_no_reasons_when_health_held_or_rose():
+    bench = {"won_revenue": 100.0, "win_rate": 0.5}
+    h = health(Totals(won=1, lost=0, won_amount=Decimal(300)), Totals(won=1, lost=1,
+               won_amount=Decimal(100)), bench, bench, WEIGHTS)
+    assert h.trend > 0 and h.reasons == ()
+
+
+def test_no_kpi_with_a_value_means_no_score():
+    h = health(Totals(), Totals(), {}, {}, {"win_rate": 10})
+    assert (h.score, h.previous, h.reasons) == (None, None, ())
+
+
+PERIOD = Period(date(2025, 12, 1), date(2026, 2, 1))
+
+
+@pytest.mark.parametrize("username", ["admin", "channel", "marketing", "finance", "exec",
+                                      "analyst"])
+def test_the_vendor_reads_a_partners_health(seeded_db, username):
+    p02 = actor_for(seeded_db, "p02.admin").partner_id
+    assert partner_health(seeded_db, actor_for(seeded_db, username), p02, PERIOD).reasons == ()
+    with pytest.raises(NotFound):
+        partner_health(seeded_db, actor_for(seeded_db, username), 10**6, PERIOD)
+
+
+@pytest.mark.parametrize("username", ["p01.admin", "p01.rep1"])
+def test_partners_read_no_health_not_even_their_own(seeded_db, username):
+    actor = actor_for(seeded_db, username)
+    with pytest.raises(PermissionDenied):
+        partner_health(seeded_db, actor, actor.partner_id, PERIOD)
