@@ -1,6 +1,6 @@
 """Partner 360: one partner seen whole by the vendor: profile, users, tier and its history,
 onboarding, deals in figures, the partner's audit trail, and a place for each capability that
-comes later (leads, funds, training, scorecard), which says so instead of showing anything.
+comes later (leads, funds, training), which says so instead of showing anything.
 
 Vendor roles only ("partner.360"): a partner's own users have their company profile, My
 deals, Users and Onboarding pages, and the 360 carries desk-only figures (conflicts). Inside,
@@ -122,8 +122,6 @@ LATER_CAPABILITIES = (
                                "once they are built."),
     PendingCapability("Training", "Training is not available yet. This partner's courses and "
                                   "certifications will show here once it is built."),
-    PendingCapability("Scorecard", "The scorecard is not available yet. This partner's KPIs "
-                                   "and health score will show here once it is built."),
 )
 
 

@@ -1,6 +1,7 @@
 import streamlit as st
 
 from core.actor import ROLE_LABELS
+from core.analytics import partner_health, scorecard, scorecard_months
 from core.deals import STATUS_LABELS, DealStatus
 from core.errors import DomainError
 from core.money import compact_money
@@ -13,6 +14,7 @@ from ui.deals import money
 from ui.guard import page_guard
 from ui.markdown import literal, plain
 from ui.registry import page_file
+from ui.scorecard import choose_period, show_scorecard
 from ui.tables import count_col, flag_col, table, text_col, time_col
 
 HISTORY_COLUMNS = {"when": time_col("When", 140), "from": text_col("From", 100),
@@ -75,7 +77,7 @@ figures[2].metric("Open conflicts", f"{deals.open_conflicts:,}",
                        "possible).")
 
 tabs = st.tabs(["Profile", "Users", "Tier", "Onboarding", "Deals", "Audit trail",
-                *[c.name for c in view.later]])
+                *[c.name for c in view.later], "Scorecard"])
 
 with tabs[0]:
     st.markdown(
@@ -174,6 +176,14 @@ with tabs[5]:
                "action": text_col("Action", 150), "entity": text_col("Entity", 130),
                "id": text_col("Id", 50), "changes": text_col("Changes", "large")})
 
-for tab, capability in zip(tabs[6:], view.later, strict=True):
+for tab, capability in zip(tabs[6:-1], view.later, strict=True):
     with tab:
         st.info(capability.message, icon=":material/construction:")
+
+with tabs[-1]:  # the same scorecard as the Scorecard page's
+    period = choose_period("partner_360_period")
+    with db() as session:
+        card = scorecard(session, actor, partner_id, period)
+        months = scorecard_months(session, actor, partner_id, period)
+        health = partner_health(session, actor, partner_id, period)
+    show_scorecard(card, health, months)

@@ -6,6 +6,7 @@ from core.settings import get_settings
 from db.migrate import upgrade
 from db.session import make_engine, unit_of_work
 from db.types import utcnow
+from seed.activity import seed_sign_ins
 from seed.deals import seed_deals
 from seed.demo import is_empty, seed_demo
 from seed.scale import add_size_arguments, seed_scale, sizes_from
@@ -38,7 +39,9 @@ def main() -> None:
             seed_scale(db, sizes_from(args))
         else:
             seed_demo(db)
-            seed_deals(db, now=utcnow())
+            now = utcnow()
+            seed_deals(db, now=now)
+            seed_sign_ins(db, now=now)
             print("demo data loaded")
 
 

@@ -71,12 +71,14 @@ def _seed_demo(url: str) -> None:
 
 
 def _seed_deals(url: str) -> None:
+    from seed.activity import seed_sign_ins
     from seed.deals import seed_deals
 
     engine = make_engine(url)
     try:
         with unit_of_work(engine) as db:
             seed_deals(db, now=NOW)
+            seed_sign_ins(db, now=NOW)
     finally:
         engine.dispose()
 

@@ -19,17 +19,31 @@ from core.analytics.health import (
     health,
     kpi_score,
     partner_health,
+    shown,
 )
-from core.analytics.kpis import KPI_BY_KEY, KPIS, Kpi, Period, Totals, totals
+from core.analytics.kpis import KPI_BY_KEY, KPIS, Kpi, Period, Totals, period_choices, totals
+from core.analytics.performance import (
+    AT_RISK_FALL,
+    QUIET_MONTHS,
+    PartnerPerformance,
+    Performance,
+    PerformanceFilter,
+    partner_performance,
+)
 from core.analytics.scorecard import (
     MIN_PEERS,
     KpiValue,
+    MonthFigures,
     Scorecard,
     analytics_version,
     scorecard,
+    scorecard_months,
 )
 
 __all__ = [
+    "MonthFigures", "period_choices", "scorecard_months", "shown",
+    "AT_RISK_FALL", "QUIET_MONTHS", "PartnerPerformance", "Performance", "PerformanceFilter",
+    "partner_performance",
     "DEFAULT_WEIGHTS", "Health", "benchmarks", "health", "kpi_score", "partner_health",
     "KPIS", "KPI_BY_KEY", "MEASURES", "MIN_PEERS", "Kpi", "KpiValue", "MonthTally", "Period",
     "RebuildReport", "Scorecard", "Totals", "analytics_version", "month_of", "months_touched",

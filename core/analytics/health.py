@@ -4,7 +4,9 @@ in words ("win rate 18%, down from 41%").
 Each KPI is scored against the benchmark of the period, the median over the partners with any
 activity in it: the median scores 50, twice as good (or better) 100, nothing 0 (for a KPI
 where less is better, half the median's value scores 100). A KPI without a value (a win rate
-with no closed deal) is left out and the others' weights count for it. The health is the
+with no closed deal), or whose benchmark is nothing (no partner had any), is left out and the
+others' weights count for it. A reason for a fall names a KPI whose score fell *and* whose
+value moved the wrong way. The health is the
 weighted average of the scores; the trend compares it with the previous period's, scored
 against that period's benchmark."""
 
@@ -53,11 +55,9 @@ def benchmarks(all_totals: Mapping[int, Totals]) -> dict[str, float | None]:
 
 
 def kpi_score(kpi: Kpi, value, bench: float | None) -> float | None:
-    if value is None:
+    if value is None or not bench:  # no value, or nothing to measure it against
         return None
     value = float(value)
-    if not bench:  # nobody has any of it: having some is best, none is middling
-        return 100.0 if value > 0 and kpi.higher_is_better else 50.0
     ratio = value / bench if kpi.higher_is_better else (bench / value if value else 2.0)
     return max(0.0, min(100.0, 50.0 * ratio))
 
@@ -80,12 +80,19 @@ def health(mine: Totals, before: Totals, bench: Mapping[str, float | None],
         weight = weights.get(kpi.key, 0)
         new = kpi_score(kpi, kpi.value(mine), bench.get(kpi.key))
         old = kpi_score(kpi, kpi.value(before), bench_before.get(kpi.key))
-        if weight and new is not None and old is not None and new < old:
+        if weight and new is not None and old is not None and new < old \
+                and _worse(kpi, kpi.value(mine), kpi.value(before)):
             falls.append(((old - new) * weight, kpi))
     falls.sort(key=lambda f: -f[0])
     reasons = tuple(_reason(k, k.value(mine), k.value(before)) for _, k in falls[:REASONS])
     return Health(now, then, reasons if now is not None and then is not None and now < then
                   else ())
+
+
+def _worse(kpi: Kpi, value, before) -> bool:
+    """The value itself moved the wrong way (its score can fall with a value that rose, when
+    the benchmark rose more: that is no reason to give)."""
+    return value < before if kpi.higher_is_better else value > before
 
 
 def _reason(kpi: Kpi, value, before) -> str:

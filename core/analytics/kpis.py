@@ -41,6 +41,18 @@ class Period:
         return f"{self.first:%b %Y} to {self.last:%b %Y}"
 
 
+def period_choices(today: date) -> dict[str, Period]:
+    """The periods the pages offer, by label, the first the default."""
+    this = month_start(today)
+    return {
+        "Last 12 months": Period.months_to(this, 12),
+        "Last 3 months": Period.months_to(this, 3),
+        "Last 6 months": Period.months_to(this, 6),
+        "This year": Period(date(today.year, 1, 1), this),
+        "Last year": Period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 1)),
+    }
+
+
 def month_start(day: date) -> date:
     return date(day.year, day.month, 1)
 

@@ -3,6 +3,8 @@ median of the partner's tier when enough other partners make it up that no figur
 one of them. Partners see only their own."""
 
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from statistics import median
 
 from sqlalchemy import select
@@ -10,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from core import onboarding
 from core.actor import Actor
-from core.analytics.kpis import KPIS, Kpi, Period, Totals, totals
+from core.analytics.kpis import KPIS, Kpi, Period, Totals, add_months, totals
 from core.errors import NotFound
 from core.permissions import can, require
-from db.models import AnalyticsVersion, Partner
+from db.models import AnalyticsVersion, Partner, PartnerMonthFact
 
 # A tier median is shown only when at least this many *other* partners of the tier have a
 # value for the KPI: fewer, and a partner could work out a competitor's figure.
@@ -81,6 +83,31 @@ def scorecard(db: Session, actor: Actor, partner_id: int, period: Period) -> Sco
                  for k in KPIS)
     return Scorecard(partner.id, partner.name, partner.tier.name, period, previous, kpis,
                      analytics_version(db, partner.id))
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    month: date
+    registrations: int
+    pipeline: Decimal
+    won: int
+    won_amount: Decimal
+
+
+def scorecard_months(db: Session, actor: Actor, partner_id: int,
+                     period: Period) -> list[MonthFigures]:
+    """The partner's figures month by month through the period (months without any: zero)."""
+    partner = scorecard_partner(db, actor, partner_id)
+    rows = {f.month: f for f in db.scalars(select(PartnerMonthFact).where(
+        PartnerMonthFact.partner_id == partner.id, PartnerMonthFact.month >= period.first,
+        PartnerMonthFact.month <= period.last))}
+    out = []
+    for i in range(period.months):
+        month = add_months(period.first, i)
+        f = rows.get(month)
+        out.append(MonthFigures(month, f.registrations, f.pipeline, f.won, f.won_amount) if f
+                   else MonthFigures(month, 0, Decimal(0), 0, Decimal(0)))
+    return out
 
 
 def _kpi_value(kpi: Kpi, mine: Totals, before: Totals, peers: list[Totals]) -> KpiValue:

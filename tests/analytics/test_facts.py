@@ -197,3 +197,11 @@ def test_a_won_deal_counts_in_the_month_of_its_close_day_with_its_days(seeded_db
         (rep.partner_id, date(2026, 1, 1)): {"approved": 1, "won": 1,
                                               "won_amount": Decimal("12500"), "won_days": 21},
     }
+
+
+def test_the_demo_has_facts_and_active_users_that_a_rebuild_confirms(demo_db):
+    """`make run`'s demo: every chart and scorecard has something to show, and what the
+    services kept is what a rebuild from the sources gives."""
+    facts, active = kept(demo_db), active_kept(demo_db)
+    assert len({p for p, _ in facts}) >= 30 and len({p for p, _, _ in active}) >= 30
+    assert facts == scanned(demo_db) and active == active_scanned(demo_db)

@@ -23,6 +23,7 @@ def test_a_kpi_at_the_median_scores_50_twice_it_100_nothing_0():
     assert kpi_score(days, 15, 30.0) == 100  # less is better: half the median is best
     assert kpi_score(days, 60, 30.0) == 25
     assert kpi_score(K["win_rate"], None, 0.5) is None  # no closed deal: left out
+    assert kpi_score(revenue, Decimal(100), 0.0) is None  # nobody had any: nothing to go by
 
 
 def test_benchmarks_are_the_medians_of_the_partners_with_a_value():
@@ -47,6 +48,15 @@ def test_a_rise_in_a_kpi_where_less_is_better_is_said_as_a_rise():
     h = health(Totals(won=1, won_days=60), Totals(won=1, won_days=20), bench, bench,
                {"days_to_won": 10})
     assert h.reasons == ("days from registration to won 60 days, up from 20 days",)
+
+
+def test_a_value_that_rose_is_no_reason_even_when_its_score_fell():
+    """The benchmark rose more than the partner did: its score falls, but 'up from' is no
+    reason for a fall."""
+    h = health(Totals(won_amount=Decimal(150)), Totals(won_amount=Decimal(100)),
+               {"won_revenue": 600.0}, {"won_revenue": 100.0}, {"won_revenue": 10})
+    assert (h.score, h.previous) == (12, 50)  # it fell...
+    assert h.reasons == ()  # ...but not because won revenue went down
 
 
 def test_no_reasons_when_health_held_or_rose():

@@ -142,5 +142,5 @@ def test_only_the_admin_keeps_the_catalog(seeded_db):
         ProductLineIn(name="   ")
     assert field_errors(exc.value) == {"name": "Enter the product line's name."}
     actions = seeded_db.scalars(select(AuditEvent.action).where(
-        AuditEvent.entity == "product_line")).all()
+        AuditEvent.entity == "product_line").order_by(AuditEvent.id)).all()
     assert actions == ["product_line.create", "product_line.update"]

@@ -84,6 +84,9 @@ ROLES_BEFORE = {
     "deal": set(PARTNER_ROLES) | DESK | {R.EXECUTIVE, R.ANALYST},
     "application": DESK,
     "end_customer": DESK,
+    # Issue #15: every signed-in role; a partner's users see only their own (core).
+    "scorecard": set(USER_ROLES),
+    "partner_performance": set(VENDOR_ROLES),
 }
 
 

@@ -1,0 +1,75 @@
+"""The channel team's partner performance: every partner's health and KPIs, filters, who is
+at risk and who moved, by hand on facts written for the purpose (issue #15)."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from core.analytics import PerformanceFilter, Period, partner_performance
+from core.errors import PermissionDenied
+from db.models import Partner, PartnerMonthFact
+from tests.conftest import actor_for
+
+NOW = Period(date(2026, 9, 1), date(2026, 11, 1))  # before it: Jun to Aug 2026
+TODAY = date(2026, 11, 20)
+
+
+def fact(db, partner_id: int, month: date, **measures) -> None:
+    db.add(PartnerMonthFact(partner_id=partner_id, month=month, **measures))
+
+
+@pytest.fixture
+def three(seeded_db):
+    """p01 fell (won 100,000 then 10,000, nothing registered lately), p02 rose (won 10,000
+    then 100,000, registering this month), p15 held (50,000 both)."""
+    db = seeded_db
+    p01, p02, p15 = (actor_for(db, f"{p}.admin").partner_id for p in ("p01", "p02", "p15"))
+    fact(db, p01, date(2026, 7, 1), won_amount=Decimal(100_000), registrations=2)
+    fact(db, p01, date(2026, 9, 1), won_amount=Decimal(10_000))
+    fact(db, p02, date(2026, 7, 1), won_amount=Decimal(10_000))
+    fact(db, p02, date(2026, 11, 1), won_amount=Decimal(100_000), registrations=1)
+    fact(db, p15, date(2026, 7, 1), won_amount=Decimal(50_000), registrations=1)
+    fact(db, p15, date(2026, 10, 1), won_amount=Decimal(50_000), registrations=1)
+    db.flush()
+    return p01, p02, p15
+
+
+def test_health_trends_risk_and_movers_by_hand(seeded_db, three):
+    p01, p02, p15 = three
+    found = partner_performance(seeded_db, actor_for(seeded_db, "channel"), NOW, today=TODAY)
+    by_id = {p.partner_id: p for p in found.partners}
+    # Won revenue is the only KPI with a benchmark both times (the median of the three:
+    # 50,000 each period); pipeline and the rest have none, so they are left out.
+    assert [(by_id[p].health.previous, by_id[p].health.score) for p in three] == [
+        (100, 10), (10, 100), (50, 50)]
+    assert by_id[p01].health.reasons == ("won revenue 10,000.00 USD, down from 100,000.00 USD",)
+    assert by_id[p01].kpis["won_revenue"] == Decimal(10_000)
+    assert [p.partner_id for p in found.movers(up=True)] == [p02]
+    assert [p.partner_id for p in found.movers(up=False)] == [p01]
+    risky = {p.partner_id: p.risk for p in found.at_risk}
+    assert risky[p01] == "health down 90 points; no registration in 3 months"
+    assert p02 not in risky and p15 not in risky
+    # Every other active partner registered nothing lately: quiet, so at risk too.
+    assert all(p.quiet for p in found.partners if p.partner_id not in three)
+
+
+def test_filters_narrow_the_list_not_the_benchmark(seeded_db, three):
+    p01, p02, p15 = three
+    desk = actor_for(seeded_db, "channel")
+    tier = seeded_db.get(Partner, p15).tier.name
+    found = partner_performance(seeded_db, desk, NOW, PerformanceFilter(tier=tier),
+                                today=TODAY)
+    assert all(p.tier == tier for p in found.partners) and p15 in {
+        p.partner_id for p in found.partners}
+    assert {p.partner_id: p.health.score for p in found.partners}[p15] == 50  # same median
+    region = found.partners[0].regions[0]
+    regional = partner_performance(seeded_db, desk, NOW, PerformanceFilter(region=region),
+                                   today=TODAY)
+    assert regional.partners and all(region in p.regions for p in regional.partners)
+
+
+@pytest.mark.parametrize("username", ["p01.admin", "p01.rep1"])
+def test_partners_do_not_see_the_performance_of_partners(seeded_db, username):
+    with pytest.raises(PermissionDenied):
+        partner_performance(seeded_db, actor_for(seeded_db, username), NOW, today=TODAY)
