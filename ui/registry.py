@@ -77,6 +77,8 @@ PAGES: tuple[PageSpec, ...] = (
              "scorecard.view"),
     PageSpec("partner_performance", "Partner performance", ":material/leaderboard:",
              "Performance", "health.view"),
+    PageSpec("revenue_dashboard", "Revenue dashboard", ":material/bar_chart:", "Performance",
+             "dashboard.view"),
     PageSpec("agreement", "Partner agreement", ":material/contract:", "Account",
              "agreement.view_own", condition=None),
     PageSpec("company_profile", "Company profile", ":material/domain:", "Account",

@@ -1,6 +1,18 @@
 """Measuring partners: facts kept as the work happens (facts), KPIs over them (kpis), a
 partner's scorecard (scorecard), and the queries the dashboard pages read."""
 
+from core.analytics.dashboard import (
+    GROUPINGS,
+    Cohort,
+    Concentration,
+    DashboardFilter,
+    Funnel,
+    RevenueCell,
+    cohorts,
+    concentration,
+    funnel,
+    revenue_by_month,
+)
 from core.analytics.facts import (
     MEASURES,
     MonthTally,
@@ -41,6 +53,8 @@ from core.analytics.scorecard import (
 )
 
 __all__ = [
+    "GROUPINGS", "Cohort", "Concentration", "DashboardFilter", "Funnel", "RevenueCell",
+    "cohorts", "concentration", "funnel", "revenue_by_month",
     "MonthFigures", "period_choices", "scorecard_months", "shown",
     "AT_RISK_FALL", "QUIET_MONTHS", "PartnerPerformance", "Performance", "PerformanceFilter",
     "partner_performance",

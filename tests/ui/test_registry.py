@@ -87,6 +87,7 @@ ROLES_BEFORE = {
     # Issue #15: every signed-in role; a partner's users see only their own (core).
     "scorecard": set(USER_ROLES),
     "partner_performance": set(VENDOR_ROLES),
+    "revenue_dashboard": set(VENDOR_ROLES),
 }
 
 
