@@ -79,6 +79,9 @@ PAGES: tuple[PageSpec, ...] = (
              "Performance", "health.view"),
     PageSpec("revenue_dashboard", "Revenue dashboard", ":material/bar_chart:", "Performance",
              "dashboard.view"),
+    # An analyst's page in one file: README, "Add a page in one file".
+    PageSpec("won_by_type", "Won by partner type", ":material/pie_chart:", "Performance",
+             "dashboard.view"),
     PageSpec("agreement", "Partner agreement", ":material/contract:", "Account",
              "agreement.view_own", condition=None),
     PageSpec("company_profile", "Company profile", ":material/domain:", "Account",

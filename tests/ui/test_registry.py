@@ -88,6 +88,7 @@ ROLES_BEFORE = {
     "scorecard": set(USER_ROLES),
     "partner_performance": set(VENDOR_ROLES),
     "revenue_dashboard": set(VENDOR_ROLES),
+    "won_by_type": set(VENDOR_ROLES),
 }
 
 
