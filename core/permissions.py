@@ -85,6 +85,7 @@ RULES: dict[str, frozenset[Role]] = {
     "scorecard.view": ALL_USERS,
     # Health scores rest on every partner's figures (the benchmarks): the vendor's only.
     "health.view": VENDOR_ROLES,
+    "health.weights": frozenset({R.ADMIN}),
     # The revenue dashboard (read only): the vendor's roles.
     "dashboard.view": VENDOR_ROLES,
 }

@@ -3,10 +3,20 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from core.analytics import KPIS, QUIET_MONTHS, PerformanceFilter, partner_performance
+from core.analytics import (
+    KPIS,
+    QUIET_MONTHS,
+    PerformanceFilter,
+    health_weights,
+    partner_performance,
+    set_health_weights,
+)
 from core.directory import directory_options
 from core.partners import PARTNER_TYPE_SHORT
+from core.permissions import can
+from ui.actions import show_flash, submit
 from ui.context import db
+from ui.forms import FieldErrors
 from ui.guard import page_guard
 from ui.scorecard import choose_period
 from ui.tables import count_col, money_col, record_table, text_col
@@ -18,6 +28,7 @@ UNITS = {"money": lambda label: money_col(label, 130), "count": lambda label: co
          "days": lambda label: st.column_config.NumberColumn(label, format="%.0f")}
 
 st.title("Partner performance")
+show_flash()
 with db() as session:
     options = directory_options(session, actor)
 owners = dict(options.owners)
@@ -69,3 +80,20 @@ for col, up, title in ((left, True, "Top movers"), (right, False, "Bottom movers
                      {"name": text_col("Partner", 200), "health": count_col("Health", 70),
                       "trend": count_col("Trend", 70)}, key=f"movers_{up}",
                      page="partner_360")
+
+if can(actor, "health.weights"):
+    with st.expander("Health weights"), st.form("health_weights"):
+        st.caption("What each KPI weighs in every partner's health (0 leaves it out).")
+        with db() as session:
+            current = health_weights(session)
+        errors = FieldErrors()
+        typed = {}
+        for kpi in KPIS:
+            typed[kpi.key] = st.number_input(kpi.label, min_value=0, max_value=100, step=5,
+                                             value=current[kpi.key], help=kpi.help)
+            errors.slot(kpi.key)
+        errors.slot("weights")
+        if st.form_submit_button("Save weights", type="primary"):
+            submit(lambda s: set_health_weights(s, actor, {k: int(v) for k, v in
+                                                           typed.items()}),
+                   "Health weights saved.", errors=errors)

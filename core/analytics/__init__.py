@@ -29,8 +29,10 @@ from core.analytics.health import (
     Health,
     benchmarks,
     health,
+    health_weights,
     kpi_score,
     partner_health,
+    set_health_weights,
     shown,
 )
 from core.analytics.kpis import KPI_BY_KEY, KPIS, Kpi, Period, Totals, period_choices, totals
@@ -58,7 +60,8 @@ __all__ = [
     "MonthFigures", "period_choices", "scorecard_months", "shown",
     "AT_RISK_FALL", "QUIET_MONTHS", "PartnerPerformance", "Performance", "PerformanceFilter",
     "partner_performance",
-    "DEFAULT_WEIGHTS", "Health", "benchmarks", "health", "kpi_score", "partner_health",
+    "DEFAULT_WEIGHTS", "Health", "health_weights", "set_health_weights", "benchmarks",
+    "health", "kpi_score", "partner_health",
     "KPIS", "KPI_BY_KEY", "MEASURES", "MIN_PEERS", "Kpi", "KpiValue", "MonthTally", "Period",
     "RebuildReport", "Scorecard", "Totals", "analytics_version", "month_of", "months_touched",
     "rebuild", "rebuild_partners", "refresh_partner", "scorecard", "tally", "totals",

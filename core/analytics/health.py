@@ -12,20 +12,24 @@ against that period's benchmark."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from statistics import median
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import audit
 from core.actor import Actor
-from core.analytics.kpis import KPIS, Kpi, Period, Totals, totals
-from core.errors import NotFound
+from core.analytics.kpis import KPI_BY_KEY, KPIS, Kpi, Period, Totals, totals
+from core.errors import NotFound, RuleViolation
 from core.money import format_money
 from core.permissions import require
 from core.settings import get_settings
-from db.models import Partner
+from db.models import HealthWeight, Partner
+from db.types import utcnow
 
-# Until the admin edits them (a later step of issue #15): what each KPI weighs in health.
+# What each KPI weighs in health until the admin says otherwise (health_weights).
 DEFAULT_WEIGHTS: dict[str, int] = {
     "pipeline": 20, "won_revenue": 30, "win_rate": 20, "deal_size": 0, "days_to_won": 10,
     "approved": 0, "rejected": 0, "active_users": 20,
@@ -115,11 +119,51 @@ def shown(kpi: Kpi, value) -> str:
     return f"{value:,}"
 
 
+# ---------------------------------------------------------------- the weights
+
+MAX_WEIGHT = 100
+
+
+def health_weights(db: Session) -> dict[str, int]:
+    """What each KPI weighs: the admin's, else the default."""
+    kept = dict(db.execute(select(HealthWeight.kpi, HealthWeight.weight)).all())
+    return {k.key: kept.get(k.key, DEFAULT_WEIGHTS.get(k.key, 0)) for k in KPIS}
+
+
+def set_health_weights(db: Session, actor: Actor, weights: Mapping[str, object], *,
+                       now: datetime | None = None) -> dict[str, int]:
+    """The admin sets what each KPI weighs (whole numbers 0 to 100; at least one above 0).
+    Audited; every partner's health follows at its next read."""
+    require(actor, "health.weights")
+    checked: dict[str, int] = {}
+    for key, value in weights.items():
+        if key not in KPI_BY_KEY:
+            raise RuleViolation(f"There is no KPI {str(key)[:30]!r}.", field=str(key)[:30])
+        if isinstance(value, bool) or not isinstance(value, int) or not \
+                0 <= value <= MAX_WEIGHT:
+            raise RuleViolation(f"Give {KPI_BY_KEY[key].label.lower()} a whole number from 0 "
+                                f"to {MAX_WEIGHT}.", field=key)
+        checked[key] = value
+    before = health_weights(db)
+    after = before | checked
+    if not any(after.values()):
+        raise RuleViolation("Give at least one KPI a weight above 0.", field="weights")
+    for key, value in checked.items():
+        row = db.get(HealthWeight, key)
+        if row is None:
+            db.add(HealthWeight(kpi=key, weight=value))
+        else:
+            row.weight = value
+    audit.record(db, actor, "analytics.health_weights", "health_weights", None,
+                 before=before, after=after, now=now or utcnow())
+    db.flush()
+    return after
+
+
 # ---------------------------------------------------------------- reading it
 
 
-def partner_health(db: Session, actor: Actor, partner_id: int, period: Period,
-                   weights: Mapping[str, int] = DEFAULT_WEIGHTS) -> Health:
+def partner_health(db: Session, actor: Actor, partner_id: int, period: Period) -> Health:
     """A partner's health for the period (the vendor's view: it rests on every partner's
     figures, through the benchmarks)."""
     require(actor, "health.view")
@@ -127,4 +171,4 @@ def partner_health(db: Session, actor: Actor, partner_id: int, period: Period,
         raise NotFound("partner")
     now, before = totals(db, period), totals(db, period.previous())
     return health(now.get(partner_id, Totals()), before.get(partner_id, Totals()),
-                  benchmarks(now), benchmarks(before), weights)
+                  benchmarks(now), benchmarks(before), health_weights(db))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from core.actor import Actor
-from core.analytics.health import DEFAULT_WEIGHTS, Health, benchmarks, health
+from core.analytics.health import Health, benchmarks, health, health_weights
 from core.analytics.kpis import KPIS, Period, Totals, add_months, totals
 from core.permissions import require
 from db.models import Partner, PartnerMonthFact, PartnerRegion, Tier, User
@@ -89,12 +89,13 @@ def partner_performance(db: Session, actor: Actor, period: Period,
                                          .order_by(PartnerRegion.partner_id,
                                                    PartnerRegion.position)):
         regions.setdefault(partner_id, []).append(region)
+    weights = health_weights(db)
     out = []
     for p, tier, manager in db.execute(_partners(filt)):
         mine, then = now.get(p.id, Totals()), before.get(p.id, Totals())
         out.append(PartnerPerformance(
             p.id, p.name, tier, tuple(regions.get(p.id, ())), p.partner_type, manager,
-            health(mine, then, bench, bench_before, DEFAULT_WEIGHTS),
+            health(mine, then, bench, bench_before, weights),
             {k.key: k.value(mine) for k in KPIS}, p.id not in busy))
     return Performance(period, out)
 

@@ -1,6 +1,11 @@
 """All tables. Import from here so that Alembic and the app see the same metadata."""
 
-from db.models.analytics import AnalyticsVersion, PartnerMonthFact, PartnerUserMonth
+from db.models.analytics import (
+    AnalyticsVersion,
+    HealthWeight,
+    PartnerMonthFact,
+    PartnerUserMonth,
+)
 from db.models.audit import AuditEvent
 from db.models.base import Base
 from db.models.deals import (
@@ -33,7 +38,7 @@ from db.models.tiers import TierChange, TierProposal
 from db.models.users import User
 
 __all__ = [
-    "AnalyticsVersion", "PartnerMonthFact", "PartnerUserMonth",
+    "AnalyticsVersion", "HealthWeight", "PartnerMonthFact", "PartnerUserMonth",
     "AccountLink", "RateLimitHit", "UserSession",
     "Agreement", "AgreementAcceptance", "ApplicationEvent", "AuditEvent", "Base", "DealEvent",
     "DealRegistration",

@@ -10,7 +10,7 @@ partner's writes never contend with another's."""
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Integer
+from sqlalchemy import Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
@@ -50,3 +50,13 @@ class AnalyticsVersion(Base):
 
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HealthWeight(Base):
+    """What a KPI weighs in partner health, as the admin set it (a KPI without a row weighs
+    its default, core.analytics.health.DEFAULT_WEIGHTS)."""
+
+    __tablename__ = "health_weights"
+
+    kpi: Mapped[str] = mapped_column(String(30), primary_key=True)
+    weight: Mapped[int] = mapped_column(Integer)

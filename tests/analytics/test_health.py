@@ -88,3 +88,48 @@ def test_partners_read_no_health_not_even_their_own(seeded_db, username):
     actor = actor_for(seeded_db, username)
     with pytest.raises(PermissionDenied):
         partner_health(seeded_db, actor, actor.partner_id, PERIOD)
+
+
+def test_the_admin_weighs_the_kpis_and_health_follows(seeded_db):
+    from core.analytics import DEFAULT_WEIGHTS, health_weights, set_health_weights
+    from core.audit import AuditFilter, list_events
+    from core.errors import RuleViolation
+
+    admin = actor_for(seeded_db, "admin")
+    assert health_weights(seeded_db) == DEFAULT_WEIGHTS  # nothing set yet
+    after = set_health_weights(seeded_db, admin, {"win_rate": 0, "active_users": 55})
+    assert after == DEFAULT_WEIGHTS | {"win_rate": 0, "active_users": 55}
+    assert health_weights(seeded_db) == after
+    [event] = list_events(seeded_db, admin, AuditFilter(action="analytics.health_weights"))[0]
+    assert (event.before["win_rate"], event.after["win_rate"]) == (20, 0)
+
+    for bad, field in (({"win_rate": 101}, "win_rate"), ({"win_rate": -1}, "win_rate"),
+                       ({"win_rate": "5"}, "win_rate"), ({"nonsense": 5}, "nonsense"),
+                       ({k: 0 for k in DEFAULT_WEIGHTS}, "weights")):
+        with pytest.raises(RuleViolation) as exc:
+            set_health_weights(seeded_db, admin, bad)
+        assert exc.value.field == field
+    assert health_weights(seeded_db) == after  # nothing written by the refusals
+    for username in ("channel", "exec", "p01.admin"):
+        with pytest.raises(PermissionDenied):
+            set_health_weights(seeded_db, actor_for(seeded_db, username), {"win_rate": 5})
+
+
+def test_health_reads_the_admins_weights(seeded_db):
+    from core.analytics import set_health_weights
+    from db.models import PartnerMonthFact
+
+    p01, p02 = (actor_for(seeded_db, f"{p}.admin").partner_id for p in ("p01", "p02"))
+    month = date(2026, 1, 1)
+    seeded_db.add(PartnerMonthFact(partner_id=p01, month=month, won=1, lost=1,
+                                   won_amount=Decimal(300)))  # win rate .5, revenue 300
+    seeded_db.add(PartnerMonthFact(partner_id=p02, month=month, won=1, lost=3,
+                                   won_amount=Decimal(100)))  # win rate .25, revenue 100
+    seeded_db.flush()
+    desk = actor_for(seeded_db, "channel")
+    admin = actor_for(seeded_db, "admin")
+    # Medians of two: revenue 200, win rate .375. p01 scores 75 on revenue, 66.7 on rate.
+    set_health_weights(seeded_db, admin, {k: 0 for k in KPI_BY_KEY} | {"won_revenue": 1})
+    assert partner_health(seeded_db, desk, p01, PERIOD).score == 75
+    set_health_weights(seeded_db, admin, {"won_revenue": 0, "win_rate": 1})
+    assert partner_health(seeded_db, desk, p01, PERIOD).score == 67

@@ -62,3 +62,18 @@ def test_partner_360_shows_the_scorecard_tab(demo):
     at = open_page("pages/partner_360.py", "exec", id=str(p02))
     assert "Health" in [m.label for m in at.metric]
     assert {k.label for k in KPIS} <= {m.label for m in at.metric}
+
+
+def test_the_admin_sets_health_weights_on_partner_performance(seeded, database_url):
+    from core.analytics import health_weights
+    from tests.pages import button
+
+    use_database(database_url)
+    at = open_page("pages/partner_performance.py", "admin")
+    widget(at.number_input, "Win rate").set_value(45)
+    button(at, "Save weights").click().run()
+    assert "Health weights saved." in texts(at)
+    with Session(seeded) as db:
+        assert health_weights(db)["win_rate"] == 45
+    channel = open_page("pages/partner_performance.py", "channel")
+    assert "Save weights" not in [b.label for b in channel.get("form_submit_button")]

@@ -1,5 +1,5 @@
 """scorecard facts: partner x month facts, partner x month x signed-in user, a version per
-partner
+partner, the admin's health weights
 
 New tables only; nothing existing changes. They start empty: the "analytics-facts" job
 rebuilds them from the deals and the sign-ins on its first run (the job runner starts a job
@@ -27,6 +27,11 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_analytics_versions_partner_id_partners')),
     sa.PrimaryKeyConstraint('partner_id', name=op.f('pk_analytics_versions'))
+    )
+    op.create_table('health_weights',
+    sa.Column('kpi', sa.String(length=30), nullable=False),
+    sa.Column('weight', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('kpi', name=op.f('pk_health_weights'))
     )
     op.create_table('partner_month_facts',
     sa.Column('partner_id', sa.Integer(), nullable=False),
@@ -63,5 +68,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_partner_month_facts_month'))
 
     op.drop_table('partner_month_facts')
+    op.drop_table('health_weights')
     op.drop_table('analytics_versions')
     # ### end Alembic commands ###
