@@ -82,6 +82,11 @@ def main(argv: list[str] | None = None) -> None:
                                 .order_by(func.count().desc()).limit(1))
             print("revenue dashboard (revenue by month, funnel, concentration, cohorts)")
             timed("core.analytics, all four", lambda: _dashboard(db, period), args.repeat)
+            timed("  revenue_by_month", lambda: revenue_by_month(db, ACTOR, period, "tier"),
+                  args.repeat)
+            timed("  funnel", lambda: funnel(db, ACTOR, period), args.repeat)
+            timed("  concentration", lambda: concentration(db, ACTOR, period), args.repeat)
+            timed("  cohorts", lambda: cohorts(db, ACTOR), args.repeat)
             print("partner performance (every partner's health and KPIs)")
             timed("core.analytics.partner_performance",
                   lambda: partner_performance(db, ACTOR, period, today=today), args.repeat)

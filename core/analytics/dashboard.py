@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from core.actor import Actor
@@ -31,33 +31,21 @@ class DashboardFilter:
     tier: str | None = None
 
 
-@dataclass(frozen=True)
-class PartnerFacts:
-    """What the dashboard knows of a partner: name, today's tier, type, first region."""
-    name: str
-    tier: str
-    partner_type: str
-    region: str
-    since: date
-
-
-def _partners(db: Session, filt: DashboardFilter) -> dict[int, PartnerFacts]:
-    first_region = (select(PartnerRegion.region).where(PartnerRegion.partner_id == Partner.id)
-                    .order_by(PartnerRegion.position).limit(1).scalar_subquery())
-    q = (select(Partner.id, Partner.name, Tier.name, Partner.partner_type, first_region,
-                Partner.created_at).join(Tier, Tier.id == Partner.tier_id))
+def _joined(q: Select, filt: DashboardFilter) -> Select:
+    """`q` over the facts, joined to each fact's partner, tier and first region, narrowed
+    by the filter."""
+    q = (q.join(Partner, Partner.id == F.partner_id).join(Tier, Tier.id == Partner.tier_id)
+         .outerjoin(PartnerRegion, and_(PartnerRegion.partner_id == Partner.id,
+                                        PartnerRegion.position == 0)))
     if filt.tier:
         q = q.where(Tier.name == filt.tier)
-    out = {pid: PartnerFacts(name, tier, PARTNER_TYPE_SHORT.get(ptype, ptype), region or "—",
-                             created.date())
-           for pid, name, tier, ptype, region, created in db.execute(q)}
     if filt.region:
-        out = {pid: p for pid, p in out.items() if p.region == filt.region}
-    return out
+        q = q.where(PartnerRegion.region == filt.region)
+    return q
 
 
-def _facts(period: Period) -> Select:
-    return select(F).where(F.month >= period.first, F.month <= period.last)
+def _in(period: Period):
+    return and_(F.month >= period.first, F.month <= period.last)
 
 
 @dataclass(frozen=True)
@@ -74,13 +62,13 @@ def revenue_by_month(db: Session, actor: Actor, period: Period, by: str = "tier"
     require(actor, "dashboard.view")
     if by not in GROUPINGS:
         raise ValueError(f"group by one of {sorted(GROUPINGS)}")
-    partners = _partners(db, filt)
-    cells: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
-    for f in db.scalars(_facts(period).where(F.won > 0)):
-        if (p := partners.get(f.partner_id)) is not None:
-            group = {"tier": p.tier, "region": p.region, "type": p.partner_type}[by]
-            cells[(f.month, group)] += f.won_amount
-    return [RevenueCell(m, g, v) for (m, g), v in sorted(cells.items())]
+    group = {"tier": Tier.name, "type": Partner.partner_type,
+             "region": func.coalesce(PartnerRegion.region, "—")}[by]
+    rows = db.execute(_joined(select(F.month, group, func.sum(F.won_amount)), filt)
+                      .where(_in(period), F.won > 0).group_by(F.month, group)
+                      .order_by(F.month, group))
+    label = (lambda g: PARTNER_TYPE_SHORT.get(g, g)) if by == "type" else (lambda g: g)
+    return [RevenueCell(month, label(g), amount) for month, g, amount in rows]
 
 
 @dataclass(frozen=True)
@@ -103,14 +91,11 @@ def funnel(db: Session, actor: Actor, period: Period,
     """Registrations submitted, approved and won in the period (each by its own day: a
     registration approved in the period may have been submitted before it)."""
     require(actor, "dashboard.view")
-    partners = _partners(db, filt)
-    totals = [0, 0, 0]
-    for f in db.scalars(_facts(period)):
-        if f.partner_id in partners:
-            totals[0] += f.registrations
-            totals[1] += f.approved
-            totals[2] += f.won
-    return Funnel(*totals)
+    row = db.execute(_joined(select(func.coalesce(func.sum(F.registrations), 0),
+                                    func.coalesce(func.sum(F.approved), 0),
+                                    func.coalesce(func.sum(F.won), 0)), filt)
+                     .where(_in(period))).one()
+    return Funnel(*(int(v) for v in row))
 
 
 @dataclass(frozen=True)
@@ -133,23 +118,18 @@ class Concentration:
 def concentration(db: Session, actor: Actor, period: Period,
                   filt: DashboardFilter = DashboardFilter()) -> Concentration:
     require(actor, "dashboard.view")
-    partners = _partners(db, filt)
-    won: dict[int, Decimal] = defaultdict(Decimal)
-    for partner_id, amount in db.execute(
-            select(F.partner_id, func.sum(F.won_amount)).where(
-                F.month >= period.first, F.month <= period.last, F.won > 0)
-            .group_by(F.partner_id)):
-        if partner_id in partners:
-            won[partner_id] += amount
-    ranked = sorted(won.items(), key=lambda kv: (-kv[1], partners[kv[0]].name))
-    total = sum(won.values(), Decimal(0))
+    amount = func.sum(F.won_amount)
+    ranked = db.execute(_joined(select(F.partner_id, Partner.name, Tier.name, amount), filt)
+                        .where(_in(period), F.won > 0)
+                        .group_by(F.partner_id, Partner.name, Tier.name)
+                        .order_by(amount.desc(), Partner.name)).all()
+    total = sum((r[3] for r in ranked), Decimal(0))
     fifth = max(1, -(-len(ranked) // 5)) if ranked else 0
 
     def share(rows) -> float | None:
-        return float(sum((v for _, v in rows), Decimal(0)) / total) if total else None
+        return float(sum((r[3] for r in rows), Decimal(0)) / total) if total else None
 
-    return Concentration(total, [PartnerRevenue(pid, partners[pid].name, partners[pid].tier, v)
-                                 for pid, v in ranked[:TOP]],
+    return Concentration(total, [PartnerRevenue(*r) for r in ranked[:TOP]],
                          share(ranked[:TOP]), share(ranked[:fifth]), len(ranked))
 
 
@@ -166,13 +146,22 @@ def cohorts(db: Session, actor: Actor, filt: DashboardFilter = DashboardFilter()
     """New partners by the quarter they joined, and how soon they registered a first deal
     (in whole months: the facts are monthly)."""
     require(actor, "dashboard.view")
-    partners = _partners(db, filt)
-    first = dict(db.execute(select(F.partner_id, func.min(F.month))
-                            .where(F.registrations > 0).group_by(F.partner_id)).all())
+    first = (select(F.partner_id, func.min(F.month).label("month"))
+             .where(F.registrations > 0).group_by(F.partner_id).subquery())
+    q = (select(Partner.created_at, first.c.month)
+         .join(Tier, Tier.id == Partner.tier_id)
+         .outerjoin(first, first.c.partner_id == Partner.id)
+         .outerjoin(PartnerRegion, and_(PartnerRegion.partner_id == Partner.id,
+                                        PartnerRegion.position == 0)))
+    if filt.tier:
+        q = q.where(Tier.name == filt.tier)
+    if filt.region:
+        q = q.where(PartnerRegion.region == filt.region)
     groups: dict[str, list] = defaultdict(list)
-    for pid, p in partners.items():
-        groups[f"{p.since.year} Q{(p.since.month - 1) // 3 + 1}"].append(
-            (month_start(p.since), first.get(pid)))
+    for created, first_month in db.execute(q):
+        joined = created.date()
+        groups[f"{joined.year} Q{(joined.month - 1) // 3 + 1}"].append(
+            (month_start(joined), first_month))
     out = []
     for quarter in sorted(groups):
         spans = [(f.year - j.year) * 12 + f.month - j.month for j, f in groups[quarter] if f]
