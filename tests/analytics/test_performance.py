@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import func, select
 
 from core.analytics import PerformanceFilter, Period, partner_performance
 from core.errors import PermissionDenied
@@ -73,3 +74,26 @@ def test_filters_narrow_the_list_not_the_benchmark(seeded_db, three):
 def test_partners_do_not_see_the_performance_of_partners(seeded_db, username):
     with pytest.raises(PermissionDenied):
         partner_performance(seeded_db, actor_for(seeded_db, username), NOW, today=TODAY)
+
+
+def test_home_counts_the_channel_teams_quiet_partners(seeded_db, three):
+    from datetime import UTC, datetime
+
+    from core.home import waiting
+
+    p01, p02, p15 = three  # p02 and p15 registered lately (Oct, Nov 2026)
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+
+    def quiet(username: str) -> int | None:
+        found = [w for w in waiting(seeded_db, actor_for(seeded_db, username), now=now)
+                 if w.route == "partner_performance"]
+        return found[0].count if found else None
+
+    def active(**where) -> int:
+        return seeded_db.scalar(select(func.count()).select_from(Partner).filter_by(
+            status="active", **where).where(Partner.id.not_in([p02, p15])))
+
+    assert quiet("admin") == active()
+    channel = actor_for(seeded_db, "channel")
+    assert quiet("channel") == active(channel_manager_id=channel.user_id)
+    assert quiet("exec") is None and quiet("p01.admin") is None
