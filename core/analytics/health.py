@@ -66,11 +66,8 @@ def kpi_score(kpi: Kpi, value, bench: float | None) -> float | None:
     return max(0.0, min(100.0, 50.0 * ratio))
 
 
-def score(mine: Totals, bench: Mapping[str, float | None],
-          weights: Mapping[str, int]) -> int | None:
-    parts = [(kpi_score(k, k.value(mine), bench.get(k.key)), weights.get(k.key, 0))
-             for k in KPIS]
-    parts = [(s, w) for s, w in parts if s is not None and w > 0]
+def _weighted(parts: list[tuple[float | None, int]]) -> int | None:
+    parts = [(s, w) for s, w in parts if s is not None]
     total = sum(w for _, w in parts)
     return round(sum(s * w for s, w in parts) / total) if total else None
 
@@ -78,19 +75,25 @@ def score(mine: Totals, bench: Mapping[str, float | None],
 def health(mine: Totals, before: Totals, bench: Mapping[str, float | None],
            bench_before: Mapping[str, float | None],
            weights: Mapping[str, int] = DEFAULT_WEIGHTS) -> Health:
-    now, then = score(mine, bench, weights), score(before, bench_before, weights)
-    falls = []
+    # One pass: each weighed KPI's value and score, now and before (the channel team's page
+    # does this for every partner).
+    rows = []
     for kpi in KPIS:
-        weight = weights.get(kpi.key, 0)
-        new = kpi_score(kpi, kpi.value(mine), bench.get(kpi.key))
-        old = kpi_score(kpi, kpi.value(before), bench_before.get(kpi.key))
-        if weight and new is not None and old is not None and new < old \
-                and _worse(kpi, kpi.value(mine), kpi.value(before)):
-            falls.append(((old - new) * weight, kpi))
-    falls.sort(key=lambda f: -f[0])
-    reasons = tuple(_reason(k, k.value(mine), k.value(before)) for _, k in falls[:REASONS])
-    return Health(now, then, reasons if now is not None and then is not None and now < then
-                  else ())
+        if (weight := weights.get(kpi.key, 0)) > 0:
+            new_value, old_value = kpi.value(mine), kpi.value(before)
+            rows.append((kpi, weight, new_value, old_value,
+                         kpi_score(kpi, new_value, bench.get(kpi.key)),
+                         kpi_score(kpi, old_value, bench_before.get(kpi.key))))
+    now = _weighted([(new, w) for _, w, _, _, new, _ in rows])
+    then = _weighted([(old, w) for _, w, _, _, _, old in rows])
+    if now is None or then is None or now >= then:
+        return Health(now, then, ())
+    falls = sorted(((old - new) * w, kpi.key, kpi, nv, ov)
+                   for kpi, w, nv, ov, new, old in rows
+                   if new is not None and old is not None and new < old
+                   and _worse(kpi, nv, ov))
+    reasons = tuple(_reason(kpi, nv, ov) for _, _, kpi, nv, ov in reversed(falls))
+    return Health(now, then, reasons[:REASONS])
 
 
 def _worse(kpi: Kpi, value, before) -> bool:
