@@ -34,7 +34,13 @@ class DashboardFilter:
 def _joined(q: Select, filt: DashboardFilter) -> Select:
     """`q` over the facts, joined to each fact's partner, tier and first region, narrowed
     by the filter."""
-    q = (q.join(Partner, Partner.id == F.partner_id).join(Tier, Tier.id == Partner.tier_id)
+    return _narrowed(q.join(Partner, Partner.id == F.partner_id), filt)
+
+
+def _narrowed(q: Select, filt: DashboardFilter) -> Select:
+    """`q`, which reads partners, joined to their tier and first region and narrowed by
+    the filter."""
+    q = (q.join(Tier, Tier.id == Partner.tier_id)
          .outerjoin(PartnerRegion, and_(PartnerRegion.partner_id == Partner.id,
                                         PartnerRegion.position == 0)))
     if filt.tier:
@@ -148,15 +154,8 @@ def cohorts(db: Session, actor: Actor, filt: DashboardFilter = DashboardFilter()
     require(actor, "dashboard.view")
     first = (select(F.partner_id, func.min(F.month).label("month"))
              .where(F.registrations > 0).group_by(F.partner_id).subquery())
-    q = (select(Partner.created_at, first.c.month)
-         .join(Tier, Tier.id == Partner.tier_id)
-         .outerjoin(first, first.c.partner_id == Partner.id)
-         .outerjoin(PartnerRegion, and_(PartnerRegion.partner_id == Partner.id,
-                                        PartnerRegion.position == 0)))
-    if filt.tier:
-        q = q.where(Tier.name == filt.tier)
-    if filt.region:
-        q = q.where(PartnerRegion.region == filt.region)
+    q = _narrowed(select(Partner.created_at, first.c.month).select_from(Partner)
+                  .outerjoin(first, first.c.partner_id == Partner.id), filt)
     groups: dict[str, list] = defaultdict(list)
     for created, first_month in db.execute(q):
         joined = created.date()

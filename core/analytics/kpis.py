@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.analytics.facts import MEASURES
 from db.models import PartnerMonthFact, PartnerUserMonth
 
 F = PartnerMonthFact
@@ -77,8 +78,7 @@ class Totals:
     active_users: int = 0
 
 
-SUMMED = ("registrations", "pipeline", "approved", "rejected", "won", "won_amount", "won_days",
-          "lost")
+SUMMED = MEASURES  # every column of the facts; Totals adds the active users
 
 
 def totals(db: Session, period: Period, partner_ids: Iterable[int] | None = None,
