@@ -8,10 +8,12 @@ from core.analytics.dashboard import (
     DashboardFilter,
     Funnel,
     RevenueCell,
+    RevenueDashboard,
     cohorts,
     concentration,
     funnel,
     revenue_by_month,
+    revenue_dashboard,
 )
 from core.analytics.facts import (
     MEASURES,
@@ -32,10 +34,22 @@ from core.analytics.health import (
     health_weights,
     kpi_score,
     partner_health,
+    score_all,
     set_health_weights,
     shown,
 )
-from core.analytics.kpis import KPI_BY_KEY, KPIS, Kpi, Period, Totals, period_choices, totals
+from core.analytics.kpis import (
+    KPI_BY_KEY,
+    KPIS,
+    Kpi,
+    Period,
+    Totals,
+    frame_of,
+    kpi_frame,
+    period_choices,
+    totals,
+    totals_frame,
+)
 from core.analytics.performance import (
     AT_RISK_FALL,
     QUIET_MONTHS,
@@ -56,12 +70,14 @@ from core.analytics.scorecard import (
 
 __all__ = [
     "GROUPINGS", "Cohort", "Concentration", "DashboardFilter", "Funnel", "RevenueCell",
-    "cohorts", "concentration", "funnel", "revenue_by_month",
+    "cohorts", "concentration", "funnel", "revenue_by_month", "RevenueDashboard",
+    "revenue_dashboard",
     "MonthFigures", "period_choices", "scorecard_months", "shown",
     "AT_RISK_FALL", "QUIET_MONTHS", "PartnerPerformance", "Performance", "PerformanceFilter",
     "partner_performance",
     "DEFAULT_WEIGHTS", "Health", "health_weights", "set_health_weights", "benchmarks",
-    "health", "kpi_score", "partner_health",
+    "health", "kpi_score", "partner_health", "score_all", "frame_of", "kpi_frame",
+    "totals_frame",
     "KPIS", "KPI_BY_KEY", "MEASURES", "MIN_PEERS", "Kpi", "KpiValue", "MonthTally", "Period",
     "RebuildReport", "Scorecard", "Totals", "analytics_version", "month_of", "months_touched",
     "rebuild", "rebuild_partners", "refresh_partner", "scorecard", "tally", "totals",

@@ -3,6 +3,11 @@ type; the registration funnel; the top partners and how concentrated revenue is;
 partners and their time to a first registration by cohort. Every query reads the facts and
 the partners (a few thousand rows at the reference scale), never the registrations.
 
+The page reads `revenue_dashboard`: the partners once (their tier, type and first region, which
+the filters and groupings need), one sum per partner for the funnel and the concentration,
+one grouped read for the revenue by month and one for the first registrations, so that the
+four charts cost about one read each (SQLite at 1M registrations: 210 -> under 100 ms).
+
 A partner's region here is its first region (the one its profile lists first), so that each
 partner's revenue counts once; its tier and type are today's."""
 
@@ -10,12 +15,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import BigInteger, Integer, Select, and_, extract, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from core.actor import Actor
-from core.analytics.kpis import Period, month_start
+from core.analytics.kpis import Period
 from core.partners import PARTNER_TYPE_SHORT
 from core.permissions import require
 from db.models import Partner, PartnerMonthFact, PartnerRegion, Tier
@@ -31,10 +37,22 @@ class DashboardFilter:
     tier: str | None = None
 
 
-def _joined(q: Select, filt: DashboardFilter) -> Select:
-    """`q` over the facts, joined to each fact's partner, tier and first region, narrowed
-    by the filter."""
-    return _narrowed(q.join(Partner, Partner.id == F.partner_id), filt)
+class PartnerGroups(NamedTuple):
+    """What the dashboard groups and filters a partner by (a tuple: there are thousands)."""
+
+    name: str
+    tier: str
+    partner_type: str
+    region: str | None  # the first one its profile lists
+    joined: int  # the month it was created, as year * 12 + month - 1 (UTC)
+
+
+def partner_groups(db: Session, filt: DashboardFilter = DashboardFilter(),
+                   ) -> dict[int, PartnerGroups]:
+    """The partners the filter keeps, by id."""
+    q = _narrowed(select(Partner.id, Partner.name, Tier.name, Partner.partner_type,
+                         PartnerRegion.region, _month_number(Partner.created_at)), filt)
+    return {row[0]: PartnerGroups(*row[1:]) for row in db.execute(q).tuples()}
 
 
 def _narrowed(q: Select, filt: DashboardFilter) -> Select:
@@ -54,6 +72,23 @@ def _in(period: Period):
     return and_(F.month >= period.first, F.month <= period.last)
 
 
+class PartnerSums(NamedTuple):
+    registrations: int
+    approved: int
+    won: int
+    won_amount: Decimal
+
+
+def partner_sums(db: Session, period: Period) -> dict[int, PartnerSums]:
+    """Each partner's registrations, approvals, wins and won revenue in the period (those
+    with any fact in it)."""
+    rows = db.execute(select(F.partner_id, func.sum(F.registrations), func.sum(F.approved),
+                             func.sum(F.won), func.sum(type_coerce(F.won_amount, BigInteger)))
+                      .where(_in(period)).group_by(F.partner_id)).tuples()
+    return {pid: PartnerSums(int(r), int(a), int(w), Decimal(int(c)).scaleb(-2))
+            for pid, r, a, w, c in rows}
+
+
 @dataclass(frozen=True)
 class RevenueCell:
     month: date
@@ -70,8 +105,9 @@ def revenue_by_month(db: Session, actor: Actor, period: Period, by: str = "tier"
         raise ValueError(f"group by one of {sorted(GROUPINGS)}")
     group = {"tier": Tier.name, "type": Partner.partner_type,
              "region": func.coalesce(PartnerRegion.region, "—")}[by]
-    rows = db.execute(_joined(select(F.month, group, func.sum(F.won_amount)), filt)
-                      .where(_in(period), F.won > 0).group_by(F.month, group)
+    q = _narrowed(select(F.month, group, func.sum(F.won_amount))
+                  .join(Partner, Partner.id == F.partner_id), filt)
+    rows = db.execute(q.where(_in(period), F.won > 0).group_by(F.month, group)
                       .order_by(F.month, group))
     label = (lambda g: PARTNER_TYPE_SHORT.get(g, g)) if by == "type" else (lambda g: g)
     return [RevenueCell(month, label(g), amount) for month, g, amount in rows]
@@ -97,11 +133,13 @@ def funnel(db: Session, actor: Actor, period: Period,
     """Registrations submitted, approved and won in the period (each by its own day: a
     registration approved in the period may have been submitted before it)."""
     require(actor, "dashboard.view")
-    row = db.execute(_joined(select(func.coalesce(func.sum(F.registrations), 0),
-                                    func.coalesce(func.sum(F.approved), 0),
-                                    func.coalesce(func.sum(F.won), 0)), filt)
-                     .where(_in(period))).one()
-    return Funnel(*(int(v) for v in row))
+    return _funnel(partner_sums(db, period), partner_groups(db, filt))
+
+
+def _funnel(sums: dict[int, PartnerSums], kept: dict[int, PartnerGroups]) -> Funnel:
+    mine = [s for pid, s in sums.items() if pid in kept]
+    return Funnel(sum(s.registrations for s in mine), sum(s.approved for s in mine),
+                  sum(s.won for s in mine))
 
 
 @dataclass(frozen=True)
@@ -124,19 +162,22 @@ class Concentration:
 def concentration(db: Session, actor: Actor, period: Period,
                   filt: DashboardFilter = DashboardFilter()) -> Concentration:
     require(actor, "dashboard.view")
-    amount = func.sum(F.won_amount)
-    ranked = db.execute(_joined(select(F.partner_id, Partner.name, Tier.name, amount), filt)
-                        .where(_in(period), F.won > 0)
-                        .group_by(F.partner_id, Partner.name, Tier.name)
-                        .order_by(amount.desc(), Partner.name)).all()
-    total = sum((r[3] for r in ranked), Decimal(0))
+    return _concentration(partner_sums(db, period), partner_groups(db, filt))
+
+
+def _concentration(sums: dict[int, PartnerSums],
+                   kept: dict[int, PartnerGroups]) -> Concentration:
+    ranked = sorted(((s.won_amount, kept[pid].name, pid) for pid, s in sums.items()
+                     if pid in kept and s.won > 0), key=lambda r: (-r[0], r[1]))
+    total = sum((r[0] for r in ranked), Decimal(0))
     fifth = max(1, -(-len(ranked) // 5)) if ranked else 0
 
     def share(rows) -> float | None:
-        return float(sum((r[3] for r in rows), Decimal(0)) / total) if total else None
+        return float(sum((r[0] for r in rows), Decimal(0)) / total) if total else None
 
-    return Concentration(total, [PartnerRevenue(*r) for r in ranked[:TOP]],
-                         share(ranked[:TOP]), share(ranked[:fifth]), len(ranked))
+    top = [PartnerRevenue(pid, name, kept[pid].tier, amount) for amount, name, pid in
+           ranked[:TOP]]
+    return Concentration(total, top, share(ranked[:TOP]), share(ranked[:fifth]), len(ranked))
 
 
 @dataclass(frozen=True)
@@ -152,18 +193,51 @@ def cohorts(db: Session, actor: Actor, filt: DashboardFilter = DashboardFilter()
     """New partners by the quarter they joined, and how soon they registered a first deal
     (in whole months: the facts are monthly)."""
     require(actor, "dashboard.view")
-    first = (select(F.partner_id, func.min(F.month).label("month"))
-             .where(F.registrations > 0).group_by(F.partner_id).subquery())
-    q = _narrowed(select(Partner.created_at, first.c.month).select_from(Partner)
-                  .outerjoin(first, first.c.partner_id == Partner.id), filt)
-    groups: dict[str, list] = defaultdict(list)
-    for created, first_month in db.execute(q):
-        joined = created.date()
-        groups[f"{joined.year} Q{(joined.month - 1) // 3 + 1}"].append(
-            (month_start(joined), first_month))
+    return _cohorts(first_registrations(db), partner_groups(db, filt))
+
+
+def _month_number(column):
+    # year * 12 + month - 1, computed in the database: reading thousands of dates and
+    # datetimes through their Python types costs more than the query (SQLite keeps text).
+    return (func.cast(extract("year", column), Integer) * 12
+            + func.cast(extract("month", column), Integer) - 1)
+
+
+def first_registrations(db: Session) -> dict[int, int]:
+    """Each partner's first month with a registration, as year * 12 + month - 1 (one indexed
+    look per partner)."""
+    first = (select(func.min(F.month)).where(F.partner_id == Partner.id, F.registrations > 0)
+             .scalar_subquery())
+    return {pid: month.year * 12 + month.month - 1
+            for pid, month in db.execute(select(Partner.id, first)).tuples() if month}
+
+
+def _cohorts(firsts: dict[int, int], kept: dict[int, PartnerGroups]) -> list[Cohort]:
+    groups: dict[int, list] = defaultdict(list)
+    for pid, partner in kept.items():
+        groups[partner.joined // 3].append((partner.joined, firsts.get(pid)))
     out = []
     for quarter in sorted(groups):
-        spans = [(f.year - j.year) * 12 + f.month - j.month for j, f in groups[quarter] if f]
-        out.append(Cohort(quarter, len(groups[quarter]), len(spans),
-                          sum(spans) / len(spans) if spans else None))
+        spans = [f - j for j, f in groups[quarter] if f is not None]
+        out.append(Cohort(f"{quarter // 4} Q{quarter % 4 + 1}", len(groups[quarter]),
+                          len(spans), sum(spans) / len(spans) if spans else None))
     return out
+
+
+@dataclass(frozen=True)
+class RevenueDashboard:
+    period: Period
+    revenue: list[RevenueCell]
+    funnel: Funnel
+    concentration: Concentration
+    cohorts: list[Cohort]
+
+
+def revenue_dashboard(db: Session, actor: Actor, period: Period, by: str = "tier",
+                      filt: DashboardFilter = DashboardFilter()) -> RevenueDashboard:
+    """Everything the revenue dashboard draws, the partners read once."""
+    require(actor, "dashboard.view")
+    kept, sums = partner_groups(db, filt), partner_sums(db, period)
+    return RevenueDashboard(period, revenue_by_month(db, actor, period, by, filt),
+                            _funnel(sums, kept), _concentration(sums, kept),
+                            _cohorts(first_registrations(db), kept))

@@ -10,18 +10,27 @@ value moved the wrong way. The health is the
 weighted average of the scores; the trend compares it with the previous period's, scored
 against that period's benchmark."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from statistics import median
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
 from core.actor import Actor
-from core.analytics.kpis import KPI_BY_KEY, KPIS, Kpi, Period, Totals, totals
+from core.analytics.kpis import (
+    KPI_BY_KEY,
+    KPIS,
+    Kpi,
+    Period,
+    Totals,
+    frame_of,
+    kpi_frame,
+    totals_frame,
+)
 from core.errors import NotFound, RuleViolation
 from core.money import format_money
 from core.permissions import require
@@ -49,51 +58,113 @@ class Health:
             self.score - self.previous
 
 
-def benchmarks(all_totals: Mapping[int, Totals]) -> dict[str, float | None]:
-    """The median of each KPI over the partners with a value for it."""
-    out: dict[str, float | None] = {}
-    for kpi in KPIS:
-        found = [float(v) for v in (kpi.value(t) for t in all_totals.values()) if v is not None]
-        out[kpi.key] = median(found) if found else None
-    return out
+def benchmarks(all_totals: Mapping[int, Totals] | pd.DataFrame) -> dict[str, float | None]:
+    """The median of each KPI over the partners with a value for it (the partners given:
+    those with any fact in the period)."""
+    frame = all_totals if isinstance(all_totals, pd.DataFrame) else frame_of(dict(all_totals))
+    return {key: None if pd.isna(v) else float(v)
+            for key, v in kpi_frame(frame).median().items()}
+
+
+def score_frame(kpis: pd.DataFrame, bench: Mapping[str, float | None],
+                keys: Iterable[str]) -> pd.DataFrame:
+    """Each KPI's score per partner (NaN: no value, or nothing to measure it against)."""
+    out = {}
+    for key in keys:
+        kpi, mark, value = KPI_BY_KEY[key], bench.get(key), kpis[key]
+        if not mark:
+            out[key] = pd.Series(float("nan"), index=kpis.index)
+            continue
+        ratio = value / mark if kpi.higher_is_better else (mark / value).where(value != 0, 2.0)
+        out[key] = (50.0 * ratio).clip(0.0, 100.0)
+    return pd.DataFrame(out, index=kpis.index, dtype="float64")
 
 
 def kpi_score(kpi: Kpi, value, bench: float | None) -> float | None:
-    if value is None or not bench:  # no value, or nothing to measure it against
-        return None
-    value = float(value)
-    ratio = value / bench if kpi.higher_is_better else (bench / value if value else 2.0)
-    return max(0.0, min(100.0, 50.0 * ratio))
+    score = score_frame(pd.DataFrame({kpi.key: [float("nan") if value is None else
+                                                float(value)]}),
+                        {kpi.key: bench}, [kpi.key]).iloc[0, 0]
+    return None if pd.isna(score) else float(score)
 
 
-def _weighted(parts: list[tuple[float | None, int]]) -> int | None:
-    parts = [(s, w) for s, w in parts if s is not None]
-    total = sum(w for _, w in parts)
-    return round(sum(s * w for s, w in parts) / total) if total else None
+def weighted(scores: pd.DataFrame, weights: Mapping[str, int]) -> pd.Series:
+    """The weighted average of each partner's scores, rounded (NaN: no score at all); a KPI
+    without a score leaves its weight to the others."""
+    w = pd.Series({k: weights[k] for k in scores.columns}, dtype="float64")
+    counted = scores.notna().mul(w).sum(axis=1)
+    return (scores.fillna(0.0).mul(w).sum(axis=1) / counted.where(counted > 0)).round()
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Every partner's health now and before, and what each KPI's fall weighed (0: no reason
+    for a fall), from the period's and the previous period's totals."""
+
+    score: pd.Series
+    previous: pd.Series
+    falls: pd.DataFrame
+    now: pd.DataFrame  # KPI values
+    before: pd.DataFrame
+
+    def health(self, partner_id: int) -> Health:
+        now, then = _int(self.score[partner_id]), _int(self.previous[partner_id])
+        return Health(now, then, self.reasons([partner_id])[partner_id])
+
+    def reasons(self, partner_ids: list[int]) -> dict[int, tuple[str, ...]]:
+        """Why each partner's health fell, biggest first (none when it did not)."""
+        keys = list(self.falls.columns)
+        falls = self.falls.loc[partner_ids].to_numpy()
+        now, before = self.now.loc[partner_ids].to_numpy(), self.before.loc[partner_ids].to_numpy()
+        score, previous = self.score.loc[partner_ids].to_numpy(), \
+            self.previous.loc[partner_ids].to_numpy()
+        out = {}
+        for i, partner_id in enumerate(partner_ids):
+            if not score[i] < previous[i]:  # held, rose, or no score to compare
+                out[partner_id] = ()
+                continue
+            order = sorted((j for j in range(len(keys)) if falls[i][j] > 0),
+                           key=lambda j, row=falls[i]: -row[j])[:REASONS]
+            out[partner_id] = tuple(_reason(KPI_BY_KEY[keys[j]], now[i][j], before[i][j])
+                                    for j in order)
+        return out
+
+
+def score_all(now: pd.DataFrame, before: pd.DataFrame, weights: Mapping[str, int],
+              partner_ids: Iterable[int] | None = None) -> Scored:
+    """Health for the partners given (default: those in `now` or `before`), each KPI
+    benchmarked against the partners with any fact in its period (`now`'s and `before`'s
+    rows: `totals_frame`)."""
+    ids = list(partner_ids) if partner_ids is not None else now.index.union(before.index)
+    return _scored(now.reindex(ids, fill_value=0.0), before.reindex(ids, fill_value=0.0),
+                   benchmarks(now), benchmarks(before), weights)
 
 
 def health(mine: Totals, before: Totals, bench: Mapping[str, float | None],
            bench_before: Mapping[str, float | None],
            weights: Mapping[str, int] = DEFAULT_WEIGHTS) -> Health:
-    # One pass: each weighed KPI's value and score, now and before (the channel team's page
-    # does this for every partner).
-    rows = []
-    for kpi in KPIS:
-        if (weight := weights.get(kpi.key, 0)) > 0:
-            new_value, old_value = kpi.value(mine), kpi.value(before)
-            rows.append((kpi, weight, new_value, old_value,
-                         kpi_score(kpi, new_value, bench.get(kpi.key)),
-                         kpi_score(kpi, old_value, bench_before.get(kpi.key))))
-    now = _weighted([(new, w) for _, w, _, _, new, _ in rows])
-    then = _weighted([(old, w) for _, w, _, _, _, old in rows])
-    if now is None or then is None or now >= then:
-        return Health(now, then, ())
-    falls = sorted(((old - new) * w, kpi.key, kpi, nv, ov)
-                   for kpi, w, nv, ov, new, old in rows
-                   if new is not None and old is not None and new < old
-                   and _worse(kpi, nv, ov))
-    reasons = tuple(_reason(kpi, nv, ov) for _, _, kpi, nv, ov in reversed(falls))
-    return Health(now, then, reasons[:REASONS])
+    """One partner's health against benchmarks already known."""
+    return _scored(frame_of({0: mine}), frame_of({0: before}), bench, bench_before,
+                   weights).health(0)
+
+
+def _scored(now: pd.DataFrame, before: pd.DataFrame, bench: Mapping[str, float | None],
+            bench_before: Mapping[str, float | None], weights: Mapping[str, int]) -> Scored:
+    keys = [k.key for k in KPIS if weights.get(k.key, 0) > 0]
+    now_kpis, before_kpis = kpi_frame(now)[keys], kpi_frame(before)[keys]
+    scores = score_frame(now_kpis, bench, keys)
+    scores_before = score_frame(before_kpis, bench_before, keys)
+    # A reason names a KPI whose score fell *and* whose value moved the wrong way.
+    worse = pd.DataFrame({k: now_kpis[k] < before_kpis[k] if KPI_BY_KEY[k].higher_is_better
+                          else now_kpis[k] > before_kpis[k] for k in keys},
+                         index=now.index, dtype=bool)
+    weight = pd.Series({k: weights[k] for k in keys}, dtype="float64")
+    falls = ((scores_before - scores) * weight).where(worse & (scores < scores_before), 0.0)
+    return Scored(weighted(scores, weights), weighted(scores_before, weights),
+                  falls.fillna(0.0), now_kpis, before_kpis)
+
+
+def _int(value) -> int | None:
+    return None if pd.isna(value) else int(value)
 
 
 def _worse(kpi: Kpi, value, before) -> bool:
@@ -110,16 +181,18 @@ def _reason(kpi: Kpi, value, before) -> str:
 
 
 def shown(kpi: Kpi, value) -> str:
-    """A KPI's value as a person reads it."""
-    if value is None:
+    """A KPI's value as a person reads it (from a Totals' Decimal or int, or a frame's
+    float)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
         return "none"
     if kpi.unit == "percent":
         return f"{float(value):.0%}"
     if kpi.unit == "money":
-        return format_money(Decimal(value), get_settings().base_currency, symbol=False)
+        cents = Decimal(str(value)).quantize(Decimal("0.01"))
+        return format_money(cents, get_settings().base_currency, symbol=False)
     if kpi.unit == "days":
         return f"{float(value):.0f} days"
-    return f"{value:,}"
+    return f"{round(value):,}"
 
 
 # ---------------------------------------------------------------- the weights
@@ -172,6 +245,5 @@ def partner_health(db: Session, actor: Actor, partner_id: int, period: Period) -
     require(actor, "health.view")
     if not isinstance(partner_id, int) or db.get(Partner, partner_id) is None:
         raise NotFound("partner")
-    now, before = totals(db, period), totals(db, period.previous())
-    return health(now.get(partner_id, Totals()), before.get(partner_id, Totals()),
-                  benchmarks(now), benchmarks(before), health_weights(db))
+    return score_all(totals_frame(db, period), totals_frame(db, period.previous()),
+                     health_weights(db), [partner_id]).health(partner_id)

@@ -4,13 +4,14 @@ before) and the partners; nothing scans the registrations."""
 
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from core.actor import Actor
-from core.analytics.health import Health, benchmarks, health, health_weights
-from core.analytics.kpis import KPIS, Period, Totals, add_months, totals
+from core.analytics.health import health_weights, score_all
+from core.analytics.kpis import Period, add_months, kpi_frame, totals_frame
 from core.permissions import require
 from db.models import Partner, PartnerMonthFact, PartnerRegion, Tier, User
 
@@ -27,29 +28,39 @@ class PerformanceFilter:
     manager_id: int | None = None
 
 
-@dataclass(frozen=True)
-class PartnerPerformance:
+class PartnerPerformance(NamedTuple):
+    """One partner's row (immutable; a tuple, since the page makes 5,000 of them)."""
+
     partner_id: int
     name: str
     tier: str
     regions: tuple[str, ...]
     partner_type: str
     manager: str | None
-    health: Health
-    kpis: dict[str, object]  # KPI key -> value for the period
+    health: int | None  # None: no KPI had a value
+    previous_health: int | None  # for the period before
+    kpis: dict[str, object]  # KPI key -> value for the period (None: no value)
     quiet: bool  # no registration in the last QUIET_MONTHS months
+    # Why its health fell, biggest first: given for the partners at risk (the scorecard
+    # gives any partner's), so that 5,000 partners are not put into words for a table.
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def trend(self) -> int | None:
+        return None if self.health is None or self.previous_health is None else \
+            self.health - self.previous_health
 
     @property
     def at_risk(self) -> bool:
-        trend = self.health.trend
-        return self.quiet or (trend is not None and trend <= -AT_RISK_FALL)
+        return self.quiet or (self.trend is not None and self.trend <= -AT_RISK_FALL)
 
     @property
     def risk(self) -> str:
         """Why it is at risk, in words."""
         why = []
-        if self.health.trend is not None and self.health.trend <= -AT_RISK_FALL:
-            why.append(f"health down {-self.health.trend} points")
+        if self.trend is not None and self.trend <= -AT_RISK_FALL:
+            fell = f"health down {-self.trend} points"
+            why.append(f"{fell} ({'; '.join(self.reasons)})" if self.reasons else fell)
         if self.quiet:
             why.append(f"no registration in {QUIET_MONTHS} months")
         return "; ".join(why)
@@ -63,46 +74,63 @@ class Performance:
     @property
     def at_risk(self) -> list[PartnerPerformance]:
         return sorted((p for p in self.partners if p.at_risk),
-                      key=lambda p: (p.health.trend if p.health.trend is not None else 0,
-                                     p.name))
+                      key=lambda p: (p.trend if p.trend is not None else 0, p.name))
 
     def movers(self, up: bool) -> list[PartnerPerformance]:
-        moved = [p for p in self.partners if p.health.trend]
-        moved = [p for p in moved if (p.health.trend > 0) == up]
-        return sorted(moved, key=lambda p: (-p.health.trend if up else p.health.trend,
-                                            p.name))[:MOVERS]
+        moved = [p for p in self.partners if p.trend and (p.trend > 0) == up]
+        return sorted(moved, key=lambda p: (-p.trend if up else p.trend, p.name))[:MOVERS]
 
 
 def partner_performance(db: Session, actor: Actor, period: Period,
                         filt: PerformanceFilter = PerformanceFilter(), *,
                         today: date) -> Performance:
     """Every partner that matches the filter, with its health (benchmarked against all
-    partners, whatever the filter) and KPIs for the period."""
+    partners, whatever the filter) and KPIs for the period. Column-wise over the facts'
+    totals (core.analytics.kpis): at 5,000 partners a loop per partner would be most of
+    the page's time."""
     require(actor, "health.view")
-    now, before = totals(db, period), totals(db, period.previous())
-    bench, bench_before = benchmarks(now), benchmarks(before)
+    found = db.execute(_partners(filt)).all()
+    ids = [row.id for row in found]
+    now = totals_frame(db, period)
+    scored = score_all(now, totals_frame(db, period.previous()), health_weights(db), ids)
+    values = _rows(kpi_frame(now.reindex(ids, fill_value=0.0)))
     quiet_since = add_months(date(today.year, today.month, 1), 1 - QUIET_MONTHS)
     busy = set(db.scalars(select(PartnerMonthFact.partner_id).distinct().where(
         PartnerMonthFact.month >= quiet_since, PartnerMonthFact.registrations > 0)))
+    regions = _regions(db)
+    scores, before = _ints(scored.score), _ints(scored.previous)
+    out = [PartnerPerformance(row.id, row.name, row.tier, regions.get(row.id, ()),
+                              row.partner_type, row.manager, scores[i], before[i],
+                              values[i], row.id not in busy)
+           for i, row in enumerate(found)]
+    reasons = scored.reasons([p.partner_id for p in out if p.at_risk])
+    return Performance(period, [p._replace(reasons=reasons[p.partner_id]) if
+                                reasons.get(p.partner_id) else p for p in out])
+
+
+def _ints(scores) -> list[int | None]:
+    return [None if v != v else int(v) for v in scores.tolist()]  # NaN: no score
+
+
+def _rows(kpis) -> list[dict[str, float | None]]:
+    """Each partner's KPI values by key (None for NaN: no value), in the frame's order."""
+    columns = {key: kpis[key].tolist() for key in kpis.columns}
+    return [{key: None if v[i] != v[i] else v[i] for key, v in columns.items()}
+            for i in range(len(kpis))]
+
+
+def _regions(db: Session) -> dict[int, tuple[str, ...]]:
     regions: dict[int, list[str]] = {}
     for partner_id, region in db.execute(select(PartnerRegion.partner_id, PartnerRegion.region)
-                                         .order_by(PartnerRegion.partner_id,
-                                                   PartnerRegion.position)):
+                                         .order_by(PartnerRegion.position)).tuples():
         regions.setdefault(partner_id, []).append(region)
-    weights = health_weights(db)
-    out = []
-    for p, tier, manager in db.execute(_partners(filt)):
-        mine, then = now.get(p.id, Totals()), before.get(p.id, Totals())
-        out.append(PartnerPerformance(
-            p.id, p.name, tier, tuple(regions.get(p.id, ())), p.partner_type, manager,
-            health(mine, then, bench, bench_before, weights),
-            {k.key: k.value(mine) for k in KPIS}, p.id not in busy))
-    return Performance(period, out)
+    return {k: tuple(v) for k, v in regions.items()}
 
 
 def _partners(filt: PerformanceFilter):
     manager = aliased(User)
-    q = (select(Partner, Tier.name, manager.display_name)
+    q = (select(Partner.id, Partner.name, Partner.partner_type, Tier.name.label("tier"),
+                manager.display_name.label("manager"))
          .join(Tier, Tier.id == Partner.tier_id)
          .outerjoin(manager, manager.id == Partner.channel_manager_id)
          .where(Partner.status.in_(["active", "onboarding"]))

@@ -5,14 +5,23 @@ one of them. Partners see only their own."""
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from statistics import median
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import onboarding
 from core.actor import Actor
-from core.analytics.kpis import KPIS, Kpi, Period, Totals, add_months, totals
+from core.analytics.kpis import (
+    KPIS,
+    Kpi,
+    Period,
+    Totals,
+    add_months,
+    kpi_frame,
+    totals,
+    totals_frame,
+)
 from core.errors import NotFound
 from core.permissions import can, require
 from db.models import AnalyticsVersion, Partner, PartnerMonthFact
@@ -76,11 +85,12 @@ def scorecard(db: Session, actor: Actor, partner_id: int, period: Period) -> Sco
     previous = period.previous()
     mine = totals(db, period, [partner.id]).get(partner.id, Totals())
     before = totals(db, previous, [partner.id]).get(partner.id, Totals())
+    # The other partners of the tier, those without any fact in the period as zeros.
     peer_ids = list(db.scalars(select(Partner.id).where(Partner.tier_id == partner.tier_id,
                                                         Partner.id != partner.id)))
-    peers = totals(db, period, peer_ids)
-    kpis = tuple(_kpi_value(k, mine, before, [peers.get(p, Totals()) for p in peer_ids])
-                 for k in KPIS)
+    peers = kpi_frame(totals_frame(db, period, tier_id=partner.tier_id)
+                      .reindex(peer_ids, fill_value=0.0))
+    kpis = tuple(_kpi_value(k, mine, before, peers[k.key]) for k in KPIS)
     return Scorecard(partner.id, partner.name, partner.tier.name, period, previous, kpis,
                      analytics_version(db, partner.id))
 
@@ -110,8 +120,17 @@ def scorecard_months(db: Session, actor: Actor, partner_id: int,
     return out
 
 
-def _kpi_value(kpi: Kpi, mine: Totals, before: Totals, peers: list[Totals]) -> KpiValue:
-    values = [v for v in (kpi.value(t) for t in peers) if v is not None]
-    shown = median(values) if len(values) >= MIN_PEERS else None
+def _kpi_value(kpi: Kpi, mine: Totals, before: Totals, peers: pd.Series) -> KpiValue:
+    values = peers.dropna()
+    shown = _as_value(kpi, values.median()) if len(values) >= MIN_PEERS else None
     return KpiValue(kpi.key, kpi.label, kpi.unit, kpi.help, kpi.higher_is_better,
                     kpi.value(mine), kpi.value(before), shown, len(values))
+
+
+def _as_value(kpi: Kpi, median: float):
+    """A median as the KPI's own values read: money to the cent, counts whole when whole."""
+    if kpi.unit == "money":
+        return Decimal(str(round(median, 2))).quantize(Decimal("0.01"))
+    if kpi.unit == "count" and float(median).is_integer():
+        return int(median)
+    return float(median)

@@ -5,8 +5,22 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from core.analytics import KPI_BY_KEY, Period, Totals, benchmarks, health, kpi_score, partner_health
+from core.analytics import (
+    DEFAULT_WEIGHTS,
+    KPI_BY_KEY,
+    KPIS,
+    Period,
+    Totals,
+    benchmarks,
+    frame_of,
+    health,
+    kpi_score,
+    partner_health,
+    score_all,
+)
 from core.errors import NotFound, PermissionDenied
 from tests.conftest import actor_for
 
@@ -133,3 +147,42 @@ def test_health_reads_the_admins_weights(seeded_db):
     assert partner_health(seeded_db, desk, p01, PERIOD).score == 75
     set_health_weights(seeded_db, admin, {"won_revenue": 0, "win_rate": 1})
     assert partner_health(seeded_db, desk, p01, PERIOD).score == 67
+
+
+# ---------------------------------------------------------------- every partner at once
+
+totals_strategy = st.builds(
+    Totals, registrations=st.integers(0, 40), pipeline=st.integers(0, 10**6).map(Decimal),
+    won=st.integers(0, 6), lost=st.integers(0, 6), won_amount=st.integers(0, 10**6).map(Decimal),
+    won_days=st.integers(0, 400), approved=st.integers(0, 9), active_users=st.integers(0, 5))
+
+
+def _by_the_book(mine: Totals, bench: dict, weights: dict) -> int | None:
+    """The docstring's rule, written out for one partner: each weighed KPI's value against
+    its median (50 at it, 100 at twice, 0 at nothing; half for less-is-better), averaged."""
+    parts = []
+    for kpi in KPIS:
+        value, mark = kpi.value(mine), bench.get(kpi.key)
+        if weights.get(kpi.key, 0) <= 0 or value is None or not mark:
+            continue
+        ratio = (float(value) / mark if kpi.higher_is_better
+                 else (mark / float(value) if value else 2.0))
+        parts.append((max(0.0, min(100.0, 50 * ratio)), weights[kpi.key]))
+    total = sum(w for _, w in parts)
+    return round(sum(s * w for s, w in parts) / total) if total else None
+
+
+@settings(max_examples=40, deadline=None)
+@given(now=st.dictionaries(st.integers(1, 30), totals_strategy, max_size=12),
+       before=st.dictionaries(st.integers(1, 30), totals_strategy, max_size=12))
+def test_every_partners_health_at_once_is_each_ones_by_the_rule(now, before):
+    """The channel team's table scores every partner column-wise; each partner's score and
+    its previous one are what the rule gives that partner alone."""
+    scored = score_all(frame_of(now), frame_of(before), DEFAULT_WEIGHTS)
+    bench, bench_before = benchmarks(now), benchmarks(before)
+    for partner_id in set(now) | set(before):
+        mine, then = now.get(partner_id, Totals()), before.get(partner_id, Totals())
+        h = scored.health(partner_id)
+        assert (h.score, h.previous) == (_by_the_book(mine, bench, DEFAULT_WEIGHTS),
+                                         _by_the_book(then, bench_before, DEFAULT_WEIGHTS))
+        assert h == health(mine, then, bench, bench_before, DEFAULT_WEIGHTS)

@@ -42,14 +42,17 @@ def test_health_trends_risk_and_movers_by_hand(seeded_db, three):
     by_id = {p.partner_id: p for p in found.partners}
     # Won revenue is the only KPI with a benchmark both times (the median of the three:
     # 50,000 each period); pipeline and the rest have none, so they are left out.
-    assert [(by_id[p].health.previous, by_id[p].health.score) for p in three] == [
+    assert [(by_id[p].previous_health, by_id[p].health) for p in three] == [
         (100, 10), (10, 100), (50, 50)]
-    assert by_id[p01].health.reasons == ("won revenue 10,000.00 USD, down from 100,000.00 USD",)
+    # The at-risk partner's fall is put in words; the others' are not (the scorecard does).
+    assert by_id[p01].reasons == ("won revenue 10,000.00 USD, down from 100,000.00 USD",)
+    assert by_id[p02].reasons == () and by_id[p15].reasons == ()
     assert by_id[p01].kpis["won_revenue"] == Decimal(10_000)
     assert [p.partner_id for p in found.movers(up=True)] == [p02]
     assert [p.partner_id for p in found.movers(up=False)] == [p01]
     risky = {p.partner_id: p.risk for p in found.at_risk}
-    assert risky[p01] == "health down 90 points; no registration in 3 months"
+    assert risky[p01] == ("health down 90 points (won revenue 10,000.00 USD, down from "
+                          "100,000.00 USD); no registration in 3 months")
     assert p02 not in risky and p15 not in risky
     # Every other active partner registered nothing lately: quiet, so at risk too.
     assert all(p.quiet for p in found.partners if p.partner_id not in three)
@@ -63,7 +66,7 @@ def test_filters_narrow_the_list_not_the_benchmark(seeded_db, three):
                                 today=TODAY)
     assert all(p.tier == tier for p in found.partners) and p15 in {
         p.partner_id for p in found.partners}
-    assert {p.partner_id: p.health.score for p in found.partners}[p15] == 50  # same median
+    assert {p.partner_id: p.health for p in found.partners}[p15] == 50  # same median
     region = found.partners[0].regions[0]
     regional = partner_performance(seeded_db, desk, NOW, PerformanceFilter(region=region),
                                    today=TODAY)
