@@ -1,16 +1,21 @@
-"""`python -m bench [--fresh]`: seed the reference scale into PRM_DATABASE_URL when it is empty,
-then time the app's heavy reads next to bare SQL doing the same work."""
+"""`python -m bench`: seed the reference scale into PRM_DATABASE_URL when it is empty (and
+build its scorecard facts when they are), then time the app's heavy reads next to bare SQL
+doing the same work, and the analytics pages rendered beside their floor (bench.pages)."""
 
 import argparse
+import time
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from bench.common import timed
 from bench.directory import bench_directory
+from bench.pages import bench_pages
 from core.actor import Actor
+from core.analytics import rebuild
 from core.partners import PartnerFilter, list_partners
 from core.settings import get_settings
 from db.migrate import upgrade
+from db.models import PartnerMonthFact
 from db.session import make_engine, unit_of_work
 from seed.demo import is_empty
 from seed.scale import add_size_arguments, seed_scale, sizes_from
@@ -26,6 +31,11 @@ def main() -> None:
     with unit_of_work(engine) as db:
         if is_empty(db):
             seed_scale(db, sizes_from(args))
+    with unit_of_work(engine) as db:
+        if db.scalar(select(func.count()).select_from(PartnerMonthFact)) == 0:
+            began = time.perf_counter()  # the scale seed writes around the services
+            report = rebuild(db)
+            print(f"facts rebuild: {time.perf_counter() - began:.1f} s ({report.message})")
     print(f"database: {engine.url.render_as_string(hide_password=True)}")
     actor = Actor.system("bench")
     with unit_of_work(engine) as db:
@@ -41,6 +51,8 @@ def main() -> None:
             "SELECT p.*, t.name FROM partners p JOIN tiers t ON t.id = p.tier_id "
             "WHERE lower(p.name) LIKE '%partner 012%' ORDER BY p.name LIMIT 1000")).all())
         bench_directory(db)
+    engine.dispose()
+    bench_pages(url, "scale.admin1")
 
 
 if __name__ == "__main__":

@@ -7,13 +7,13 @@ from core.analytics import (
     KPIS,
     PerformanceFilter,
     health_weights,
-    partner_performance,
     set_health_weights,
 )
 from core.directory import directory_options
 from core.partners import PARTNER_TYPE_SHORT
 from core.permissions import can
 from ui.actions import show_flash, submit
+from ui.analytics_cache import cached_performance
 from ui.context import db
 from ui.forms import FieldErrors
 from ui.guard import page_guard
@@ -38,10 +38,8 @@ ptype = cols[3].selectbox("Type", options.partner_types, index=None, placeholder
 manager = cols[4].selectbox("Channel manager", list(owners), index=None,
                             format_func=owners.get, placeholder="Anyone")
 today = datetime.now(ZoneInfo(user.time_zone)).date()
-with db() as session:
-    found = partner_performance(session, actor, period,
-                                PerformanceFilter(tier, region, ptype, manager), today=today)
-show_performance(found)
+show_performance(cached_performance(actor, period,
+                                    PerformanceFilter(tier, region, ptype, manager), today))
 
 if can(actor, "health.weights"):
     with st.expander("Health weights"), st.form("health_weights"):

@@ -1,7 +1,8 @@
 import streamlit as st
 
-from core.analytics import GROUPINGS, DashboardFilter, revenue_dashboard
+from core.analytics import GROUPINGS, DashboardFilter
 from core.directory import directory_options
+from ui.analytics_cache import cached_revenue_dashboard
 from ui.context import db
 from ui.dashboards import show_revenue_dashboard
 from ui.guard import page_guard
@@ -20,6 +21,4 @@ region = cols[1].selectbox("Region", options.regions, index=None, placeholder="E
 tier = cols[2].selectbox("Tier", options.tiers, index=None, placeholder="Every tier")
 by = cols[3].selectbox("Stack by", list(GROUPINGS), format_func=GROUPINGS.get)
 filt = DashboardFilter(region=region, tier=tier)
-with db() as session:
-    data = revenue_dashboard(session, actor, period, by, filt)
-show_revenue_dashboard(data, by)
+show_revenue_dashboard(cached_revenue_dashboard(actor, period, by, filt), by)

@@ -63,6 +63,7 @@ from core.analytics.scorecard import (
     KpiValue,
     MonthFigures,
     Scorecard,
+    analytics_stamp,
     analytics_version,
     scorecard,
     scorecard_months,
@@ -79,6 +80,7 @@ __all__ = [
     "health", "kpi_score", "partner_health", "score_all", "frame_of", "kpi_frame",
     "totals_frame",
     "KPIS", "KPI_BY_KEY", "MEASURES", "MIN_PEERS", "Kpi", "KpiValue", "MonthTally", "Period",
-    "RebuildReport", "Scorecard", "Totals", "analytics_version", "month_of", "months_touched",
+    "RebuildReport", "Scorecard", "Totals", "analytics_stamp", "analytics_version", "month_of",
+    "months_touched",
     "rebuild", "rebuild_partners", "refresh_partner", "scorecard", "tally", "totals",
 ]

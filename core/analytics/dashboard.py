@@ -17,11 +17,11 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import BigInteger, Integer, Select, and_, extract, func, select, type_coerce
+from sqlalchemy import Integer, Select, and_, extract, func, select
 from sqlalchemy.orm import Session
 
 from core.actor import Actor
-from core.analytics.kpis import Period
+from core.analytics.kpis import Period, whole_sum
 from core.partners import PARTNER_TYPE_SHORT
 from core.permissions import require
 from db.models import Partner, PartnerMonthFact, PartnerRegion, Tier
@@ -73,20 +73,24 @@ def _in(period: Period):
 
 
 class PartnerSums(NamedTuple):
+    partner_id: int
     registrations: int
     approved: int
     won: int
-    won_amount: Decimal
+    won_cents: int  # won revenue in cents: a Decimal is made only of what is shown
 
 
-def partner_sums(db: Session, period: Period) -> dict[int, PartnerSums]:
+def partner_sums(db: Session, period: Period) -> list[PartnerSums]:
     """Each partner's registrations, approvals, wins and won revenue in the period (those
     with any fact in it)."""
-    rows = db.execute(select(F.partner_id, func.sum(F.registrations), func.sum(F.approved),
-                             func.sum(F.won), func.sum(type_coerce(F.won_amount, BigInteger)))
-                      .where(_in(period)).group_by(F.partner_id)).tuples()
-    return {pid: PartnerSums(int(r), int(a), int(w), Decimal(int(c)).scaleb(-2))
-            for pid, r, a, w, c in rows}
+    return [PartnerSums._make(row) for row in db.execute(
+        select(F.partner_id, whole_sum(F.registrations), whole_sum(F.approved),
+               whole_sum(F.won), whole_sum(F.won_amount))
+        .where(_in(period)).group_by(F.partner_id)).tuples()]
+
+
+def _cents(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2).quantize(Decimal("0.01"))
 
 
 @dataclass(frozen=True)
@@ -136,8 +140,8 @@ def funnel(db: Session, actor: Actor, period: Period,
     return _funnel(partner_sums(db, period), partner_groups(db, filt))
 
 
-def _funnel(sums: dict[int, PartnerSums], kept: dict[int, PartnerGroups]) -> Funnel:
-    mine = [s for pid, s in sums.items() if pid in kept]
+def _funnel(sums: list[PartnerSums], kept: dict[int, PartnerGroups]) -> Funnel:
+    mine = [s for s in sums if s.partner_id in kept]
     return Funnel(sum(s.registrations for s in mine), sum(s.approved for s in mine),
                   sum(s.won for s in mine))
 
@@ -165,19 +169,20 @@ def concentration(db: Session, actor: Actor, period: Period,
     return _concentration(partner_sums(db, period), partner_groups(db, filt))
 
 
-def _concentration(sums: dict[int, PartnerSums],
+def _concentration(sums: list[PartnerSums],
                    kept: dict[int, PartnerGroups]) -> Concentration:
-    ranked = sorted(((s.won_amount, kept[pid].name, pid) for pid, s in sums.items()
-                     if pid in kept and s.won > 0), key=lambda r: (-r[0], r[1]))
-    total = sum((r[0] for r in ranked), Decimal(0))
+    ranked = sorted(((s.won_cents, kept[s.partner_id].name, s.partner_id) for s in sums
+                     if s.partner_id in kept and s.won > 0), key=lambda r: (-r[0], r[1]))
+    total = sum(r[0] for r in ranked)
     fifth = max(1, -(-len(ranked) // 5)) if ranked else 0
 
     def share(rows) -> float | None:
-        return float(sum((r[0] for r in rows), Decimal(0)) / total) if total else None
+        return sum(r[0] for r in rows) / total if total else None
 
-    top = [PartnerRevenue(pid, name, kept[pid].tier, amount) for amount, name, pid in
+    top = [PartnerRevenue(pid, name, kept[pid].tier, _cents(cents)) for cents, name, pid in
            ranked[:TOP]]
-    return Concentration(total, top, share(ranked[:TOP]), share(ranked[:fifth]), len(ranked))
+    return Concentration(_cents(total), top, share(ranked[:TOP]), share(ranked[:fifth]),
+                         len(ranked))
 
 
 @dataclass(frozen=True)

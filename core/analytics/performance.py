@@ -95,8 +95,14 @@ def partner_performance(db: Session, actor: Actor, period: Period,
     scored = score_all(now, totals_frame(db, period.previous()), health_weights(db), ids)
     values = _rows(kpi_frame(now.reindex(ids, fill_value=0.0)))
     quiet_since = add_months(date(today.year, today.month, 1), 1 - QUIET_MONTHS)
-    busy = set(db.scalars(select(PartnerMonthFact.partner_id).distinct().where(
-        PartnerMonthFact.month >= quiet_since, PartnerMonthFact.registrations > 0)))
+    # SQLite without statistics would walk the whole key for DISTINCT (13 ms at 5,000
+    # partners); the month index reads only the last months (3 ms).
+    busy = set(db.scalars(select(PartnerMonthFact.partner_id).distinct()
+                          .with_hint(PartnerMonthFact,
+                                     "INDEXED BY ix_partner_month_facts_month_measures",
+                                     "sqlite")
+                          .where(PartnerMonthFact.month >= quiet_since,
+                                 PartnerMonthFact.registrations > 0)))
     regions = _regions(db)
     scores, before = _ints(scored.score), _ints(scored.previous)
     out = [PartnerPerformance(row.id, row.name, row.tier, regions.get(row.id, ()),

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import onboarding
@@ -67,6 +67,15 @@ class Scorecard:
 def analytics_version(db: Session, partner_id: int) -> int:
     return db.scalar(select(AnalyticsVersion.version)
                      .where(AnalyticsVersion.partner_id == partner_id)) or 0
+
+
+def analytics_stamp(db: Session) -> tuple[int, int]:
+    """What every partner's facts are at: the partners with a version and the sum of their
+    versions. Versions only rise, so any write to any partner's facts moves it; a cache of
+    every partner's figures keyed by it is never older than a write it did not see."""
+    count, total = db.execute(select(func.count(), func.coalesce(
+        func.sum(AnalyticsVersion.version), 0))).one()
+    return int(count), int(total)
 
 
 def scorecard_partner(db: Session, actor: Actor, partner_id: int) -> Partner:

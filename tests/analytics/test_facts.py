@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from core.accounts import sign_in
-from core.analytics import rebuild
+from core.analytics import analytics_stamp, rebuild
 from core.deals import (
     answer_info_request,
     approve_deal,
@@ -185,13 +185,19 @@ def test_a_won_deal_counts_in_the_month_of_its_close_day_with_its_days(seeded_db
     2026-01-10 for 12,500 (21 days after registration)."""
     rep = actor_for(seeded_db, "p01.rep1")
     at = datetime(2025, 12, 20, 10, 0, tzinfo=UTC)
+    stamps = [analytics_stamp(seeded_db)]
     deal = register_deal(seeded_db, rep, form(seeded_db, estimated_value="10000",
                                               expected_close_date=date(2026, 3, 1)), now=at)
+    stamps.append(analytics_stamp(seeded_db))
     approve_deal(seeded_db, actor_for(seeded_db, "channel"), deal.id,
                  now=datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+    stamps.append(analytics_stamp(seeded_db))
     mark_won(seeded_db, rep, deal.id, "12500", closed_on=date(2026, 1, 10),
              now=datetime(2026, 1, 11, 9, 0, tzinfo=UTC))
     seeded_db.commit()
+    stamps.append(analytics_stamp(seeded_db))
+    # The stamp the dashboards' cache keys hold moved with each write (and never back).
+    assert stamps == sorted(set(stamps)) and len(stamps) == 4
     assert kept(seeded_db) == {
         (rep.partner_id, date(2025, 12, 1)): {"registrations": 1, "pipeline": Decimal("10000")},
         (rep.partner_id, date(2026, 1, 1)): {"approved": 1, "won": 1,

@@ -8,11 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from core.analytics import rebuild
 from core.customers import company_domain, normalize_name, region_for
 from core.customers.matching import name_form, name_key, retrieval_keys
 from core.deals import conflicts
 from core.deals.status import OPEN, DealStatus
 from db.models import (
+    AuditEvent,
     DealRegistration,
     DirectOpportunity,
     EndCustomer,
@@ -217,3 +219,16 @@ def test_name_variants_keep_the_company_recognizable():
                                                             len(name) + 1)
     assert all(v != name for v in kinds.values())
     assert name_variant("Acme & Sons Ltd", rng, kinds=("amp",)) == "Acme and Sons Ltd"
+
+
+def test_scale_partner_users_sign_in_over_the_last_year_so_scorecards_have_active_users(
+        scale_db):
+    db = scale_db
+    partner_of = dict(db.execute(select(User.id, User.partner_id)).all())
+    sign_ins = db.execute(select(AuditEvent.actor_user_id, AuditEvent.partner_id,
+                                 AuditEvent.at).where(AuditEvent.action == "auth.login")).all()
+    assert len(sign_ins) > SIZES.users  # about four each
+    assert all(partner_of[u] == p and NOW - timedelta(days=366) < at <= NOW
+               for u, p, at in sign_ins)
+    report = rebuild(db)
+    assert report.user_months == len({(p, at.year, at.month, u) for u, p, at in sign_ins})
