@@ -12,11 +12,13 @@ from bench.directory import bench_directory
 from bench.pages import bench_pages
 from core.actor import Actor
 from core.analytics import rebuild
+from core.analytics.rollups import keep_offered_periods
 from core.partners import PartnerFilter, list_partners
 from core.settings import get_settings
 from db.migrate import upgrade
 from db.models import PartnerMonthFact
 from db.session import make_engine, unit_of_work
+from db.types import utcnow
 from seed.demo import is_empty
 from seed.scale import add_size_arguments, seed_scale, sizes_from
 
@@ -36,6 +38,7 @@ def main() -> None:
             began = time.perf_counter()  # the scale seed writes around the services
             report = rebuild(db)
             print(f"facts rebuild: {time.perf_counter() - began:.1f} s ({report.message})")
+    print(keep_offered_periods(engine, utcnow().date()))
     print(f"database: {engine.url.render_as_string(hide_password=True)}")
     actor = Actor.system("bench")
     with unit_of_work(engine) as db:

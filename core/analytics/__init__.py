@@ -42,11 +42,9 @@ from core.analytics.kpis import (
     KPI_BY_KEY,
     KPIS,
     Kpi,
-    Period,
     Totals,
     frame_of,
     kpi_frame,
-    period_choices,
     totals,
     totals_frame,
 )
@@ -58,6 +56,7 @@ from core.analytics.performance import (
     PerformanceFilter,
     partner_performance,
 )
+from core.analytics.periods import Period, period_choices
 from core.analytics.scorecard import (
     MIN_PEERS,
     KpiValue,

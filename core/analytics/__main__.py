@@ -1,5 +1,6 @@
 """`python -m core.analytics rebuild`: rebuild every partner's scorecard facts now (after a
-bulk load, or to check the job's work); prints one JSON line."""
+bulk load, or to check the job's work), and keep the totals of the periods the pages offer
+today; prints one JSON line."""
 
 import argparse
 import json
@@ -7,8 +8,10 @@ import sys
 import time
 
 from core.analytics.jobs import rebuild_in_batches
+from core.analytics.rollups import keep_offered_periods
 from core.settings import get_settings
 from db.session import make_engine, unit_of_work
+from db.types import utcnow
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,10 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with unit_of_work(engine) as db:
             report = rebuild_in_batches(db)
+        periods = keep_offered_periods(engine, utcnow().date())
     finally:
         engine.dispose()
     print(json.dumps({"partners": report.partners, "fact_rows": report.fact_rows,
-                      "user_months": report.user_months,
+                      "user_months": report.user_months, "periods": periods,
                       "seconds": round(time.perf_counter() - started, 2)}))
     return 0
 

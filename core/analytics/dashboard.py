@@ -17,16 +17,19 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import Integer, Select, and_, extract, func, select
+from sqlalchemy import BigInteger, Integer, Select, and_, extract, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from core.actor import Actor
-from core.analytics.kpis import Period, whole_sum
+from core.analytics.kpis import whole_sum
+from core.analytics.periods import Period
+from core.analytics.rollups import is_ready
 from core.partners import PARTNER_TYPE_SHORT
 from core.permissions import require
-from db.models import Partner, PartnerMonthFact, PartnerRegion, Tier
+from db.models import Partner, PartnerMonthFact, PartnerPeriodTotal, PartnerRegion, Tier
 
 F = PartnerMonthFact
+T = PartnerPeriodTotal
 GROUPINGS = {"tier": "Tier", "region": "Region", "type": "Partner type"}
 TOP = 10
 
@@ -80,9 +83,15 @@ class PartnerSums(NamedTuple):
     won_cents: int  # won revenue in cents: a Decimal is made only of what is shown
 
 
-def partner_sums(db: Session, period: Period) -> list[PartnerSums]:
+def partner_sums(db: Session, period: Period, kept: bool = True) -> list[PartnerSums]:
     """Each partner's registrations, approvals, wins and won revenue in the period (those
-    with any fact in it)."""
+    with any fact in it): from the kept period totals when ready, else from the facts."""
+    if kept and is_ready(db, period):
+        return [PartnerSums._make(row) for row in db.execute(
+            select(T.partner_id, *(type_coerce(getattr(T, c), BigInteger) for c in
+                                   ("registrations", "approved", "won", "won_amount")))
+            .where(T.first == period.first, T.last == period.last,
+                   or_(T.registrations > 0, T.approved > 0, T.won > 0))).tuples()]
     return [PartnerSums._make(row) for row in db.execute(
         select(F.partner_id, whole_sum(F.registrations), whole_sum(F.approved),
                whole_sum(F.won), whole_sum(F.won_amount))

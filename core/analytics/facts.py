@@ -123,7 +123,19 @@ def refresh_partner(db: Session, partner_id: int, months: Iterable[date] | None 
     db.execute(stale)
     db.add_all(PartnerMonthFact(partner_id=partner_id, month=month, **t.values())
                for month, t in tallies.items() if months is None or month in months)
-    bump_version(db, partner_id)
+    db.flush()
+    changed(db, [partner_id])
+
+
+def changed(db: Session, partner_ids: list[int]) -> None:
+    """What follows a change of these partners' facts (their locks held): their versions
+    move, and their kept period totals are summed again."""
+    # Imported here: the period totals read this module's measures.
+    from core.analytics.rollups import refresh_totals
+
+    for partner_id in partner_ids:
+        bump_version(db, partner_id)
+    refresh_totals(db, partner_ids)
     db.flush()
 
 
@@ -144,7 +156,7 @@ def add_sign_in(db: Session, partner_id: int, user_id: int, at: datetime) -> Non
                        .on_conflict_do_nothing()).rowcount
     if added:
         locks.hold(db, f"analytics:{partner_id}")
-        bump_version(db, partner_id)
+        changed(db, [partner_id])
 
 
 # ---------------------------------------------------------------- rebuilding them
@@ -188,9 +200,8 @@ def rebuild_partners(db: Session, partner_ids: list[int]) -> RebuildReport:
     if seen:
         db.execute(PartnerUserMonth.__table__.insert(),
                    [{"partner_id": p, "month": m, "user_id": u} for p, m, u in seen])
-    for partner_id in partner_ids:
-        bump_version(db, partner_id)
     db.flush()
+    changed(db, partner_ids)
     return RebuildReport(len(partner_ids), len(rows), len(seen))
 
 

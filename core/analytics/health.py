@@ -25,12 +25,12 @@ from core.analytics.kpis import (
     KPI_BY_KEY,
     KPIS,
     Kpi,
-    Period,
     Totals,
     frame_of,
     kpi_frame,
     totals_frame,
 )
+from core.analytics.periods import Period
 from core.errors import NotFound, RuleViolation
 from core.money import format_money
 from core.permissions import require

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.actor import Actor, Role
-from core.analytics.kpis import add_months, month_start
 from core.analytics.performance import QUIET_MONTHS
+from core.analytics.periods import add_months, month_start
 from core.home import Waiting, counted, queue
 from core.permissions import can
 from db.models import Partner, PartnerMonthFact

@@ -1,12 +1,14 @@
 """The analytics package's background job: rebuild every partner's facts from the sources
 once a day (they are kept as the work happens; the rebuild repairs anything written around
-the services, such as a bulk load), a batch of partners per transaction."""
+the services, such as a bulk load), a batch of partners per transaction; then keep the period
+totals of the periods the pages offer that day (core.analytics.rollups)."""
 
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from core.analytics.facts import RebuildReport, partner_batches, rebuild_partners
+from core.analytics.rollups import keep_offered_periods
 from core.jobs import Job, register
 from db.session import unit_of_work
 
@@ -28,9 +30,11 @@ def rebuild_in_batches(db: Session) -> RebuildReport:
 
 
 def run_facts_rebuild(db: Session, now: datetime) -> str:
-    return rebuild_in_batches(db).message
+    rebuilt = rebuild_in_batches(db).message
+    return f"{rebuilt}; {keep_offered_periods(db.get_bind(), now.date())}"
 
 
 register(Job(JOB_NAME, timedelta(days=1), run_facts_rebuild,
              "Rebuilds every partner's scorecard facts from the deals and sign-ins (they are "
-             "kept as the work happens; this repairs anything loaded around the services)."))
+             "kept as the work happens; this repairs anything loaded around the services), "
+             "and sums them over the periods the pages offer this month."))

@@ -10,7 +10,6 @@ when it needs a measure the totals do not sum yet)."""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
 import pandas as pd
@@ -18,54 +17,11 @@ from sqlalchemy import BigInteger, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from core.analytics.facts import MEASURES
+from core.analytics.periods import Period
+from core.analytics.rollups import is_ready, numbers_frame, totals_rows
 from db.models import Partner, PartnerMonthFact, PartnerUserMonth
 
 F = PartnerMonthFact
-
-
-@dataclass(frozen=True)
-class Period:
-    """Whole calendar months, `first` to `last` included (each the first day of its month)."""
-
-    first: date
-    last: date
-
-    @classmethod
-    def months_to(cls, last: date, months: int) -> "Period":
-        return cls(add_months(month_start(last), 1 - months), month_start(last))
-
-    @property
-    def months(self) -> int:
-        return (self.last.year - self.first.year) * 12 + self.last.month - self.first.month + 1
-
-    def previous(self) -> "Period":
-        """The same number of months just before."""
-        return Period(add_months(self.first, -self.months), add_months(self.first, -1))
-
-    @property
-    def label(self) -> str:
-        return f"{self.first:%b %Y} to {self.last:%b %Y}"
-
-
-def period_choices(today: date) -> dict[str, Period]:
-    """The periods the pages offer, by label, the first the default."""
-    this = month_start(today)
-    return {
-        "Last 12 months": Period.months_to(this, 12),
-        "Last 3 months": Period.months_to(this, 3),
-        "Last 6 months": Period.months_to(this, 6),
-        "This year": Period(date(today.year, 1, 1), this),
-        "Last year": Period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 1)),
-    }
-
-
-def month_start(day: date) -> date:
-    return date(day.year, day.month, 1)
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass(frozen=True)
@@ -119,10 +75,16 @@ MONEY_MEASURES = ("pipeline", "won_amount")
 COLUMNS = (*SUMMED, "active_users")
 
 
-def totals_frame(db: Session, period: Period, *, tier_id: int | None = None) -> pd.DataFrame:
+def totals_frame(db: Session, period: Period, *, tier_id: int | None = None,
+                 kept: bool = True) -> pd.DataFrame:
     """Every partner's totals for the period as one frame indexed by partner id (the partners
-    with any fact in it, or those of one tier): money in dollars as floats, which is what
-    medians and scores need, counts as numbers. Two grouped reads, as `totals`."""
+    with any fact or active user in it, or those of one tier): money in dollars as floats,
+    which is what medians and scores need, counts as numbers. The kept period totals when the
+    period is kept and ready (core.analytics.rollups), else two grouped reads of the facts,
+    as `totals` (`kept=False`: always those)."""
+    if kept and is_ready(db, period):
+        return totals_rows(db, period, tier_id=tier_id).reindex(columns=list(COLUMNS),
+                                                                fill_value=0.0)
     where = [F.month >= period.first, F.month <= period.last]
     users_where = [PartnerUserMonth.month >= period.first,
                    PartnerUserMonth.month <= period.last]
@@ -130,18 +92,15 @@ def totals_frame(db: Session, period: Period, *, tier_id: int | None = None) -> 
         of_tier = select(Partner.id).where(Partner.tier_id == tier_id)
         where.append(F.partner_id.in_(of_tier))
         users_where.append(PartnerUserMonth.partner_id.in_(of_tier))
-    sums = db.execute(select(F.partner_id, *(whole_sum(getattr(F, m)) for m in SUMMED))
-                      .where(*where).group_by(F.partner_id)).all()
-    users = db.execute(select(PartnerUserMonth.partner_id,
-                              func.count(PartnerUserMonth.user_id.distinct()))
-                       .where(*users_where).group_by(PartnerUserMonth.partner_id)).all()
-    frame = pd.DataFrame.from_records([tuple(r) for r in sums],
-                                      columns=["partner_id", *SUMMED], index="partner_id",
-                                      coerce_float=True)
-    active = pd.Series(dict(users), dtype="float64", name="active_users")
-    frame = frame.join(active, how="outer").fillna(0.0).astype("float64")
-    frame[list(MONEY_MEASURES)] /= 100
-    return frame.reindex(columns=list(COLUMNS), fill_value=0.0)
+    read = db.connection()
+    sums = read.execute(select(F.partner_id, *(whole_sum(getattr(F, m)) for m in SUMMED))
+                        .where(*where).group_by(F.partner_id)).fetchall()
+    users = read.execute(select(PartnerUserMonth.partner_id,
+                                func.count(PartnerUserMonth.user_id.distinct()))
+                         .where(*users_where).group_by(PartnerUserMonth.partner_id)).fetchall()
+    frame = numbers_frame(sums, list(SUMMED)).join(numbers_frame(users, ["active_users"]),
+                                                   how="outer")
+    return frame.fillna(0.0).reindex(columns=list(COLUMNS), fill_value=0.0)
 
 
 def whole_sum(column):

@@ -2,8 +2,10 @@
 at risk and who moved most. Reads the facts (two grouped reads for the period and the one
 before) and the partners; nothing scans the registrations."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
 from typing import NamedTuple
 
 from sqlalchemy import select
@@ -11,7 +13,9 @@ from sqlalchemy.orm import Session, aliased
 
 from core.actor import Actor
 from core.analytics.health import health_weights, score_all
-from core.analytics.kpis import Period, add_months, kpi_frame, totals_frame
+from core.analytics.kpis import kpi_frame, totals_frame
+from core.analytics.periods import Period
+from core.analytics.rollups import is_ready, totals_rows
 from core.permissions import require
 from db.models import Partner, PartnerMonthFact, PartnerRegion, Tier, User
 
@@ -39,10 +43,10 @@ class PartnerPerformance(NamedTuple):
     manager: str | None
     health: int | None  # None: no KPI had a value
     previous_health: int | None  # for the period before
-    kpis: dict[str, object]  # KPI key -> value for the period (None: no value)
+    kpis: Mapping[str, object]  # KPI key -> value for the period (None: no value)
     quiet: bool  # no registration in the last QUIET_MONTHS months
-    # Why its health fell, biggest first: given for the partners at risk (the scorecard
-    # gives any partner's), so that 5,000 partners are not put into words for a table.
+    # Why its health fell, biggest first: given where its fall puts it at risk (the
+    # scorecard gives any partner's), so that 5,000 partners are not put into words.
     reasons: tuple[str, ...] = ()
 
     @property
@@ -69,7 +73,7 @@ class PartnerPerformance(NamedTuple):
 @dataclass(frozen=True)
 class Performance:
     period: Period
-    partners: list[PartnerPerformance]  # by name
+    partners: tuple[PartnerPerformance, ...]  # by name
 
     @property
     def at_risk(self) -> list[PartnerPerformance]:
@@ -89,40 +93,52 @@ def partner_performance(db: Session, actor: Actor, period: Period,
     totals (core.analytics.kpis): at 5,000 partners a loop per partner would be most of
     the page's time."""
     require(actor, "health.view")
-    found = db.execute(_partners(filt)).all()
+    found = db.connection().execute(_partners(filt)).all()
     ids = [row.id for row in found]
     now = totals_frame(db, period)
     scored = score_all(now, totals_frame(db, period.previous()), health_weights(db), ids)
     values = _rows(kpi_frame(now.reindex(ids, fill_value=0.0)))
-    quiet_since = add_months(date(today.year, today.month, 1), 1 - QUIET_MONTHS)
-    # SQLite without statistics would walk the whole key for DISTINCT (13 ms at 5,000
-    # partners); the month index reads only the last months (3 ms).
-    busy = set(db.scalars(select(PartnerMonthFact.partner_id).distinct()
-                          .with_hint(PartnerMonthFact,
-                                     "INDEXED BY ix_partner_month_facts_month_measures",
-                                     "sqlite")
-                          .where(PartnerMonthFact.month >= quiet_since,
-                                 PartnerMonthFact.registrations > 0)))
+    busy = _busy(db, today)
     regions = _regions(db)
     scores, before = _ints(scored.score), _ints(scored.previous)
     out = [PartnerPerformance(row.id, row.name, row.tier, regions.get(row.id, ()),
                               row.partner_type, row.manager, scores[i], before[i],
                               values[i], row.id not in busy)
            for i, row in enumerate(found)]
-    reasons = scored.reasons([p.partner_id for p in out if p.at_risk])
-    return Performance(period, [p._replace(reasons=reasons[p.partner_id]) if
-                                reasons.get(p.partner_id) else p for p in out])
+    # Put in words only where the page says it: a health that fell enough to put the
+    # partner at risk.
+    reasons = scored.reasons([p.partner_id for p in out if p.trend is not None and
+                              p.trend <= -AT_RISK_FALL])
+    return Performance(period, tuple(p._replace(reasons=reasons[p.partner_id]) if
+                                     reasons.get(p.partner_id) else p for p in out))
+
+
+def _busy(db: Session, today: date) -> set[int]:
+    """The partners with a registration in the last QUIET_MONTHS months (this one included):
+    an offered period, so usually kept (core.analytics.rollups)."""
+    recent = Period.months_to(today, QUIET_MONTHS)
+    if is_ready(db, recent):
+        counts = totals_rows(db, recent, columns=("registrations",))["registrations"]
+        return set(counts.index[counts > 0].tolist())
+    # SQLite without statistics would walk the whole key for DISTINCT (13 ms at 5,000
+    # partners); the month index reads only the last months (3 ms).
+    return set(db.scalars(select(PartnerMonthFact.partner_id).distinct()
+                          .with_hint(PartnerMonthFact,
+                                     "INDEXED BY ix_partner_month_facts_month_measures",
+                                     "sqlite")
+                          .where(PartnerMonthFact.month >= recent.first,
+                                 PartnerMonthFact.registrations > 0)))
 
 
 def _ints(scores) -> list[int | None]:
     return [None if v != v else int(v) for v in scores.tolist()]  # NaN: no score
 
 
-def _rows(kpis) -> list[dict[str, float | None]]:
+def _rows(kpis) -> list[Mapping[str, float | None]]:
     """Each partner's KPI values by key (None for NaN: no value), in the frame's order."""
     columns = {key: kpis[key].tolist() for key in kpis.columns}
-    return [{key: None if v[i] != v[i] else v[i] for key, v in columns.items()}
-            for i in range(len(kpis))]
+    return [MappingProxyType({key: None if v[i] != v[i] else v[i]
+                              for key, v in columns.items()}) for i in range(len(kpis))]
 
 
 def _regions(db: Session) -> dict[int, tuple[str, ...]]:

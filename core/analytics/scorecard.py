@@ -15,13 +15,12 @@ from core.actor import Actor
 from core.analytics.kpis import (
     KPIS,
     Kpi,
-    Period,
     Totals,
-    add_months,
     kpi_frame,
     totals,
     totals_frame,
 )
+from core.analytics.periods import Period, add_months
 from core.errors import NotFound
 from core.permissions import can, require
 from db.models import AnalyticsVersion, Partner, PartnerMonthFact

@@ -1,9 +1,11 @@
 """All tables. Import from here so that Alembic and the app see the same metadata."""
 
 from db.models.analytics import (
+    AnalyticsPeriod,
     AnalyticsVersion,
     HealthWeight,
     PartnerMonthFact,
+    PartnerPeriodTotal,
     PartnerUserMonth,
 )
 from db.models.audit import AuditEvent
@@ -38,7 +40,8 @@ from db.models.tiers import TierChange, TierProposal
 from db.models.users import User
 
 __all__ = [
-    "AnalyticsVersion", "HealthWeight", "PartnerMonthFact", "PartnerUserMonth",
+    "AnalyticsPeriod", "AnalyticsVersion", "HealthWeight", "PartnerMonthFact",
+    "PartnerPeriodTotal", "PartnerUserMonth",
     "AccountLink", "RateLimitHit", "UserSession",
     "Agreement", "AgreementAcceptance", "ApplicationEvent", "AuditEvent", "Base", "DealEvent",
     "DealRegistration",

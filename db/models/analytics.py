@@ -67,3 +67,36 @@ class HealthWeight(Base):
 
     kpi: Mapped[str] = mapped_column(String(30), primary_key=True)
     weight: Mapped[int] = mapped_column(Integer)
+
+
+class AnalyticsPeriod(Base):
+    """A period whose totals are kept per partner (`partner_period_totals`): the periods the
+    pages offer, so that a dashboard reads one row per partner instead of every month.
+    "building" while the job fills it (writers keep it current already), "ready" once
+    readers may use it."""
+
+    __tablename__ = "analytics_periods"
+
+    first: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[date] = mapped_column(Date, primary_key=True)
+    state: Mapped[str] = mapped_column(String(10), default="building")
+
+
+class PartnerPeriodTotal(Base):
+    """One partner's facts summed over a kept period, and its distinct active users."""
+
+    __tablename__ = "partner_period_totals"
+
+    first: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[date] = mapped_column(Date, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True,
+                                            index=True)
+    registrations: Mapped[int] = mapped_column(Integer, default=0)
+    pipeline: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    approved: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    won: Mapped[int] = mapped_column(Integer, default=0)
+    won_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    won_days: Mapped[int] = mapped_column(Integer, default=0)
+    lost: Mapped[int] = mapped_column(Integer, default=0)
+    active_users: Mapped[int] = mapped_column(Integer, default=0)

@@ -9,7 +9,9 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, Table, func, insert, inspect, select, text
+from sqlalchemy.orm import Session
 
+from core.analytics import Period, totals_frame
 from db.migrate import alembic_config, upgrade
 from db.models import Base
 from db.models.base import include_object_for
@@ -359,3 +361,29 @@ def test_the_migrate_command_says_what_it_did(tmp_path):
     command.downgrade(alembic_config(url), "0009")
     assert upgrade_and_say(url).startswith("upgraded the database schema from revision 0009")
     assert upgrade_and_say(url).startswith("the database schema is already at the latest")
+
+
+def test_upgrading_to_period_totals_keeps_the_facts_and_reads_them_until_kept(blank_url):
+    """Migrations 0011 and 0012 on a populated database: the scorecard facts already kept
+    stay, the new period totals start empty, and the KPIs are summed from the facts until
+    the job has kept a period."""
+    command.upgrade(alembic_config(blank_url), "0011")
+    engine = make_engine(blank_url)
+    with engine.begin() as conn:
+        t, partner, _user = _partner_with_a_user(conn)
+        conn.execute(insert(t["partner_month_facts"]).values(_row(
+            t["partner_month_facts"], partner_id=partner, month=date(2026, 10, 1),
+            registrations=3, pipeline=250_000, won=1, won_amount=120_000)))
+        before = _row_counts(conn, ("partners", "users", "partner_month_facts"))
+
+    upgrade(blank_url)
+    with engine.connect() as conn:
+        assert _row_counts(conn, before) == before
+        assert _row_counts(conn, ("analytics_periods", "partner_period_totals")) == {
+            "analytics_periods": 0, "partner_period_totals": 0}
+        assert _schema_differences(conn) == []
+    with Session(engine) as db:
+        frame = totals_frame(db, Period(date(2026, 10, 1), date(2026, 10, 1)))
+        assert frame.loc[partner, "registrations"] == 3
+        assert frame.loc[partner, "won_amount"] == 1_200.00  # cents in the table
+    engine.dispose()
