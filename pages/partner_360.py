@@ -5,7 +5,7 @@ from core.analytics import partner_health, scorecard, scorecard_months
 from core.deals import STATUS_LABELS, DealStatus
 from core.errors import DomainError
 from core.money import compact_money
-from core.partner360 import parse_partner_id, partner_360
+from core.partner360 import partner_360
 from core.partners import PARTNER_STATUS_LABELS, PARTNER_TYPE_SHORT, partner_choices
 from core.tiers import benefits, confirm_proposal
 from ui.actions import show_flash, submit
@@ -13,6 +13,7 @@ from ui.context import db, local_time
 from ui.deals import money
 from ui.guard import page_guard
 from ui.markdown import literal, plain
+from ui.records import linked_choice
 from ui.registry import page_file
 from ui.scorecard import choose_period, show_scorecard
 from ui.tables import count_col, flag_col, table, text_col, time_col
@@ -31,25 +32,11 @@ st.page_link(page_file("partners"), label="Back to the partner directory",
 with db() as session:
     choices = dict(partner_choices(session, actor))
 
-# The directory links here with ?id=<partner id>; the choice below keeps the address in step.
-linked = st.query_params.get("id")
-wanted = None
-if linked is not None:
-    try:
-        wanted = parse_partner_id(linked)
-    except DomainError as exc:
-        st.warning(plain(str(exc)))
-    if wanted is not None and wanted not in choices:
-        st.warning(f"There is no partner with id {wanted}; choose one from the list.")
-        wanted = None
-ids = list(choices)
-partner_id = st.selectbox("Partner", ids, index=ids.index(wanted) if wanted is not None else None,
-                          format_func=choices.get, placeholder="Choose a partner")
+# The directory links here with ?id=<partner id>; the choice keeps the address in step.
+partner_id = linked_choice(choices)
 if partner_id is None:
     st.info("Choose a partner to see its profile, users, tier, onboarding, deals and history.")
     st.stop()
-if linked != str(partner_id):
-    st.query_params["id"] = str(partner_id)
 
 try:
     with db() as session:

@@ -7,6 +7,7 @@ from core.permissions import can
 from ui.context import db
 from ui.guard import page_guard
 from ui.markdown import plain
+from ui.records import linked_choice
 from ui.scorecard import choose_period, show_scorecard
 
 user = page_guard(__file__)
@@ -19,16 +20,10 @@ if actor.is_partner:  # a partner's users see their own partner's, and only that
 else:
     with db() as session:
         choices = dict(partner_choices(session, actor))
-    asked = st.query_params.get("id")
-    ids = list(choices)
-    start = ids.index(int(asked)) if asked and asked.isdigit() and int(asked) in choices \
-        else None
-    partner_id = cols[0].selectbox("Partner", ids, index=start, format_func=choices.get,
-                                   placeholder="Choose a partner")
+    partner_id = linked_choice(choices, where=cols[0])
     if partner_id is None:
         st.info("Choose a partner to see its KPIs, health and how it compares with its tier.")
         st.stop()
-    st.query_params["id"] = str(partner_id)
 with cols[1]:
     period = choose_period("scorecard_period")
 

@@ -57,6 +57,16 @@ def test_the_channel_team_sees_any_partners_scorecard_with_health(demo):
     assert f"{period.label}, compared with {period.previous().label}." in texts(at)
 
 
+@pytest.mark.parametrize("bad", ["abc", "999999"])
+def test_a_bad_scorecard_link_says_so_and_leaves_the_choice_open(demo, bad):
+    """As Partner 360 does (ui.records.linked_choice): not a silent empty page."""
+    at = open_page("pages/scorecard.py", "channel", id=bad)
+    assert at.warning and ("not a partner id" in at.warning[0].value
+                           or "no partner with id" in at.warning[0].value)
+    assert widget(at.selectbox, "Partner").value is None
+    assert not at.metric
+
+
 def test_partner_360_shows_the_scorecard_tab(demo):
     p02 = partner_of(demo, "p02.admin")
     at = open_page("pages/partner_360.py", "exec", id=str(p02))
