@@ -88,6 +88,12 @@ RULES: dict[str, frozenset[Role]] = {
     "health.weights": frozenset({R.ADMIN}),
     # The revenue dashboard (read only): the vendor's roles.
     "dashboard.view": VENDOR_ROLES,
+    # Training: the channel and marketing teams write courses and tracks; partners' users
+    # learn; a partner admin sees its team's progress, the vendor every partner's.
+    "training.author": frozenset({R.ADMIN, R.MARKETING_OPS, R.CHANNEL_MANAGER}),
+    "training.learn": PARTNER_ROLES,
+    "training.progress": ALL_USERS,
+    "training.team": VENDOR_ROLES | frozenset({R.PARTNER_ADMIN}),
 }
 
 

@@ -9,6 +9,7 @@ from core.deals.events import DealRegistered
 from core.events import subscriber
 from core.onboarding.checklist import record_event
 from core.partners import PartnerProfileChanged
+from core.training.events import CourseCompleted
 from db.models import User
 
 
@@ -33,3 +34,10 @@ def team_member_added(db: Session, event: UserCreated) -> None:
                       .where(User.partner_id == event.partner_id)) or 0
     if users >= 2:
         record_event(db, event.partner_id, "team_member_added", now=event.at, actor=event.actor)
+
+
+@subscriber(CourseCompleted)
+def course_completed(db: Session, event: CourseCompleted) -> None:
+    # Only the course marked as the onboarding course ticks the step.
+    if event.onboarding and event.partner_id is not None:
+        record_event(db, event.partner_id, "course_completed", now=event.at, actor=event.actor)

@@ -17,7 +17,7 @@ from core.permissions import require
 from core.tiers.proposals import PROPOSAL_FIELDS, ProposalStatus, close_proposal
 from core.tiers.rules import TierRulesOut, all_tiers
 from db import locks
-from db.models import DealRegistration, Partner, TierProposal
+from db.models import Certification, DealRegistration, Partner, TierProposal
 from db.types import utcnow
 
 JOB_NAME = "tier-evaluation"
@@ -66,13 +66,15 @@ class EvaluationResult:
 # ---------------------------------------------------------------- measures
 
 
-def certified_user_counts(db: Session) -> dict[int, int]:
-    """{partner id: number of its users holding a current certification}.
-
-    The hook training fills: there are no certifications yet, so every partner has none
-    ({}; a missing partner counts 0). When training lands, this becomes one GROUP BY over
-    current certifications per partner, like trailing_won_revenue."""
-    return {}
+def certified_user_counts(db: Session, *, now: datetime | None = None) -> dict[int, int]:
+    """{partner id: number of its users holding a current certification} for every partner
+    with any (a missing partner counts 0), in one GROUP BY over the certifications that
+    training issues (current: not expired, not revoked)."""
+    now = now or utcnow()
+    return dict(db.execute(
+        select(Certification.partner_id, func.count(Certification.user_id.distinct()))
+        .where(Certification.expires_at > now, Certification.revoked_at.is_(None))
+        .group_by(Certification.partner_id)).tuples().all())
 
 
 def trailing_won_revenue(db: Session, *, now: datetime | None = None) -> dict[int, Decimal]:

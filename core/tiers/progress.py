@@ -50,7 +50,7 @@ def tier_progress(db: Session, actor: Actor, partner_id: int, *,
     above = [t for t in tiers if t.rank > current.rank]
     following = above[0] if above else None
     won = won_revenue(db, partner.id, now=now)
-    certified = certified_user_counts(db).get(partner.id, 0)
+    certified = certified_user_counts(db, now=now).get(partner.id, 0)
     missing = _missing(following, won, certified) if following else ()
     return TierProgress(partner.id, partner.name, current, following, won, certified,
                         missing, _missing(current, won, certified))

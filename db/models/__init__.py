@@ -37,6 +37,17 @@ from db.models.partners import (
 from db.models.recruitment import ApplicationEvent, PartnerApplication
 from db.models.security import AccountLink, RateLimitHit, UserSession
 from db.models.tiers import TierChange, TierProposal
+from db.models.training import (
+    Certification,
+    CertificationTrack,
+    Course,
+    CourseCompletion,
+    CourseModule,
+    ModuleProgress,
+    QuizAttempt,
+    QuizOption,
+    QuizQuestion,
+)
 from db.models.users import User
 
 __all__ = [
@@ -50,4 +61,6 @@ __all__ = [
     "PartnerIndustry", "PartnerRegion", "PartnerTerritory", "ProductLine", "Tier", "User",
     "partner_product_lines",
     "TierChange", "TierProposal",
+    "Certification", "CertificationTrack", "Course", "CourseCompletion", "CourseModule",
+    "ModuleProgress", "QuizAttempt", "QuizOption", "QuizQuestion",
 ]

@@ -1,0 +1,68 @@
+"""Training and certification: courses with modules and quizzes (versioned), learning with
+quizzes graded here, certification tracks, certifications that expire and renew, and
+certificates anyone can check by their code.
+
+    schemas         inputs and frozen results (a learner's quiz view holds no answer)
+    status          a course version's life and its transition table
+    records         loading and shaping rows
+    authoring       courses, their versions, modules, quizzes; tracks (the vendor's authors)
+    learning        the catalog, modules read, quiz attempts, completion (partner users)
+    certifications  issue, renew, expire and remind, read, verify a code
+    events          CourseCompleted, CertificationChanged (onboarding, scorecards, CRM)
+    subscribers     a completed course issues or renews certifications
+    jobs            "training-expiry"
+"""
+
+from core.training.authoring import (
+    create_course,
+    list_courses,
+    publish_course,
+    retire_course,
+    revise_course,
+    save_track,
+    set_modules,
+    set_quiz,
+    update_course,
+)
+from core.training.certifications import (
+    Verification,
+    certificate,
+    certifications,
+    current_counts,
+    expire_and_remind,
+    verify,
+)
+from core.training.events import CertificationChanged, CourseCompleted
+from core.training.learning import (
+    CatalogEntry,
+    catalog,
+    complete_module,
+    open_course,
+    quiz_for,
+    standing,
+    submit_attempt,
+)
+from core.training.schemas import (
+    LEVELS,
+    AttemptOut,
+    CertificationOut,
+    CourseIn,
+    CourseOut,
+    ModuleIn,
+    QuestionIn,
+    QuizView,
+    Standing,
+    TrackIn,
+)
+from core.training.status import STATUS_LABELS, CourseStatus
+
+__all__ = [
+    "create_course", "list_courses", "publish_course", "retire_course", "revise_course",
+    "save_track", "set_modules", "set_quiz", "update_course",
+    "Verification", "certificate", "certifications", "current_counts", "expire_and_remind",
+    "verify", "CertificationChanged", "CourseCompleted",
+    "CatalogEntry", "catalog", "complete_module", "open_course", "quiz_for", "standing",
+    "submit_attempt",
+    "LEVELS", "AttemptOut", "CertificationOut", "CourseIn", "CourseOut", "ModuleIn",
+    "QuestionIn", "QuizView", "Standing", "TrackIn", "STATUS_LABELS", "CourseStatus",
+]

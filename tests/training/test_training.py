@@ -1,0 +1,369 @@
+"""Training in core (issue #16): authoring and versions, grading with attempts and waits on an
+injected clock, completion, certifications issued, expired, reminded and renewed, the code
+check, certified users for tiers, and who may do and see what."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import func, select
+
+from core.errors import NotFound, PermissionDenied, RuleViolation
+from core.onboarding import checklist
+from core.tiers import (
+    RULE_FIELDS,
+    certified_user_counts,
+    list_tier_rules,
+    tier_progress,
+    update_tier_rules,
+)
+from core.training import (
+    catalog,
+    certifications,
+    complete_module,
+    create_course,
+    expire_and_remind,
+    open_course,
+    publish_course,
+    quiz_for,
+    revise_course,
+    save_track,
+    set_modules,
+    set_quiz,
+    submit_attempt,
+    verify,
+)
+from db.models import (
+    Certification,
+    CourseCompletion,
+    Notification,
+    OnboardingStep,
+    QuizAttempt,
+)
+from tests.conftest import actor_for
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+QUESTIONS = [
+    {"text": "Which tier protects deals longest?", "options": [
+        {"text": "Registered"}, {"text": "Platinum", "correct": True}]},
+    {"text": "Which of these are partner types?", "multiple": True, "options": [
+        {"text": "Reseller", "correct": True}, {"text": "Distributor", "correct": True},
+        {"text": "Competitor"}]},
+]
+
+
+def make_course(db, title="Selling Analytics", *, onboarding=False, kind="course",
+                modules=("Why analytics", "Pricing"), wait=60, attempts=3, now=T0):
+    author = actor_for(db, "marketing")
+    course = create_course(db, author, {"title": title, "onboarding": onboarding,
+                                        "wait_minutes": wait, "attempts_allowed": attempts,
+                                        "pass_mark": 100}, kind=kind, now=now)
+    if modules:
+        set_modules(db, author, course.id, [{"title": m, "body": f"About {m}."}
+                                            for m in modules], now=now)
+    set_quiz(db, author, course.id, QUESTIONS, now=now)
+    return publish_course(db, author, course.id, now=now)
+
+
+def right_answers(db, learner, course_id) -> dict[int, list[int]]:
+    """What a person who read the modules answers: by the options' texts."""
+    right = {"Platinum", "Reseller", "Distributor"}
+    quiz = quiz_for(db, learner, course_id)
+    return {q.id: [o.id for o in q.options if o.text in right] for q in quiz.questions}
+
+
+def read_all(db, learner, course, now=T0):
+    for m in course.modules:
+        complete_module(db, learner, m.id, now=now)
+
+
+# ---------------------------------------------------------------- authoring
+
+
+@pytest.mark.parametrize("username", ["p01.admin", "p01.rep1", "exec", "analyst", "finance"])
+def test_only_the_channel_and_marketing_teams_write_courses(seeded_db, username):
+    with pytest.raises(PermissionDenied):
+        create_course(seeded_db, actor_for(seeded_db, username), {"title": "X"})
+
+
+def test_a_quiz_question_needs_two_answers_and_the_right_ones_marked(seeded_db):
+    author = actor_for(seeded_db, "channel")
+    draft = create_course(seeded_db, author, {"title": "Draft"})
+    for bad, says in [
+        ({"text": "Q", "options": [{"text": "A", "correct": True}]}, "at least two answers"),
+        ({"text": "Q", "options": [{"text": "A"}, {"text": "B"}]}, "Mark at least one"),
+        ({"text": "Q", "options": [{"text": "A", "correct": True},
+                                   {"text": "B", "correct": True}]}, "exactly one right"),
+    ]:
+        with pytest.raises(ValidationError, match=says):
+            set_quiz(seeded_db, author, draft.id, [bad])
+
+
+def test_publishing_needs_modules_and_a_quiz_and_only_a_draft_is_edited(seeded_db):
+    author = actor_for(seeded_db, "admin")
+    draft = create_course(seeded_db, author, {"title": "Empty"})
+    with pytest.raises(RuleViolation, match="at least one module"):
+        publish_course(seeded_db, author, draft.id)
+    set_modules(seeded_db, author, draft.id, [{"title": "One"}])
+    with pytest.raises(RuleViolation, match="quiz"):
+        publish_course(seeded_db, author, draft.id)
+    published = make_course(seeded_db)
+    with pytest.raises(RuleViolation, match="Only a draft"):
+        set_modules(seeded_db, author, published.id, [{"title": "Changed"}])
+
+
+def test_a_revision_is_a_new_version_and_learners_keep_what_they_took(seeded_db):
+    db = seeded_db
+    author, learner = actor_for(db, "marketing"), actor_for(db, "p01.rep1")
+    v1 = make_course(db)
+    complete_module(db, learner, v1.modules[0].id, now=T0)
+    draft = revise_course(db, author, v1.id, now=T0)
+    assert (draft.family, draft.version, len(draft.modules), draft.questions) == (
+        v1.family, 2, 2, 2)
+    with pytest.raises(RuleViolation, match="has a draft already"):
+        revise_course(db, author, v1.id)
+    set_modules(db, author, draft.id, [{"title": "New module"}])
+    v2 = publish_course(db, author, draft.id, now=T0)
+    assert [e.course.id for e in catalog(db, learner) if e.course.family == v1.family] == [v2.id]
+    # The learner's progress on version 1 stays, and version 1 stays open to it...
+    assert [m.done for m in open_course(db, learner, v1.id).modules] == [True, False]
+    # ...but not to a learner who never started it.
+    with pytest.raises(NotFound):
+        open_course(db, actor_for(db, "p01.rep2"), v1.id)
+
+
+# ---------------------------------------------------------------- grading
+
+
+def test_the_quiz_a_learner_sees_says_nothing_of_the_right_answers(seeded_db):
+    course = make_course(seeded_db)
+    quiz = quiz_for(seeded_db, actor_for(seeded_db, "p01.rep1"), course.id)
+    assert "correct" not in repr(quiz)
+    assert [len(q.options) for q in quiz.questions] == [2, 3]
+
+
+def test_attempts_are_graded_and_wait_their_turn_on_the_clock(seeded_db):
+    db = seeded_db
+    learner = actor_for(db, "p01.rep1")
+    course = make_course(db, wait=60, attempts=3)
+    right = right_answers(db, learner, course.id)
+    q1, q2 = list(right)
+    half = {q1: right[q1], q2: right[q2][:1]}  # the second misses one right option
+    first = submit_attempt(db, learner, course.id, half, now=T0)
+    assert (first.score, first.passed, first.attempts_left) == (50, False, 2)
+    assert first.next_attempt_at == T0 + timedelta(minutes=60)
+    with pytest.raises(RuleViolation, match="next attempt opens at 2026-03-02 10:00 UTC"):
+        submit_attempt(db, learner, course.id, right, now=T0 + timedelta(minutes=59))
+    second = submit_attempt(db, learner, course.id, right, now=T0 + timedelta(minutes=60))
+    assert (second.score, second.passed) == (100, True)
+    with pytest.raises(RuleViolation, match="passed this quiz already"):
+        submit_attempt(db, learner, course.id, right, now=T0 + timedelta(hours=5))
+
+
+def test_no_attempt_beyond_the_limit(seeded_db):
+    db = seeded_db
+    learner = actor_for(db, "p01.rep1")
+    course = make_course(db, wait=0, attempts=2)
+    wrong = {q: [] for q in right_answers(db, learner, course.id)}
+    wrong = {q: [quiz_opt] for q, quiz_opt in zip(
+        wrong, [o.id for q in quiz_for(db, learner, course.id).questions
+                for o in q.options if o.text in ("Registered", "Competitor")], strict=True)}
+    for minute in (0, 1):
+        assert not submit_attempt(db, learner, course.id, wrong,
+                                  now=T0 + timedelta(minutes=minute)).passed
+    with pytest.raises(RuleViolation, match="No attempts are left"):
+        submit_attempt(db, learner, course.id, right_answers(db, learner, course.id),
+                       now=T0 + timedelta(minutes=2))
+
+
+@pytest.mark.parametrize("spoil", ["unknown question", "foreign option", "unanswered",
+                                   "two for one"])
+def test_bad_answers_are_refused_and_nothing_is_written(seeded_db, spoil):
+    db = seeded_db
+    learner = actor_for(db, "p01.rep1")
+    course = make_course(db)
+    other = make_course(db, "Another course")
+    answers = right_answers(db, learner, course.id)
+    q1, q2 = list(answers)
+    if spoil == "unknown question":
+        answers[999_999] = [1]
+    elif spoil == "foreign option":
+        answers[q1] = [next(iter(right_answers(db, learner, other.id).values()))[0]]
+    elif spoil == "unanswered":
+        answers[q2] = []
+    else:
+        answers[q1] = [o.id for o in quiz_for(db, learner, course.id).questions[0].options]
+    with pytest.raises(RuleViolation):
+        submit_attempt(db, learner, course.id, answers, now=T0)
+    assert db.scalar(select(func.count()).select_from(QuizAttempt)) == 0
+
+
+def test_vendor_roles_do_not_take_quizzes(seeded_db):
+    course = make_course(seeded_db)
+    with pytest.raises(PermissionDenied):
+        submit_attempt(seeded_db, actor_for(seeded_db, "channel"), course.id, {})
+
+
+# ---------------------------------------------------------------- completion
+
+
+def test_the_onboarding_course_completed_ticks_the_partners_checklist(seeded_db):
+    db = seeded_db
+    step = db.scalar(select(OnboardingStep).where(OnboardingStep.event == "course_completed"))
+    step.active = True
+    learner = actor_for(db, "p01.rep1")
+    course = make_course(db, "Welcome", onboarding=True)
+    admin = actor_for(db, "p01.admin")
+    before = {s.event: s.done for s in checklist(db, admin).steps}
+    assert before["course_completed"] is False
+    first = submit_attempt(db, learner, course.id, right_answers(db, learner, course.id),
+                           now=T0)
+    assert first.passed and not first.completed  # the modules are not read yet
+    read_all(db, learner, course)
+    assert db.scalar(select(func.count()).select_from(CourseCompletion)) == 1
+    after = {s.event: s.done for s in checklist(db, admin).steps}
+    assert after["course_completed"] is True
+
+
+# ---------------------------------------------------------------- certifications
+
+
+@pytest.fixture
+def track(seeded_db):
+    db = seeded_db
+    author = actor_for(db, "marketing")
+    one, two = make_course(db, "Analytics 1"), make_course(db, "Analytics 2")
+    renewal = make_course(db, "Analytics renewal", kind="renewal", modules=())
+    made = save_track(db, author, {"name": "Certified Analytics Seller", "validity_months": 12,
+                                   "course_families": [one.family, two.family],
+                                   "renewal_family": renewal.family,
+                                   "renewal_grace_days": 30}, now=T0)
+    return made, one, two, renewal
+
+
+def complete(db, learner, course, now):
+    read_all(db, learner, course, now)
+    return submit_attempt(db, learner, course.id, right_answers(db, learner, course.id),
+                          now=now)
+
+
+def test_completing_every_course_of_a_track_certifies_for_its_validity(seeded_db, track):
+    db = seeded_db
+    made, one, two, _ = track
+    learner = actor_for(db, "p01.rep1")
+    complete(db, learner, one, T0)
+    assert certifications(db, learner) == []
+    complete(db, learner, two, T0 + timedelta(days=1))
+    [cert] = certifications(db, learner, now=T0 + timedelta(days=1))
+    assert (cert.track_name, cert.current) == ("Certified Analytics Seller", True)
+    assert cert.expires_at == datetime(2027, 3, 3, 9, 0, tzinfo=UTC)
+    assert len(cert.code) == 29 and cert.code.count("-") == 5
+    assert certified_user_counts(db, now=T0 + timedelta(days=2))[learner.partner_id] >= 1
+
+
+def test_expiry_reminds_once_then_expires_and_renewal_within_the_grace_restores(seeded_db,
+                                                                                track):
+    db = seeded_db
+    _, one, two, renewal = track
+    learner = actor_for(db, "p01.rep1")
+    complete(db, learner, one, T0)
+    complete(db, learner, two, T0)
+    cert = db.scalar(select(Certification).where(Certification.user_id == learner.user_id))
+    expires = cert.expires_at
+    month_before = expires - timedelta(days=29)
+    assert expire_and_remind(db, now=month_before).reminded == 1
+    assert expire_and_remind(db, now=month_before + timedelta(hours=6)).reminded == 0
+    partner = learner.partner_id
+    counted = certified_user_counts(db, now=expires - timedelta(days=1)).get(partner, 0)
+    report = expire_and_remind(db, now=expires + timedelta(days=1))
+    assert report.expired == 1
+    assert certified_user_counts(db, now=expires + timedelta(days=1)).get(partner, 0) == \
+        counted - 1
+    subjects = list(db.scalars(select(Notification.subject).where(
+        Notification.user_id == learner.user_id, Notification.subject.like("Certification%"))))
+    assert any("expires in 30 days" in s for s in subjects) and any(
+        "expired" in s for s in subjects)
+    complete(db, learner, renewal, expires + timedelta(days=10))
+    db.refresh(cert)
+    assert cert.expires_at == expires + timedelta(days=10) + (
+        datetime(2028, 3, 12, 9, tzinfo=UTC) - datetime(2027, 3, 12, 9, tzinfo=UTC))
+    assert cert.expired_at is None and cert.renewed_at is not None
+
+
+def test_a_renewal_after_the_grace_renews_nothing(seeded_db, track):
+    db = seeded_db
+    _, one, two, renewal = track
+    learner = actor_for(db, "p01.rep1")
+    complete(db, learner, one, T0)
+    complete(db, learner, two, T0)
+    cert = db.scalar(select(Certification).where(Certification.user_id == learner.user_id))
+    expires = cert.expires_at
+    complete(db, learner, renewal, expires + timedelta(days=31))
+    db.refresh(cert)
+    assert cert.expires_at == expires
+
+
+def test_who_sees_which_certifications(seeded_db, track):
+    db = seeded_db
+    _, one, two, _ = track
+    for username in ("p01.rep1", "p01.rep2", "p02.rep1"):
+        learner = actor_for(db, username)
+        complete(db, learner, one, T0)
+        complete(db, learner, two, T0)
+    holders = {u: {c.holder for c in certifications(db, actor_for(db, u), now=T0)}
+               for u in ("p01.rep1", "p01.admin", "p02.admin", "channel")}
+    rep1 = actor_for(db, "p01.rep1")
+    assert len(holders["p01.rep1"]) == 1 and len(holders["p01.admin"]) == 2
+    assert len(holders["p02.admin"]) == 1 and holders["p02.admin"].isdisjoint(holders["p01.admin"])
+    assert holders["channel"] >= holders["p01.admin"] | holders["p02.admin"]
+    assert len(certifications(db, rep1, now=T0)) == 1
+
+
+def test_anyone_checks_a_code_and_learns_only_holder_track_and_validity(seeded_db, track):
+    db = seeded_db
+    _, one, two, _ = track
+    learner = actor_for(db, "p01.rep1")
+    complete(db, learner, one, T0)
+    complete(db, learner, two, T0)
+    [cert] = certifications(db, learner, now=T0)
+    found = verify(db, cert.code.lower(), "203.0.113.9", now=T0)
+    assert (found.valid, found.holder, found.track) == (True, cert.holder, cert.track_name)
+    assert set(vars(found)) == {"valid", "holder", "track", "expires_at"}
+    assert verify(db, "0000-0000-0000-0000-0000-0000", "203.0.113.9", now=T0).valid is False
+    assert verify(db, cert.code, "203.0.113.9", now=cert.expires_at).valid is False
+
+
+def test_code_checks_are_limited_per_client_address(seeded_db):
+    for _ in range(30):
+        verify(seeded_db, "nothing", "198.51.100.7", now=T0)
+    with pytest.raises(RuleViolation, match="Too many checks"):
+        verify(seeded_db, "nothing", "198.51.100.7", now=T0)
+    assert verify(seeded_db, "nothing", "198.51.100.8", now=T0).valid is False
+
+
+def test_tier_rules_on_certified_users_count_real_certifications(seeded_db, track):
+    """'Our tier' says how many more certified users the next tier needs, from the
+    certifications training issued (the evaluation reads the same GROUP BY)."""
+    db = seeded_db
+    _, one, two, _ = track
+    admin = actor_for(db, "admin")
+    for name in ("Platinum", "Gold", "Silver"):
+        rules = next(t for t in list_tier_rules(db, admin) if t.name == name)
+        values = {f: getattr(rules, f) for f in RULE_FIELDS} | {"min_certified_users": 3}
+        update_tier_rules(db, admin, rules.id, values)
+    learner = actor_for(db, "p01.rep1")
+    partner = learner.partner_id
+    now = datetime.now(UTC)
+
+    def wanted() -> tuple[str, ...]:
+        return tier_progress(db, actor_for(db, "p01.admin"), partner, now=now).missing
+
+    before = certified_user_counts(db).get(partner, 0)
+    complete(db, learner, one, now)
+    complete(db, learner, two, now)
+    after = certified_user_counts(db).get(partner, 0)
+    assert after == before + 1
+    more = 3 - after
+    said = [w for w in wanted() if "certified" in w]
+    assert said == ([f"{more} more certified user{'' if more == 1 else 's'}"] if more > 0
+                    else [])
