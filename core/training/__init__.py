@@ -27,6 +27,7 @@ from core.training.authoring import (
 from core.training.certifications import (
     Verification,
     certificate,
+    certificate_file,
     certifications,
     current_counts,
     expire_and_remind,
@@ -59,7 +60,8 @@ from core.training.status import STATUS_LABELS, CourseStatus
 __all__ = [
     "create_course", "list_courses", "publish_course", "retire_course", "revise_course",
     "save_track", "set_modules", "set_quiz", "update_course",
-    "Verification", "certificate", "certifications", "current_counts", "expire_and_remind",
+    "Verification", "certificate", "certificate_file", "certifications", "current_counts",
+    "expire_and_remind",
     "verify", "CertificationChanged", "CourseCompleted",
     "CatalogEntry", "catalog", "complete_module", "open_course", "quiz_for", "standing",
     "submit_attempt",

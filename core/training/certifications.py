@@ -235,3 +235,13 @@ def _out(c: Certification, holder: str, partner: str, track: str,
     return CertificationOut(c.id, c.user_id, holder, c.partner_id, partner, c.track_id, track,
                             c.code, c.issued_at, c.renewed_at, c.expires_at,
                             is_current(c, now))
+
+
+def certificate_file(db: Session, actor: Actor, certification_id: int, *,
+                     now: datetime | None = None) -> tuple[str, bytes]:
+    """The certificate PDF of a certification the actor may see, and its file name."""
+    from core.training.certificate_pdf import certificate_pdf
+
+    cert = certificate(db, actor, certification_id, now=now)
+    safe = "".join(ch if ch.isalnum() else "_" for ch in cert.track_name)[:60]
+    return f"certificate_{safe}_{cert.code}.pdf", certificate_pdf(cert)

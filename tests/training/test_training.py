@@ -2,10 +2,12 @@
 injected clock, completion, certifications issued, expired, reminded and renewed, the code
 check, certified users for tiers, and who may do and see what."""
 
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from core.errors import NotFound, PermissionDenied, RuleViolation
@@ -19,6 +21,7 @@ from core.tiers import (
 )
 from core.training import (
     catalog,
+    certificate_file,
     certifications,
     complete_module,
     create_course,
@@ -367,3 +370,19 @@ def test_tier_rules_on_certified_users_count_real_certifications(seeded_db, trac
     said = [w for w in wanted() if "certified" in w]
     assert said == ([f"{more} more certified user{'' if more == 1 else 's'}"] if more > 0
                     else [])
+
+
+def test_the_certificate_pdf_names_the_holder_track_and_code(seeded_db, track):
+    db = seeded_db
+    _, one, two, _ = track
+    learner = actor_for(db, "p01.rep1")
+    complete(db, learner, one, T0)
+    complete(db, learner, two, T0)
+    [cert] = certifications(db, learner, now=T0)
+    name, pdf = certificate_file(db, learner, cert.id, now=T0)
+    assert name.endswith(".pdf") and pdf.startswith(b"%PDF")
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    for shown in (cert.holder, cert.partner_name, cert.track_name, cert.code):
+        assert shown in text
+    with pytest.raises(NotFound):  # another partner's user
+        certificate_file(db, actor_for(db, "p02.rep1"), cert.id, now=T0)
