@@ -17,6 +17,7 @@ class Settings(BaseSettings):
     demo: bool = False
     data_dir: Path = Path("data")
     upload_dir: Path = Path("data/uploads")
+    upload_max_mb: int = 20  # a training module's file
     base_currency: str = "USD"
 
     cookie_key: str | None = None

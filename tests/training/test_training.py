@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from core.errors import NotFound, PermissionDenied, RuleViolation
 from core.onboarding import checklist
+from core.settings import get_settings
 from core.tiers import (
     RULE_FIELDS,
     certified_user_counts,
@@ -36,9 +37,11 @@ from core.training import (
     submit_attempt,
     verify,
 )
+from core.training.files import attach_module_file, module_file
 from db.models import (
     Certification,
     CourseCompletion,
+    CourseModule,
     Notification,
     OnboardingStep,
     QuizAttempt,
@@ -386,3 +389,49 @@ def test_the_certificate_pdf_names_the_holder_track_and_code(seeded_db, track):
         assert shown in text
     with pytest.raises(NotFound):  # another partner's user
         certificate_file(db, actor_for(db, "p02.rep1"), cert.id, now=T0)
+
+
+# ---------------------------------------------------------------- module files
+
+
+@pytest.fixture
+def uploads(tmp_path, monkeypatch):
+    monkeypatch.setenv("PRM_UPLOAD_DIR", str(tmp_path))
+    monkeypatch.setenv("PRM_UPLOAD_MAX_MB", "1")
+    get_settings.cache_clear()
+    yield tmp_path / "training"
+    get_settings.cache_clear()
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def draft_module(db):
+    author = actor_for(db, "marketing")
+    draft = create_course(db, author, {"title": "With a handout"})
+    return author, set_modules(db, author, draft.id, [{"title": "Handout"}]).modules[0]
+
+
+def test_a_module_file_is_kept_by_its_content_and_read_back_by_learners(seeded_db, uploads):
+    author, module = draft_module(seeded_db)
+    assert attach_module_file(seeded_db, author, module.id, "handout.pdf", PDF) == \
+        "PDF document"
+    assert [p.suffix for p in uploads.iterdir()] == [".pdf"]
+    stored = module_file(seeded_db, author, module.id)
+    assert (stored.name, stored.data) == ("handout.pdf", PDF)
+
+
+@pytest.mark.parametrize("name, data, says", [
+    ("setup.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200,
+     "not accepted"),
+    ("tool.pdf", b"\x7fELF\x02\x01\x01" + b"\x00" * 200, "not accepted"),
+    ("photo.pdf", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "is a PNG image, not what its name"),
+    ("big.pdf", PDF + b"\x00" * (1024 * 1024), "larger than 1 MB"),
+    ("empty.pdf", b"", "empty"),
+])
+def test_a_refused_file_says_why_and_nothing_is_stored(seeded_db, uploads, name, data, says):
+    author, module = draft_module(seeded_db)
+    with pytest.raises(RuleViolation, match=says):
+        attach_module_file(seeded_db, author, module.id, name, data)
+    assert not uploads.exists() or not any(uploads.iterdir())
+    assert seeded_db.get(CourseModule, module.id).file_key is None
