@@ -10,6 +10,7 @@ from seed.activity import seed_sign_ins
 from seed.deals import seed_deals
 from seed.demo import is_empty, seed_demo
 from seed.scale import add_size_arguments, seed_scale, sizes_from
+from seed.training import seed_training
 
 
 def main() -> None:
@@ -42,6 +43,7 @@ def main() -> None:
             now = utcnow()
             seed_deals(db, now=now)
             seed_sign_ins(db, now=now)
+            seed_training(db, now=now)
             print("demo data loaded")
 
 

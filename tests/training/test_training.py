@@ -46,7 +46,7 @@ from db.models import (
     OnboardingStep,
     QuizAttempt,
 )
-from tests.conftest import actor_for
+from tests.conftest import NOW, actor_for
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 QUESTIONS = [
@@ -435,3 +435,24 @@ def test_a_refused_file_says_why_and_nothing_is_stored(seeded_db, uploads, name,
         attach_module_file(seeded_db, author, module.id, name, data)
     assert not uploads.exists() or not any(uploads.iterdir())
     assert seeded_db.get(CourseModule, module.id).file_key is None
+
+
+# ---------------------------------------------------------------- the demo
+
+
+def test_the_demo_has_a_catalog_learners_and_certifications_some_expiring(demo_db):
+    db = demo_db
+    rep = actor_for(db, "p01.rep1")
+    titles = [e.course.title for e in catalog(db, rep, now=NOW)]
+    assert titles[0] == "Partner onboarding" and "Analytics fundamentals" in titles
+    half = next(e for e in catalog(db, rep, now=NOW) if e.course.title ==
+                "Analytics fundamentals")
+    assert (half.standing.modules_done, half.standing.modules, half.standing.attempts,
+            half.standing.passed) == (1, 2, 1, False)
+    certs = certifications(db, actor_for(db, "channel"), now=NOW)
+    tracks = {c.track_name for c in certs}
+    assert tracks == {"Certified Analytics Seller", "Certified Security Implementer"}
+    assert any(c.current and c.expires_at - NOW < timedelta(days=30) for c in certs)
+    assert certified_user_counts(db, now=NOW)
+    step = {s.event: s.done for s in checklist(db, actor_for(db, "p01.admin")).steps}
+    assert step["course_completed"] is True
