@@ -94,6 +94,8 @@ RULES: dict[str, frozenset[Role]] = {
     "training.learn": PARTNER_ROLES,
     "training.progress": ALL_USERS,
     "training.team": VENDOR_ROLES | frozenset({R.PARTNER_ADMIN}),
+    # Anyone checks a certificate's code: the page shows holder, track and validity only.
+    "certificate.check": ALL_USERS | frozenset({R.ANONYMOUS}),
 }
 
 

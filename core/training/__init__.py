@@ -8,6 +8,9 @@ certificates anyone can check by their code.
     authoring       courses, their versions, modules, quizzes; tracks (the vendor's authors)
     learning        the catalog, modules read, quiz attempts, completion (partner users)
     certifications  issue, renew, expire and remind, read, verify a code
+    reports         a partner's team, and the channel team's views across partners
+    files           a module's downloadable file (by content, under PRM_UPLOAD_DIR)
+    loader          a course from a folder (`python -m core.training load`)
     events          CourseCompleted, CertificationChanged (onboarding, scorecards, CRM)
     subscribers     a completed course issues or renews certifications
     jobs            "training-expiry"
@@ -43,6 +46,18 @@ from core.training.learning import (
     standing,
     submit_attempt,
 )
+from core.training.reports import (
+    CertifiedRow,
+    CourseCompletionRow,
+    ExpiringRow,
+    LearnerRow,
+    TierRisk,
+    certified_by_partner,
+    completion_by_course,
+    expiring,
+    team_progress,
+    tier_risks,
+)
 from core.training.schemas import (
     LEVELS,
     AttemptOut,
@@ -65,6 +80,8 @@ __all__ = [
     "verify", "CertificationChanged", "CourseCompleted",
     "CatalogEntry", "catalog", "complete_module", "open_course", "quiz_for", "standing",
     "submit_attempt",
+    "CertifiedRow", "CourseCompletionRow", "ExpiringRow", "LearnerRow", "TierRisk",
+    "certified_by_partner", "completion_by_course", "expiring", "team_progress", "tier_risks",
     "LEVELS", "AttemptOut", "CertificationOut", "CourseIn", "CourseOut", "ModuleIn",
     "QuestionIn", "QuizView", "Standing", "TrackIn", "STATUS_LABELS", "CourseStatus",
 ]

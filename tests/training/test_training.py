@@ -35,6 +35,7 @@ from core.training import (
     set_modules,
     set_quiz,
     submit_attempt,
+    tier_risks,
     verify,
 )
 from core.training.files import attach_module_file, module_file
@@ -456,3 +457,23 @@ def test_the_demo_has_a_catalog_learners_and_certifications_some_expiring(demo_d
     assert certified_user_counts(db, now=NOW)
     step = {s.event: s.done for s in checklist(db, actor_for(db, "p01.admin")).steps}
     assert step["course_completed"] is True
+
+
+def test_a_partner_whose_tier_an_expiry_leaves_short_is_named(seeded_db, track):
+    db = seeded_db
+    _, one, two, _ = track
+    admin = actor_for(db, "admin")
+    learner = actor_for(db, "p01.rep1")
+    complete(db, learner, one, T0)
+    complete(db, learner, two, T0)
+    for name in ("Platinum", "Gold", "Silver", "Registered"):  # from the top: order holds
+        rules = next(t for t in list_tier_rules(db, admin) if t.name == name)
+        update_tier_rules(db, admin, rules.id, {f: getattr(rules, f) for f in RULE_FIELDS}
+                          | {"min_certified_users": 1})
+    expires = db.scalar(select(Certification.expires_at).where(
+        Certification.user_id == learner.user_id))
+    risks = tier_risks(db, actor_for(db, "channel"), 30, now=expires - timedelta(days=10))
+    assert [(r.partner_id, r.certified, r.after_expiries, r.needed) for r in risks] == [
+        (learner.partner_id, 1, 0, 1)]
+    assert tier_risks(db, actor_for(db, "channel"), 30,
+                      now=expires - timedelta(days=60)) == []
