@@ -120,8 +120,6 @@ LATER_CAPABILITIES = (
     PendingCapability("Funds", "Market development funds are not available yet. This "
                                "partner's MDF requests, claims and balance will show here "
                                "once they are built."),
-    PendingCapability("Training", "Training is not available yet. This partner's courses and "
-                                  "certifications will show here once it is built."),
 )
 
 

@@ -8,6 +8,7 @@ from core.money import compact_money
 from core.partner360 import partner_360
 from core.partners import PARTNER_STATUS_LABELS, PARTNER_TYPE_SHORT, partner_choices
 from core.tiers import benefits, confirm_proposal
+from core.training import certifications, team_progress
 from ui.actions import show_flash, submit
 from ui.context import db, local_time
 from ui.deals import money
@@ -64,7 +65,7 @@ figures[2].metric("Open conflicts", f"{deals.open_conflicts:,}",
                        "possible).")
 
 tabs = st.tabs(["Profile", "Users", "Tier", "Onboarding", "Deals", "Audit trail",
-                *[c.name for c in view.later], "Scorecard"])
+                *[c.name for c in view.later], "Training", "Scorecard"])
 
 with tabs[0]:
     st.markdown(
@@ -163,9 +164,27 @@ with tabs[5]:
                "action": text_col("Action", 150), "entity": text_col("Entity", 130),
                "id": text_col("Id", 50), "changes": text_col("Changes", "large")})
 
-for tab, capability in zip(tabs[6:-1], view.later, strict=True):
+for tab, capability in zip(tabs[6:-2], view.later, strict=True):
     with tab:
         st.info(capability.message, icon=":material/construction:")
+
+with tabs[-2]:  # its users' courses and certifications
+    with db() as session:
+        learning = team_progress(session, actor, partner_id)
+        certified = certifications(session, actor, partner_id=partner_id)
+    current = [c for c in certified if c.current]
+    st.caption(f"{len({c.user_id for c in current})} users hold a current certification; "
+               f"{sum(r.completed_at is not None for r in learning)} courses completed.")
+    table([{"holder": c.holder, "track": c.track_name, "expires": c.expires_at,
+            "valid": c.current} for c in certified],
+          {"holder": text_col("Holder", 160), "track": text_col("Track", 240),
+           "expires": time_col("Expires", 140), "valid": flag_col("Valid", 70)})
+    table([{"learner": r.learner, "course": r.course,
+            "read": f"{r.modules_done} of {r.modules}", "attempts": r.attempts,
+            "best": r.best_score, "completed": r.completed_at} for r in learning],
+          {"learner": text_col("Learner", 160), "course": text_col("Course", 220),
+           "read": text_col("Modules read", 110), "attempts": count_col("Attempts", 80),
+           "best": count_col("Best score %", 100), "completed": time_col("Completed", 140)})
 
 with tabs[-1]:  # the same scorecard as the Scorecard page's
     period = choose_period("partner_360_period")

@@ -59,6 +59,8 @@ PAGES: tuple[PageSpec, ...] = (
              "application.submit"),
     PageSpec("application_status", "Application status", ":material/search:", "",
              "application.status"),
+    PageSpec("certificate_check", "Check a certificate", ":material/verified:", "",
+             "certificate.check"),
     PageSpec("register_deal", "Register a deal", ":material/add_business:", "Deals",
              "deal.register"),
     PageSpec("my_deals", "My deals", ":material/work:", "Deals", "deal.list_own"),
@@ -82,6 +84,10 @@ PAGES: tuple[PageSpec, ...] = (
     # An analyst's page in one file: README, "Add a page in one file".
     PageSpec("won_by_type", "Won by partner type", ":material/pie_chart:", "Performance",
              "dashboard.view"),
+    PageSpec("training", "Training", ":material/school:", "Training", "training.learn"),
+    PageSpec("courses", "Courses", ":material/menu_book:", "Training", "training.author"),
+    PageSpec("training_report", "Training report", ":material/workspace_premium:", "Training",
+             "training.author"),
     PageSpec("agreement", "Partner agreement", ":material/contract:", "Account",
              "agreement.view_own", condition=None),
     PageSpec("company_profile", "Company profile", ":material/domain:", "Account",
@@ -102,6 +108,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("application", "Partner application", ":material/assignment_ind:", "Channel",
              "application.review", hidden=True),
     PageSpec("end_customer", "End customer", ":material/apartment:", "Deals", "customer.view",
+             hidden=True),
+    PageSpec("course", "Course", ":material/menu_book:", "Training", "training.learn",
              hidden=True),
     # Last: the first page a user may open is the one the app opens on.
     PageSpec("forgot_password", "Forgot password", ":material/lock_reset:", "",

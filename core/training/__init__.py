@@ -17,8 +17,10 @@ certificates anyone can check by their code.
 """
 
 from core.training.authoring import (
+    course_editor,
     create_course,
     list_courses,
+    list_tracks,
     publish_course,
     retire_course,
     revise_course,
@@ -41,6 +43,7 @@ from core.training.learning import (
     CatalogEntry,
     catalog,
     complete_module,
+    my_standing,
     open_course,
     quiz_for,
     standing,
@@ -73,12 +76,14 @@ from core.training.schemas import (
 from core.training.status import STATUS_LABELS, CourseStatus
 
 __all__ = [
-    "create_course", "list_courses", "publish_course", "retire_course", "revise_course",
+    "course_editor", "list_tracks", "create_course", "list_courses", "publish_course",
+    "retire_course", "revise_course",
     "save_track", "set_modules", "set_quiz", "update_course",
     "Verification", "certificate", "certificate_file", "certifications", "current_counts",
     "expire_and_remind",
     "verify", "CertificationChanged", "CourseCompleted",
-    "CatalogEntry", "catalog", "complete_module", "open_course", "quiz_for", "standing",
+    "CatalogEntry", "catalog", "complete_module", "my_standing", "open_course", "quiz_for",
+    "standing",
     "submit_attempt",
     "CertifiedRow", "CourseCompletionRow", "ExpiringRow", "LearnerRow", "TierRisk",
     "certified_by_partner", "completion_by_course", "expiring", "team_progress", "tier_risks",

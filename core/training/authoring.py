@@ -246,3 +246,18 @@ def _check_product_line(db: Session, line_id: int | None, field: str = "product_
 
 def _raw(item: BaseModel | Mapping) -> dict:
     return item.model_dump() if isinstance(item, BaseModel) else dict(item)
+
+
+def list_tracks(db: Session, actor: Actor) -> list[CertificationTrack]:
+    require(actor, "training.author")
+    return list(db.scalars(select(CertificationTrack).order_by(CertificationTrack.name)))
+
+
+def course_editor(db: Session, actor: Actor, course_id: int) -> tuple[CourseOut, list[dict]]:
+    """A course and its quiz with the right answers marked: for its authors only."""
+    require(actor, "training.author")
+    course = load_course(db, course_id)
+    quiz = [{"text": q.text, "multiple": q.multiple,
+             "options": [{"id": o.id, "text": o.text, "correct": o.correct} for o in options]}
+            for q, options in questions_of(db, course.id)]
+    return course_out(db, course), quiz

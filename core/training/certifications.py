@@ -166,9 +166,10 @@ def expire_and_remind(db: Session, *, now: datetime | None = None) -> ExpiryRepo
 
 
 def certifications(db: Session, actor: Actor, *, user_id: int | None = None,
+                   partner_id: int | None = None,
                    now: datetime | None = None) -> list[CertificationOut]:
     """Certifications the actor may see: a partner user its own, a partner admin its team's,
-    the vendor everyone's (one user's with `user_id`)."""
+    the vendor everyone's (one user's with `user_id`, one partner's with `partner_id`)."""
     require(actor, "training.progress")
     now = now or utcnow()
     q = (select(Certification, User.display_name, Partner.name, CertificationTrack.name)
@@ -181,6 +182,8 @@ def certifications(db: Session, actor: Actor, *, user_id: int | None = None,
         q = q.where(Certification.user_id == actor.user_id)
     if user_id is not None:
         q = q.where(Certification.user_id == user_id)
+    if partner_id is not None:
+        q = q.where(Certification.partner_id == partner_id)
     return [_out(c, holder, partner, track, now) for c, holder, partner, track in db.execute(q)]
 
 

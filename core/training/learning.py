@@ -62,6 +62,12 @@ def open_course(db: Session, actor: Actor, course_id: int) -> CourseOut:
     return course_out(db, course, _done(db, actor.user_id, course.id))
 
 
+def my_standing(db: Session, actor: Actor, course_id: int, *,
+                now: datetime | None = None) -> Standing:
+    """Where the learner stands with a course it may take."""
+    return standing(db, actor.user_id, _takeable(db, actor, course_id), now=now)
+
+
 def quiz_for(db: Session, actor: Actor, course_id: int) -> QuizView:
     return quiz_view(db, _takeable(db, actor, course_id))
 

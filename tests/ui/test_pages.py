@@ -75,5 +75,6 @@ def test_registry_menus_differ_by_role(app_db):
     assert "pages/audit_log.py" in menus["admin"]
     assert "pages/partners.py" not in menus["partner_user"]
     assert menus["anonymous"] == {"pages/home.py", "pages/become_partner.py",
-                                  "pages/application_status.py"}
+                                  "pages/application_status.py",
+                                  "pages/certificate_check.py"}
     assert "pages/become_partner.py" not in menus["admin"]

@@ -89,6 +89,13 @@ ROLES_BEFORE = {
     "partner_performance": set(VENDOR_ROLES),
     "revenue_dashboard": set(VENDOR_ROLES),
     "won_by_type": set(VENDOR_ROLES),
+    # Issue #16: partners' users learn; the channel and marketing teams write courses and
+    # read across partners; anyone checks a certificate's code.
+    "training": set(PARTNER_ROLES),
+    "course": set(PARTNER_ROLES),
+    "courses": {R.ADMIN, R.MARKETING_OPS, R.CHANNEL_MANAGER},
+    "training_report": {R.ADMIN, R.MARKETING_OPS, R.CHANNEL_MANAGER},
+    "certificate_check": set(USER_ROLES) | {ANONYMOUS},
 }
 
 
