@@ -71,3 +71,20 @@ def test_others_do_not_get_the_channel_teams_views(demo_db, username):
     for read in (completion_by_course, certified_by_partner):
         with pytest.raises(PermissionDenied):
             read(demo_db, actor)
+
+
+def test_home_shows_each_role_its_training_queues(demo_db):
+    from core.home import waiting
+
+    def training(username: str) -> dict[str, int]:
+        return {w.label: w.count for w in waiting(demo_db, actor_for(demo_db, username),
+                                                  now=NOW) if w.route.startswith("training")}
+
+    assert training("p01.rep1") == {"Courses begun, not completed": 1}  # half-way
+    soon = expiring(demo_db, actor_for(demo_db, "channel"), 30, now=NOW)
+    assert training("channel")["Certifications expiring within 30 days"] == len(soon)
+    assert training("admin")["Certifications expiring within 30 days"] == len(soon)
+    p02 = actor_for(demo_db, "p02.admin")
+    team = len(expiring(demo_db, p02, 60, now=NOW))
+    assert training("p02.admin").get("Team certifications expiring within 60 days", 0) == team
+    assert training("exec") == {} and training("finance") == {}
