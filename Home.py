@@ -7,6 +7,7 @@ from sqlalchemy.exc import OperationalError
 
 from core.actor import ROLE_LABELS
 from core.notifications import unread_count
+from db.clock import problem as clock_problem
 from ui import auth
 from ui.context import db, engine, first_admin_exists
 from ui.errors import run_safely
@@ -26,6 +27,9 @@ except OperationalError:
              "server is running, then reload this page.")
     st.stop()
 
+if problem := clock_problem():  # a test-only clock asked for outside tests
+    st.error(problem)
+    st.stop()
 if problem := auth.key_problem():
     st.error(f"{problem} Set PRM_COOKIE_KEY (or cookie_key in .streamlit/secrets.toml) to "
              "at least 32 random bytes, the same on every replica, e.g. the output of: "

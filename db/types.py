@@ -6,6 +6,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import BigInteger, DateTime, Integer
 from sqlalchemy.types import TypeDecorator
 
+from db import clock
+
 CENT = Decimal("0.01")
 
 # The surrogate key of a table that will hold millions of rows: 64-bit on PostgreSQL
@@ -61,7 +63,8 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC (moved forward only by a test clock: db.clock)."""
+    return datetime.now(UTC) + clock.offset()
 
 
 def created_or_now(context) -> datetime:

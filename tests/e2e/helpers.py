@@ -129,3 +129,11 @@ def open_first_row(page: Page, search: str | None = None, text: str | None = Non
             if attempt == attempts - 1:
                 raise
     wait_idle(page)
+
+
+def fresh_page(browser, app_server, width: int = 1400, height: int = 1000) -> Page:
+    """A page in a browser context of its own: another person, signed in separately."""
+    context = browser.new_context(base_url=app_server.url,
+                                  viewport={"width": width, "height": height})
+    context.set_default_timeout(20_000)
+    return context.new_page()

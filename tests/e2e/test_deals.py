@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from db.models import Partner, ProductLine, User
 from db.session import make_engine, unit_of_work
-from tests.e2e.helpers import choose, go, open_first_row, sign_in_as, wait_idle
+from tests.e2e.helpers import choose, fresh_page, go, open_first_row, sign_in_as, wait_idle
 
 DOMAIN = "fabrikam-e2e.example"
 
@@ -38,18 +38,12 @@ def test_two_partners_one_customer_the_desk_approves_the_first(browser, app_serv
                               .where(User.username == "p05.rep1"))
     engine.dispose()
 
-    def fresh_page() -> Page:
-        context = browser.new_context(base_url=app_server.url,
-                                      viewport={"width": 1400, "height": 1000})
-        context.set_default_timeout(20_000)
-        return context.new_page()
-
-    a = fresh_page()
+    a = fresh_page(browser, app_server)
     register(a, "p05.rep1", "Fabrikam Inc.", line)
-    b = fresh_page()
+    b = fresh_page(browser, app_server)
     register(b, "p06.rep1", "FABRIKAM, LLC", line)
 
-    desk = fresh_page()
+    desk = fresh_page(browser, app_server)
     sign_in_as(desk, "channel")
     go(desk, "Deal desk")
     open_deal(desk, "Search", "Fabrikam Inc.")
