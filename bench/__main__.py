@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 from bench.common import timed
 from bench.directory import bench_directory
 from bench.pages import bench_pages
+from bench.training import bench_training
 from core.actor import Actor
 from core.analytics import rebuild
 from core.analytics.rollups import keep_offered_periods
@@ -54,6 +55,7 @@ def main() -> None:
             "SELECT p.*, t.name FROM partners p JOIN tiers t ON t.id = p.tier_id "
             "WHERE lower(p.name) LIKE '%partner 012%' ORDER BY p.name LIMIT 1000")).all())
         bench_directory(db)
+        bench_training(db)
     engine.dispose()
     bench_pages(url, "scale.admin1")
 

@@ -32,6 +32,7 @@ from db.models import (
 from db.types import utcnow
 from seed.demo import COUNTRIES, DEMO_PASSWORD
 from seed.scale_deals import STATES, seed_scale_deals
+from seed.scale_training import seed_scale_training
 
 BATCH = 5_000
 
@@ -43,6 +44,7 @@ class ScaleSizes:
     registrations: int = 1_000_000
     end_customers: int = 300_000
     direct_opportunities: int = 20_000
+    courses: int = 30  # every partner user has progress on each
 
 
 def add_size_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,12 +57,15 @@ def add_size_arguments(parser: argparse.ArgumentParser) -> None:
                         help="end customers (0: no deal data at all)")
     parser.add_argument("--direct-opportunities", type=int,
                         default=ScaleSizes.direct_opportunities)
+    parser.add_argument("--courses", type=int, default=ScaleSizes.courses,
+                        help="training courses (0: no training data)")
 
 
 def sizes_from(args: argparse.Namespace) -> ScaleSizes:
     return ScaleSizes(partners=args.partners, users=args.users,
                       registrations=args.registrations, end_customers=args.customers,
-                      direct_opportunities=args.direct_opportunities)
+                      direct_opportunities=args.direct_opportunities,
+                      courses=args.courses)
 
 
 def seed_scale(db: Session, sizes: ScaleSizes, *, log=print, now: datetime | None = None,
@@ -88,6 +93,12 @@ def seed_scale(db: Session, sizes: ScaleSizes, *, log=print, now: datetime | Non
                          direct_opportunities=sizes.direct_opportunities, now=now, log=log,
                          workers=workers)
         log(f"deal data in {time.perf_counter() - started:.1f} s")
+    if sizes.courses > 0:
+        started = time.perf_counter()
+        counts = seed_scale_training(db, sizes.courses, now=now)
+        log(f"training: {sizes.courses} courses, " + ", ".join(
+            f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items())
+            + f" in {time.perf_counter() - started:.1f} s")
 
 
 def _vendor_users(db: Session, password_hash: str, now) -> list[int]:

@@ -232,3 +232,21 @@ def test_scale_partner_users_sign_in_over_the_last_year_so_scorecards_have_activ
                for u, p, at in sign_ins)
     report = rebuild(db)
     assert report.user_months == len({(p, at.year, at.month, u) for u, p, at in sign_ins})
+
+
+def test_scale_training_gives_every_partner_user_progress_and_certifies_track_completers(
+        scale_db):
+    from db.models import Certification, CertificationTrack, CourseCompletion
+
+    db = scale_db
+    users = db.scalar(select(func.count()).select_from(User).where(User.partner_id.is_not(None)))
+    completions = db.execute(select(CourseCompletion.user_id, CourseCompletion.family)).all()
+    done: dict[int, set[str]] = defaultdict(set)
+    for user_id, family in completions:
+        done[user_id].add(family)
+    assert len(done) > users * 0.9 and len(completions) > users * 30 * 0.5
+    tracks = db.execute(select(CertificationTrack.id, CertificationTrack.course_families)).all()
+    expected = {(u, t) for u, families in done.items() for t, needed in tracks
+                if set(needed) <= families}
+    held = set(db.execute(select(Certification.user_id, Certification.track_id)).tuples())
+    assert held == expected and held
