@@ -3,12 +3,14 @@ injected clock, completion, certifications issued, expired, reminded and renewed
 check, certified users for tiers, and who may do and see what."""
 
 import io
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
 from pypdf import PdfReader
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from core.errors import NotFound, PermissionDenied, RuleViolation
 from core.onboarding import checklist
@@ -47,6 +49,7 @@ from db.models import (
     OnboardingStep,
     QuizAttempt,
 )
+from db.session import unit_of_work
 from tests.conftest import NOW, actor_for
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -480,3 +483,33 @@ def test_a_partner_whose_tier_an_expiry_leaves_short_is_named(seeded_db, track):
         (learner.partner_id, 1, 0, 1)]
     assert tier_risks(db, actor_for(db, "channel"), 30,
                       now=expires - timedelta(days=60)) == []
+
+
+def test_two_submissions_at_once_take_turns_and_the_limit_holds(seeded):
+    """The learner's lock serializes its attempts on a course: with one attempt allowed, two
+    submitted at the same moment save one and refuse the other."""
+    with Session(seeded) as db:
+        course = make_course(db, "One try", attempts=1, wait=0)
+        learner = actor_for(db, "p01.rep1")
+        answers = right_answers(db, learner, course.id)
+        db.commit()
+    start = threading.Barrier(2)
+    saved, refused = [], []
+
+    def attempt():
+        start.wait(timeout=30)
+        try:
+            with unit_of_work(seeded, immediate=True) as db:
+                saved.append(submit_attempt(db, learner, course.id, answers, now=T0))
+        except RuleViolation as exc:
+            refused.append(str(exc))
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(saved) == 1 and len(refused) == 1, (saved, refused)
+    assert "passed this quiz already" in refused[0] or "No attempts" in refused[0]
+    with Session(seeded) as db:
+        assert db.scalar(select(func.count()).select_from(QuizAttempt)) == 1
