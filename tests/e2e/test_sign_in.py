@@ -24,7 +24,8 @@ def registry_menu(role: str) -> list[str]:
 def test_anonymous_visitor_sees_sign_in_and_become_a_partner(page):
     open_app(page)
     expect(page.get_by_role("heading", name="Partner portal")).to_be_visible()
-    assert menu(page) == ["Home", "Become a partner", "Application status"]
+    assert menu(page) == ["Home", "Become a partner", "Application status",
+                          "Check a certificate"]
 
 
 @pytest.mark.parametrize("role", list(ROLE_USERS))
@@ -78,7 +79,8 @@ def test_logout_then_reload_stays_signed_out(page):
     wait_idle(page)
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     expect(page.get_by_role("button", name="Log out")).to_have_count(0)
-    assert menu(page) == ["Home", "Become a partner", "Application status"]
+    assert menu(page) == ["Home", "Become a partner", "Application status",
+                          "Check a certificate"]
 
 
 def test_partner_typing_a_vendor_url_does_not_reach_it(page):

@@ -39,7 +39,7 @@ def test_a_test_database_in_the_temporary_directory_moves_with_its_clock_file(en
     assert clock.offset() == timedelta(hours=2)
 
 
-@pytest.mark.parametrize("url", ["sqlite:///data/prm.db",
+@pytest.mark.parametrize("url", ["sqlite:////var/lib/prm/prm.db",
                                  "postgresql+psycopg://postgres@127.0.0.1:5432/prm"])
 def test_anywhere_else_it_moves_nothing_and_the_app_refuses_to_start(env, url):
     env(url, "clock.txt")

@@ -65,7 +65,8 @@ def test_partner_admin_home_shows_the_checklist(app_db):
     assert_rendered(at)
     shown = texts(at)
     assert "Getting started: 3 of 4 done" in shown and "Register a first deal" in shown
-    # Until training exists the demo's course step is inactive, so it is not on the list.
+    # The demo without its training (seed.training activates the course step) has it
+    # inactive, so it is not on the list.
     assert "Complete the onboarding course" not in shown
 
 
