@@ -20,7 +20,7 @@ from core.errors import NotFound
 from core.notifications import notify
 from core.permissions import require, scope
 from core.training.events import CertificationChanged
-from core.training.learning import completed_families
+from core.training.learning import RENEWAL_OPENS_DAYS, completed_families
 from core.training.schemas import CertificationOut
 from db.models import Certification, CertificationTrack, Course, Partner, User
 from db.types import utcnow
@@ -95,6 +95,8 @@ def _renew(db: Session, actor: Actor, user_id: int, track: CertificationTrack,
     if cert is None or cert.revoked_at is not None or \
             now > cert.expires_at + timedelta(days=track.renewal_grace_days):
         return None  # nothing to renew: the track's courses certify again
+    if now < cert.expires_at - timedelta(days=RENEWAL_OPENS_DAYS):
+        return None  # not due yet: a renewal does not stack years ahead
     base = cert.expires_at if cert.expires_at > now else now
     cert.expires_at, cert.renewed_at, cert.expired_at = \
         add_months(base, track.validity_months), now, None

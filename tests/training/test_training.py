@@ -40,6 +40,7 @@ from core.training import (
     tier_risks,
     verify,
 )
+from core.training.certifications import add_months
 from core.training.files import attach_module_file, module_file
 from db.models import (
     Certification,
@@ -75,10 +76,10 @@ def make_course(db, title="Selling Analytics", *, onboarding=False, kind="course
     return publish_course(db, author, course.id, now=now)
 
 
-def right_answers(db, learner, course_id) -> dict[int, list[int]]:
+def right_answers(db, learner, course_id, now=T0) -> dict[int, list[int]]:
     """What a person who read the modules answers: by the options' texts."""
     right = {"Platinum", "Reseller", "Distributor"}
-    quiz = quiz_for(db, learner, course_id)
+    quiz = quiz_for(db, learner, course_id, now=now)
     return {q.id: [o.id for o in q.options if o.text in right] for q in quiz.questions}
 
 
@@ -253,7 +254,7 @@ def track(seeded_db):
 
 def complete(db, learner, course, now):
     read_all(db, learner, course, now)
-    return submit_attempt(db, learner, course.id, right_answers(db, learner, course.id),
+    return submit_attempt(db, learner, course.id, right_answers(db, learner, course.id, now),
                           now=now)
 
 
@@ -308,7 +309,8 @@ def test_a_renewal_after_the_grace_renews_nothing(seeded_db, track):
     complete(db, learner, two, T0)
     cert = db.scalar(select(Certification).where(Certification.user_id == learner.user_id))
     expires = cert.expires_at
-    complete(db, learner, renewal, expires + timedelta(days=31))
+    with pytest.raises(RuleViolation, match="not open"):
+        complete(db, learner, renewal, expires + timedelta(days=31))
     db.refresh(cert)
     assert cert.expires_at == expires
 
@@ -513,3 +515,30 @@ def test_two_submissions_at_once_take_turns_and_the_limit_holds(seeded):
     assert "passed this quiz already" in refused[0] or "No attempts" in refused[0]
     with Session(seeded) as db:
         assert db.scalar(select(func.count()).select_from(QuizAttempt)) == 1
+
+
+def test_a_renewal_is_offered_when_due_and_taken_afresh_each_cycle(seeded_db, track):
+    db = seeded_db
+    _, one, two, renewal = track
+    learner = actor_for(db, "p01.rep1")
+    complete(db, learner, one, T0)
+    complete(db, learner, two, T0)
+    cert = db.scalar(select(Certification).where(Certification.user_id == learner.user_id))
+    first = cert.expires_at
+
+    def offered(now) -> bool:
+        return renewal.id in {e.course.id for e in catalog(db, learner, now=now)}
+
+    assert not offered(first - timedelta(days=90)) and offered(first - timedelta(days=30))
+    complete(db, learner, renewal, first - timedelta(days=30))
+    db.refresh(cert)
+    second = cert.expires_at
+    assert second == add_months(first, 12) and not offered(first - timedelta(days=29))
+    # Not due again for a year: neither offered nor taken (it would renew nothing).
+    with pytest.raises(RuleViolation, match="not open"):
+        complete(db, learner, renewal, first - timedelta(days=29))
+    # A year on, the next renewal is due and taken afresh.
+    assert offered(second - timedelta(days=10))
+    complete(db, learner, renewal, second - timedelta(days=10))
+    db.refresh(cert)
+    assert cert.expires_at == add_months(second, 12)
