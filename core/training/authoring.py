@@ -82,9 +82,14 @@ def set_modules(db: Session, actor: Actor, course_id: int,
     require(actor, "training.author")
     course = _draft(db, course_id)
     checked = as_model(ModulesIn, {"modules": [_raw(m) for m in modules]}).modules
+    # A module keeps the file attached at its position (files are attached one by one).
+    files = {m.position: (m.file_name, m.file_key, m.file_type)
+             for m in modules_of(db, course.id)}
     db.execute(delete(CourseModule).where(CourseModule.course_id == course.id))
     db.add_all(CourseModule(course_id=course.id, position=i, title=m.title, body=m.body,
-                            video_url=m.video_url or None)
+                            video_url=m.video_url or None,
+                            **dict(zip(("file_name", "file_key", "file_type"),
+                                       files.get(i, (None, None, None)), strict=True)))
                for i, m in enumerate(checked, start=1))
     db.flush()
     audit.record(db, actor, "training.modules_set", "course", course.id,

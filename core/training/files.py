@@ -3,8 +3,10 @@ at most PRM_UPLOAD_MAX_MB, and only of the types below, told by the file's conte
 reads its first bytes), never by its name: an executable renamed .pdf is refused. Nothing is
 stored when a file is refused."""
 
+import io
 import os
 import uuid
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,8 +27,9 @@ from db.models import Course, CourseModule
 # apart by their parts, so any of them stands for the others.
 ALLOWED = {".pdf": "PDF document", ".png": "PNG image", ".jpg": "JPEG image",
            ".jpeg": "JPEG image", ".gif": "GIF image", ".mp4": "MP4 video",
-           ".docx": "office document", ".pptx": "office document", ".xlsx": "office document",
-           ".zip": "office document"}
+           ".docx": "office document", ".pptx": "office document", ".xlsx": "office document"}
+# An office document is a zip holding these parts; any other zip is refused.
+OFFICE_PARTS = {".docx": "word/", ".pptx": "ppt/", ".xlsx": "xl/"}
 FOLDER = "training"
 
 
@@ -63,7 +66,6 @@ def attach_module_file(db: Session, actor: Actor, module_id: int, file_name: str
     temporary.write_bytes(data)
     try:
         os.replace(temporary, path)
-        old = module.file_key
         module.file_name, module.file_key, module.file_type = \
             Path(file_name).name[:200] or key, key, kind
         audit.record(db, actor, "training.module_file", "course_module", module.id,
@@ -73,8 +75,7 @@ def attach_module_file(db: Session, actor: Actor, module_id: int, file_name: str
     except Exception:
         path.unlink(missing_ok=True)
         raise
-    if old:  # the replaced one: drafts only, so no published module points at it
-        (_folder() / old).unlink(missing_ok=True)
+    # A replaced file stays: the version this draft was revised from still points at it.
     return kind
 
 
@@ -94,14 +95,27 @@ def module_file(db: Session, actor: Actor, module_id: int) -> StoredFile:
 
 def _kind(data: bytes) -> str:
     try:
-        found = puremagic.from_string(data[:8192])
+        found = puremagic.from_string(data[:8192]).lower()
     except puremagic.PureError:
         found = ""
-    kind = ALLOWED.get(found.lower())
+    if found in OFFICE_PARTS and not _office(data):
+        found = ".zip"
+    kind = ALLOWED.get(found)
     if kind is None:
         raise RuleViolation("This type of file is not accepted: PDF, images, MP4 video and "
                             "office documents are.", field="file")
     return kind
+
+
+def _office(data: bytes) -> bool:
+    """A zip with an office document's parts (puremagic reads any zip as one)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+    except zipfile.BadZipFile:
+        return False
+    return "[Content_Types].xml" in names and any(
+        name.startswith(tuple(OFFICE_PARTS.values())) for name in names)
 
 
 def _module(db: Session, module_id: int) -> CourseModule:

@@ -4,6 +4,7 @@ check, certified users for tiers, and who may do and see what."""
 
 import io
 import threading
+import zipfile
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -542,3 +543,35 @@ def test_a_renewal_is_offered_when_due_and_taken_afresh_each_cycle(seeded_db, tr
     complete(db, learner, renewal, second - timedelta(days=10))
     db.refresh(cert)
     assert cert.expires_at == add_months(second, 12)
+
+
+def office(parts: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def test_an_office_document_is_told_from_any_zip(seeded_db, uploads):
+    author, module = draft_module(seeded_db)
+    slides = office({"[Content_Types].xml": b"<Types/>", "ppt/presentation.xml": b"<p/>"})
+    assert attach_module_file(seeded_db, author, module.id, "deck.pptx", slides) == \
+        "office document"
+    smuggled = office({"[Content_Types].xml": b"<Types/>", "evil.exe": b"MZ" + b"\x00" * 64})
+    with pytest.raises(RuleViolation, match="not accepted"):
+        attach_module_file(seeded_db, author, module.id, "notes.docx", smuggled)
+
+
+def test_saving_modules_again_keeps_their_files_and_a_revision_shares_them(seeded_db, uploads):
+    db = seeded_db
+    author, module = draft_module(db)
+    attach_module_file(db, author, module.id, "handout.pdf", PDF)
+    course = set_modules(db, author, db.get(CourseModule, module.id).course_id,
+                         [{"title": "Handout, renamed"}, {"title": "Another"}])
+    assert [m.file_name for m in course.modules] == ["handout.pdf", None]
+    set_quiz(db, author, course.id, QUESTIONS)
+    published = publish_course(db, author, course.id)
+    draft = revise_course(db, author, published.id)
+    attach_module_file(db, author, draft.modules[0].id, "newer.pdf", PDF + b"%")
+    assert module_file(db, author, published.modules[0].id).data == PDF  # still there
