@@ -7,12 +7,14 @@ the system's temporary directory, and the clock file must sit beside it (a relat
 taken from that folder). Anywhere else the setting moves nothing, and the app refuses to start
 with it (`problem`), so that a stray variable cannot shift a real installation's time."""
 
+import logging
 import os
 import tempfile
 from datetime import timedelta
 from pathlib import Path
 
 ENV = "PRM_TEST_CLOCK_FILE"
+log = logging.getLogger("prm.clock")
 _read: dict[tuple[str, float], timedelta] = {}
 
 
@@ -56,10 +58,14 @@ def offset() -> timedelta:
     except OSError:
         return timedelta(0)
     key = (str(path), stamp)
-    if key not in _read:
-        _read.clear()
+    found = _read.get(key)
+    if found is None:  # the file changed: read it once (another thread may too: harmless)
         try:
-            _read[key] = timedelta(seconds=float(path.read_text().strip() or 0))
+            found = timedelta(seconds=float(path.read_text().strip() or 0))
         except (OSError, ValueError):
-            _read[key] = timedelta(0)
-    return _read[key]
+            found = timedelta(0)
+        _read.clear()
+        _read[key] = found
+        if found:
+            log.warning("test clock: %s ahead of the real time (%s)", found, path)
+    return found

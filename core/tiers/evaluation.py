@@ -17,7 +17,7 @@ from core.permissions import require
 from core.tiers.proposals import PROPOSAL_FIELDS, ProposalStatus, close_proposal
 from core.tiers.rules import TierRulesOut, all_tiers
 from db import locks
-from db.models import Certification, DealRegistration, Partner, TierProposal
+from db.models import Certification, DealRegistration, Partner, TierProposal, User
 from db.types import utcnow
 
 JOB_NAME = "tier-evaluation"
@@ -69,11 +69,13 @@ class EvaluationResult:
 def certified_user_counts(db: Session, *, now: datetime | None = None) -> dict[int, int]:
     """{partner id: number of its users holding a current certification} for every partner
     with any (a missing partner counts 0), in one GROUP BY over the certifications that
-    training issues (current: not expired, not revoked)."""
+    training issues (current: not expired, not revoked, its holder still active)."""
     now = now or utcnow()
     return dict(db.execute(
         select(Certification.partner_id, func.count(Certification.user_id.distinct()))
-        .where(Certification.expires_at > now, Certification.revoked_at.is_(None))
+        .join(User, User.id == Certification.user_id)  # a departed user counts no more
+        .where(Certification.expires_at > now, Certification.revoked_at.is_(None),
+               User.is_active)
         .group_by(Certification.partner_id)).tuples().all())
 
 

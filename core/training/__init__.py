@@ -72,6 +72,7 @@ from core.training.schemas import (
     QuizView,
     Standing,
     TrackIn,
+    TrackOut,
 )
 from core.training.status import STATUS_LABELS, CourseStatus
 
@@ -88,5 +89,5 @@ __all__ = [
     "CertifiedRow", "CourseCompletionRow", "ExpiringRow", "LearnerRow", "TierRisk",
     "certified_by_partner", "completion_by_course", "expiring", "team_progress", "tier_risks",
     "LEVELS", "AttemptOut", "CertificationOut", "CourseIn", "CourseOut", "ModuleIn",
-    "QuestionIn", "QuizView", "Standing", "TrackIn", "STATUS_LABELS", "CourseStatus",
+    "QuestionIn", "QuizView", "Standing", "TrackIn", "TrackOut", "STATUS_LABELS", "CourseStatus",
 ]

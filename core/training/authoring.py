@@ -18,7 +18,7 @@ from core.actor import Actor
 from core.errors import NotFound, RuleViolation
 from core.permissions import require
 from core.training.records import course_out, load_course, modules_of, questions_of
-from core.training.schemas import CourseIn, CourseOut, ModuleIn, QuestionIn, TrackIn
+from core.training.schemas import CourseIn, CourseOut, ModuleIn, QuestionIn, TrackIn, TrackOut
 from core.training.status import CourseStatus, move
 from core.validation import as_model
 from db import locks
@@ -197,7 +197,7 @@ def list_courses(db: Session, actor: Actor) -> list[CourseOut]:
 
 
 def save_track(db: Session, actor: Actor, data: TrackIn | Mapping, track_id: int | None = None,
-               *, now: datetime | None = None) -> CertificationTrack:
+               *, now: datetime | None = None) -> TrackOut:
     """A certification track: the courses it requires, how long it lasts, what it certifies,
     and the renewal quiz."""
     require(actor, "training.author")
@@ -227,7 +227,7 @@ def save_track(db: Session, actor: Actor, data: TrackIn | Mapping, track_id: int
     db.flush()
     audit.record(db, actor, "training.track_save", "certification_track", track.id,
                  before=before, after=fields.model_dump(), now=now)
-    return track
+    return _track_out(track)
 
 
 def _draft(db: Session, course_id: int) -> Course:
@@ -253,9 +253,16 @@ def _raw(item: BaseModel | Mapping) -> dict:
     return item.model_dump() if isinstance(item, BaseModel) else dict(item)
 
 
-def list_tracks(db: Session, actor: Actor) -> list[CertificationTrack]:
+def list_tracks(db: Session, actor: Actor) -> list[TrackOut]:
     require(actor, "training.author")
-    return list(db.scalars(select(CertificationTrack).order_by(CertificationTrack.name)))
+    return [_track_out(t) for t in db.scalars(select(CertificationTrack)
+                                              .order_by(CertificationTrack.name))]
+
+
+def _track_out(t: CertificationTrack) -> TrackOut:
+    return TrackOut(t.id, t.name, t.validity_months, tuple(t.course_families or ()),
+                    tuple(t.product_line_ids or ()), t.renewal_family, t.renewal_grace_days,
+                    t.active)
 
 
 def course_editor(db: Session, actor: Actor, course_id: int) -> tuple[CourseOut, list[dict]]:

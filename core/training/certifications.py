@@ -168,7 +168,7 @@ def expire_and_remind(db: Session, *, now: datetime | None = None) -> ExpiryRepo
 
 
 def certifications(db: Session, actor: Actor, *, user_id: int | None = None,
-                   partner_id: int | None = None,
+                   partner_id: int | None = None, certification_id: int | None = None,
                    now: datetime | None = None) -> list[CertificationOut]:
     """Certifications the actor may see: a partner user its own, a partner admin its team's,
     the vendor everyone's (one user's with `user_id`, one partner's with `partner_id`)."""
@@ -186,6 +186,8 @@ def certifications(db: Session, actor: Actor, *, user_id: int | None = None,
         q = q.where(Certification.user_id == user_id)
     if partner_id is not None:
         q = q.where(Certification.partner_id == partner_id)
+    if certification_id is not None:
+        q = q.where(Certification.id == certification_id)
     return [_out(c, holder, partner, track, now) for c, holder, partner, track in db.execute(q)]
 
 
@@ -193,7 +195,7 @@ def certificate(db: Session, actor: Actor, certification_id: int, *,
                 now: datetime | None = None) -> CertificationOut:
     """One certification the actor may see (its holder, the holder's partner admin, the
     vendor); another's is "not found"."""
-    found = [c for c in certifications(db, actor, now=now) if c.id == certification_id]
+    found = certifications(db, actor, certification_id=certification_id, now=now)
     if not found:
         raise NotFound("certification")
     return found[0]
@@ -215,7 +217,8 @@ def verify(db: Session, code: str, client: str, *, now: datetime | None = None) 
     ratelimit.check_and_count(db, ratelimit.Limit(
         "certificate-check", client, VERIFY_LIMIT, timedelta(hours=1), VERIFY_MESSAGE,
         field="code"), now=now)
-    text = str(code or "").strip().upper()[:40]
+    digits = "".join(ch for ch in str(code or "").upper()[:80] if ch in "0123456789ABCDEF")
+    text = "-".join(digits[i:i + 4] for i in range(0, len(digits), 4))  # typed without dashes
     row = db.execute(select(Certification, User.display_name, CertificationTrack.name)
                      .join(User, User.id == Certification.user_id)
                      .join(CertificationTrack, CertificationTrack.id == Certification.track_id)
@@ -231,7 +234,9 @@ def current_counts(db: Session, *, now: datetime | None = None) -> dict[int, int
     now = now or utcnow()
     return dict(db.execute(
         select(Certification.partner_id, func.count(Certification.user_id.distinct()))
-        .where(Certification.expires_at > now, Certification.revoked_at.is_(None))
+        .join(User, User.id == Certification.user_id)
+        .where(Certification.expires_at > now, Certification.revoked_at.is_(None),
+               User.is_active)
         .group_by(Certification.partner_id)).tuples().all())
 
 

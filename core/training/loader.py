@@ -104,6 +104,11 @@ def _read(folder: Path) -> _Read:
         read.errors.append((COURSE_FILE, "should be a mapping of fields."))
         read.course = {}
     kind = read.course.get("kind", "course")
+    unknown = sorted(set(read.course) - set(CourseIn.model_fields) - {
+        "family", "product_line", "kind"})
+    if unknown:
+        read.errors.append((COURSE_FILE, f"unknown field{'s' if len(unknown) > 1 else ''}: "
+                            f"{', '.join(map(str, unknown))}."))
     if kind not in authoring.KINDS:
         read.errors.append((COURSE_FILE, f"kind: one of {', '.join(authoring.KINDS)}."))
     _check(CourseIn, {k: v for k, v in read.course.items()
@@ -131,8 +136,9 @@ def _read(folder: Path) -> _Read:
 def _module(file: Path, errors: list) -> dict | None:
     if file.suffix in (".yaml", ".yml"):
         data = _yaml(file, errors)
-        if data is not None and not isinstance(data, dict):
-            errors.append((file.name, "A module file holds title, body and video_url."))
+        if not isinstance(data, dict):
+            if data is not None or not any(name == file.name for name, _ in errors):
+                errors.append((file.name, "A module file holds title, body and video_url."))
             return None
         return data
     text = _text(file, errors)
@@ -146,6 +152,9 @@ def _module(file: Path, errors: list) -> dict | None:
             meta = yaml.safe_load(head) or {}
         except yaml.YAMLError as exc:
             errors.append((file.name, f"its front matter is not valid YAML ({_short(exc)})."))
+            return None
+        if not isinstance(meta, dict):
+            errors.append((file.name, "its front matter holds title and video_url."))
             return None
     if "title" not in meta:
         heading = next((line[2:].strip() for line in text.splitlines()

@@ -190,7 +190,9 @@ def tier_risks(db: Session, actor: Actor, days: int = 90, *,
     first: dict[int, datetime] = {}
     for partner_id, user_id, expires in db.execute(
             select(Certification.partner_id, Certification.user_id, Certification.expires_at)
-            .where(Certification.expires_at > now, Certification.revoked_at.is_(None))):
+            .join(User, User.id == Certification.user_id)
+            .where(Certification.expires_at > now, Certification.revoked_at.is_(None),
+                   User.is_active)):
         current[partner_id].add(user_id)
         if expires > soon:
             lasting[partner_id].add(user_id)

@@ -181,6 +181,18 @@ class Standing:
 
 
 @dataclass(frozen=True)
+class TrackOut:
+    id: int
+    name: str
+    validity_months: int
+    course_families: tuple[str, ...]
+    product_line_ids: tuple[int, ...]
+    renewal_family: str | None
+    renewal_grace_days: int
+    active: bool
+
+
+@dataclass(frozen=True)
 class CertificationOut:
     id: int
     user_id: int

@@ -55,6 +55,9 @@ def test_loading_again_with_the_family_publishes_the_next_version(seeded_db, fol
     ("course.yaml", "course.yaml", "pass_mark"),
     ("no quiz", "quiz.yaml", "missing"),
     ("wrong option", "quiz.yaml question 1", "Mark at least one answer as right"),
+    ("unknown key", "course.yaml", "unknown field: pass_marks"),
+    ("empty module", "03-empty.yaml", "holds title, body and video_url"),
+    ("listed front matter", "01-what-it-does.md", "front matter holds title"),
 ])
 def test_a_broken_file_is_named_and_nothing_is_written(seeded_db, folder, breakage, file,
                                                        says):
@@ -64,6 +67,12 @@ def test_a_broken_file_is_named_and_nothing_is_written(seeded_db, folder, breaka
         (folder / breakage).write_text("---\ntitle: [broken\n---\nBody\n")
     elif breakage == "course.yaml":
         (folder / "course.yaml").write_text("title: Analytics\npass_mark: 250\n")
+    elif breakage == "unknown key":
+        (folder / "course.yaml").write_text("title: Analytics\npass_marks: 80\n")
+    elif breakage == "empty module":
+        (folder / "03-empty.yaml").write_text("")
+    elif breakage == "listed front matter":
+        (folder / "01-what-it-does.md").write_text("---\n- a\n- b\n---\nBody\n")
     elif breakage == "no quiz":
         (folder / "quiz.yaml").unlink()
     else:

@@ -50,6 +50,7 @@ from db.models import (
     Notification,
     OnboardingStep,
     QuizAttempt,
+    User,
 )
 from db.session import unit_of_work
 from tests.conftest import NOW, actor_for
@@ -575,3 +576,18 @@ def test_saving_modules_again_keeps_their_files_and_a_revision_shares_them(seede
     draft = revise_course(db, author, published.id)
     attach_module_file(db, author, draft.modules[0].id, "newer.pdf", PDF + b"%")
     assert module_file(db, author, published.modules[0].id).data == PDF  # still there
+
+
+def test_a_departed_user_no_longer_counts_for_the_tier_and_codes_read_without_dashes(
+        seeded_db, track):
+    db = seeded_db
+    _, one, two, _ = track
+    learner = actor_for(db, "p01.rep1")
+    complete(db, learner, one, T0)
+    complete(db, learner, two, T0)
+    [cert] = certifications(db, learner, now=T0)
+    assert verify(db, cert.code.replace("-", "").lower(), "", now=T0).valid
+    counted = certified_user_counts(db, now=T0)[learner.partner_id]
+    db.get(User, learner.user_id).is_active = False
+    db.flush()
+    assert certified_user_counts(db, now=T0).get(learner.partner_id, 0) == counted - 1
