@@ -20,7 +20,7 @@ from core.errors import NotFound
 from core.notifications import notify
 from core.permissions import require, scope
 from core.training.events import CertificationChanged
-from core.training.learning import RENEWAL_OPENS_DAYS, completed_families
+from core.training.learning import RENEWAL_OPENS_DAYS, completed_families, lapsed_since
 from core.training.schemas import CertificationOut
 from db.models import Certification, CertificationTrack, Course, Partner, User
 from db.types import utcnow
@@ -61,10 +61,16 @@ def follow_completion(db: Session, actor: Actor, user_id: int, partner_id: int |
     if kind == "renewal":
         return [cid for t in tracks if t.renewal_family == family
                 if (cid := _renew(db, actor, user_id, t, now)) is not None]
-    done = completed_families(db, user_id)
-    return [cid for t in tracks if family in t.course_families
-            and set(t.course_families) <= done
-            if (cid := _issue(db, actor, user_id, partner_id, t, now)) is not None]
+    issued = []
+    for track in tracks:
+        if family not in track.course_families:
+            continue
+        # After a certification lapsed for good, only courses taken since count again.
+        lapse = lapsed_since(db, user_id, family, now)
+        if set(track.course_families) <= completed_families(db, user_id, lapse) and \
+                (cid := _issue(db, actor, user_id, partner_id, track, now)) is not None:
+            issued.append(cid)
+    return issued
 
 
 def _issue(db: Session, actor: Actor, user_id: int, partner_id: int,

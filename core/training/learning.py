@@ -134,7 +134,8 @@ def standing(db: Session, user_id: int, course: Course, *, now: datetime | None 
     since the user's certification was last issued or renewed counts: each renewal is
     taken afresh."""
     now = now or utcnow()
-    since = _renewal_since(db, user_id, course)
+    since = _renewal_since(db, user_id, course) if course.kind == "renewal" else \
+        lapsed_since(db, user_id, course.family, now)
     modules = [m.id for m in modules_of(db, course.id)]
     done = len(_done(db, user_id, course.id) & set(modules))
     q = select(QuizAttempt).where(QuizAttempt.user_id == user_id,
@@ -185,10 +186,26 @@ def renewals_due(db: Session, actor: Actor, *, now: datetime | None = None) -> l
     return due
 
 
-def completed_families(db: Session, user_id: int) -> set[str]:
-    """The courses (any version) the user completed."""
-    return set(db.scalars(select(CourseCompletion.family).where(
-        CourseCompletion.user_id == user_id)))
+def completed_families(db: Session, user_id: int, since: datetime | None = None) -> set[str]:
+    """The courses (any version) the user completed (after `since`)."""
+    q = select(CourseCompletion.family).where(CourseCompletion.user_id == user_id)
+    if since is not None:
+        q = q.where(CourseCompletion.completed_at > since)
+    return set(db.scalars(q))
+
+
+def lapsed_since(db: Session, user_id: int, family: str, now: datetime) -> datetime | None:
+    """When the user's certification on a track that requires this course lapsed for good
+    (expired and past its grace): the course counts again only if taken after that. None
+    while no certification of the user on such a track has lapsed."""
+    lapses = [expires + timedelta(days=track.renewal_grace_days)
+              for track, expires in db.execute(
+                  select(CertificationTrack, Certification.expires_at).join(
+                      Certification, Certification.track_id == CertificationTrack.id)
+                  .where(Certification.user_id == user_id)).tuples()
+              if family in (track.course_families or ())]
+    lapsed = [moment for moment in lapses if moment < now]
+    return max(lapsed) if lapsed and len(lapsed) == len(lapses) else None
 
 
 # ---------------------------------------------------------------- inside

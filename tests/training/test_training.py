@@ -260,6 +260,16 @@ def complete(db, learner, course, now):
                           now=now)
 
 
+def certify(db, track, username: str = "p01.rep1", now=T0):
+    """The user completes the track's two courses at `now`: its learner and certification."""
+    _, one, two, _ = track
+    learner = actor_for(db, username)
+    complete(db, learner, one, now)
+    complete(db, learner, two, now)
+    return learner, db.scalar(select(Certification).where(
+        Certification.user_id == learner.user_id))
+
+
 def test_completing_every_course_of_a_track_certifies_for_its_validity(seeded_db, track):
     db = seeded_db
     made, one, two, _ = track
@@ -277,11 +287,8 @@ def test_completing_every_course_of_a_track_certifies_for_its_validity(seeded_db
 def test_expiry_reminds_once_then_expires_and_renewal_within_the_grace_restores(seeded_db,
                                                                                 track):
     db = seeded_db
-    _, one, two, renewal = track
-    learner = actor_for(db, "p01.rep1")
-    complete(db, learner, one, T0)
-    complete(db, learner, two, T0)
-    cert = db.scalar(select(Certification).where(Certification.user_id == learner.user_id))
+    renewal = track[3]
+    learner, cert = certify(db, track)
     expires = cert.expires_at
     month_before = expires - timedelta(days=29)
     assert expire_and_remind(db, now=month_before).reminded == 1
@@ -305,11 +312,8 @@ def test_expiry_reminds_once_then_expires_and_renewal_within_the_grace_restores(
 
 def test_a_renewal_after_the_grace_renews_nothing(seeded_db, track):
     db = seeded_db
-    _, one, two, renewal = track
-    learner = actor_for(db, "p01.rep1")
-    complete(db, learner, one, T0)
-    complete(db, learner, two, T0)
-    cert = db.scalar(select(Certification).where(Certification.user_id == learner.user_id))
+    renewal = track[3]
+    learner, cert = certify(db, track)
     expires = cert.expires_at
     with pytest.raises(RuleViolation, match="not open"):
         complete(db, learner, renewal, expires + timedelta(days=31))
@@ -521,11 +525,8 @@ def test_two_submissions_at_once_take_turns_and_the_limit_holds(seeded):
 
 def test_a_renewal_is_offered_when_due_and_taken_afresh_each_cycle(seeded_db, track):
     db = seeded_db
-    _, one, two, renewal = track
-    learner = actor_for(db, "p01.rep1")
-    complete(db, learner, one, T0)
-    complete(db, learner, two, T0)
-    cert = db.scalar(select(Certification).where(Certification.user_id == learner.user_id))
+    renewal = track[3]
+    learner, cert = certify(db, track)
     first = cert.expires_at
 
     def offered(now) -> bool:
@@ -591,3 +592,20 @@ def test_a_departed_user_no_longer_counts_for_the_tier_and_codes_read_without_da
     db.get(User, learner.user_id).is_active = False
     db.flush()
     assert certified_user_counts(db, now=T0).get(learner.partner_id, 0) == counted - 1
+
+
+def test_a_certification_lapsed_past_its_grace_is_earned_again_by_retaking_the_courses(
+        seeded_db, track):
+    db = seeded_db
+    _, one, two, _ = track
+    learner, cert = certify(db, track)
+    later = cert.expires_at + timedelta(days=45)  # past the 30 grace days
+    expire_and_remind(db, now=later)
+    entries = {e.course.id: e.standing for e in catalog(db, learner, now=later)}
+    assert not entries[one.id].completed and entries[one.id].attempts == 0  # afresh
+    complete(db, learner, one, later)
+    db.refresh(cert)
+    assert cert.expired_at is not None  # one course of two is not the track
+    complete(db, learner, two, later + timedelta(hours=3))
+    db.refresh(cert)
+    assert cert.expired_at is None and cert.expires_at > later + timedelta(days=300)
