@@ -67,8 +67,8 @@ def seed_training(db: Session, *, now: datetime) -> dict[str, int]:
             _complete(db, rep1, loaded["analytics-fundamentals"].id, at)
             _complete(db, rep1, loaded["analytics-selling"].id, at + timedelta(days=2))
             done["analytics"] += 1
-        if index in (2, 5, 6) and rep2 is not None:  # expiring within the month
-            _complete(db, rep2, loaded["security-fundamentals"].id,
+        if index in (2, 5, 6, 8):  # certified on Security, expiring within the month
+            _complete(db, rep2 or admin, loaded["security-fundamentals"].id,
                       now - timedelta(days=350 + index))
             done["security"] += 1
     _half_way(db, _user(db, "p01.rep1"), loaded["analytics-fundamentals"].id,
