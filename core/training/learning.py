@@ -48,12 +48,16 @@ class CatalogEntry:
 
 
 def catalog(db: Session, actor: Actor, *, now: datetime | None = None) -> list[CatalogEntry]:
-    """The published courses the learner's tier reaches, and where the learner stands."""
+    """The published courses the learner's tier reaches, and where the learner stands; a
+    course it began on a version since replaced stays listed on that version (its progress
+    and its completion are there)."""
     _learner(db, actor)
     rank = _tier_rank(db, actor)
-    courses = db.scalars(select(Course).where(Course.status.in_(OPEN), Course.kind == "course",
-                                              Course.min_tier_rank <= rank)
-                         .order_by(Course.onboarding.desc(), Course.title))
+    courses = list(db.scalars(select(Course).where(
+        Course.status.in_(OPEN), Course.kind == "course", Course.min_tier_rank <= rank)
+        .order_by(Course.onboarding.desc(), Course.title)))
+    for older in _begun_superseded(db, actor.user_id):
+        courses = [older if c.family == older.family else c for c in courses]
     courses = [*renewals_due(db, actor, now=now), *courses]
     return [CatalogEntry(course_out(db, c, _done(db, actor.user_id, c.id)),
                          standing(db, actor.user_id, c, now=now)) for c in courses]
@@ -238,6 +242,17 @@ def _takeable(db: Session, actor: Actor, course_id: int,
     if course.status == CourseStatus.SUPERSEDED.value and started:
         return course
     raise NotFound("course")
+
+
+def _begun_superseded(db: Session, user_id: int) -> list[Course]:
+    begun = set(db.scalars(select(CourseModule.course_id).join(
+        ModuleProgress, ModuleProgress.module_id == CourseModule.id).where(
+        ModuleProgress.user_id == user_id))) | set(db.scalars(
+            select(QuizAttempt.course_id).where(QuizAttempt.user_id == user_id)))
+    if not begun:
+        return []
+    return list(db.scalars(select(Course).where(
+        Course.id.in_(begun), Course.status == CourseStatus.SUPERSEDED.value)))
 
 
 def _tier_rank(db: Session, actor: Actor) -> int:

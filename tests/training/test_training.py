@@ -137,7 +137,11 @@ def test_a_revision_is_a_new_version_and_learners_keep_what_they_took(seeded_db)
         revise_course(db, author, v1.id)
     set_modules(db, author, draft.id, [{"title": "New module"}])
     v2 = publish_course(db, author, draft.id, now=T0)
-    assert [e.course.id for e in catalog(db, learner) if e.course.family == v1.family] == [v2.id]
+    # The learner who began version 1 finds it listed still; a new learner gets version 2.
+    assert [e.course.id for e in catalog(db, learner) if e.course.family == v1.family] == [v1.id]
+    newcomer = actor_for(db, "p01.rep2")
+    assert [e.course.id for e in catalog(db, newcomer) if e.course.family == v1.family] == [
+        v2.id]
     # The learner's progress on version 1 stays, and version 1 stays open to it...
     assert [m.done for m in open_course(db, learner, v1.id).modules] == [True, False]
     # ...but not to a learner who never started it.
