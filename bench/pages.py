@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from bench import analytics as analytics_bench
 from bench.common import timed
 from core.actor import Actor
 from core.analytics import Period, partner_performance, revenue_dashboard
@@ -35,12 +36,8 @@ FLOOR = Path(__file__).with_name("floor_page.py")
 FLOOR_DATA: tuple[str, object] | None = None  # what the floor page draws, while it runs
 ACTOR = Actor.system("bench")
 # What the pages would read without the facts: every partner's registrations of the last
-# 12 months, summed as the KPIs need them.
-BARE_SCAN = ("SELECT partner_id, COUNT(*), SUM(estimated_value), "
-             "SUM(CASE WHEN status = 'won' THEN final_amount ELSE 0 END), "
-             "SUM(CASE WHEN status = 'won' THEN 1 ELSE 0 END), "
-             "SUM(CASE WHEN status = 'lost' THEN 1 ELSE 0 END) "
-             "FROM deal_registrations WHERE submitted_at >= :start GROUP BY partner_id")
+# 12 months, summed as the KPIs need them (bench.analytics' scan, for every partner).
+BARE_SCAN = analytics_bench.BARE_SCAN.format(partner="")
 
 
 @dataclass(frozen=True)

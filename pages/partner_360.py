@@ -18,6 +18,7 @@ from ui.records import linked_choice
 from ui.registry import page_file
 from ui.scorecard import choose_period, show_scorecard
 from ui.tables import count_col, flag_col, table, text_col, time_col
+from ui.training import learners_table
 
 HISTORY_COLUMNS = {"when": time_col("When", 140), "from": text_col("From", 100),
                    "to": text_col("To", 100), "how": text_col("How", 150),
@@ -179,12 +180,7 @@ with tabs[-2]:  # its users' courses and certifications
             "valid": c.current} for c in certified],
           {"holder": text_col("Holder", 160), "track": text_col("Track", 240),
            "expires": time_col("Expires", 140), "valid": flag_col("Valid", 70)})
-    table([{"learner": r.learner, "course": r.course,
-            "read": f"{r.modules_done} of {r.modules}", "attempts": r.attempts,
-            "best": r.best_score, "completed": r.completed_at} for r in learning],
-          {"learner": text_col("Learner", 160), "course": text_col("Course", 220),
-           "read": text_col("Modules read", 110), "attempts": count_col("Attempts", 80),
-           "best": count_col("Best score %", 100), "completed": time_col("Completed", 140)})
+    learners_table(learning, time_col("Completed", 140))
 
 with tabs[-1]:  # the same scorecard as the Scorecard page's
     period = choose_period("partner_360_period")

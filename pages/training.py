@@ -7,6 +7,7 @@ from ui.downloads import download
 from ui.guard import page_guard
 from ui.markdown import plain
 from ui.tables import count_col, day_col, flag_col, record_table, table, text_col
+from ui.training import learners_table
 
 user = page_guard(__file__)
 actor = user.actor
@@ -55,12 +56,7 @@ if can(actor, "training.team"):
     with db() as session:
         team = team_progress(session, actor)
         soon = expiring(session, actor, 60)
-    table([{"learner": r.learner, "course": r.course,
-            "read": f"{r.modules_done} of {r.modules}", "attempts": r.attempts,
-            "best": r.best_score, "completed": r.completed_at} for r in team],
-          {"learner": text_col("Learner", 160), "course": text_col("Course", 220),
-           "read": text_col("Modules read", 110), "attempts": count_col("Attempts", 80),
-           "best": count_col("Best score %", 100), "completed": day_col("Completed", 110)})
+    learners_table(team, day_col("Completed", 110))
     st.caption(f"{len(soon)} of your team's certifications expire within 60 days.")
     if soon:
         table([{"holder": r.holder, "track": r.track, "expires": r.expires_at} for r in soon],

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from core.training.certifications import add_months
+from core.deals.schemas import add_months
+from core.training.certifications import grouped
 from db.models import (
     Certification,
     CertificationTrack,
@@ -88,8 +89,7 @@ def _attempt(user_id: int, partner_id: int, course_id: int, at: datetime,
 
 
 def _code(rng: random.Random) -> str:
-    raw = f"{rng.getrandbits(96):024X}"
-    return "-".join(raw[i:i + 4] for i in range(0, 24, 4))
+    return grouped(f"{rng.getrandbits(96):024X}")  # from the seed's stream: deterministic
 
 
 def _courses(db: Session, count: int, now: datetime, rng: random.Random) -> list[int]:

@@ -27,6 +27,7 @@ from core.analytics.rollups import is_ready
 from core.partners import PARTNER_TYPE_SHORT
 from core.permissions import require
 from db.models import Partner, PartnerMonthFact, PartnerPeriodTotal, PartnerRegion, Tier
+from db.types import cents_to_decimal
 
 F = PartnerMonthFact
 T = PartnerPeriodTotal
@@ -97,9 +98,6 @@ def partner_sums(db: Session, period: Period, kept: bool = True) -> list[Partner
                whole_sum(F.won), whole_sum(F.won_amount))
         .where(_in(period)).group_by(F.partner_id)).tuples()]
 
-
-def _cents(cents: int) -> Decimal:
-    return Decimal(cents).scaleb(-2).quantize(Decimal("0.01"))
 
 
 @dataclass(frozen=True)
@@ -188,9 +186,9 @@ def _concentration(sums: list[PartnerSums],
     def share(rows) -> float | None:
         return sum(r[0] for r in rows) / total if total else None
 
-    top = [PartnerRevenue(pid, name, kept[pid].tier, _cents(cents)) for cents, name, pid in
-           ranked[:TOP]]
-    return Concentration(_cents(total), top, share(ranked[:TOP]), share(ranked[:fifth]),
+    top = [PartnerRevenue(pid, name, kept[pid].tier, cents_to_decimal(cents))
+           for cents, name, pid in ranked[:TOP]]
+    return Concentration(cents_to_decimal(total), top, share(ranked[:TOP]), share(ranked[:fifth]),
                          len(ranked))
 
 

@@ -68,6 +68,7 @@ class MonthTally:
 
 
 MEASURES = tuple(f.name for f in fields(MonthTally))
+MONEY_MEASURES = ("pipeline", "won_amount")  # of MEASURES, the Money ones (cents in SQL)
 
 
 def months_touched(deal) -> set[date]:

@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import BigInteger, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from core.analytics.facts import MEASURES
+from core.analytics.facts import MEASURES, MONEY_MEASURES
 from core.analytics.periods import Period
 from core.analytics.rollups import is_ready, numbers_frame, totals_rows
 from db.models import Partner, PartnerMonthFact, PartnerUserMonth
@@ -71,7 +71,6 @@ def _typed(values) -> dict:
     return {k: (Decimal(v) if k in MONEY_MEASURES else int(v)) for k, v in out.items()}
 
 
-MONEY_MEASURES = ("pipeline", "won_amount")
 COLUMNS = (*SUMMED, "active_users")
 
 

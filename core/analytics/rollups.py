@@ -19,14 +19,13 @@ Keeping them:
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
-from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import BigInteger, and_, delete, insert, or_, select, type_coerce, update
 from sqlalchemy.orm import Session
 
-from core.analytics.facts import MEASURES, partner_batches
+from core.analytics.facts import MEASURES, MONEY_MEASURES, partner_batches
 from core.analytics.periods import Period, period_choices
 from db import locks
 from db.models import (
@@ -37,9 +36,9 @@ from db.models import (
     PartnerUserMonth,
 )
 from db.session import unit_of_work
+from db.types import cents_to_decimal
 
 F, T, U = PartnerMonthFact, PartnerPeriodTotal, PartnerUserMonth
-MONEY = ("pipeline", "won_amount")
 BUILDING, READY = "building", "ready"
 
 
@@ -65,8 +64,9 @@ def is_ready(db: Session, period: Period) -> bool:
         AnalyticsPeriod.first == period.first, AnalyticsPeriod.last == period.last)) == READY
 
 
-def _of(periods: Iterable[Period]):
-    return or_(*(and_(T.first == p.first, T.last == p.last) for p in periods))
+def _of(periods: Iterable[Period], model=T):
+    """Rows of `model` (the totals, or the kept periods themselves) of these periods."""
+    return or_(*(and_(model.first == p.first, model.last == p.last) for p in periods))
 
 
 def refresh_totals(db: Session, partner_ids: list[int],
@@ -105,8 +105,8 @@ def _sums(period: Period, facts, users) -> list[dict]:
     rows = []
     for partner_id in sums.keys() | active.keys():
         values = dict(zip(MEASURES, sums[partner_id], strict=True))
-        for m in MONEY:  # cents summed; the Money column takes a Decimal
-            values[m] = Decimal(values[m]).scaleb(-2)
+        for m in MONEY_MEASURES:  # cents summed; the Money column takes a Decimal
+            values[m] = cents_to_decimal(values[m])
         rows.append({"first": period.first, "last": period.last, "partner_id": partner_id,
                      **values, "active_users": len(active[partner_id])})
     return rows
@@ -133,7 +133,7 @@ def numbers_frame(rows, names: list[str]) -> pd.DataFrame:
     table = np.array(list(map(tuple, rows)), dtype="float64").reshape(len(rows), len(names) + 1)
     frame = pd.DataFrame(table[:, 1:], columns=names,
                          index=pd.Index(table[:, 0].astype("int64"), name="partner_id"))
-    for m in MONEY:
+    for m in MONEY_MEASURES:
         if m in frame:
             frame[m] /= 100
     return frame
@@ -153,9 +153,7 @@ def keep_offered_periods(bind, today: date, *, refill: bool = False) -> str:
         gone = [p for p in kept if p not in offered]
         if gone:
             db.execute(delete(T).where(_of(gone)))
-            db.execute(delete(AnalyticsPeriod).where(or_(*(and_(
-                AnalyticsPeriod.first == p.first, AnalyticsPeriod.last == p.last)
-                for p in gone))))
+            db.execute(delete(AnalyticsPeriod).where(_of(gone, AnalyticsPeriod)))
         new = sorted((p for p in offered if p not in kept), key=lambda p: (p.first, p.last))
         db.add_all(AnalyticsPeriod(first=p.first, last=p.last, state=BUILDING) for p in new)
         building = new + [p for p, state in kept.items()
@@ -169,7 +167,6 @@ def keep_offered_periods(bind, today: date, *, refill: bool = False) -> str:
                     locks.hold(db, f"analytics:{partner_id}")
                 refresh_totals(db, batch, building)
         with unit_of_work(bind, immediate=True) as db:
-            db.execute(update(AnalyticsPeriod).where(or_(*(and_(
-                AnalyticsPeriod.first == p.first, AnalyticsPeriod.last == p.last)
-                for p in building))).values(state=READY))
+            db.execute(update(AnalyticsPeriod).where(_of(building, AnalyticsPeriod))
+                       .values(state=READY))
     return f"periods kept: {len(offered)} ({len(building)} filled, {len(gone)} dropped)"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
@@ -44,13 +44,17 @@ STAGE_LABELS = {
 }
 
 
-def add_months(day: date, months: int) -> date:
-    """The same day n months later, or the month's last day (Aug 31 + 6 months = Feb 28)."""
+D = TypeVar("D", date, datetime)
+
+
+def add_months(day: D, months: int) -> D:
+    """The same day n months later, or the month's last day (Aug 31 + 6 months = Feb 28); a
+    datetime keeps its time of day."""
     y, m = divmod(day.month - 1 + months, 12)
     year, month = day.year + y, m + 1
     for d in (day.day, 30, 29, 28):
         try:
-            return date(year, month, d)
+            return day.replace(year=year, month=month, day=d)
         except ValueError:
             continue
     raise AssertionError("unreachable")

@@ -105,11 +105,8 @@ def set_quiz(db: Session, actor: Actor, course_id: int, questions: Sequence[Ques
     checked = as_model(QuizIn, {"questions": [_raw(q) for q in questions]}).questions
     _drop_quiz(db, course.id)
     for i, q in enumerate(checked, start=1):
-        row = QuizQuestion(course_id=course.id, position=i, text=q.text, multiple=q.multiple)
-        db.add(row)
-        db.flush()
-        db.add_all(QuizOption(question_id=row.id, position=j, text=o.text, correct=o.correct)
-                   for j, o in enumerate(q.options, start=1))
+        _add_question(db, course.id, i, q.text, q.multiple,
+                      [(j, o.text, o.correct) for j, o in enumerate(q.options, start=1)])
     db.flush()
     audit.record(db, actor, "training.quiz_set", "course", course.id,
                  after={"questions": len(checked)}, now=now)
@@ -164,12 +161,8 @@ def revise_course(db: Session, actor: Actor, course_id: int, *,
                             video_url=m.video_url, file_name=m.file_name, file_key=m.file_key,
                             file_type=m.file_type) for m in modules_of(db, source.id))
     for q, options in questions_of(db, source.id):
-        row = QuizQuestion(course_id=draft.id, position=q.position, text=q.text,
-                           multiple=q.multiple)
-        db.add(row)
-        db.flush()
-        db.add_all(QuizOption(question_id=row.id, position=o.position, text=o.text,
-                              correct=o.correct) for o in options)
+        _add_question(db, draft.id, q.position, q.text, q.multiple,
+                      [(o.position, o.text, o.correct) for o in options])
     db.flush()
     audit.record(db, actor, "training.course_revise", "course", draft.id,
                  after={"family": draft.family, "version": draft.version, "from": source.id},
@@ -236,6 +229,16 @@ def _draft(db: Session, course_id: int) -> Course:
         raise RuleViolation("Only a draft is edited: revise the course to change it.",
                             field="status")
     return course
+
+
+def _add_question(db: Session, course_id: int, position: int, text: str, multiple: bool,
+                  options: list[tuple[int, str, bool]]) -> None:
+    """A question and its options ((position, text, right) each)."""
+    row = QuizQuestion(course_id=course_id, position=position, text=text, multiple=multiple)
+    db.add(row)
+    db.flush()
+    db.add_all(QuizOption(question_id=row.id, position=at, text=option, correct=right)
+               for at, option, right in options)
 
 
 def _drop_quiz(db: Session, course_id: int) -> None:

@@ -7,7 +7,6 @@ public check is rate-limited per client address and shows only the holder, the t
 whether it is valid."""
 
 import secrets
-from calendar import monthrange
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, events, ratelimit
 from core.actor import Actor
+from core.deals.schemas import add_months
 from core.errors import NotFound
 from core.notifications import notify
 from core.permissions import require, scope
@@ -30,17 +30,15 @@ VERIFY_LIMIT = 30  # code checks per client address per hour
 VERIFY_MESSAGE = "Too many checks from your address. Please try again in {wait}."
 
 
-def add_months(moment: datetime, months: int) -> datetime:
-    """The same day and time `months` later (the month's last day when it is shorter)."""
-    index = moment.year * 12 + moment.month - 1 + months
-    year, month = divmod(index, 12)
-    day = min(moment.day, monthrange(year, month + 1)[1])
-    return moment.replace(year=year, month=month + 1, day=day)
-
-
 def new_code() -> str:
-    raw = secrets.token_hex(12).upper()
-    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+    return grouped(secrets.token_hex(12))
+
+
+def grouped(digits: str) -> str:
+    """A code as it is printed and stored: its hexadecimal digits in upper case, in fours
+    joined by dashes ("7F3A-09C2-..."); anything else typed is dropped."""
+    kept = "".join(ch for ch in digits.upper() if ch in "0123456789ABCDEF")
+    return "-".join(kept[i:i + 4] for i in range(0, len(kept), 4))
 
 
 def is_current(cert: Certification, now: datetime) -> bool:
@@ -66,6 +64,7 @@ def follow_completion(db: Session, actor: Actor, user_id: int, partner_id: int |
         if family not in track.course_families:
             continue
         # After a certification lapsed for good, only courses taken since count again.
+        # (Read per track: issuing one track changes what has lapsed for the next.)
         lapse = lapsed_since(db, user_id, family, now)
         if set(track.course_families) <= completed_families(db, user_id, lapse) and \
                 (cid := _issue(db, actor, user_id, partner_id, track, now)) is not None:
@@ -223,8 +222,7 @@ def verify(db: Session, code: str, client: str, *, now: datetime | None = None) 
     ratelimit.check_and_count(db, ratelimit.Limit(
         "certificate-check", client, VERIFY_LIMIT, timedelta(hours=1), VERIFY_MESSAGE,
         field="code"), now=now)
-    digits = "".join(ch for ch in str(code or "").upper()[:80] if ch in "0123456789ABCDEF")
-    text = "-".join(digits[i:i + 4] for i in range(0, len(digits), 4))  # typed without dashes
+    text = grouped(str(code or "")[:80])  # typed with or without dashes, in any case
     row = db.execute(select(Certification, User.display_name, CertificationTrack.name)
                      .join(User, User.id == Certification.user_id)
                      .join(CertificationTrack, CertificationTrack.id == Certification.track_id)

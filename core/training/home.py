@@ -11,18 +11,16 @@ from sqlalchemy.orm import Session
 from core.actor import Actor, Role
 from core.home import Waiting, counted, queue
 from core.permissions import can, scope
+from core.training.learning import begun_courses
 from core.training.reports import tier_risks
-from db.models import Certification, CourseCompletion, CourseModule, ModuleProgress, QuizAttempt
+from db.models import Certification, CourseCompletion
 
 
 @queue
 def learning(db: Session, actor: Actor, now: datetime) -> list[Waiting]:
     if not can(actor, "training.learn"):
         return []
-    begun = set(db.scalars(select(CourseModule.course_id).join(
-        ModuleProgress, ModuleProgress.module_id == CourseModule.id).where(
-        ModuleProgress.user_id == actor.user_id))) | set(db.scalars(
-            select(QuizAttempt.course_id).where(QuizAttempt.user_id == actor.user_id)))
+    begun = begun_courses(db, actor.user_id)
     completed = set(db.scalars(select(CourseCompletion.course_id).where(
         CourseCompletion.user_id == actor.user_id)))
     mine = db.scalar(select(func.count()).select_from(Certification).where(

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit, events
@@ -113,9 +113,9 @@ def submit_attempt(db: Session, actor: Actor, course_id: int,
     if before.next_attempt_at is not None:
         raise RuleViolation(f"The next attempt opens at {before.next_attempt_at:%Y-%m-%d %H:%M} "
                             "UTC.", field="quiz")
-    chosen = _checked(questions_of(db, course.id), answers)
-    right = sum(chosen[q.id] == {o.id for o in opts if o.correct}
-                for q, opts in questions_of(db, course.id))
+    questions = questions_of(db, course.id)
+    chosen = _checked(questions, answers)
+    right = sum(chosen[q.id] == {o.id for o in opts if o.correct} for q, opts in questions)
     score = round(100 * right / len(chosen)) if chosen else 0
     # Exactly, not on the rounded score: 39 of 49 (79.6%) does not pass a mark of 80.
     passed = bool(chosen) and 100 * right >= course.pass_mark * len(chosen)
@@ -234,21 +234,22 @@ def _takeable(db: Session, actor: Actor, course_id: int,
         return course
     if course.status in OPEN and course.min_tier_rank <= _tier_rank(db, actor):
         return course
-    started = db.scalar(select(func.count()).select_from(QuizAttempt).where(
-        QuizAttempt.user_id == actor.user_id, QuizAttempt.course_id == course.id)) or \
-        db.scalar(select(func.count()).select_from(ModuleProgress).join(
-            CourseModule, CourseModule.id == ModuleProgress.module_id).where(
-            ModuleProgress.user_id == actor.user_id, CourseModule.course_id == course.id))
-    if course.status == CourseStatus.SUPERSEDED.value and started:
+    if course.status == CourseStatus.SUPERSEDED.value and \
+            course.id in begun_courses(db, actor.user_id):
         return course
     raise NotFound("course")
 
 
-def _begun_superseded(db: Session, user_id: int) -> list[Course]:
-    begun = set(db.scalars(select(CourseModule.course_id).join(
+def begun_courses(db: Session, user_id: int) -> set[int]:
+    """The course versions the user began: read a module of, or tried the quiz of."""
+    return set(db.scalars(select(CourseModule.course_id).join(
         ModuleProgress, ModuleProgress.module_id == CourseModule.id).where(
         ModuleProgress.user_id == user_id))) | set(db.scalars(
             select(QuizAttempt.course_id).where(QuizAttempt.user_id == user_id)))
+
+
+def _begun_superseded(db: Session, user_id: int) -> list[Course]:
+    begun = begun_courses(db, user_id)
     if not begun:
         return []
     return list(db.scalars(select(Course).where(

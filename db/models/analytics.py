@@ -17,7 +17,23 @@ from db.models.base import Base
 from db.types import Money
 
 
-class PartnerMonthFact(Base):
+class Measures:
+    """The facts' measures, which a month's row and a period's totals both hold."""
+
+    # Registrations submitted, and their estimated value (the pipeline).
+    registrations: Mapped[int] = mapped_column(Integer, default=0)
+    pipeline: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    # Decided: approved (ever, even if later withdrawn) or rejected.
+    approved: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    # Closed (the close day the partner gave): won with the final amount, lost.
+    won: Mapped[int] = mapped_column(Integer, default=0)
+    won_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    won_days: Mapped[int] = mapped_column(Integer, default=0)  # registration to won, summed
+    lost: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PartnerMonthFact(Measures, Base):
     __tablename__ = "partner_month_facts"
     __table_args__ = (
         # The dashboards read a range of months for every partner: an index that holds the
@@ -29,17 +45,7 @@ class PartnerMonthFact(Base):
 
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)  # its first day
-    # Registrations submitted in the month, and their estimated value (the pipeline).
-    registrations: Mapped[int] = mapped_column(Integer, default=0)
-    pipeline: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
-    # Decided in the month: approved (ever, even if later withdrawn) or rejected.
-    approved: Mapped[int] = mapped_column(Integer, default=0)
-    rejected: Mapped[int] = mapped_column(Integer, default=0)
-    # Closed in the month (the close day the partner gave): won with the final amount, lost.
-    won: Mapped[int] = mapped_column(Integer, default=0)
-    won_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
-    won_days: Mapped[int] = mapped_column(Integer, default=0)  # registration to won, summed
-    lost: Mapped[int] = mapped_column(Integer, default=0)
+    # The measures (Measures) count what happened in the month.
 
 
 class PartnerUserMonth(Base):
@@ -82,7 +88,7 @@ class AnalyticsPeriod(Base):
     state: Mapped[str] = mapped_column(String(10), default="building")
 
 
-class PartnerPeriodTotal(Base):
+class PartnerPeriodTotal(Measures, Base):
     """One partner's facts summed over a kept period, and its distinct active users."""
 
     __tablename__ = "partner_period_totals"
@@ -91,12 +97,4 @@ class PartnerPeriodTotal(Base):
     last: Mapped[date] = mapped_column(Date, primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True,
                                             index=True)
-    registrations: Mapped[int] = mapped_column(Integer, default=0)
-    pipeline: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
-    approved: Mapped[int] = mapped_column(Integer, default=0)
-    rejected: Mapped[int] = mapped_column(Integer, default=0)
-    won: Mapped[int] = mapped_column(Integer, default=0)
-    won_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
-    won_days: Mapped[int] = mapped_column(Integer, default=0)
-    lost: Mapped[int] = mapped_column(Integer, default=0)
     active_users: Mapped[int] = mapped_column(Integer, default=0)

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.deals.schemas import add_months
 from core.errors import NotFound, PermissionDenied, RuleViolation
 from core.onboarding import checklist
 from core.settings import get_settings
@@ -41,7 +42,6 @@ from core.training import (
     tier_risks,
     verify,
 )
-from core.training.certifications import add_months
 from core.training.files import attach_module_file, module_file
 from db.models import (
     Certification,
