@@ -4,7 +4,9 @@ course step active again, and learners who did the work through the services at 
 moments: partner admins through the onboarding course, reps certified on Analytics, some on
 Security Suite whose certification expires within a month, and p01.rep1 half-way through
 Analytics fundamentals. The onboarding course alone certifies a Partner Associate.
-Deterministic."""
+The tiers above Registered ask for a certified user, so tier rules bite: partners without one
+fall short, and the first Silver partner's only certification expires within the month (a
+tier at risk on the training report). Deterministic."""
 
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,10 +18,11 @@ from core import onboarding
 from core.accounts.records import actor_of
 from core.actor import Actor
 from core.errors import DomainError
+from core.tiers import update_tier_rules
 from core.training import complete_module, open_course, save_track, submit_attempt
 from core.training.loader import load_folder
-from db.models import OnboardingStep, ProductLine, QuizOption, QuizQuestion, User
-from seed.demo import PARTNER_COUNT
+from db.models import OnboardingStep, ProductLine, QuizOption, QuizQuestion, Tier, User
+from seed.demo import PARTNER_COUNT, TIER_MIX
 
 COURSES = Path(__file__).resolve().parent / "courses"
 FOLDERS = ("partner-onboarding", "analytics-fundamentals", "analytics-selling",
@@ -28,6 +31,11 @@ FOLDERS = ("partner-onboarding", "analytics-fundamentals", "analytics-selling",
 ANALYTICS_TRACK = "Certified Analytics Seller"
 SECURITY_TRACK = "Certified Security Implementer"
 PARTNER_TRACK = "Certified Partner Associate"  # the onboarding course alone
+# Its admin took the onboarding course two years ago less twelve days: its only certification
+# (valid 24 months) lapses within the month, and with it its Silver tier's requirement.
+AT_RISK = TIER_MIX.index("Silver") + 1
+CERTIFIED_TIERS = ("Platinum", "Gold", "Silver")  # each asks for one (top down: a
+# lower tier may not need more than a higher one)
 
 
 def seed_training(db: Session, *, now: datetime) -> dict[str, int]:
@@ -40,16 +48,16 @@ def seed_training(db: Session, *, now: datetime) -> dict[str, int]:
         "course_families": [loaded["analytics-fundamentals"].family,
                             loaded["analytics-selling"].family],
         "product_line_ids": [lines["Analytics"]],
-        "renewal_family": loaded["analytics-renewal"].family}, now=now - timedelta(days=400))
+        "renewal_family": loaded["analytics-renewal"].family}, now=now - timedelta(days=800))
     save_track(db, writer, {
         "name": SECURITY_TRACK, "validity_months": 12,
         "course_families": [loaded["security-fundamentals"].family],
         "product_line_ids": [lines["Security Suite"]],
-        "renewal_family": loaded["security-renewal"].family}, now=now - timedelta(days=400))
+        "renewal_family": loaded["security-renewal"].family}, now=now - timedelta(days=800))
     save_track(db, writer, {
         "name": PARTNER_TRACK, "validity_months": 24,
         "course_families": [loaded["partner-onboarding"].family]},
-        now=now - timedelta(days=400))
+        now=now - timedelta(days=800))
     _course_step_active(db, now)
     done = {"onboarding": 0, "analytics": 0, "security": 0}
     for index in range(1, PARTNER_COUNT + 1):
@@ -60,7 +68,8 @@ def seed_training(db: Session, *, now: datetime) -> dict[str, int]:
         # Three partners in four took the onboarding course; p01 has not yet (its rep takes it
         # in the browser journey, and its checklist ticks then).
         if index % 4 != 1:
-            _complete(db, admin, loaded["partner-onboarding"].id, now - timedelta(days=40 + index))
+            days_ago = 718 if index == AT_RISK else 40 + index
+            _complete(db, admin, loaded["partner-onboarding"].id, now - timedelta(days=days_ago))
             done["onboarding"] += 1
         if index in (2, 3, 5, 7, 11) and rep1 is not None:
             at = now - timedelta(days=20 * index)
@@ -73,8 +82,17 @@ def seed_training(db: Session, *, now: datetime) -> dict[str, int]:
             done["security"] += 1
     _half_way(db, _user(db, "p01.rep1"), loaded["analytics-fundamentals"].id,
               now - timedelta(days=3))
+    _certified_tiers(db, now)
     db.flush()
     return done
+
+
+def _certified_tiers(db: Session, now: datetime) -> None:
+    admin = actor_of(db.scalar(select(User).where(User.username == "admin")))
+    for name in CERTIFIED_TIERS:
+        tier_id = db.scalar(select(Tier.id).where(Tier.name == name))
+        update_tier_rules(db, admin, tier_id, {"min_certified_users": 1},
+                          now=now - timedelta(days=30))
 
 
 def _course_step_active(db: Session, now: datetime) -> None:

@@ -1,8 +1,9 @@
 """Scorecard facts, kept as the work happens: per partner and calendar month (UTC).
 
 A deal's change refreshes its partner's facts for the months the deal touches, recomputed from
-that partner's registrations in the same transaction (so a fact is always what a scan of the
-sources would say, however the change came about); a sign-in adds its user to the partner's
+that partner's registrations and course completions in the same transaction (so a fact is
+always what a scan of the sources would say, however the change came about); a completed
+course refreshes its partner's months the same way; a sign-in adds its user to the partner's
 month. `rebuild` does the same for every partner, for the job and after bulk loads.
 
 Which month a measure falls in (the KPIs' help texts say the same):
@@ -11,10 +12,12 @@ Which month a measure falls in (the KPIs' help texts say the same):
   later withdrawn or expired; `protection_days` is set only by an approval), rejected: the
   month it was rejected;
 - won (count, final amount, days from registration to the close day) and lost: the month of
-  the close day.
+  the close day;
+- courses completed (core.training): the month of the completion, its latest when a renewal
+  course is taken again.
 
-Adding a measure: a column on `PartnerMonthFact` (and a migration), a line in `_tally`, and
-a KPI in core.analytics.kpis that reads it."""
+Adding a measure: a column on `PartnerMonthFact` (and a migration), a line in `_tally` (or a
+source of its own, as the completions), and a KPI in core.analytics.kpis that reads it."""
 
 from collections import defaultdict
 from collections.abc import Iterable
@@ -33,6 +36,7 @@ from db import locks
 from db.models import (
     AnalyticsVersion,
     AuditEvent,
+    CourseCompletion,
     DealRegistration,
     Partner,
     PartnerMonthFact,
@@ -45,6 +49,7 @@ SIGN_IN = "auth.login"
 # The columns a refresh reads: enough to place a registration in every month it touches.
 DEAL_COLUMNS = (D.id, D.partner_id, D.status, D.submitted_at, D.decided_at,
                 D.protection_days, D.closed_on, D.estimated_value, D.final_amount)
+C = CourseCompletion
 
 
 def month_of(value: date | datetime) -> date:
@@ -62,6 +67,7 @@ class MonthTally:
     won_amount: Decimal = field(default_factory=Decimal)
     won_days: int = 0
     lost: int = 0
+    courses_completed: int = 0
 
     def values(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -100,10 +106,13 @@ def _tally(tallies: dict[date, MonthTally], deal) -> None:
         tallies[month_of(deal.closed_on)].lost += 1
 
 
-def tally(deals: Iterable) -> dict[date, MonthTally]:
+def tally(deals: Iterable, completed: Iterable[datetime] = ()) -> dict[date, MonthTally]:
+    """The months' measures from registrations and the times courses were completed."""
     tallies: dict[date, MonthTally] = defaultdict(MonthTally)
     for deal in deals:
         _tally(tallies, deal)
+    for at in completed:
+        tallies[month_of(at)].courses_completed += 1
     return tallies
 
 
@@ -112,12 +121,14 @@ def tally(deals: Iterable) -> dict[date, MonthTally]:
 
 def refresh_partner(db: Session, partner_id: int, months: Iterable[date] | None = None) -> None:
     """Recompute one partner's facts for `months` (all of them when None) from its
-    registrations, and move its version. Holds the partner's analytics lock, so two
-    transactions refreshing one partner take turns (each reads what the other committed)."""
+    registrations and its users' course completions, and move its version. Holds the
+    partner's analytics lock, so two transactions refreshing one partner take turns (each
+    reads what the other committed)."""
     locks.hold(db, f"analytics:{partner_id}")
     months = None if months is None else set(months)
     deals = db.execute(select(*DEAL_COLUMNS).where(D.partner_id == partner_id)).all()
-    tallies = tally(deals)
+    completed = db.scalars(select(C.completed_at).where(C.partner_id == partner_id)).all()
+    tallies = tally(deals, completed)
     stale = delete(PartnerMonthFact).where(PartnerMonthFact.partner_id == partner_id)
     if months is not None:
         stale = stale.where(PartnerMonthFact.month.in_(months))
@@ -181,17 +192,23 @@ def partner_batches(db: Session, size: int = 200) -> list[list[int]]:
 
 
 def rebuild_partners(db: Session, partner_ids: list[int]) -> RebuildReport:
-    """These partners' facts and active-user months from the sources (their registrations
-    and audited sign-ins), under their analytics locks."""
+    """These partners' facts and active-user months from the sources (their registrations,
+    course completions and audited sign-ins), under their analytics locks."""
     for partner_id in partner_ids:
         locks.hold(db, f"analytics:{partner_id}")
     db.execute(delete(PartnerMonthFact).where(PartnerMonthFact.partner_id.in_(partner_ids)))
     db.execute(delete(PartnerUserMonth).where(PartnerUserMonth.partner_id.in_(partner_ids)))
     deals = db.execute(select(*DEAL_COLUMNS).where(D.partner_id.in_(partner_ids))
                        .order_by(D.partner_id, D.id)).all()
+    completed: dict[int, list[datetime]] = defaultdict(list)
+    for partner_id, at in db.execute(select(C.partner_id, C.completed_at)
+                                     .where(C.partner_id.in_(partner_ids))):
+        completed[partner_id].append(at)
+    by_partner = {p: list(group) for p, group in groupby(deals, key=lambda d: d.partner_id)}
     rows = [{"partner_id": partner_id, "month": month, **t.values()}
-            for partner_id, group in groupby(deals, key=lambda d: d.partner_id)
-            for month, t in tally(group).items()]
+            for partner_id in sorted(by_partner.keys() | completed.keys())
+            for month, t in tally(by_partner.get(partner_id, ()),
+                                  completed.get(partner_id, ())).items()]
     if rows:
         db.execute(PartnerMonthFact.__table__.insert(), rows)
     seen = sorted({(p, month_of(at), u) for p, u, at in db.execute(

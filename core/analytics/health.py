@@ -42,6 +42,9 @@ from db.types import utcnow
 DEFAULT_WEIGHTS: dict[str, int] = {
     "pipeline": 20, "won_revenue": 30, "win_rate": 20, "deal_size": 0, "days_to_won": 10,
     "approved": 0, "rejected": 0, "active_users": 20,
+    # Training weighs nothing until the admin says so: a vendor without a catalog yet would
+    # see every partner's health fall.
+    "certified_users": 0, "courses_completed": 0,
 }
 REASONS = 3  # the top reasons shown for a fall
 

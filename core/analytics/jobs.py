@@ -35,6 +35,6 @@ def run_facts_rebuild(db: Session, now: datetime) -> str:
 
 
 register(Job(JOB_NAME, timedelta(days=1), run_facts_rebuild,
-             "Rebuilds every partner's scorecard facts from the deals and sign-ins (they are "
-             "kept as the work happens; this repairs anything loaded around the services), "
-             "and sums them over the periods the pages offer this month."))
+             "Rebuilds every partner's scorecard facts from the deals, course completions and "
+             "sign-ins (they are kept as the work happens; this repairs anything loaded around "
+             "the services), and sums them over the periods the pages offer this month."))

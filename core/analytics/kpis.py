@@ -10,16 +10,18 @@ when it needs a measure the totals do not sum yet)."""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import BigInteger, cast, func, select, type_coerce
+from sqlalchemy import BigInteger, cast, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from core.analytics.facts import MEASURES, MONEY_MEASURES
-from core.analytics.periods import Period
+from core.analytics.periods import Period, add_months
 from core.analytics.rollups import is_ready, numbers_frame, totals_rows
-from db.models import Partner, PartnerMonthFact, PartnerUserMonth
+from db.models import Certification, Partner, PartnerMonthFact, PartnerUserMonth, User
+from db.types import utcnow
 
 F = PartnerMonthFact
 
@@ -36,10 +38,12 @@ class Totals:
     won_amount: Decimal = field(default_factory=Decimal)
     won_days: int = 0
     lost: int = 0
+    courses_completed: int = 0
     active_users: int = 0
+    certified_users: int = 0  # at the period's end: not a sum (`certified_counts`)
 
 
-SUMMED = MEASURES  # every column of the facts; Totals adds the active users
+SUMMED = MEASURES  # every column of the facts; Totals adds the active and certified users
 
 
 def totals(db: Session, period: Period, partner_ids: Iterable[int] | None = None,
@@ -59,10 +63,38 @@ def totals(db: Session, period: Period, partner_ids: Iterable[int] | None = None
     users = dict(db.execute(select(PartnerUserMonth.partner_id,
                                    func.count(PartnerUserMonth.user_id.distinct()))
                             .where(*users_where).group_by(PartnerUserMonth.partner_id)).all())
-    out = {row[0]: Totals(**_typed(row[1:]), active_users=users.get(row[0], 0)) for row in sums}
-    for partner_id, count in users.items():
-        out.setdefault(partner_id, Totals(active_users=count))
+    certified = certified_counts(db, period, partner_ids=partner_ids)
+    out = {row[0]: Totals(**_typed(row[1:]), active_users=users.get(row[0], 0),
+                          certified_users=certified.get(row[0], 0)) for row in sums}
+    for partner_id in (users.keys() | certified.keys()) - out.keys():
+        out[partner_id] = Totals(active_users=users.get(partner_id, 0),
+                                 certified_users=certified.get(partner_id, 0))
     return out
+
+
+def period_end(period: Period, now: datetime | None = None) -> datetime:
+    """The moment a period's stock figures are read at: its end, or now while it runs."""
+    end = datetime.combine(add_months(period.last, 1), time(), tzinfo=UTC)
+    return min(end, now or utcnow())
+
+
+def certified_counts(db: Session, period: Period, *, partner_ids: Iterable[int] | None = None,
+                     tier_id: int | None = None, now: datetime | None = None) -> dict[int, int]:
+    """{partner id: its users holding a certification valid at the period's end} (now, for a
+    period not yet over), from the certifications as they stand: issued by then, expiring
+    after, not revoked by then, the holder still active. One GROUP BY; partners without any
+    are left out."""
+    at, c = period_end(period, now), Certification
+    q = (select(c.partner_id, func.count(c.user_id.distinct()))
+         .join(User, User.id == c.user_id)
+         .where(c.issued_at <= at, c.expires_at > at,
+                or_(c.revoked_at.is_(None), c.revoked_at > at), User.is_active)
+         .group_by(c.partner_id))
+    if partner_ids is not None:
+        q = q.where(c.partner_id.in_(list(partner_ids)))
+    if tier_id is not None:
+        q = q.where(c.partner_id.in_(select(Partner.id).where(Partner.tier_id == tier_id)))
+    return {int(p): int(n) for p, n in db.connection().execute(q)}
 
 
 def _typed(values) -> dict:
@@ -71,7 +103,7 @@ def _typed(values) -> dict:
     return {k: (Decimal(v) if k in MONEY_MEASURES else int(v)) for k, v in out.items()}
 
 
-COLUMNS = (*SUMMED, "active_users")
+COLUMNS = (*SUMMED, "active_users", "certified_users")
 
 
 def totals_frame(db: Session, period: Period, *, tier_id: int | None = None,
@@ -81,9 +113,11 @@ def totals_frame(db: Session, period: Period, *, tier_id: int | None = None,
     which is what medians and scores need, counts as numbers. The kept period totals when the
     period is kept and ready (core.analytics.rollups), else two grouped reads of the facts,
     as `totals` (`kept=False`: always those)."""
+    certified = certified_counts(db, period, tier_id=tier_id)
+    certified_frame = numbers_frame(list(certified.items()), ["certified_users"])
     if kept and is_ready(db, period):
-        return totals_rows(db, period, tier_id=tier_id).reindex(columns=list(COLUMNS),
-                                                                fill_value=0.0)
+        return (totals_rows(db, period, tier_id=tier_id).join(certified_frame, how="outer")
+                .fillna(0.0).reindex(columns=list(COLUMNS), fill_value=0.0))
     where = [F.month >= period.first, F.month <= period.last]
     users_where = [PartnerUserMonth.month >= period.first,
                    PartnerUserMonth.month <= period.last]
@@ -97,8 +131,9 @@ def totals_frame(db: Session, period: Period, *, tier_id: int | None = None,
     users = read.execute(select(PartnerUserMonth.partner_id,
                                 func.count(PartnerUserMonth.user_id.distinct()))
                          .where(*users_where).group_by(PartnerUserMonth.partner_id)).fetchall()
-    frame = numbers_frame(sums, list(SUMMED)).join(numbers_frame(users, ["active_users"]),
-                                                   how="outer")
+    frame = (numbers_frame(sums, list(SUMMED))
+             .join(numbers_frame(users, ["active_users"]), how="outer")
+             .join(certified_frame, how="outer"))
     return frame.fillna(0.0).reindex(columns=list(COLUMNS), fill_value=0.0)
 
 
@@ -175,5 +210,15 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("active_users", "Active users", "count",
         "The partner's users who signed in at least once in the period's months.",
         lambda t: t.active_users),
+    Kpi("certified_users", "Certified users", "count",
+        "The partner's active users holding a certification valid at the end of the period "
+        "(today, for a period not yet over): issued by then, not yet expired, not revoked. "
+        "A user with two certifications counts once.",
+        lambda t: t.certified_users),
+    Kpi("courses_completed", "Courses completed", "count",
+        "Courses the partner's users completed in the period (every module read and the "
+        "quiz passed), each in the month of its completion; a course taken again, such as a "
+        "renewal quiz, counts in the month of the latest.",
+        lambda t: t.courses_completed),
 )
 KPI_BY_KEY = {k.key: k for k in KPIS}

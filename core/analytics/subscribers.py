@@ -1,12 +1,16 @@
 """Scorecard facts follow the work: a deal's change refreshes its partner's months, a sign-in
-adds its user to the partner's month (core.analytics.facts says how each is counted)."""
+adds its user to the partner's month, a completed course refreshes its partner's months, and a
+certification's change moves the partner's version (certified users are read from the
+certifications: core.analytics.kpis). core.analytics.facts says how each is counted."""
 
 from sqlalchemy.orm import Session
 
 from core.accounts import UserSignedIn
-from core.analytics.facts import add_sign_in, months_touched, refresh_partner
+from core.analytics.facts import add_sign_in, bump_version, months_touched, refresh_partner
 from core.deals.events import DealChanged, DealRegistered
 from core.events import subscriber
+from core.training.events import CertificationChanged, CourseCompleted
+from db import locks
 from db.models import DealRegistration
 
 
@@ -21,3 +25,17 @@ def deal_facts(db: Session, event: DealRegistered | DealChanged) -> None:
 def active_user(db: Session, event: UserSignedIn) -> None:
     if event.partner_id is not None:
         add_sign_in(db, event.partner_id, event.user_id, event.at)
+
+
+@subscriber(CourseCompleted)
+def course_facts(db: Session, event: CourseCompleted) -> None:
+    # Every month of the partner: a course taken again moves its completion out of a month.
+    if event.partner_id is not None:
+        refresh_partner(db, event.partner_id)
+
+
+@subscriber(CertificationChanged)
+def certified_users(db: Session, event: CertificationChanged) -> None:
+    # Nothing is stored; cached figures keyed by the partner's version must follow.
+    locks.hold(db, f"analytics:{event.partner_id}")
+    bump_version(db, event.partner_id)

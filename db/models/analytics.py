@@ -3,6 +3,8 @@ happens (core.analytics) so that a scorecard reads a few hundred rows, not every
 
 A measure is a column of `partner_month_facts` (counts and money) or, for distinct people, a
 row kind of its own (`partner_user_months`: one row per partner, month and signed-in user).
+Certified users are a stock, not a flow: they are read from the certifications as of a period's
+end (core.analytics.kpis), and a certification's change moves the partner's version.
 `analytics_versions` holds one number per partner that moves with every change of its facts:
 a cached scorecard keyed by it is never older than a write its replica did not see, and one
 partner's writes never contend with another's."""
@@ -31,6 +33,8 @@ class Measures:
     won_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     won_days: Mapped[int] = mapped_column(Integer, default=0)  # registration to won, summed
     lost: Mapped[int] = mapped_column(Integer, default=0)
+    # Courses the partner's users completed (each in the month of its latest completion).
+    courses_completed: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class PartnerMonthFact(Measures, Base):
@@ -40,7 +44,8 @@ class PartnerMonthFact(Measures, Base):
         # measures too answers them without touching the table (SQLite: 62 -> 38 ms for a
         # year of 5,000 partners).
         Index("ix_partner_month_facts_month_measures", "month", "partner_id", "registrations",
-              "pipeline", "approved", "rejected", "won", "won_amount", "won_days", "lost"),
+              "pipeline", "approved", "rejected", "won", "won_amount", "won_days", "lost",
+              "courses_completed"),
     )
 
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)

@@ -28,6 +28,7 @@ from core.errors import DomainError
 from db.models import (
     AnalyticsVersion,
     AuditEvent,
+    CourseCompletion,
     DealRegistration,
     PartnerMonthFact,
     PartnerUserMonth,
@@ -63,12 +64,14 @@ def scanned(db) -> dict:
             won["won_days"] += (d.closed_on - d.submitted_at.date()).days
         if d.status == "lost":
             out[(d.partner_id, first_of(d.closed_on))]["lost"] += 1
+    for c in db.scalars(select(CourseCompletion).where(CourseCompletion.partner_id.is_not(None))):
+        out[(c.partner_id, first_of(c.completed_at))]["courses_completed"] += 1
     return {k: {m: v for m, v in c.items() if v} for k, c in out.items()}
 
 
 def kept(db) -> dict:
     measures = ("registrations", "pipeline", "approved", "rejected", "won", "won_amount",
-                "won_days", "lost")
+                "won_days", "lost", "courses_completed")
     return {(f.partner_id, f.month): {m: getattr(f, m) for m in measures if getattr(f, m)}
             for f in db.scalars(select(PartnerMonthFact))}
 

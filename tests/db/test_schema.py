@@ -387,3 +387,50 @@ def test_upgrading_to_period_totals_keeps_the_facts_and_reads_them_until_kept(bl
         assert frame.loc[partner, "registrations"] == 3
         assert frame.loc[partner, "won_amount"] == 1_200.00  # cents in the table
     engine.dispose()
+
+
+def test_upgrading_to_training_facts_counts_the_completions_already_recorded(blank_url):
+    """Migration 0014 on a populated database: the month facts gain the courses completed
+    (a month with registrations keeps them; a month with only completions gets a row), and
+    the kept periods are summed from the facts again until the job has kept them anew."""
+    command.upgrade(alembic_config(blank_url), "0013")
+    engine = make_engine(blank_url)
+    october, november = date(2026, 10, 1), date(2026, 11, 1)
+    with engine.begin() as conn:
+        t, partner, user = _partner_with_a_user(conn)
+        courses = [conn.execute(insert(t["courses"]).values(_row(
+            t["courses"], family=f"course-{i}", product_line_id=None))).inserted_primary_key[0]
+            for i in range(3)]
+        for course, day in zip(courses, (datetime(2026, 10, 5, 9, tzinfo=NOW.tzinfo),
+                                         datetime(2026, 10, 30, 23, tzinfo=NOW.tzinfo),
+                                         datetime(2026, 11, 2, 8, tzinfo=NOW.tzinfo)),
+                               strict=True):
+            conn.execute(insert(t["course_completions"]).values(
+                user_id=user, partner_id=partner, course_id=course, family="x",
+                completed_at=day))
+        conn.execute(insert(t["partner_month_facts"]).values(_row(
+            t["partner_month_facts"], partner_id=partner, month=november, registrations=3,
+            pipeline=250_000)))
+        conn.execute(insert(t["analytics_periods"]).values(first=october, last=november,
+                                                           state="ready"))
+        before = _row_counts(conn, ("partners", "users", "course_completions"))
+
+    upgrade(blank_url)
+    with engine.connect() as conn:
+        assert _row_counts(conn, before) == before
+        assert _schema_differences(conn) == []
+        facts = {row.month: row for row in conn.execute(text(
+            "SELECT month, registrations, courses_completed FROM partner_month_facts"))}
+        states = conn.execute(text("SELECT state FROM analytics_periods")).scalars().all()
+    assert {_as_date(m): (r.registrations, r.courses_completed) for m, r in facts.items()} == {
+        october: (0, 2), november: (3, 1)}
+    assert states == ["building"]
+    with Session(engine) as db:
+        frame = totals_frame(db, Period(october, november))
+        assert frame.loc[partner, "courses_completed"] == 3
+        assert frame.loc[partner, "pipeline"] == 2_500.00
+    engine.dispose()
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

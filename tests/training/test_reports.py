@@ -11,6 +11,7 @@ from core.training import (
     completion_by_course,
     expiring,
     team_progress,
+    tier_risks,
 )
 from tests.conftest import NOW, actor_for
 
@@ -88,3 +89,9 @@ def test_home_shows_each_role_its_training_queues(demo_db):
     team = len(expiring(demo_db, p02, 60, now=NOW))
     assert training("p02.admin").get("Team certifications expiring within 60 days", 0) == team
     assert training("exec") == {} and training("finance") == {}
+
+
+def test_the_demo_shows_a_partner_whose_tier_an_expiry_will_break(demo_db):
+    [risk] = tier_risks(demo_db, actor_for(demo_db, "channel"), 30, now=NOW)
+    assert (risk.tier, risk.needed, risk.certified, risk.after_expiries) == ("Silver", 1, 1, 0)
+    assert NOW < risk.first_expiry <= NOW + timedelta(days=30)

@@ -247,7 +247,11 @@ def test_the_onboarding_course_completed_ticks_the_partners_checklist(seeded_db)
 
 @pytest.fixture
 def track(seeded_db):
-    db = seeded_db
+    return make_track(seeded_db)
+
+
+def make_track(db):
+    """Two courses that certify for 12 months, and a renewal quiz."""
     author = actor_for(db, "marketing")
     one, two = make_course(db, "Analytics 1"), make_course(db, "Analytics 2")
     renewal = make_course(db, "Analytics renewal", kind="renewal", modules=())
