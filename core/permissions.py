@@ -96,6 +96,18 @@ RULES: dict[str, frozenset[Role]] = {
     "training.team": VENDOR_ROLES | frozenset({R.PARTNER_ADMIN}),
     # Anyone checks a certificate's code: the page shows holder, track and validity only.
     "certificate.check": ALL_USERS | frozenset({R.ANONYMOUS}),
+    # Leads: marketing and the channel team bring them in and route them; a channel manager
+    # also assigns by hand; the admin sets the routing weights. Partners' users work the
+    # leads offered to their partner (a partner_user those offered or handed to it: core.leads
+    # checks that on top); the partner admin hands one to a teammate.
+    "lead.view": ALL_USERS,  # what of which lead: core.leads.records
+    "lead.manage": frozenset({R.ADMIN, R.MARKETING_OPS, R.CHANNEL_MANAGER}),
+    "lead.assign": frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
+    "lead.settings": frozenset({R.ADMIN}),
+    "lead.report": VENDOR_ROLES,
+    "lead.work": PARTNER_ROLES,
+    "lead.hand_over": frozenset({R.PARTNER_ADMIN}),
+    "lead.erase": frozenset({R.ADMIN, R.MARKETING_OPS}),
 }
 
 

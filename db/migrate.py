@@ -34,6 +34,30 @@ def current_revision(url: str) -> str | None:
         engine.dispose()
 
 
+def schema_problem(url: str) -> str | None:
+    """Why a command cannot use the database (not reachable, or not at the latest revision),
+    in one line, or None."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from db.session import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+    except SQLAlchemyError as exc:
+        return f"database not reachable ({exc.__class__.__name__}): check PRM_DATABASE_URL"
+    finally:
+        engine.dispose()
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    if current != head:
+        return (f"database not migrated (at {current or 'nothing'}, needs {head}): "
+                f"run python -m db.migrate first")
+    return None
+
+
 def upgrade_and_say(url: str | None = None) -> str:
     """Upgrade, and say in one line what that did: created, upgraded or already current."""
     url = url or get_settings().database_url

@@ -9,14 +9,12 @@ import getpass
 import os
 import sys
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.accounts.bootstrap import create_admin
 from core.errors import DomainError
 from core.settings import get_settings
-from db.migrate import alembic_config
+from db.migrate import schema_problem
 from db.session import make_engine, unit_of_work
 
 CREATED, REFUSED, NO_DATABASE = 0, 1, 2
@@ -31,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     url = get_settings().database_url
-    if problem := _database_problem(url):
+    if problem := schema_problem(url):
         print(problem, file=sys.stderr)
         return NO_DATABASE
     password = _password()
@@ -52,22 +50,6 @@ def main(argv: list[str] | None = None) -> int:
         engine.dispose()
     print(f"created admin {user.username} ({user.email})")
     return CREATED
-
-
-def _database_problem(url: str) -> str | None:
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
-    except SQLAlchemyError as exc:
-        return f"database not reachable ({exc.__class__.__name__}): check PRM_DATABASE_URL"
-    finally:
-        engine.dispose()
-    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
-    if current != head:
-        return (f"database not migrated (at {current or 'nothing'}, needs {head}): "
-                f"run python -m db.migrate first")
-    return None
 
 
 def _password() -> str | None:

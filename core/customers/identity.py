@@ -39,18 +39,49 @@ def region_for(country: str) -> str:
     return "EMEA"
 
 
+# Names people and CRM exports use that ISO 3166 does not know: common, former and
+# colloquial English names, and a few names in the country's own language. Keys folded
+# (lower case, no dots).
+COUNTRY_ALIASES = {
+    "uk": "GB", "great britain": "GB", "britain": "GB", "england": "GB", "scotland": "GB",
+    "wales": "GB", "northern ireland": "GB", "united kingdom of great britain": "GB",
+    "america": "US", "united states of america": "US", "us of a": "US",
+    "russia": "RU", "holland": "NL", "the netherlands": "NL", "nederland": "NL",
+    "burma": "MM", "swaziland": "SZ", "ivory coast": "CI", "cote divoire": "CI",
+    "turkey": "TR", "turkiye": "TR", "macedonia": "MK", "republic of macedonia": "MK",
+    "cape verde": "CV", "east timor": "TL", "brunei": "BN", "micronesia": "FM",
+    "palestine": "PS", "vatican": "VA", "vatican city": "VA", "drc": "CD", "zaire": "CD",
+    "democratic republic of congo": "CD", "republic of congo": "CG", "persia": "IR",
+    "ceylon": "LK", "siam": "TH", "rhodesia": "ZW", "czechia": "CZ", "bohemia": "CZ",
+    "korea": "KR", "north korea": "KP", "uae": "AE", "emirates": "AE", "ksa": "SA",
+    "deutschland": "DE", "germany (federal republic)": "DE", "espana": "ES", "españa": "ES",
+    "osterreich": "AT", "österreich": "AT", "schweiz": "CH", "suisse": "CH", "svizzera": "CH",
+    "brasil": "BR", "mexico": "MX", "méxico": "MX", "sverige": "SE", "norge": "NO",
+    "danmark": "DK", "suomi": "FI", "italia": "IT", "polska": "PL", "belgie": "BE",
+    "belgië": "BE", "belgique": "BE", "eire": "IE", "éire": "IE", "nippon": "JP",
+    "hong kong sar": "HK", "macau": "MO", "south vietnam": "VN", "laos pdr": "LA",
+}
+
+
 def country_code(value: str) -> str | None:
-    """An ISO 3166 alpha-2 code for a code or an English country name, or None."""
+    """An ISO 3166 alpha-2 code for a code, an English country name (ISO's, or a common or
+    former one: COUNTRY_ALIASES) or a few native names, or None."""
     value = (value or "").strip()
     if not value:
         return None
-    found = pycountry.countries.get(alpha_2=value.upper()) if len(value) == 2 else None
-    if found is None:
-        try:
-            found = pycountry.countries.lookup(value)
-        except LookupError:
-            return None
-    return found.alpha_2
+    undotted = value.replace(".", "").strip()  # "U.S.A.", "U.K."
+    alias = COUNTRY_ALIASES.get(undotted.lower())
+    if alias is not None:
+        return alias
+    for text in dict.fromkeys((value, undotted)):
+        found = pycountry.countries.get(alpha_2=text.upper()) if len(text) == 2 else None
+        if found is None:
+            try:
+                found = pycountry.countries.lookup(text)
+            except LookupError:
+                continue
+        return found.alpha_2
+    return None
 
 
 def country_choices() -> list[tuple[str, str]]:

@@ -7,6 +7,7 @@ public check is rate-limited per client address and shows only the holder, the t
 whether it is valid."""
 
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -259,3 +260,20 @@ def certificate_file(db: Session, actor: Actor, certification_id: int, *,
     cert = certificate(db, actor, certification_id, now=now)
     safe = "".join(ch if ch.isalnum() else "_" for ch in cert.track_name)[:60]
     return f"certificate_{safe}_{cert.code}.pdf", certificate_pdf(cert)
+
+
+def certified_per_line(db: Session, *, now: datetime | None = None) -> dict[tuple[int, int], int]:
+    """{(partner id, product line id): its active users holding a current certification on a
+    track that certifies the line}: the fact lead routing reads (eligibility and score)."""
+    now = now or utcnow()
+    counted: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for partner_id, user_id, line_ids in db.execute(
+            select(Certification.partner_id, Certification.user_id,
+                   CertificationTrack.product_line_ids)
+            .join(CertificationTrack, CertificationTrack.id == Certification.track_id)
+            .join(User, User.id == Certification.user_id)
+            .where(Certification.expires_at > now, Certification.revoked_at.is_(None),
+                   User.is_active)):
+        for line in line_ids or []:
+            counted[(partner_id, line)].add(user_id)
+    return {key: len(users) for key, users in counted.items()}

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from core.actor import Actor, Role
 from core.errors import NotFound
 from core.permissions import require, scope
+from core.training.certifications import certified_per_line
 from db.models import (
     Certification,
     CertificationTrack,
@@ -151,19 +152,10 @@ def certified_by_partner(db: Session, actor: Actor, *,
                          now: datetime | None = None) -> list[CertifiedRow]:
     """Users with a current certification, per partner and product line certified."""
     require(actor, "training.author")
-    now = now or utcnow()
     lines = dict(db.execute(select(ProductLine.id, ProductLine.name)).tuples().all())
-    counted: dict[tuple[int, str, str], set[int]] = defaultdict(set)
-    for partner_id, partner, user_id, line_ids in db.execute(
-            select(Certification.partner_id, Partner.name, Certification.user_id,
-                   CertificationTrack.product_line_ids)
-            .join(Partner, Partner.id == Certification.partner_id)
-            .join(CertificationTrack, CertificationTrack.id == Certification.track_id)
-            .where(Certification.expires_at > now, Certification.revoked_at.is_(None))):
-        for line in line_ids or []:
-            counted[(partner_id, partner, lines.get(line, "?"))].add(user_id)
-    return sorted((CertifiedRow(p, name, line, len(users))
-                   for (p, name, line), users in counted.items()),
+    partners = dict(db.execute(select(Partner.id, Partner.name)).tuples().all())
+    return sorted((CertifiedRow(p, partners[p], lines.get(line, "?"), users)
+                   for (p, line), users in certified_per_line(db, now=now).items()),
                   key=lambda r: (r.partner, r.product_line))
 
 

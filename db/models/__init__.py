@@ -19,6 +19,7 @@ from db.models.deals import (
     ProductLine,
 )
 from db.models.jobs import JobState, KeyedLock
+from db.models.leads import Lead, LeadOffer, LeadRoutingWeight, LeadSetting
 from db.models.notifications import Notification, OutboxMail
 from db.models.onboarding import (
     Agreement,
@@ -63,4 +64,5 @@ __all__ = [
     "TierChange", "TierProposal",
     "Certification", "CertificationTrack", "Course", "CourseCompletion", "CourseModule",
     "ModuleProgress", "QuizAttempt", "QuizOption", "QuizQuestion",
+    "Lead", "LeadOffer", "LeadRoutingWeight", "LeadSetting",
 ]

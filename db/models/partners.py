@@ -34,6 +34,11 @@ class Tier(Base):
     auto_approve_clear_deals: Mapped[bool] = mapped_column(Boolean, default=False)
     mdf_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
     lead_weight: Mapped[int] = mapped_column(Integer, default=1)
+    # Leads: offers a partner may have waiting for an answer at once, the hours it has to
+    # answer one, and whether a lead with a product line needs a user certified on it.
+    lead_capacity: Mapped[int] = mapped_column(Integer, default=10)
+    lead_accept_hours: Mapped[int] = mapped_column(Integer, default=48)
+    leads_need_certification: Mapped[bool] = mapped_column(Boolean, default=False)
     discount_percent: Mapped[int] = mapped_column(Integer, default=0)
     # Rules, edited by the admin: won revenue in the trailing 12 months (won registrations by
     # close date) and currently certified users that a partner needs for this tier.
@@ -118,6 +123,8 @@ class Partner(Base):
     # A reseller that buys through a distributor points at the distributor's partner row.
     parent_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"),
                                                           index=True)
+    # Offers it may have waiting at once, when it says so on its profile (else its tier's).
+    lead_capacity: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # What a CRM polls ("changed since"): every change of the row moves it, and so does a
     # change of the partner's regions, industries, product lines or territories (below).
