@@ -10,7 +10,8 @@ from ui.tables import count_col, money_col, record_table, text_col
 
 UNITS = {"money": lambda label: money_col(label, 130), "count": lambda label: count_col(label),
          "percent": lambda label: st.column_config.NumberColumn(label, format="percent"),
-         "days": lambda label: st.column_config.NumberColumn(label, format="%.0f")}
+         "days": lambda label: st.column_config.NumberColumn(label, format="%.0f"),
+         "hours": lambda label: st.column_config.NumberColumn(label, format="%.1f")}
 
 
 def show_performance(found: Performance) -> None:

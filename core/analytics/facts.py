@@ -14,7 +14,10 @@ Which month a measure falls in (the KPIs' help texts say the same):
 - won (count, final amount, days from registration to the close day) and lost: the month of
   the close day;
 - courses completed (core.training): the month of the completion, its latest when a renewal
-  course is taken again.
+  course is taken again;
+- leads (core.leads): offers made, the month offered; offers ended (accepted, rejected or
+  lapsed), accepted, lapsed and the minutes to answer (accepted or rejected), the month the
+  offer ended; leads converted or disqualified, the month closed.
 
 Adding a measure: a column on `PartnerMonthFact` (and a migration), a line in `_tally` (or a
 source of its own, as the completions), and a KPI in core.analytics.kpis that reads it."""
@@ -38,6 +41,8 @@ from db.models import (
     AuditEvent,
     CourseCompletion,
     DealRegistration,
+    Lead,
+    LeadOffer,
     Partner,
     PartnerMonthFact,
     PartnerUserMonth,
@@ -50,6 +55,9 @@ SIGN_IN = "auth.login"
 DEAL_COLUMNS = (D.id, D.partner_id, D.status, D.submitted_at, D.decided_at,
                 D.protection_days, D.closed_on, D.estimated_value, D.final_amount)
 C = CourseCompletion
+OFFER_COLUMNS = (LeadOffer.partner_id, LeadOffer.offered_at, LeadOffer.status,
+                 LeadOffer.answered_at)
+CLOSED_LEAD_COLUMNS = (Lead.partner_id, Lead.status, Lead.closed_at)
 
 
 def month_of(value: date | datetime) -> date:
@@ -68,6 +76,13 @@ class MonthTally:
     won_days: int = 0
     lost: int = 0
     courses_completed: int = 0
+    lead_offers: int = 0
+    lead_accepted: int = 0
+    lead_ended: int = 0
+    lead_lapsed: int = 0
+    lead_answer_minutes: int = 0
+    lead_converted: int = 0
+    lead_disqualified: int = 0
 
     def values(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -75,6 +90,7 @@ class MonthTally:
 
 MEASURES = tuple(f.name for f in fields(MonthTally))
 MONEY_MEASURES = ("pipeline", "won_amount")  # of MEASURES, the Money ones (cents in SQL)
+LEAD_MEASURES = tuple(m for m in MEASURES if m.startswith("lead_"))
 
 
 def months_touched(deal) -> set[date]:
@@ -106,14 +122,37 @@ def _tally(tallies: dict[date, MonthTally], deal) -> None:
         tallies[month_of(deal.closed_on)].lost += 1
 
 
-def tally(deals: Iterable, completed: Iterable[datetime] = ()) -> dict[date, MonthTally]:
-    """The months' measures from registrations and the times courses were completed."""
+def tally(deals: Iterable, completed: Iterable[datetime] = (), offers: Iterable = (),
+          closed: Iterable = ()) -> dict[date, MonthTally]:
+    """The months' measures from registrations, the times courses were completed, lead offers
+    (offered_at, status, answered_at) and closed leads (status, closed_at)."""
     tallies: dict[date, MonthTally] = defaultdict(MonthTally)
     for deal in deals:
         _tally(tallies, deal)
     for at in completed:
         tallies[month_of(at)].courses_completed += 1
+    tally_leads(tallies, offers, closed)
     return tallies
+
+
+def tally_leads(tallies: dict[date, MonthTally], offers: Iterable, closed: Iterable) -> None:
+    for offered_at, status, answered_at in offers:
+        tallies[month_of(offered_at)].lead_offers += 1
+        if status == "pending" or answered_at is None or status == "withdrawn":
+            continue
+        ended = tallies[month_of(answered_at)]
+        ended.lead_ended += 1
+        if status == "lapsed":
+            ended.lead_lapsed += 1
+            continue
+        ended.lead_accepted += status == "accepted"
+        ended.lead_answer_minutes += int((answered_at - offered_at).total_seconds() // 60)
+    for status, closed_at in closed:
+        if closed_at is None:
+            continue
+        month = tallies[month_of(closed_at)]
+        month.lead_converted += status == "converted"
+        month.lead_disqualified += status == "disqualified"
 
 
 # ---------------------------------------------------------------- keeping them
@@ -128,7 +167,11 @@ def refresh_partner(db: Session, partner_id: int, months: Iterable[date] | None 
     months = None if months is None else set(months)
     deals = db.execute(select(*DEAL_COLUMNS).where(D.partner_id == partner_id)).all()
     completed = db.scalars(select(C.completed_at).where(C.partner_id == partner_id)).all()
-    tallies = tally(deals, completed)
+    offers = db.execute(select(*OFFER_COLUMNS[1:]).where(LeadOffer.partner_id == partner_id)
+                        ).all()
+    closed = db.execute(select(*CLOSED_LEAD_COLUMNS[1:]).where(
+        Lead.partner_id == partner_id, Lead.closed_at.is_not(None))).all()
+    tallies = tally(deals, completed, offers, closed)
     stale = delete(PartnerMonthFact).where(PartnerMonthFact.partner_id == partner_id)
     if months is not None:
         stale = stale.where(PartnerMonthFact.month.in_(months))
@@ -204,11 +247,14 @@ def rebuild_partners(db: Session, partner_ids: list[int]) -> RebuildReport:
     for partner_id, at in db.execute(select(C.partner_id, C.completed_at)
                                      .where(C.partner_id.in_(partner_ids))):
         completed[partner_id].append(at)
+    offers, closed = lead_sources(db, partner_ids)
     by_partner = {p: list(group) for p, group in groupby(deals, key=lambda d: d.partner_id)}
     rows = [{"partner_id": partner_id, "month": month, **t.values()}
-            for partner_id in sorted(by_partner.keys() | completed.keys())
+            for partner_id in sorted(by_partner.keys() | completed.keys() | offers.keys()
+                                     | closed.keys())
             for month, t in tally(by_partner.get(partner_id, ()),
-                                  completed.get(partner_id, ())).items()]
+                                  completed.get(partner_id, ()), offers.get(partner_id, ()),
+                                  closed.get(partner_id, ())).items()]
     if rows:
         db.execute(PartnerMonthFact.__table__.insert(), rows)
     seen = sorted({(p, month_of(at), u) for p, u, at in db.execute(
@@ -221,6 +267,26 @@ def rebuild_partners(db: Session, partner_ids: list[int]) -> RebuildReport:
     db.flush()
     changed(db, partner_ids)
     return RebuildReport(len(partner_ids), len(rows), len(seen))
+
+
+def lead_sources(db: Session, partner_ids: list[int], since: date | None = None,
+                 ) -> tuple[dict[int, list], dict[int, list]]:
+    """These partners' lead offers and closed leads ({partner id: rows}), those touching a
+    month from `since` on when given."""
+    offers: dict[int, list] = defaultdict(list)
+    closed: dict[int, list] = defaultdict(list)
+    q = select(*OFFER_COLUMNS).where(LeadOffer.partner_id.in_(partner_ids))
+    if since is not None:
+        q = q.where((LeadOffer.offered_at >= since) | (LeadOffer.answered_at >= since))
+    for partner_id, *row in db.execute(q):
+        offers[partner_id].append(row)
+    q = select(*CLOSED_LEAD_COLUMNS).where(Lead.partner_id.in_(partner_ids),
+                                           Lead.closed_at.is_not(None))
+    if since is not None:
+        q = q.where(Lead.closed_at >= since)
+    for partner_id, *row in db.execute(q):
+        closed[partner_id].append(row)
+    return offers, closed
 
 
 def rebuild(db: Session) -> RebuildReport:

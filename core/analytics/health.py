@@ -45,6 +45,9 @@ DEFAULT_WEIGHTS: dict[str, int] = {
     # Training weighs nothing until the admin says so: a vendor without a catalog yet would
     # see every partner's health fall.
     "certified_users": 0, "courses_completed": 0,
+    # Leads likewise, until the vendor routes leads at all.
+    "lead_offers": 0, "lead_acceptance": 0, "lead_response_hours": 0, "lead_conversion": 0,
+    "lead_lapsed": 0,
 }
 REASONS = 3  # the top reasons shown for a fall
 
@@ -195,6 +198,8 @@ def shown(kpi: Kpi, value) -> str:
         return format_money(cents, get_settings().base_currency, symbol=False)
     if kpi.unit == "days":
         return f"{float(value):.0f} days"
+    if kpi.unit == "hours":
+        return f"{float(value):.1f} hours"
     return f"{round(value):,}"
 
 

@@ -39,6 +39,13 @@ class Totals:
     won_days: int = 0
     lost: int = 0
     courses_completed: int = 0
+    lead_offers: int = 0
+    lead_accepted: int = 0
+    lead_ended: int = 0
+    lead_lapsed: int = 0
+    lead_answer_minutes: int = 0
+    lead_converted: int = 0
+    lead_disqualified: int = 0
     active_users: int = 0
     certified_users: int = 0  # at the period's end: not a sum (`certified_counts`)
 
@@ -164,7 +171,7 @@ def kpi_frame(frame: pd.DataFrame) -> pd.DataFrame:
 class Kpi:
     key: str
     label: str
-    unit: str  # "money", "percent", "count" or "days"
+    unit: str  # "money", "percent", "count", "days" or "hours"
     help: str
     value: Callable[[Totals], Decimal | float | int | None]
     higher_is_better: bool = True
@@ -175,6 +182,11 @@ def ratio(part, whole):
     if isinstance(whole, pd.Series):
         return part / whole.where(whole != 0)
     return None if not whole else float(part) / float(whole)
+
+
+def _hours(minutes, answers):
+    value = ratio(minutes, answers)
+    return None if value is None else value / 60
 
 
 def _deal_size(t):
@@ -220,5 +232,24 @@ KPIS: tuple[Kpi, ...] = (
         "quiz passed), each in the month of its completion; a course taken again, such as a "
         "renewal quiz, counts in the month of the latest.",
         lambda t: t.courses_completed),
+    Kpi("lead_offers", "Leads offered", "count",
+        "Leads offered to the partner in the period (routed or assigned by hand), by the day "
+        "offered.", lambda t: t.lead_offers),
+    Kpi("lead_acceptance", "Lead acceptance", "percent",
+        "Offers accepted of the offers that ended in the period (accepted, rejected or left to "
+        "lapse), by the day each ended; none without an offer ended.",
+        lambda t: ratio(t.lead_accepted, t.lead_ended)),
+    Kpi("lead_response_hours", "Hours to answer a lead", "hours",
+        "On average, the hours from an offer to the partner's answer (accepted or rejected), "
+        "for the answers given in the period; offers left to lapse are not answers.",
+        lambda t: _hours(t.lead_answer_minutes, t.lead_ended - t.lead_lapsed),
+        higher_is_better=False),
+    Kpi("lead_conversion", "Lead conversion", "percent",
+        "Accepted leads converted into deal registrations, of those converted or disqualified "
+        "in the period (by the day closed).",
+        lambda t: ratio(t.lead_converted, t.lead_converted + t.lead_disqualified)),
+    Kpi("lead_lapsed", "Leads left to lapse", "count",
+        "Offers the partner let pass their deadline without an answer in the period.",
+        lambda t: t.lead_lapsed, higher_is_better=False),
 )
 KPI_BY_KEY = {k.key: k for k in KPIS}

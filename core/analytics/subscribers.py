@@ -1,14 +1,18 @@
 """Scorecard facts follow the work: a deal's change refreshes its partner's months, a sign-in
 adds its user to the partner's month, a completed course refreshes its partner's months, and a
 certification's change moves the partner's version (certified users are read from the
-certifications: core.analytics.kpis). core.analytics.facts says how each is counted."""
+certifications: core.analytics.kpis), and lead offers, answers and outcomes refresh their
+partners' lead measures (core.analytics.lead_facts). core.analytics.facts says how each is
+counted."""
 
 from sqlalchemy.orm import Session
 
 from core.accounts import UserSignedIn
 from core.analytics.facts import add_sign_in, bump_version, months_touched, refresh_partner
+from core.analytics.lead_facts import refresh_lead_months
 from core.deals.events import DealChanged, DealRegistered
 from core.events import subscriber
+from core.leads.events import LeadClosed, LeadOfferAnswered, LeadsOffered
 from core.training.events import CertificationChanged, CourseCompleted
 from db import locks
 from db.models import DealRegistration
@@ -39,3 +43,19 @@ def certified_users(db: Session, event: CertificationChanged) -> None:
     # Nothing is stored; cached figures keyed by the partner's version must follow.
     locks.hold(db, f"analytics:{event.partner_id}")
     bump_version(db, event.partner_id)
+
+
+@subscriber(LeadsOffered)
+def lead_offers(db: Session, event: LeadsOffered) -> None:
+    refresh_lead_months(db, {partner for _, _, partner in event.offers}, [event.at])
+
+
+@subscriber(LeadOfferAnswered)
+def lead_answer(db: Session, event: LeadOfferAnswered) -> None:
+    refresh_lead_months(db, [event.partner_id], [event.at])
+
+
+@subscriber(LeadClosed)
+def lead_outcome(db: Session, event: LeadClosed) -> None:
+    if event.partner_id is not None:
+        refresh_lead_months(db, [event.partner_id], [event.at])

@@ -139,7 +139,7 @@ def convert_lead(db: Session, actor: Actor, lead_id: int, deal: Mapping[str, Any
     data = {**prefilled_deal(lead), **dict(deal)}
     registered = register_deal(db, actor, data, now=now)
     before = move(lead, LeadStatus.CONVERTED, now)
-    lead.deal_id = registered.id
+    lead.deal_id, lead.closed_at = registered.id, now
     db.flush()
     audit.record(db, actor, "lead.convert", "lead", lead.id, before={"status": before},
                  after={"status": lead.status, "deal_id": registered.id}, now=now)
@@ -171,6 +171,7 @@ def disqualify_lead(db: Session, actor: Actor, lead_id: int, reason: str, note: 
         raise RuleViolation("Say why the lead is disqualified.", field="note")
     lead = _held(db, actor, lead_id)
     before = move(lead, LeadStatus.DISQUALIFIED, now)
+    lead.closed_at = now
     lead.outcome_reason = DISQUALIFY_REASONS[reason] + (f": {note}" if note else "")
     db.flush()
     audit.record(db, actor, "lead.disqualify", "lead", lead.id, before={"status": before},

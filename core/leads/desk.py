@@ -125,7 +125,7 @@ def disqualify_queued(db: Session, actor: Actor, lead_id: int, reason: str, *,
                            LeadStatus.RETURNED.value):
         raise RuleViolation("Only a lead waiting in the vendor queue can be disqualified here.")
     before = move(lead, LeadStatus.DISQUALIFIED, now)
-    lead.outcome_reason = reason
+    lead.outcome_reason, lead.closed_at = reason, now
     db.flush()
     audit.record(db, actor, "lead.disqualify", "lead", lead.id, before={"status": before},
                  after={"status": lead.status, "reason": reason}, now=now)

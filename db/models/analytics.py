@@ -35,6 +35,17 @@ class Measures:
     lost: Mapped[int] = mapped_column(Integer, default=0)
     # Courses the partner's users completed (each in the month of its latest completion).
     courses_completed: Mapped[int] = mapped_column(Integer, default=0)
+    # Leads: offers made to the partner (by the day offered); offers that ended accepted, or
+    # ended at all (accepted, rejected or lapsed), lapsed, and the minutes the partner took to
+    # answer the ones it answered (by the day the offer ended); its leads converted into deals
+    # or disqualified (by the day closed).
+    lead_offers: Mapped[int] = mapped_column(Integer, default=0)
+    lead_accepted: Mapped[int] = mapped_column(Integer, default=0)
+    lead_ended: Mapped[int] = mapped_column(Integer, default=0)
+    lead_lapsed: Mapped[int] = mapped_column(Integer, default=0)
+    lead_answer_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    lead_converted: Mapped[int] = mapped_column(Integer, default=0)
+    lead_disqualified: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class PartnerMonthFact(Measures, Base):
@@ -45,7 +56,8 @@ class PartnerMonthFact(Measures, Base):
         # year of 5,000 partners).
         Index("ix_partner_month_facts_month_measures", "month", "partner_id", "registrations",
               "pipeline", "approved", "rejected", "won", "won_amount", "won_days", "lost",
-              "courses_completed"),
+              "courses_completed", "lead_offers", "lead_accepted", "lead_ended", "lead_lapsed",
+              "lead_answer_minutes", "lead_converted", "lead_disqualified"),
     )
 
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)

@@ -64,6 +64,7 @@ class Lead(Base):
     offers: Mapped[int] = mapped_column(Integer, default=0)  # made so far
     deal_id: Mapped[int | None] = mapped_column(ForeignKey("deal_registrations.id"))
     outcome_reason: Mapped[str | None] = mapped_column(String(300))  # disqualified, returned
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # converted, disqualified
     import_id: Mapped[str | None] = mapped_column(String(36), index=True)
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from core.accounts import sign_in
 from core.analytics import analytics_stamp, rebuild
+from core.analytics.facts import MEASURES
 from core.deals import (
     answer_info_request,
     approve_deal,
@@ -30,6 +31,8 @@ from db.models import (
     AuditEvent,
     CourseCompletion,
     DealRegistration,
+    Lead,
+    LeadOffer,
     PartnerMonthFact,
     PartnerUserMonth,
 )
@@ -66,12 +69,23 @@ def scanned(db) -> dict:
             out[(d.partner_id, first_of(d.closed_on))]["lost"] += 1
     for c in db.scalars(select(CourseCompletion).where(CourseCompletion.partner_id.is_not(None))):
         out[(c.partner_id, first_of(c.completed_at))]["courses_completed"] += 1
+    for o in db.scalars(select(LeadOffer)):
+        out[(o.partner_id, first_of(o.offered_at))]["lead_offers"] += 1
+        if o.status in ("accepted", "rejected", "lapsed"):
+            ended = out[(o.partner_id, first_of(o.answered_at))]
+            ended["lead_ended"] += 1
+            ended["lead_accepted"] += o.status == "accepted"
+            ended["lead_lapsed"] += o.status == "lapsed"
+            if o.status != "lapsed":
+                ended["lead_answer_minutes"] += int(
+                    (o.answered_at - o.offered_at).total_seconds() // 60)
+    for x in db.scalars(select(Lead).where(Lead.closed_at.is_not(None))):
+        out[(x.partner_id, first_of(x.closed_at))][f"lead_{x.status}"] += 1
     return {k: {m: v for m, v in c.items() if v} for k, c in out.items()}
 
 
 def kept(db) -> dict:
-    measures = ("registrations", "pipeline", "approved", "rejected", "won", "won_amount",
-                "won_days", "lost", "courses_completed")
+    measures = MEASURES
     return {(f.partner_id, f.month): {m: getattr(f, m) for m in measures if getattr(f, m)}
             for f in db.scalars(select(PartnerMonthFact))}
 

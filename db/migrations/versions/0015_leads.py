@@ -66,6 +66,7 @@ def upgrade() -> None:
     sa.Column('offers', sa.Integer(), nullable=False),
     sa.Column('deal_id', sa.Integer(), nullable=True),
     sa.Column('outcome_reason', sa.String(length=300), nullable=True),
+    sa.Column('closed_at', db.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('import_id', sa.String(length=36), nullable=True),
     sa.Column('created_by_user_id', sa.Integer(), nullable=True),
     sa.Column('created_at', db.types.UTCDateTime(timezone=True), nullable=False),
