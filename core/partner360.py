@@ -115,8 +115,6 @@ class Partner360:
 
 
 LATER_CAPABILITIES = (
-    PendingCapability("Leads", "Lead distribution is not available yet. The leads routed to "
-                               "this partner will show here once it is built."),
     PendingCapability("Funds", "Market development funds are not available yet. This "
                                "partner's MDF requests, claims and balance will show here "
                                "once they are built."),

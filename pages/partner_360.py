@@ -4,15 +4,19 @@ from core.actor import ROLE_LABELS
 from core.analytics import partner_health, scorecard, scorecard_months
 from core.deals import STATUS_LABELS, DealStatus
 from core.errors import DomainError
+from core.leads import lead_stats, list_leads
+from core.leads.desk import lead_capacity, set_lead_capacity
 from core.money import compact_money
 from core.partner360 import partner_360
 from core.partners import PARTNER_STATUS_LABELS, PARTNER_TYPE_SHORT, partner_choices
+from core.permissions import can
 from core.tiers import benefits, confirm_proposal
 from core.training import certifications, team_progress
 from ui.actions import show_flash, submit
 from ui.context import db, local_time
 from ui.deals import money
 from ui.guard import page_guard
+from ui.leads import leads_table, show_lead_stats
 from ui.markdown import literal, plain
 from ui.records import linked_choice
 from ui.registry import page_file
@@ -66,7 +70,7 @@ figures[2].metric("Open conflicts", f"{deals.open_conflicts:,}",
                        "possible).")
 
 tabs = st.tabs(["Profile", "Users", "Tier", "Onboarding", "Deals", "Audit trail",
-                *[c.name for c in view.later], "Training", "Scorecard"])
+                *[c.name for c in view.later], "Leads", "Training", "Scorecard"])
 
 with tabs[0]:
     st.markdown(
@@ -165,9 +169,25 @@ with tabs[5]:
                "action": text_col("Action", 150), "entity": text_col("Entity", 130),
                "id": text_col("Id", 50), "changes": text_col("Changes", "large")})
 
-for tab, capability in zip(tabs[6:-2], view.later, strict=True):
+for tab, capability in zip(tabs[6:-3], view.later, strict=True):
     with tab:
         st.info(capability.message, icon=":material/construction:")
+
+with tabs[-3]:  # the leads offered to it and how it answers them
+    with db() as session:
+        [lead_record] = lead_stats(session, actor, partner_id=partner_id, days=90)
+        capacity = lead_capacity(session, actor, partner_id)
+        its_leads = list_leads(session, actor, partner_id=partner_id, limit=100)
+    show_lead_stats(lead_record, capacity)
+    if can(actor, "partner.edit_profile"):
+        with st.form("lead_capacity"):
+            own = st.number_input("Its own capacity (empty: its tier's)", min_value=0,
+                                  max_value=10_000, value=capacity.own, step=1)
+            if st.form_submit_button("Save capacity"):
+                submit(lambda s: set_lead_capacity(s, actor, partner_id,
+                                                   None if own is None else int(own)),
+                       "Lead capacity saved.")
+    leads_table(its_leads.leads, key="partner_leads")
 
 with tabs[-2]:  # its users' courses and certifications
     with db() as session:

@@ -155,12 +155,23 @@ with rules_tab:
             discount = st.number_input("Discount (%)", min_value=0, max_value=100, step=1,
                                        value=tier.discount_percent)
             errors.slot("discount_percent")
+            capacity = st.number_input("Leads a partner may have waiting for an answer",
+                                       min_value=0, max_value=10_000, step=1,
+                                       value=tier.lead_capacity)
+            errors.slot("lead_capacity")
+            hours = st.number_input("Hours to answer a lead", min_value=1, max_value=720,
+                                    step=1, value=tier.lead_accept_hours)
+            errors.slot("lead_accept_hours")
+            needs_cert = st.checkbox("A lead with a product line needs a user certified on it",
+                                     value=tier.leads_need_certification)
             errors.slot("")
             if st.form_submit_button("Save rules", type="primary"):
                 data = dict(min_won_revenue=min_won, min_certified_users=min_certified,
                             deal_protection_days=protection,
                             auto_approve_clear_deals=auto_approve, mdf_eligible=mdf,
-                            lead_weight=lead_weight, discount_percent=discount)
+                            lead_weight=lead_weight, discount_percent=discount,
+                            lead_capacity=capacity, lead_accept_hours=hours,
+                            leads_need_certification=needs_cert)
                 submit(lambda s: update_tier_rules(s, actor, tier.id, data),
                        f"{plain(tier.name)} rules saved.", errors=errors)
 

@@ -7,7 +7,7 @@ database of its own:
 - "empty":  migrated, no data;
 - "seeded": "empty" plus seed_demo at NOW (the demo users, partners, their applications and
   onboarding);
-- "demo":   "seeded" plus the demo deals, sign-ins and training (at tests.conftest.NOW).
+- "demo":   "seeded" plus the demo deals, sign-ins, training and leads (at tests.conftest.NOW).
 
 Tests that only work through one Session share one long-lived copy per kind instead (see
 `shared`) and run inside a transaction that is rolled back (tests/conftest.py).
@@ -73,6 +73,7 @@ def _seed_demo(url: str) -> None:
 def _seed_deals(url: str) -> None:
     from seed.activity import seed_sign_ins
     from seed.deals import seed_deals
+    from seed.leads import seed_leads
     from seed.training import seed_training
 
     engine = make_engine(url)
@@ -81,6 +82,7 @@ def _seed_deals(url: str) -> None:
             seed_deals(db, now=NOW)
             seed_sign_ins(db, now=NOW)
             seed_training(db, now=NOW)
+            seed_leads(db, now=NOW)
     finally:
         engine.dispose()
 

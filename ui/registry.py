@@ -84,6 +84,10 @@ PAGES: tuple[PageSpec, ...] = (
     # An analyst's page in one file: README, "Add a page in one file".
     PageSpec("won_by_type", "Won by partner type", ":material/pie_chart:", "Performance",
              "dashboard.view"),
+    PageSpec("leads_inbox", "My leads", ":material/inbox:", "Leads", "lead.work"),
+    PageSpec("leads", "Leads", ":material/call_received:", "Leads", "lead.manage"),
+    PageSpec("lead_import", "Import leads", ":material/upload_file:", "Leads", "lead.manage"),
+    PageSpec("lead_report", "Lead report", ":material/query_stats:", "Leads", "lead.report"),
     PageSpec("training", "Training", ":material/school:", "Training", "training.learn"),
     PageSpec("courses", "Courses", ":material/menu_book:", "Training", "training.author"),
     PageSpec("training_report", "Training report", ":material/workspace_premium:", "Training",
@@ -102,6 +106,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("product_catalog", "Product catalog", ":material/inventory_2:", "Administration",
              "catalog.manage"),
     PageSpec("jobs", "Background jobs", ":material/schedule:", "Administration", "job.view"),
+    PageSpec("lead_routing", "Lead routing", ":material/tune:", "Administration",
+             "lead.settings"),
     # One record each, opened by ?id=N from a table row, a notification or a shared URL.
     PageSpec("deal", "Deal registration", ":material/description:", "Deals", "deal.view",
              hidden=True),
@@ -111,6 +117,7 @@ PAGES: tuple[PageSpec, ...] = (
              hidden=True),
     PageSpec("course", "Course", ":material/menu_book:", "Training", "training.learn",
              hidden=True),
+    PageSpec("lead", "Lead", ":material/contact_page:", "Leads", "lead.view", hidden=True),
     # Last: the first page a user may open is the one the app opens on.
     PageSpec("forgot_password", "Forgot password", ":material/lock_reset:", "",
              "account.request_reset", hidden=True),

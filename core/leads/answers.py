@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit, events, onboarding
@@ -80,12 +81,25 @@ def _partner_side(db: Session, actor: Actor, action: str) -> None:
     onboarding.require_agreement(db, actor)
 
 
+def _offered_lead(db: Session, actor: Actor, lead_id: int) -> Lead:
+    """The lead under its lock; to a partner that was offered it and lost it since (a
+    colleague accepted it, it lapsed or moved), "no longer offered" rather than not found."""
+    try:
+        return lock_lead(db, actor, lead_id)
+    except NotFound:
+        if db.scalar(select(LeadOffer.id).where(LeadOffer.lead_id == lead_id,
+                                                LeadOffer.partner_id == actor.partner_id)
+                     .limit(1)) is not None:
+            raise RuleViolation(NOT_OFFERED) from None
+        raise
+
+
 def accept_lead(db: Session, actor: Actor, lead_id: int, *,
                 now: datetime | None = None) -> LeadOut:
     """The partner takes the lead: the contact shows, and the user who accepted owns it."""
     _partner_side(db, actor, "lead.work")
     now = now or utcnow()
-    lead = lock_lead(db, actor, lead_id)
+    lead = _offered_lead(db, actor, lead_id)
     offer = pending_offer(db, lead, actor.partner_id, now)
     before = move(lead, LeadStatus.ACCEPTED, now)
     lead.owner_user_id = actor.user_id
@@ -109,7 +123,7 @@ def reject_lead(db: Session, actor: Actor, lead_id: int, reason: str, note: str 
     note = text_field(note, 300, multiline=True)
     if reason == "other" and not note:
         raise RuleViolation("Say why you reject the lead.", field="note")
-    lead = lock_lead(db, actor, lead_id)
+    lead = _offered_lead(db, actor, lead_id)
     offer = pending_offer(db, lead, actor.partner_id, now)
     said = REJECT_REASONS[reason] + (f": {note}" if note else "")
     before = move(lead, LeadStatus.REJECTED, now)

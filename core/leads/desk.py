@@ -2,9 +2,10 @@
 (any offer waiting is withdrawn), marketing or the channel team returns it to the vendor queue
 or disqualifies it, and a contact's personal data is erased on request."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import audit, events
@@ -17,6 +18,7 @@ from core.leads.recycling import return_to_vendor
 from core.leads.routing import ROUTING_LOCK
 from core.leads.status import LeadStatus, OfferStatus
 from core.notifications import notify_partner
+from core.partners import partner_for
 from core.permissions import require
 from core.validation.parsers import text_field
 from db import locks
@@ -154,3 +156,39 @@ def erase_contact(db: Session, actor: Actor, lead_id: int, *,
                  after={"erased": ["first_name", "last_name", "email", "phone", "title",
                                    "notes", "source_id"]}, now=now)
     return lead_out(db, actor, lead)
+
+
+@dataclass(frozen=True)
+class LeadCapacity:
+    own: int | None  # the partner's own figure, None: its tier's
+    tier: int
+    waiting: int  # offers waiting for its answer now
+
+    @property
+    def effective(self) -> int:
+        return self.tier if self.own is None else self.own
+
+
+def lead_capacity(db: Session, actor: Actor, partner_id: int) -> LeadCapacity:
+    """How many offers the partner may have waiting at once, and has now."""
+    partner = partner_for(db, actor, partner_id, "partner.view")
+    waiting = db.scalar(select(func.count()).select_from(LeadOffer).where(
+        LeadOffer.partner_id == partner.id, LeadOffer.status == OfferStatus.PENDING.value))
+    return LeadCapacity(partner.lead_capacity, partner.tier.lead_capacity, int(waiting or 0))
+
+
+def set_lead_capacity(db: Session, actor: Actor, partner_id: int, capacity: int | None, *,
+                      now: datetime | None = None) -> LeadCapacity:
+    """The partner's own lead capacity (None: its tier's), kept with its profile: a partner
+    admin its own, the admin and channel managers any partner's. Audited."""
+    partner = partner_for(db, actor, partner_id, "partner.edit_profile")
+    if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int)
+                                 or not 0 <= capacity <= 10_000):
+        raise RuleViolation("Give the leads it may have waiting as a whole number from 0 to "
+                            "10,000, or leave it to the tier.", field="lead_capacity")
+    before = {"lead_capacity": partner.lead_capacity}
+    partner.lead_capacity = capacity
+    db.flush()
+    audit.record(db, actor, "partner.lead_capacity", "partner", partner.id, before=before,
+                 after={"lead_capacity": capacity}, partner_id=partner.id, now=now or utcnow())
+    return lead_capacity(db, actor, partner.id)

@@ -12,6 +12,7 @@ import hashlib
 import io
 import re
 import uuid
+import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -164,6 +165,8 @@ def _csv_records(text: str) -> list[list[str]]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
+    # A cell as long as the file: the row's length rule refuses it, not the reader.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     try:
         return list(csv.reader(io.StringIO(text, newline=""), dialect))
     except csv.Error as exc:
@@ -174,14 +177,21 @@ def _xlsx_records(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    # A truncated or broken workbook fails as a bad zip, or as broken XML (a SyntaxError) only
+    # when its sheet is read.
+    unreadable = (InvalidFileException, zipfile.BadZipFile, KeyError, IndexError, OSError,
+                  ValueError, SyntaxError)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except unreadable as exc:
         raise TableError(f"This is not an Excel workbook we can read ({exc.__class__.__name__})."
                          ) from None
     try:
         sheet = book.worksheets[0]
         return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    except unreadable as exc:
+        raise TableError(f"This Excel workbook cannot be read ({exc.__class__.__name__}): save "
+                         "it again as .xlsx or CSV.") from None
     finally:
         book.close()
 
@@ -251,6 +261,8 @@ def import_leads(db: Session, actor: Actor, table: Table, mapping: Mapping[str, 
     """Check every row, then add the good ones that are not duplicates, in the caller's
     transaction (a dry run writes nothing). One audit event for the whole file."""
     require(actor, "lead.manage")
+    if not table.headers:  # an empty file: read, and nothing in it
+        return ImportReport(0, 0, 0, 0, (), dry_run=dry_run)
     now = now or utcnow()
     mapping = dict(guess_mapping(table.headers) if mapping is None else mapping)
     check_mapping(mapping, len(table.headers))
@@ -276,14 +288,19 @@ def import_leads(db: Session, actor: Actor, table: Table, mapping: Mapping[str, 
                           preview=tuple(v for v in fresh[:20]))
     if progress is not None:
         progress(len(table.rows), len(table.rows))
-    if dry_run or not fresh:
+    if dry_run or not table.rows:
         return report
     import_id = str(uuid.uuid4())
     rows = [row_of(v, actor, now, import_id) for v in fresh]
+    # NULLs written as such: the ORM otherwise leaves a None's column out of the row, and rows
+    # with other None columns (no phone, no state) cannot share one executemany: a statement
+    # a row or two at a time. The columns left None have no default, so the rows are the same.
+    write = insert(Lead).execution_options(render_nulls=True)
     for i in range(0, len(rows), WRITE_BATCH):
-        db.execute(insert(Lead), rows[i:i + WRITE_BATCH])
+        db.execute(write, rows[i:i + WRITE_BATCH])
     ids = tuple(db.scalars(select(Lead.id).where(Lead.import_id == import_id)
-                           .order_by(Lead.id)))
+                           .order_by(Lead.id))) if rows else ()
+    # Audited even when no row was new (a file imported again): it was brought in.
     audit.record(db, actor, "lead.import", "lead_import", None, after={
         "file_sha256": table.digest, "import_id": import_id, **report.as_json(errors=0)},
         now=now)

@@ -187,3 +187,74 @@ def list_leads(db: Session, actor: Actor, *, statuses: list[str] | None = None,
     rows = list(db.scalars(q.order_by(Lead.created_at.desc(), Lead.id.desc())
                            .offset(max(offset, 0)).limit(min(max(limit, 1), 500))))
     return LeadPage(tuple(leads_out(db, actor, rows)), total)
+
+
+@dataclass(frozen=True)
+class OfferOut:
+    id: int
+    partner_id: int
+    partner: str
+    status: str
+    status_label: str
+    offered_at: datetime
+    deadline_at: datetime
+    answered_at: datetime | None
+    reason: str | None
+    score: float | None
+    by_hand: bool
+    why: tuple[str, ...]  # the decision in words (the vendor's view only)
+
+
+def offer_history(db: Session, actor: Actor, lead_id: int) -> list[OfferOut]:
+    """The lead's offers, first to last. The vendor sees every offer and why each partner was
+    chosen; a partner only its own offers of the lead, without the scores and runners-up
+    (they name other partners)."""
+    from core.leads.routing import explain
+    from core.leads.status import OFFER_LABELS, OfferStatus
+
+    require(actor, "lead.view")
+    lead = load_lead(db, actor, lead_id)
+    q = select(LeadOffer, Partner.name).join(Partner, Partner.id == LeadOffer.partner_id) \
+        .where(LeadOffer.lead_id == lead.id).order_by(LeadOffer.offered_at, LeadOffer.id)
+    vendor = actor.role not in PARTNER_ROLES
+    if not vendor:
+        q = q.where(LeadOffer.partner_id == actor.partner_id)
+    return [OfferOut(o.id, o.partner_id, name, o.status, OFFER_LABELS[OfferStatus(o.status)],
+                     o.offered_at, o.deadline_at, o.answered_at, o.reason,
+                     o.score if vendor else None, o.by_hand,
+                     tuple(explain(o.explanation, name)) if vendor else ())
+            for o, name in db.execute(q).all()]
+
+
+def teammates(db: Session, actor: Actor) -> list[tuple[int, str]]:
+    """(user id, name) of the active users of the actor's partner, for handing a lead over."""
+    require(actor, "lead.hand_over")
+    return [(u.id, u.display_name) for u in db.scalars(
+        select(User).where(User.partner_id == actor.partner_id, User.is_active)
+        .order_by(User.display_name))]
+
+
+EXPORT_HEADER = ("id", "company", "website", "first_name", "last_name", "email", "phone",
+                 "title", "country", "state", "postal_code", "city", "industry",
+                 "company_size", "product_line", "source", "campaign", "status", "partner",
+                 "offers", "created_at")
+
+
+def export_leads(db: Session, actor: Actor, *, statuses: list[str] | None = None,
+                 search: str = "") -> bytes:
+    """The leads the vendor's filter shows, every one of them, as CSV (formula-looking text
+    neutralised: core.exports)."""
+    from core.exports import to_csv
+
+    require(actor, "lead.manage")
+    rows, offset = [], 0
+    while True:
+        page = list_leads(db, actor, statuses=statuses, search=search, offset=offset,
+                          limit=500)
+        rows += [(x.id, x.company, x.website, x.first_name, x.last_name, x.email, x.phone,
+                  x.title, x.country, x.state, x.postal_code, x.city, x.industry,
+                  x.company_size, x.product_line, x.source, x.campaign, x.status_label,
+                  x.partner, x.offers, x.created_at) for x in page.leads]
+        offset += 500
+        if offset >= page.total:
+            return to_csv(EXPORT_HEADER, rows)

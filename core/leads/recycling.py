@@ -33,7 +33,10 @@ def pass_on(db: Session, lead: Lead, now: datetime) -> None:
 
 
 def pass_on_many(db: Session, leads: list[Lead], now: datetime) -> tuple[int, int]:
-    """(offered again, returned) for leads whose offer just ended."""
+    """(offered again, returned) for leads whose offer just ended. A lead offered the admin's
+    number of times returns to the vendor queue; one that nobody else may get waits there
+    too: as "rejected" after a rejection (routing every waiting lead tries it again), as
+    returned after a lapse."""
     db.flush()
     limit = max_offers(db)
     spent = [x for x in leads if x.offers >= limit]
@@ -45,6 +48,8 @@ def pass_on_many(db: Session, leads: list[Lead], now: datetime) -> tuple[int, in
     returned = spent + [x for x in rest if x.id not in routed]
     for lead in returned:
         db.refresh(lead)
+        if lead.offers < limit and lead.status == LeadStatus.REJECTED.value:
+            continue  # waits as rejected until a partner becomes eligible
         why = (f"offered {lead.offers} times without a taker" if lead.offers >= limit
                else "no other partner is eligible")
         return_to_vendor(db, router(), lead, why, now)

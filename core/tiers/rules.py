@@ -26,7 +26,8 @@ from db.types import utcnow
 # the other is changing; one at a time, the second checks against the first's rules.
 RULES_LOCK = "tier-rules"
 RULE_FIELDS = ["min_won_revenue", "min_certified_users", "deal_protection_days",
-               "auto_approve_clear_deals", "mdf_eligible", "lead_weight", "discount_percent"]
+               "auto_approve_clear_deals", "mdf_eligible", "lead_weight", "discount_percent",
+               "lead_capacity", "lead_accept_hours", "leads_need_certification"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class TierRulesOut:
     mdf_eligible: bool
     lead_weight: int
     discount_percent: int
+    lead_capacity: int = 10
+    lead_accept_hours: int = 48
+    leads_need_certification: bool = False
 
     def met_by(self, won: Decimal, certified: int) -> bool:
         return won >= self.min_won_revenue and certified >= self.min_certified_users
@@ -54,6 +58,10 @@ def benefits(tier: TierRulesOut) -> list[tuple[str, str]]:
          else "reviewed by the deal desk"),
         ("Market development funds", "eligible" if tier.mdf_eligible else "not eligible"),
         ("Lead weight", str(tier.lead_weight)),
+        ("Leads at once", f"up to {tier.lead_capacity} offers waiting, {tier.lead_accept_hours} "
+                          "hours to answer each"
+                          + (", a certified user for product leads"
+                             if tier.leads_need_certification else "")),
         ("Discount", f"{tier.discount_percent}%"),
     ]
 
@@ -61,7 +69,8 @@ def benefits(tier: TierRulesOut) -> list[tuple[str, str]]:
 def _rules_out(t: Tier) -> TierRulesOut:
     return TierRulesOut(t.id, t.name, t.rank, t.min_won_revenue, t.min_certified_users,
                         t.deal_protection_days, t.auto_approve_clear_deals, t.mdf_eligible,
-                        t.lead_weight, t.discount_percent)
+                        t.lead_weight, t.discount_percent, t.lead_capacity,
+                        t.lead_accept_hours, t.leads_need_certification)
 
 
 def all_tiers(db: Session, *, fresh: bool = False) -> list[TierRulesOut]:
@@ -95,8 +104,16 @@ class TierRulesIn(BaseModel):
         low=0, high=100, invalid="Enter the lead weight as a whole number from 0 to 100.") = 1
     discount_percent: WholeNumber(
         low=0, high=100, invalid="Enter the discount as a whole percentage from 0 to 100.") = 0
+    lead_capacity: WholeNumber(
+        low=0, high=10_000, invalid="Enter the leads a partner may have waiting as a whole "
+                                    "number from 0 to 10,000.") = 10
+    lead_accept_hours: WholeNumber(
+        low=1, high=720, invalid="Enter the hours to answer a lead as a whole number from 1 to "
+                                 "720.") = 48
+    leads_need_certification: bool = False
 
-    @field_validator("auto_approve_clear_deals", "mdf_eligible", mode="before")
+    @field_validator("auto_approve_clear_deals", "mdf_eligible", "leads_need_certification",
+                     mode="before")
     @classmethod
     def _flag(cls, v: Any) -> bool:
         if not isinstance(v, bool):

@@ -18,8 +18,8 @@ from tests.pages import (
     widget,
 )
 
-SECTIONS = ["Profile", "Users", "Tier", "Onboarding", "Deals", "Audit trail", "Leads", "Funds",
-            "Training", "Scorecard"]  # Training: its own tab (issue #16), before the scorecard
+SECTIONS = ["Profile", "Users", "Tier", "Onboarding", "Deals", "Audit trail", "Funds", "Leads",
+            "Training", "Scorecard"]  # Leads (#17) and Training (#16): their own tabs
 
 
 @pytest.fixture
@@ -95,7 +95,9 @@ def test_the_360_shows_every_section_and_says_what_is_not_built_yet(partners):
     assert [t.label for t in at.tabs] == SECTIONS
     assert {m.label for m in at.metric} >= {"Tier", "Open deals", "Open pipeline",
                                            "Won, last 12 months", "Open conflicts"}
-    assert sum("not available yet" in i.value for i in at.info) == 2  # leads, funds
+    assert sum("not available yet" in i.value for i in at.info) == 1  # funds
+    assert {m.label for m in at.metric} >= {"Offers, 90 days", "Acceptance",
+                                           "Median hours to answer", "Conversion", "Lapsed"}
     assert widget(at.metric, "Tier").value == target.tier.name
     lines = ", ".join(x.name for x in target.product_lines) or "none"
     assert any(f"**Product lines:** {lines}" in m.value for m in at.markdown)

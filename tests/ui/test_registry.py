@@ -96,6 +96,15 @@ ROLES_BEFORE = {
     "courses": {R.ADMIN, R.MARKETING_OPS, R.CHANNEL_MANAGER},
     "training_report": {R.ADMIN, R.MARKETING_OPS, R.CHANNEL_MANAGER},
     "certificate_check": set(USER_ROLES) | {ANONYMOUS},
+    # Issue #17: marketing and the channel team bring leads in and route them, the admin sets
+    # the weights, the vendor reads the report; partners' users work their offers; a lead's
+    # page opens for everyone signed in (core says which leads, and what of them).
+    "leads": {R.ADMIN, R.MARKETING_OPS, R.CHANNEL_MANAGER},
+    "lead_import": {R.ADMIN, R.MARKETING_OPS, R.CHANNEL_MANAGER},
+    "lead_routing": {R.ADMIN},
+    "lead_report": set(VENDOR_ROLES),
+    "leads_inbox": set(PARTNER_ROLES),
+    "lead": set(USER_ROLES),
 }
 
 
