@@ -1,6 +1,7 @@
 import streamlit as st
 
 from core.customers import country_choices
+from core.leads.desk import lead_capacity, set_lead_capacity
 from core.partners import (
     INDUSTRIES,
     PARTNER_STATUS_LABELS,
@@ -60,3 +61,18 @@ with st.form("company_profile"):
                     partner_type=ptype or "", industries=industries)
         submit(lambda s: update_partner_profile(s, actor, actor.partner_id, data),
                "Company profile saved.", errors=errors)
+
+st.subheader("Leads")
+with db() as session:
+    capacity = lead_capacity(session, actor, actor.partner_id)
+st.caption(f"The vendor offers you at most this many leads waiting for your answer at once; "
+           f"your tier's figure is {capacity.tier}. {capacity.waiting} wait now.")
+with st.form("lead_capacity"):
+    errors = FieldErrors()
+    own = st.number_input("Leads at once (empty: your tier's)", min_value=0, max_value=10_000,
+                          value=capacity.own, step=1)
+    errors.slot("lead_capacity")
+    if st.form_submit_button("Save"):
+        submit(lambda s: set_lead_capacity(s, actor, actor.partner_id,
+                                           None if own is None else int(own)),
+               "Lead capacity saved.", errors=errors)
