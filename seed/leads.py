@@ -31,7 +31,7 @@ from core.leads.importer import Table
 from db.models import Lead, LeadOffer, Partner, PartnerTerritory, ProductLine, User
 
 SEED = 1717
-LEADS = 240
+LEADS = 200
 HEADERS = ("FirstName", "LastName", "Company", "Email", "Phone", "Title", "Country", "State",
            "PostalCode", "City", "Industry", "NumberOfEmployees", "Product Interest",
            "LeadSource", "Campaign", "Id")
@@ -44,7 +44,7 @@ CAMPAIGNS = ("Q3 Analytics webinar", "Security summit", "Cloud migration e-book"
 SIZES = ("1-10", "11-50", "51-200", "201-500", "501-1000", "1000+")
 # Where leads come from: the demo partners' countries mostly, and a few nobody covers.
 ELSEWHERE = ("NG", "KE", "PE")
-WAVES_DAYS_AGO = (56, 42, 28, 14, 6)
+WAVES_DAYS_AGO = (50, 32, 16, 6)
 
 
 def seed_leads(db: Session, *, now: datetime) -> dict[str, int]:
