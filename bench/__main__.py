@@ -1,6 +1,7 @@
 """`python -m bench`: seed the reference scale into PRM_DATABASE_URL when it is empty (and
 build its scorecard facts when they are), then time the app's heavy reads next to bare SQL
-doing the same work, and the analytics pages rendered beside their floor (bench.pages)."""
+doing the same work, a lead import and routing at 100,000 leads (bench.leads), and the
+analytics pages rendered beside their floor (bench.pages)."""
 
 import argparse
 import time
@@ -9,6 +10,7 @@ from sqlalchemy import func, select, text
 
 from bench.common import timed
 from bench.directory import bench_directory
+from bench.leads import bench_leads
 from bench.pages import bench_pages
 from bench.training import bench_training
 from core.actor import Actor
@@ -57,6 +59,7 @@ def main() -> None:
         bench_directory(db)
         bench_training(db)
     engine.dispose()
+    bench_leads(url)
     bench_pages(url, "scale.admin1")
 
 

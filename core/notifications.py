@@ -4,12 +4,12 @@ Senders (services and jobs) call `notify`, `notify_partner` or `notify_role` ins
 transaction; nothing here commits. Every notification has a dedupe key, unique per user, so a
 reminder job that runs twice (or two runners at once) notifies once."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -85,6 +85,47 @@ def notify_role(
     """Notify every active user with a role (e.g. all channel managers)."""
     users = db.scalars(select(User).where(User.role == str(role), User.is_active))
     return _fan_out(db, users, subject, body, dedupe_key, link, now or utcnow())
+
+
+def notify_partners_at_once(
+    db: Session, messages: Mapping[int, tuple[str, str]], *, dedupe_key: str,
+    link: str | None = None, now: datetime | None = None, batch: int = 2_000,
+) -> int:
+    """`notify_partner` for many partners at once ({partner id: (subject, body)}), in a few
+    grouped statements instead of a look-up, a savepoint and an insert per user (a routing
+    batch reaches 20,000 users). The dedupe key must be new (a batch's own): nobody has it
+    yet, so it is not looked up. Returns how many users were notified."""
+    now = now or utcnow()
+    partners = list(messages)
+    users = []
+    for i in range(0, len(partners), 500):
+        users += db.execute(select(User.id, User.partner_id, User.email, User.is_active,
+                                   User.email_notifications)
+                            .where(User.partner_id.in_(partners[i:i + 500]), User.is_active)
+                            ).all()
+    order = {partner_id: n for n, partner_id in enumerate(partners)}
+    users.sort(key=lambda u: (order[u.partner_id], u.id))  # notify_partner's order
+    subjects = {p: " ".join(s.split())[:SUBJECT_MAX] for p, (s, _) in messages.items()}
+    values = [{"user_id": u.id, "subject": subjects[u.partner_id],
+               "body": messages[u.partner_id][1], "link": link, "dedupe_key": dedupe_key,
+               "created_at": now} for u in users]
+    mails = []
+    for i in range(0, len(values), batch):
+        chunk = users[i:i + batch]
+        if not any(_wants_mail(u) for u in chunk):
+            db.execute(insert(Notification), values[i:i + batch])
+            continue
+        made = db.execute(insert(Notification).returning(Notification.id,
+                                                         sort_by_parameter_order=True),
+                          values[i:i + batch]).scalars().all()
+        mails += [{"notification_id": note_id, "to_addr": u.email,
+                   "subject": subjects[u.partner_id],
+                   "body": _mail_body(messages[u.partner_id][1], link),
+                   "next_attempt_at": now, "created_at": now}
+                  for u, note_id in zip(chunk, made, strict=True) if _wants_mail(u)]
+    for i in range(0, len(mails), batch):
+        db.execute(insert(OutboxMail), mails[i:i + batch])
+    return len(values)
 
 
 def _fan_out(db: Session, users: Iterable[User], subject: str, body: str, dedupe_key: str,

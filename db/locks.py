@@ -27,3 +27,18 @@ def hold(db: Session, key: str) -> None:
     else:
         db.execute(text("INSERT INTO keyed_locks (key) VALUES (:key) ON CONFLICT DO NOTHING"),
                    {"key": key})
+
+
+def hold_many(db: Session, keys: list[str]) -> None:
+    """Hold the locks on all these keys (in one statement; in a fixed order, so that two
+    transactions taking overlapping sets never wait on each other in a circle)."""
+    if not keys:
+        return
+    if db.get_bind().dialect.name == "postgresql":
+        ids = sorted({key_id(k) for k in keys})
+        db.execute(text("SELECT count(pg_advisory_xact_lock(k)) FROM "
+                        "(SELECT unnest(CAST(:ids AS bigint[])) AS k ORDER BY 1) AS ordered"),
+                   {"ids": ids})
+    else:
+        db.execute(text("INSERT INTO keyed_locks (key) VALUES (:key) ON CONFLICT DO NOTHING"),
+                   [{"key": k} for k in sorted(set(keys))])

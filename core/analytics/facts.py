@@ -188,10 +188,27 @@ def changed(db: Session, partner_ids: list[int]) -> None:
     # Imported here: the period totals read this module's measures.
     from core.analytics.rollups import refresh_totals
 
-    for partner_id in partner_ids:
-        bump_version(db, partner_id)
+    bump_versions(db, partner_ids)
     refresh_totals(db, partner_ids)
     db.flush()
+
+
+def bump_versions(db: Session, partner_ids: list[int]) -> None:
+    """Every one of these partners' versions moves (a routing batch: thousands at once)."""
+    if len(partner_ids) == 1:
+        bump_version(db, partner_ids[0])
+        return
+    ids = sorted(set(partner_ids))
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        db.execute(update(AnalyticsVersion).where(AnalyticsVersion.partner_id.in_(chunk))
+                   .values(version=AnalyticsVersion.version + 1)
+                   .execution_options(synchronize_session=False))
+        have = set(db.scalars(select(AnalyticsVersion.partner_id)
+                              .where(AnalyticsVersion.partner_id.in_(chunk))))
+        missing = [{"partner_id": p, "version": 1} for p in chunk if p not in have]
+        if missing:
+            db.execute(AnalyticsVersion.__table__.insert(), missing)
 
 
 def bump_version(db: Session, partner_id: int) -> None:
@@ -237,8 +254,7 @@ def partner_batches(db: Session, size: int = 200) -> list[list[int]]:
 def rebuild_partners(db: Session, partner_ids: list[int]) -> RebuildReport:
     """These partners' facts and active-user months from the sources (their registrations,
     course completions and audited sign-ins), under their analytics locks."""
-    for partner_id in partner_ids:
-        locks.hold(db, f"analytics:{partner_id}")
+    locks.hold_many(db, [f"analytics:{partner_id}" for partner_id in partner_ids])
     db.execute(delete(PartnerMonthFact).where(PartnerMonthFact.partner_id.in_(partner_ids)))
     db.execute(delete(PartnerUserMonth).where(PartnerUserMonth.partner_id.in_(partner_ids)))
     deals = db.execute(select(*DEAL_COLUMNS).where(D.partner_id.in_(partner_ids))

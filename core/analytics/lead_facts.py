@@ -32,8 +32,7 @@ def refresh_lead_months(db: Session, partner_ids: Iterable[int], months: Iterabl
     wanted = sorted({month_of(m) for m in months})
     if not ids or not wanted:
         return
-    for partner_id in ids:
-        locks.hold(db, f"analytics:{partner_id}")
+    locks.hold_many(db, [f"analytics:{partner_id}" for partner_id in ids])
     since = datetime.combine(wanted[0], datetime.min.time(), tzinfo=UTC)
     for i in range(0, len(ids), CHUNK):
         _refresh_chunk(db, ids[i:i + CHUNK], wanted, since)

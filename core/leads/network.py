@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd
 import pycountry
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core.analytics.kpis import totals_frame
@@ -71,7 +71,7 @@ class Network:
 
 def state_key(country: str, state: str | None) -> str | None:
     """A state as routing compares it: its ISO 3166-2 code when the name or code is known
-    ("Bavaria", "Bayern", "BY" -> "DE-BY"), else the folded text."""
+    ("Bayern", "BY", "DE-BY" -> "DE-BY"), else the folded text."""
     if not state or not state.strip():
         return None
     return _subdivisions(country).get(state.strip().lower(), state.strip().lower())
@@ -252,12 +252,14 @@ def _industries(db: Session, net: Network) -> None:
 
 
 def excluded_partners(db: Session, lead_ids: list[int]) -> dict[int, set[int]]:
-    """{lead id: partners that rejected it or let it lapse}: never offered it again."""
+    """{lead id: partners that rejected it or let it lapse}: never offered it again. By lead
+    id alone, the status checked here (as routing reads its leads)."""
     out: dict[int, set[int]] = defaultdict(set)
+    ended = {OS.REJECTED.value, OS.LAPSED.value}
     for i in range(0, len(lead_ids), 500):
-        for lead_id, partner_id in db.execute(
-                select(LeadOffer.lead_id, LeadOffer.partner_id).where(and_(
-                    LeadOffer.lead_id.in_(lead_ids[i:i + 500]),
-                    LeadOffer.status.in_([OS.REJECTED.value, OS.LAPSED.value])))):
-            out[lead_id].add(partner_id)
+        for lead_id, partner_id, status in db.execute(
+                select(LeadOffer.lead_id, LeadOffer.partner_id, LeadOffer.status)
+                .where(LeadOffer.lead_id.in_(lead_ids[i:i + 500]))):
+            if status in ended:
+                out[lead_id].add(partner_id)
     return out

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from core import audit, events
@@ -38,7 +38,7 @@ from core.leads.network import (
 )
 from core.leads.settings import FACTORS, lead_setting, routing_weights
 from core.leads.status import LeadStatus, OfferStatus
-from core.notifications import notify_partner
+from core.notifications import notify_partners_at_once
 from core.permissions import require
 from db import locks
 from db.models import Lead, LeadOffer
@@ -99,6 +99,9 @@ class _Group:
     fixed: np.ndarray  # weighted points of every factor but the fair share, out of 1
     parts: dict[str, np.ndarray] = field(default_factory=dict)
     precision: np.ndarray | None = None
+    ids: np.ndarray | None = None  # the slots' partner ids
+    table: np.ndarray | None = None  # `parts` as rows, in its order: one column per slot
+    full: bool = False  # every slot at capacity: so it stays for the rest of the batch
 
 
 def route_leads(db: Session, actor: Actor, lead_ids: Iterable[int] | None = None, *,
@@ -129,10 +132,14 @@ def _routable(db: Session, lead_ids: Iterable[int] | None) -> list:
         return db.execute(q.order_by(Lead.created_at, Lead.id)).all()
     ids = sorted(set(lead_ids))
     out = []
+    # By id alone, the status checked here: with the status in the query too, a planner
+    # without fresh statistics (SQLite's never analysed; PostgreSQL's after a bulk import)
+    # walks every waiting lead for each chunk.
     for i in range(0, len(ids), 500):
-        out += db.execute(select(*cols).where(Lead.id.in_(ids[i:i + 500]),
-                                              Lead.status.in_(ROUTABLE))).all()
-    return sorted(out, key=lambda r: r.id)
+        out += [r for r in db.execute(select(*cols, Lead.status)
+                                      .where(Lead.id.in_(ids[i:i + 500]))).all()
+                if r.status in ROUTABLE]
+    return out
 
 
 def plan(net: Network, leads: list, weights: dict[str, int],
@@ -140,9 +147,15 @@ def plan(net: Network, leads: list, weights: dict[str, int],
     """Each lead's placement, in order; the network's capacity and fair share move with it."""
     total = float(sum(weights.values())) or 1.0
     groups: dict[tuple, _Group] = {}
+    states: dict[tuple, str | None] = {}
     out = []
     for lead in leads:
-        key = (lead.country, state_key(lead.country, lead.state), postal_key(lead.postal_code),
+        place = (lead.country, lead.state)
+        state = states[place] if place in states else states.setdefault(
+            place, state_key(lead.country, lead.state))
+        # Of the postal code, only the partners' prefixes it starts with count: leads in one
+        # place share their candidates whatever their postal codes.
+        key = (lead.country, state, _prefixes_of(net, lead.country, lead.postal_code),
                lead.region, lead.industry_key, lead.product_line_id)
         group = groups.get(key)
         if group is None:
@@ -150,6 +163,16 @@ def plan(net: Network, leads: list, weights: dict[str, int],
         out.append(_place(net, lead.id, group, weights, total,
                           excluded.get(lead.id, ())))
     return out
+
+
+def _prefixes_of(net: Network, country: str, postal: str | None) -> tuple[str, ...]:
+    """The postal-code prefixes of partners' territories in the country that the lead's postal
+    code starts with, shortest first."""
+    lengths = net.prefix_lengths.get(country)
+    if not lengths:
+        return ()
+    code, prefixes = postal_key(postal), net.prefixes[country]
+    return tuple(code[:n] for n in lengths if len(code) >= n and code[:n] in prefixes)
 
 
 def _candidates(net: Network, key: tuple, weights: dict[str, int], total: float) -> _Group:
@@ -161,10 +184,8 @@ def _candidates(net: Network, key: tuple, weights: dict[str, int], total: float)
         if slots is not None:
             precision[slots] = np.maximum(precision[slots], PRECISION[level])
     prefixes = net.prefixes.get(country, {})
-    for length in net.prefix_lengths.get(country, ()):
-        slots = prefixes.get(postal[:length]) if len(postal) >= length else None
-        if slots is not None:
-            precision[slots] = PRECISION["postal"]
+    for prefix in postal:
+        precision[prefixes[prefix]] = PRECISION["postal"]
     mask = precision > 0
     if industry:
         mask &= net.industries.get(industry, np.zeros(net.size, dtype=bool))
@@ -179,37 +200,53 @@ def _candidates(net: Network, key: tuple, weights: dict[str, int], total: float)
               **{f: net.values[f][slots] for f in STATIC}}
     parts = {f: weights[f] * values[f] / total for f in values}
     fixed = np.sum(list(parts.values()), axis=0) if slots.size else np.zeros(0)
-    return _Group(slots, fixed, parts, precision[slots])
+    return _Group(slots, fixed, parts, precision[slots], ids=net.ids[slots],
+                  table=np.array(list(parts.values())).reshape(len(parts), slots.size))
+
+
+NO_FIT = "No partner's territory, industries and certifications fit this lead."
+NO_ROOM = "Every partner that fits this lead is at capacity or has passed on it."
 
 
 def _place(net: Network, lead_id: int, group: _Group, weights: dict[str, int], total: float,
            excluded: Iterable[int]) -> Placement:
     if group.slots.size == 0:
-        return Placement(lead_id, None, None, None, {}, "No partner's territory, industries "
-                         "and certifications fit this lead.")
+        return Placement(lead_id, None, None, None, {}, NO_FIT)
+    if group.full:  # capacity only goes down during a batch
+        return Placement(lead_id, None, None, None, {}, NO_ROOM)
     open_ = net.capacity_left[group.slots] > 0
+    if not open_.any():
+        group.full = True
+        return Placement(lead_id, None, None, None, {}, NO_ROOM)
     if excluded:
-        open_ &= ~np.isin(net.ids[group.slots], list(excluded))
-    choices = np.flatnonzero(open_)
+        open_ &= ~np.isin(group.ids, list(excluded))
+    choices = open_.nonzero()[0]
     if choices.size == 0:
-        return Placement(lead_id, None, None, None, {}, "Every partner that fits this lead is "
-                         "at capacity or has passed on it.")
+        return Placement(lead_id, None, None, None, {}, NO_ROOM)
     slots = group.slots[choices]
     fair = weights["fairness"] * net.fairness(slots) / total
     score = group.fixed[choices] + fair
-    order = np.lexsort((net.ids[slots], net.last_offer[slots], -np.round(score, 9)))
-    best = order[0]
+    # The order: the highest score (to 9 places), then the oldest last offer, then the lower
+    # id. Only its first three are needed (the chosen partner and two runners-up): they are
+    # among the candidates scoring at least the third-best score, so only those are sorted.
+    rank = -score.round(9)
+    near = (rank <= np.partition(rank, 2)[2]).nonzero()[0] if rank.size > 3 \
+        else np.arange(rank.size)
+    top = near[np.lexsort((group.ids[choices[near]], net.last_offer[slots[near]],
+                           rank[near]))][:3]
+    best = top[0]
     chosen = slots[best]
     net.capacity_left[chosen] -= 1
     net.recent[chosen] += 1
     net.last_offer[chosen] = np.inf  # just offered: last among equals in this batch
-    parts = {f: round(100 * float(group.parts[f][choices[best]]), 1) for f in group.parts}
+    points = group.table[:, choices[best]].tolist()
+    parts = {f: round(100 * v, 1) for f, v in zip(group.parts, points, strict=True)}
     parts["fairness"] = round(100 * float(fair[best]), 1)
     explanation = {
         "weights": dict(weights), "parts": parts, "score": round(100 * float(score[best]), 1),
         "level": LEVELS[float(group.precision[choices[best]])],
         "runners_up": [{"partner_id": int(net.ids[slots[j]]), "partner": net.names[slots[j]],
-                        "score": round(100 * float(score[j]), 1)} for j in order[1:3]],
+                        "score": round(100 * float(score[j]), 1)} for j in top[1:]],
         "candidates": int(choices.size),
     }
     return Placement(lead_id, int(net.ids[chosen]), net.names[chosen],
@@ -221,45 +258,74 @@ def _write(db: Session, actor: Actor, report: RoutingReport, leads: dict, net: N
     """The offers, the leads moved to "offered", one notification per partner, one audit
     event and one domain event for the batch."""
     batch = str(uuid.uuid4())
-    hours = {int(net.ids[i]): float(net.accept_hours[i]) for i in range(net.size)}
+    routed, unrouted = report.routed, len(report.unrouted)  # each builds a list
+    hours = dict(zip(net.ids.tolist(), net.accept_hours.tolist(), strict=True))
     rows = [{"lead_id": p.lead_id, "partner_id": p.partner_id,
              "status": OfferStatus.PENDING.value, "offered_at": now,
              "deadline_at": now + timedelta(hours=hours[p.partner_id]), "score": p.score,
              "explanation": p.explanation, "by_hand": False,
-             "offered_by_user_id": actor.user_id} for p in report.routed]
+             "offered_by_user_id": actor.user_id} for p in routed]
+    offer_ids = _insert_offers(db, rows)
+    # Each lead from its new offer, an UPDATE ... FROM for a chunk of them (a statement a lead
+    # cost four times as much on SQLite). offers + 1 in SQL is the count read with the lead:
+    # whoever else counts offers (a hand assignment) holds the routing lock too.
+    made = sorted(offer_ids.values())
+    for i in range(0, len(made), WRITE_BATCH):
+        db.execute(update(Lead).where(Lead.id == LeadOffer.lead_id,
+                                      LeadOffer.id.in_(made[i:i + WRITE_BATCH]))
+                   .values(status=LeadStatus.OFFERED.value, partner_id=LeadOffer.partner_id,
+                           current_offer_id=LeadOffer.id, offers=Lead.offers + 1,
+                           owner_user_id=None, updated_at=now)
+                   .execution_options(synchronize_session=False))
+    _notify_partners(db, routed, rows, batch, now)
+    audit.record(db, actor, "lead.route", "lead_batch", None, after={
+        "batch": batch, "offered": len(routed), "unrouted": unrouted,
+        "partners": len({p.partner_id for p in routed})}, now=now)
+    events.publish(db, LeadsOffered(actor=actor, at=now, offers=tuple(
+        (p.lead_id, offer_ids[p.lead_id], p.partner_id) for p in routed)))
+    return RoutingReport(report.placements, False, batch=batch)
+
+
+def _insert_offers(db: Session, rows: list[dict]) -> dict[int, int]:
+    """The offers in, in order: {lead id: offer id}. On PostgreSQL their ids are drawn from
+    the table's sequence first and the rows go in as a plain executemany: an INSERT ...
+    RETURNING of thousands of rows cost three times as much there (statements of thousands
+    of parameters, parsed by the driver and planned by the server)."""
+    if db.get_bind().dialect.name == "postgresql":
+        ids = sorted(db.scalars(text(
+            "SELECT nextval(pg_get_serial_sequence('lead_offers', 'id')) "
+            "FROM generate_series(1, :n)"), {"n": len(rows)}))
+        for row, offer_id in zip(rows, ids, strict=True):
+            row["id"] = offer_id
+        for i in range(0, len(rows), WRITE_BATCH):
+            db.execute(insert(LeadOffer), rows[i:i + WRITE_BATCH])
+        return {row["lead_id"]: row["id"] for row in rows}
     offer_ids: dict[int, int] = {}
     for i in range(0, len(rows), WRITE_BATCH):
         for offer_id, lead_id in db.execute(
                 insert(LeadOffer).returning(LeadOffer.id, LeadOffer.lead_id),
                 rows[i:i + WRITE_BATCH]):
             offer_ids[lead_id] = offer_id
-    moves = [{"id": p.lead_id, "status": LeadStatus.OFFERED.value, "partner_id": p.partner_id,
-              "current_offer_id": offer_ids[p.lead_id], "offers": leads[p.lead_id].offers + 1,
-              "owner_user_id": None, "updated_at": now} for p in report.routed]
-    for i in range(0, len(moves), WRITE_BATCH):
-        db.execute(update(Lead), moves[i:i + WRITE_BATCH])
-    _notify(db, report.routed, rows, batch, now)
-    audit.record(db, actor, "lead.route", "lead_batch", None, after={
-        "batch": batch, "offered": len(report.routed), "unrouted": len(report.unrouted),
-        "partners": len({p.partner_id for p in report.routed})}, now=now)
-    events.publish(db, LeadsOffered(actor=actor, at=now, offers=tuple(
-        (p.lead_id, offer_ids[p.lead_id], p.partner_id) for p in report.routed)))
-    return RoutingReport(report.placements, False, batch=batch)
+    return offer_ids
 
 
-def _notify(db: Session, routed: list[Placement], rows: list[dict], batch: str,
-            now: datetime) -> None:
+def _notify_partners(db: Session, routed: list[Placement], rows: list[dict], batch: str,
+                     now: datetime) -> None:
+    """Each partner offered leads is told once for the batch, with its first deadline (every
+    active user; by e-mail too for those who take mail), in a few grouped statements."""
     deadlines: dict[int, list[datetime]] = {}
     for p, row in zip(routed, rows, strict=True):
         deadlines.setdefault(p.partner_id, []).append(row["deadline_at"])
+    messages = {}
     for partner_id, due in deadlines.items():
         count = len(due)
-        notify_partner(
-            db, partner_id, f"{count} new lead{'s' if count > 1 else ''} offered to you",
+        messages[partner_id] = (
+            f"{count} new lead{'s' if count > 1 else ''} offered to you",
             f"Accept or reject by {min(due):%Y-%m-%d %H:%M} UTC; after that "
             f"{'they go' if count > 1 else 'it goes'} to another partner. Open Leads to see "
-            f"{'them' if count > 1 else 'it'}.", dedupe_key=f"lead-offers:{batch}",
-            link="pages/leads_inbox.py", now=now)
+            f"{'them' if count > 1 else 'it'}.")
+    notify_partners_at_once(db, messages, dedupe_key=f"lead-offers:{batch}",
+                            link="pages/leads_inbox.py", now=now)
 
 
 def max_offers(db: Session) -> int:
