@@ -46,7 +46,8 @@ Progress = Callable[[int, int], None]  # (rows checked, rows)
 # Our field -> header names as exports spell them, folded (lower case, letters and digits).
 ALIASES: dict[str, tuple[str, ...]] = {
     "company": ("company", "companyname", "account", "accountname", "organization",
-                "organisation", "associatedcompany", "associatedcompanyname", "employer"),
+                "organisation", "associatedcompany", "associatedcompanyname", "employer",
+                "company / account", "companyaccount"),
     "website": ("website", "websiteurl", "companywebsite", "web", "url", "domain",
                 "companydomain", "companydomainname", "associatedcompanydomain"),
     "first_name": ("firstname", "first", "givenname", "forename"),
@@ -58,9 +59,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "country": ("country", "countryregion", "countrycode", "countryname", "mailingcountry",
                 "billingcountry", "address country"),
     "state": ("state", "stateregion", "stateprovince", "province", "stateorprovince",
-              "mailingstate", "billingstate", "county"),
+              "mailingstate", "billingstate", "county", "mailingstateprovince",
+              "billingstateprovince"),
     "postal_code": ("postalcode", "zip", "zipcode", "postcode", "postalzipcode",
-                    "mailingpostalcode", "billingpostalcode"),
+                    "mailingpostalcode", "billingpostalcode", "zip/postal code",
+                    "mailingzippostalcode", "billingzippostalcode"),
     "city": ("city", "town", "mailingcity", "billingcity"),
     "industry": ("industry", "sector", "companyindustry"),
     "company_size": ("numberofemployees", "employees", "companysize", "noofemployees",

@@ -454,3 +454,12 @@ def test_each_import_writes_one_audit_event_with_the_files_hash(seeded_db):
                              .order_by(AuditEvent.id.desc())).first()
     assert (again.imported, last.after["duplicates"], last.after["import_id"]) == (
         0, 1, again.import_id)
+
+
+def test_a_salesforce_report_export_is_guessed_too():
+    """A Salesforce *report* names its columns otherwise than the lead export."""
+    headers = ("First Name", "Last Name", "Company / Account", "Email", "Mailing Country",
+               "Mailing State/Province", "Mailing Zip/Postal Code")
+    assert guess_mapping(headers) == {"first_name": 0, "last_name": 1, "company": 2,
+                                      "email": 3, "country": 4, "state": 5,
+                                      "postal_code": 6}
