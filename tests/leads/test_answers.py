@@ -327,3 +327,26 @@ def test_an_accept_racing_a_hand_move_to_another_partner_one_wins(seeded):
 def partner_of_engine(engine, stem: str) -> int:
     with Session(engine) as db:
         return partner_of(db, f"{stem}.admin")
+
+
+def test_two_partners_accepting_the_same_lead_at_once_one_wins(seeded):
+    """The lead was offered to p01, then moved by hand to p02; both press Accept at the same
+    moment: p02's offer is the lead's, p01's is not, whoever comes first."""
+    lead, p02 = _offered_committed(seeded)
+    with Session(seeded) as db:
+        assign_lead(db, actor_for(db, "channel"), lead, p02, "Their account", now=NOW)
+        db.commit()
+
+    def accept(username):
+        def call():
+            with unit_of_work(seeded, immediate=True) as db:
+                return accept_lead(db, actor_for(db, username), lead, now=LATER).partner_id
+        return call
+
+    done, refused = _at_once(accept("p01.rep1"), accept("p02.rep1"))
+    assert done == [p02] and len(refused) == 1 and "no longer offered" in refused[0]
+    with Session(seeded) as db:
+        row = db.get(Lead, lead)
+        assert (row.status, row.partner_id) == ("accepted", p02)
+        assert db.scalar(select(func.count()).select_from(LeadOffer).where(
+            LeadOffer.lead_id == lead, LeadOffer.status == "accepted")) == 1
