@@ -76,6 +76,16 @@ def move(lead: Lead, to: LeadStatus, now: datetime) -> str:
     return before
 
 
+def _said(reasons: dict[str, str], reason: str, note: str, why: str) -> str:
+    """A reason from the list, with its note ("other" needs one), as kept with the lead."""
+    if reason not in reasons:
+        raise RuleViolation(f"Choose why {why}.", field="reason")
+    note = text_field(note, 300, multiline=True)
+    if reason == "other" and not note:
+        raise RuleViolation(f"Say why {why}.", field="note")
+    return reasons[reason] + (f": {note}" if note else "")
+
+
 def _partner_side(db: Session, actor: Actor, action: str) -> None:
     require(actor, action)
     onboarding.require_agreement(db, actor)
@@ -118,14 +128,9 @@ def reject_lead(db: Session, actor: Actor, lead_id: int, reason: str, note: str 
 
     _partner_side(db, actor, "lead.work")
     now = now or utcnow()
-    if reason not in REJECT_REASONS:
-        raise RuleViolation("Choose why you reject the lead.", field="reason")
-    note = text_field(note, 300, multiline=True)
-    if reason == "other" and not note:
-        raise RuleViolation("Say why you reject the lead.", field="note")
+    said = _said(REJECT_REASONS, reason, note, "you reject the lead")
     lead = _offered_lead(db, actor, lead_id)
     offer = pending_offer(db, lead, actor.partner_id, now)
-    said = REJECT_REASONS[reason] + (f": {note}" if note else "")
     before = move(lead, LeadStatus.REJECTED, now)
     close_offer(db, actor, lead, offer, OfferStatus.REJECTED, now, said)
     lead.partner_id, lead.current_offer_id = None, None
@@ -178,15 +183,11 @@ def disqualify_lead(db: Session, actor: Actor, lead_id: int, reason: str, note: 
                     now: datetime | None = None) -> LeadOut:
     _partner_side(db, actor, "lead.work")
     now = now or utcnow()
-    if reason not in DISQUALIFY_REASONS:
-        raise RuleViolation("Choose why the lead is disqualified.", field="reason")
-    note = text_field(note, 300, multiline=True)
-    if reason == "other" and not note:
-        raise RuleViolation("Say why the lead is disqualified.", field="note")
+    said = _said(DISQUALIFY_REASONS, reason, note, "the lead is disqualified")
     lead = _held(db, actor, lead_id)
     before = move(lead, LeadStatus.DISQUALIFIED, now)
     lead.closed_at = now
-    lead.outcome_reason = DISQUALIFY_REASONS[reason] + (f": {note}" if note else "")
+    lead.outcome_reason = said
     db.flush()
     audit.record(db, actor, "lead.disqualify", "lead", lead.id, before={"status": before},
                  after={"status": lead.status, "reason": lead.outcome_reason}, now=now)

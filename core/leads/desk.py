@@ -18,11 +18,12 @@ from core.leads.recycling import return_to_vendor
 from core.leads.routing import ROUTING_LOCK
 from core.leads.status import LeadStatus, OfferStatus
 from core.notifications import notify_partner
+from core.onboarding import has_accepted_current
 from core.partners import partner_for
 from core.permissions import require
 from core.validation.parsers import text_field
 from db import locks
-from db.models import Agreement, AgreementAcceptance, Lead, LeadOffer, Partner, Tier
+from db.models import Lead, LeadOffer, Partner, Tier
 from db.types import utcnow
 
 ERASED = "(erased)"
@@ -91,10 +92,7 @@ def _open_partner(db: Session, partner_id: int) -> tuple[Partner, int]:
     if partner.status != "active":
         raise RuleViolation(f"{partner.name} is {partner.status}: only an active partner gets "
                             "leads.", field="partner")
-    current = db.scalar(select(Agreement.id).order_by(Agreement.version.desc()).limit(1))
-    if current is not None and db.scalar(select(AgreementAcceptance.id).where(
-            AgreementAcceptance.agreement_id == current,
-            AgreementAcceptance.partner_id == partner.id)) is None:
+    if not has_accepted_current(db, partner.id):
         raise RuleViolation(f"{partner.name} has not accepted the partner agreement yet.",
                             field="partner")
     hours = db.scalar(select(Tier.lead_accept_hours).where(Tier.id == partner.tier_id))

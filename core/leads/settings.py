@@ -67,8 +67,9 @@ def set_routing(db: Session, actor: Actor, weights: Mapping[str, Any],
                for f in weights if _known(f, FACTORS)}
     values = {n: _whole(v, n, SETTINGS[n][0], SETTINGS[n][2], SETTINGS[n][3])
               for n, v in (settings or {}).items() if _known(n, SETTINGS)}
-    before = {**routing_weights(db), **{n: lead_setting(db, n) for n in SETTINGS}}
-    after_weights = routing_weights(db) | checked
+    weights_before = routing_weights(db)
+    before = {**weights_before, **{n: lead_setting(db, n) for n in SETTINGS}}
+    after_weights = weights_before | checked
     if not any(after_weights.values()):
         raise RuleViolation("Give at least one factor a weight above 0.", field="weights")
     for factor, weight in checked.items():
@@ -84,7 +85,7 @@ def set_routing(db: Session, actor: Actor, weights: Mapping[str, Any],
         else:
             row.value = value
     db.flush()
-    after = {**after_weights, **{n: lead_setting(db, n) for n in SETTINGS}}
+    after = {**before, **after_weights, **values}
     audit.record(db, actor, "lead.routing_settings", "lead_routing", None, before=before,
                  after=after, now=now or utcnow())
     return after
