@@ -1,6 +1,7 @@
 """Partner 360: one partner seen whole by the vendor: profile, users, tier and its history,
-onboarding, deals in figures, the partner's audit trail, and a place for each capability that
-comes later (leads, funds, training), which says so instead of showing anything.
+onboarding, deals in figures, the partner's audit trail (leads, funds and training have their
+own tabs, from their packages), and a place for each capability that comes later, which says
+so instead of showing anything.
 
 Vendor roles only ("partner.360"): a partner's own users have their company profile, My
 deals, Users and Onboarding pages, and the 360 carries desk-only figures (conflicts). Inside,
@@ -114,11 +115,8 @@ class Partner360:
     territories: list[TerritoryOut] = field(default_factory=list)
 
 
-LATER_CAPABILITIES = (
-    PendingCapability("Funds", "Market development funds are not available yet. This "
-                               "partner's MDF requests, claims and balance will show here "
-                               "once they are built."),
-)
+# Every capability of the 360 has landed (funds last, issue #18); a later one starts here.
+LATER_CAPABILITIES: tuple[PendingCapability, ...] = ()
 
 
 def partner_360(db: Session, actor: Actor, partner_id: int, *,

@@ -108,6 +108,19 @@ RULES: dict[str, frozenset[Role]] = {
     "lead.work": PARTNER_ROLES,
     "lead.hand_over": frozenset({R.PARTNER_ADMIN}),
     "lead.erase": frozenset({R.ADMIN, R.MARKETING_OPS}),
+    # Funds (MDF and co-op): the admin and marketing keep programs and allocations and decide
+    # requests; finance decides claims, pays them and exports the ledger. The partner admin
+    # requests and claims for its company. Balances and activities: every vendor role, a
+    # partner admin its own (`can`); proof files only the fund roles and the owning partner.
+    "fund.view": VENDOR_ROLES | frozenset({R.PARTNER_ADMIN}),
+    "fund.overview": VENDOR_ROLES,
+    "fund.programs": frozenset({R.ADMIN, R.MARKETING_OPS}),
+    "fund.request": frozenset({R.PARTNER_ADMIN}),
+    "fund.review_request": frozenset({R.ADMIN, R.MARKETING_OPS}),
+    "fund.review_claim": frozenset({R.ADMIN, R.FINANCE}),
+    "fund.pay": frozenset({R.FINANCE}),
+    "fund.files": frozenset({R.ADMIN, R.MARKETING_OPS, R.FINANCE, R.PARTNER_ADMIN}),
+    "fund.ledger": frozenset({R.ADMIN, R.FINANCE}),
 }
 
 

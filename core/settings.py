@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     upload_dir: Path = Path("data/uploads")
     upload_max_mb: int = 20  # a training module's file
+    proof_max_mb: int = 10  # a proof-of-performance file of a fund claim
     base_currency: str = "USD"
 
     cookie_key: str | None = None

@@ -4,6 +4,8 @@ from core.actor import ROLE_LABELS
 from core.analytics import partner_health, scorecard, scorecard_months
 from core.deals import STATUS_LABELS, DealStatus
 from core.errors import DomainError
+from core.funds import list_allocations, list_requests, roi
+from core.funds.ledger import total
 from core.leads import lead_stats, list_leads
 from core.leads.desk import lead_capacity, set_lead_capacity
 from core.money import compact_money
@@ -15,6 +17,7 @@ from core.training import certifications, team_progress
 from ui.actions import show_flash, submit
 from ui.context import db, local_time
 from ui.deals import money
+from ui.funds import allocations_table, balance_metrics, requests_table, roi_table
 from ui.guard import page_guard
 from ui.leads import leads_table, show_lead_stats
 from ui.markdown import literal, plain
@@ -70,7 +73,7 @@ figures[2].metric("Open conflicts", f"{deals.open_conflicts:,}",
                        "possible).")
 
 tabs = st.tabs(["Profile", "Users", "Tier", "Onboarding", "Deals", "Audit trail",
-                *[c.name for c in view.later], "Leads", "Training", "Scorecard"])
+                *[c.name for c in view.later], "Funds", "Leads", "Training", "Scorecard"])
 
 with tabs[0]:
     st.markdown(
@@ -169,9 +172,26 @@ with tabs[5]:
                "action": text_col("Action", 150), "entity": text_col("Entity", 130),
                "id": text_col("Id", 50), "changes": text_col("Changes", "large")})
 
-for tab, capability in zip(tabs[6:-3], view.later, strict=True):
+for tab, capability in zip(tabs[6:-4], view.later, strict=True):
     with tab:
         st.info(capability.message, icon=":material/construction:")
+
+with tabs[-4]:  # its fund balances, requests, claims and what they brought
+    with db() as session:
+        its_allocations = list_allocations(session, actor, partner_id=partner_id)
+        its_requests, its_request_count = list_requests(session, actor, partner_id=partner_id,
+                                                        limit=100)
+        its_roi = roi(session, actor, by="activity", partner_id=partner_id)
+    if not its_allocations:
+        st.caption("No fund allocation.")
+    else:
+        balance_metrics(total({a.id: a.balance for a in its_allocations}),
+                        sum((a.claimed for a in its_allocations), start=0))
+        allocations_table(its_allocations, key="p360_allocations", partner_view=True)
+        st.markdown(f"**Requests and claims** ({its_request_count:,})")
+        requests_table(its_requests, key="p360_fund_requests", partner_view=True)
+        st.markdown("**What its funded activities brought**")
+        roi_table(its_roi, key="p360_roi")
 
 with tabs[-3]:  # the leads offered to it and how it answers them
     with db() as session:

@@ -9,6 +9,7 @@ from db.types import utcnow
 from seed.activity import seed_sign_ins
 from seed.deals import seed_deals
 from seed.demo import is_empty, seed_demo
+from seed.funds import seed_funds
 from seed.leads import seed_leads
 from seed.scale import add_size_arguments, seed_scale, sizes_from
 from seed.training import seed_training
@@ -46,6 +47,7 @@ def main() -> None:
             seed_sign_ins(db, now=now)
             seed_training(db, now=now)
             seed_leads(db, now=now)
+            seed_funds(db, now=now)
             print("demo data loaded")
 
 

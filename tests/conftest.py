@@ -23,6 +23,7 @@ from contextlib import contextmanager
 # Cheap hashing and a private data folder, before any project module reads its settings.
 os.environ["PRM_BCRYPT_ROUNDS"] = "4"
 os.environ.setdefault("PRM_DATA_DIR", tempfile.mkdtemp(prefix="prm-data-"))
+os.environ.setdefault("PRM_UPLOAD_DIR", os.path.join(os.environ["PRM_DATA_DIR"], "uploads"))
 os.environ.pop("PRM_SMTP_HOST", None)
 
 import pytest  # noqa: E402

@@ -73,6 +73,7 @@ def _seed_demo(url: str) -> None:
 def _seed_deals(url: str) -> None:
     from seed.activity import seed_sign_ins
     from seed.deals import seed_deals
+    from seed.funds import seed_funds
     from seed.leads import seed_leads
     from seed.training import seed_training
 
@@ -83,6 +84,7 @@ def _seed_deals(url: str) -> None:
             seed_sign_ins(db, now=NOW)
             seed_training(db, now=NOW)
             seed_leads(db, now=NOW)
+            seed_funds(db, now=NOW)
     finally:
         engine.dispose()
 

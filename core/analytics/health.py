@@ -48,6 +48,8 @@ DEFAULT_WEIGHTS: dict[str, int] = {
     # Leads likewise, until the vendor routes leads at all.
     "lead_offers": 0, "lead_acceptance": 0, "lead_response_hours": 0, "lead_conversion": 0,
     "lead_lapsed": 0,
+    # Funds likewise: most partners hold no allocation.
+    "mdf_allocated": 0, "mdf_paid": 0, "mdf_utilisation": 0, "mdf_roi": 0,
 }
 REASONS = 3  # the top reasons shown for a fall
 

@@ -14,14 +14,22 @@ from datetime import UTC, datetime, time
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import BigInteger, cast, func, or_, select, type_coerce
+from sqlalchemy import BigInteger, case, cast, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from core.analytics.facts import MEASURES, MONEY_MEASURES
 from core.analytics.periods import Period, add_months
 from core.analytics.rollups import is_ready, numbers_frame, totals_rows
-from db.models import Certification, Partner, PartnerMonthFact, PartnerUserMonth, User
-from db.types import utcnow
+from db.models import (
+    Certification,
+    DealRegistration,
+    FundLedgerEntry,
+    Partner,
+    PartnerMonthFact,
+    PartnerUserMonth,
+    User,
+)
+from db.types import cents_to_decimal, utcnow
 
 F = PartnerMonthFact
 
@@ -48,6 +56,10 @@ class Totals:
     lead_disqualified: int = 0
     active_users: int = 0
     certified_users: int = 0  # at the period's end: not a sum (`certified_counts`)
+    # Funds, read from the fund ledger and the funded deals (`fund_figures`).
+    mdf_allocated: Decimal = field(default_factory=Decimal)
+    mdf_paid: Decimal = field(default_factory=Decimal)
+    mdf_won: Decimal = field(default_factory=Decimal)
 
 
 SUMMED = MEASURES  # every column of the facts; Totals adds the active and certified users
@@ -71,11 +83,15 @@ def totals(db: Session, period: Period, partner_ids: Iterable[int] | None = None
                                    func.count(PartnerUserMonth.user_id.distinct()))
                             .where(*users_where).group_by(PartnerUserMonth.partner_id)).all())
     certified = certified_counts(db, period, partner_ids=partner_ids)
+    funds = {p: dict(zip(FUND_COLUMNS, (cents_to_decimal(c) for c in v), strict=True))
+             for p, v in fund_figures(db, period, partner_ids=partner_ids).items()}
     out = {row[0]: Totals(**_typed(row[1:]), active_users=users.get(row[0], 0),
-                          certified_users=certified.get(row[0], 0)) for row in sums}
-    for partner_id in (users.keys() | certified.keys()) - out.keys():
+                          certified_users=certified.get(row[0], 0), **funds.get(row[0], {}))
+           for row in sums}
+    for partner_id in (users.keys() | certified.keys() | funds.keys()) - out.keys():
         out[partner_id] = Totals(active_users=users.get(partner_id, 0),
-                                 certified_users=certified.get(partner_id, 0))
+                                 certified_users=certified.get(partner_id, 0),
+                                 **funds.get(partner_id, {}))
     return out
 
 
@@ -104,13 +120,59 @@ def certified_counts(db: Session, period: Period, *, partner_ids: Iterable[int] 
     return {int(p): int(n) for p, n in db.connection().execute(q)}
 
 
+FUND_COLUMNS = ("mdf_allocated", "mdf_paid", "mdf_won")
+
+
+def fund_figures(db: Session, period: Period, *, partner_ids: Iterable[int] | None = None,
+                 tier_id: int | None = None) -> dict[int, tuple[int, int, int]]:
+    """{partner id: (allocated, paid, won) in cents} for the period: the money its fund
+    allocations took from programs' budgets (allocations, accruals and carry-overs, less
+    adjustments down) and the payments of its claims, by the ledger entry's time; and the
+    won revenue of its deals that name a funded activity, by close day. Grouped reads;
+    partners with none are left out."""
+    first = datetime.combine(period.first, time(), tzinfo=UTC)
+    after = datetime.combine(add_months(period.last, 1), time(), tzinfo=UTC)
+    L, D = FundLedgerEntry, DealRegistration
+    amount = type_coerce(L.amount, BigInteger)
+    signed = case((L.from_bucket == "budget", amount), (L.to_bucket == "budget", -amount),
+                  else_=0)
+    paid = case((L.kind == "pay", amount), else_=0)
+    entries = (select(L.partner_id, cast(func.sum(signed), BigInteger),
+                      cast(func.sum(paid), BigInteger))
+               .where(L.at >= first, L.at < after).group_by(L.partner_id))
+    won = (select(D.partner_id, whole_sum(D.final_amount))
+           .where(D.fund_request_id.is_not(None), D.status == "won",
+                  D.closed_on >= period.first, D.closed_on < add_months(period.last, 1))
+           .group_by(D.partner_id))
+    if partner_ids is not None:
+        ids = list(partner_ids)
+        entries, won = entries.where(L.partner_id.in_(ids)), won.where(D.partner_id.in_(ids))
+    if tier_id is not None:
+        of_tier = select(Partner.id).where(Partner.tier_id == tier_id)
+        entries, won = entries.where(L.partner_id.in_(of_tier)), won.where(
+            D.partner_id.in_(of_tier))
+    out: dict[int, list[int]] = {}
+    read = db.connection()
+    for partner, allocated, paid_cents in read.execute(entries):
+        out.setdefault(int(partner), [0, 0, 0])[:2] = [int(allocated or 0), int(paid_cents or 0)]
+    for partner, cents in read.execute(won):
+        out.setdefault(int(partner), [0, 0, 0])[2] = int(cents or 0)
+    return {p: (a, b, c) for p, (a, b, c) in out.items() if a or b or c}
+
+
+def _funds_frame(db: Session, period: Period, tier_id: int | None) -> pd.DataFrame:
+    found = fund_figures(db, period, tier_id=tier_id)
+    return numbers_frame([(p, *(c / 100 for c in v)) for p, v in found.items()],
+                         list(FUND_COLUMNS))
+
+
 def _typed(values) -> dict:
     # A SUM of a Money column is read through the Money type (Decimal); counts as ints.
     out = dict(zip(SUMMED, values, strict=True))
     return {k: (Decimal(v) if k in MONEY_MEASURES else int(v)) for k, v in out.items()}
 
 
-COLUMNS = (*SUMMED, "active_users", "certified_users")
+COLUMNS = (*SUMMED, "active_users", "certified_users", *FUND_COLUMNS)
 
 
 def totals_frame(db: Session, period: Period, *, tier_id: int | None = None,
@@ -124,7 +186,8 @@ def totals_frame(db: Session, period: Period, *, tier_id: int | None = None,
     certified_frame = numbers_frame(list(certified.items()), ["certified_users"])
     if kept and is_ready(db, period):
         return (totals_rows(db, period, tier_id=tier_id).join(certified_frame, how="outer")
-                .fillna(0.0).reindex(columns=list(COLUMNS), fill_value=0.0))
+                .join(_funds_frame(db, period, tier_id), how="outer").fillna(0.0)
+                .reindex(columns=list(COLUMNS), fill_value=0.0))
     where = [F.month >= period.first, F.month <= period.last]
     users_where = [PartnerUserMonth.month >= period.first,
                    PartnerUserMonth.month <= period.last]
@@ -140,7 +203,8 @@ def totals_frame(db: Session, period: Period, *, tier_id: int | None = None,
                          .where(*users_where).group_by(PartnerUserMonth.partner_id)).fetchall()
     frame = (numbers_frame(sums, list(SUMMED))
              .join(numbers_frame(users, ["active_users"]), how="outer")
-             .join(certified_frame, how="outer"))
+             .join(certified_frame, how="outer")
+             .join(_funds_frame(db, period, tier_id), how="outer"))
     return frame.fillna(0.0).reindex(columns=list(COLUMNS), fill_value=0.0)
 
 
@@ -251,5 +315,19 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("lead_lapsed", "Leads left to lapse", "count",
         "Offers the partner let pass their deadline without an answer in the period.",
         lambda t: t.lead_lapsed, higher_is_better=False),
+    Kpi("mdf_allocated", "MDF allocated", "money",
+        "Fund money put into the partner's allocations in the period (by hand, tier rule, "
+        "co-op accrual or carry-over), less what was taken back.",
+        lambda t: t.mdf_allocated),
+    Kpi("mdf_paid", "MDF paid", "money",
+        "Payments of the partner's fund claims recorded in the period.",
+        lambda t: t.mdf_paid),
+    Kpi("mdf_utilisation", "MDF utilisation", "percent",
+        "MDF paid in the period as a share of MDF allocated in it; none without an "
+        "allocation.", lambda t: ratio(t.mdf_paid, t.mdf_allocated)),
+    Kpi("mdf_roi", "MDF ROI", "percent",
+        "Won revenue of the deals that name a funded activity (won in the period) as a share "
+        "of MDF paid in the period: 500% is five dollars won for each dollar paid; none "
+        "without a payment.", lambda t: ratio(t.mdf_won, t.mdf_paid)),
 )
 KPI_BY_KEY = {k.key: k for k in KPIS}

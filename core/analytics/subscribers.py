@@ -1,17 +1,26 @@
 """Scorecard facts follow the work: a deal's change refreshes its partner's months, a sign-in
 adds its user to the partner's month, a completed course refreshes its partner's months, and a
 certification's change moves the partner's version (certified users are read from the
-certifications: core.analytics.kpis), and lead offers, answers and outcomes refresh their
+certifications: core.analytics.kpis), money allocated to or paid to a partner moves its
+version too (the fund figures are read from the fund ledger: core.analytics.kpis), and lead
+offers, answers and outcomes refresh their
 partners' lead measures (core.analytics.lead_facts). core.analytics.facts says how each is
 counted."""
 
 from sqlalchemy.orm import Session
 
 from core.accounts import UserSignedIn
-from core.analytics.facts import add_sign_in, bump_version, months_touched, refresh_partner
+from core.analytics.facts import (
+    add_sign_in,
+    bump_version,
+    bump_versions,
+    months_touched,
+    refresh_partner,
+)
 from core.analytics.lead_facts import refresh_lead_months
 from core.deals.events import DealChanged, DealRegistered
 from core.events import subscriber
+from core.funds.events import FundClaimPaid, FundsAllocated
 from core.leads.events import LeadClosed, LeadOfferAnswered, LeadsOffered
 from core.training.events import CertificationChanged, CourseCompleted
 from db import locks
@@ -59,3 +68,16 @@ def lead_answer(db: Session, event: LeadOfferAnswered) -> None:
 def lead_outcome(db: Session, event: LeadClosed) -> None:
     if event.partner_id is not None:
         refresh_lead_months(db, [event.partner_id], [event.at])
+
+
+@subscriber(FundsAllocated)
+def fund_allocations(db: Session, event: FundsAllocated) -> None:
+    partners = sorted({partner for partner, _ in event.amounts})
+    locks.hold_many(db, [f"analytics:{p}" for p in partners])
+    bump_versions(db, partners)
+
+
+@subscriber(FundClaimPaid)
+def fund_payment(db: Session, event: FundClaimPaid) -> None:
+    locks.hold(db, f"analytics:{event.partner_id}")
+    bump_version(db, event.partner_id)

@@ -35,7 +35,7 @@ AUDIT_FIELDS = [
 REGISTER_FIELDS = [
     "partner_id", "end_customer_id", "customer_name", "customer_website", "customer_domain",
     "customer_country", "customer_state", "contact_name", "contact_email", "contact_title",
-    "product_line_ids", "description", *AUDIT_FIELDS,
+    "product_line_ids", "description", "fund_request_id", *AUDIT_FIELDS,
 ]
 
 

@@ -106,6 +106,8 @@ class DealIn(BaseModel):
     expected_close_date: CloseDate() = None
     stage: Stage() = None
     description: OptionalText(4000, multiline=True) = ""
+    # The funded marketing activity (an approved fund request of the partner's) it came from.
+    fund_request_id: int | None = None
 
     @field_validator("product_line_ids", mode="before")
     @classmethod

@@ -42,6 +42,7 @@ from core.deals.schemas import (
 from core.deals.status import OPEN, DealStatus, check_move
 from core.errors import NotFound, RuleViolation
 from core.exports import to_csv
+from core.funds.activities import check_activity
 from core.money import format_money
 from core.notifications import notify, record_link
 from core.permissions import require, scope
@@ -71,6 +72,7 @@ def register_deal(db: Session, actor: Actor, data: DealIn | Mapping[str, Any], *
     partner = db.get(Partner, actor.partner_id)
     if partner is None:
         raise NotFound("partner")
+    fund_request_id = check_activity(db, data.fund_request_id, partner_id=partner.id)
     serialize_registrations(db)
     domain = customers.company_domain(data.website, data.contact_email)
     customer = customers.find_or_create(db, actor, name=data.company, domain=domain,
@@ -87,6 +89,7 @@ def register_deal(db: Session, actor: Actor, data: DealIn | Mapping[str, Any], *
         estimated_value=data.estimated_value, expected_close_date=data.expected_close_date,
         stage=data.stage.value, description=data.description, status=S.SUBMITTED.value,
         match_verdict="clear", match_score=0, submitted_at=now, created_at=now, updated_at=now,
+        fund_request_id=fund_request_id,
     )
     db.add(deal)
     db.flush()

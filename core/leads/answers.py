@@ -18,6 +18,7 @@ from core import audit, events, onboarding
 from core.actor import Actor, Role
 from core.deals import register_deal
 from core.errors import NotFound, RuleViolation
+from core.funds.activities import funded_ids
 from core.leads.events import LeadClosed, LeadOfferAnswered
 from core.leads.records import LeadOut, lead_out, load_lead
 from core.leads.status import (
@@ -156,6 +157,10 @@ def convert_lead(db: Session, actor: Actor, lead_id: int, deal: Mapping[str, Any
     now = now or utcnow()
     lead = _held(db, actor, lead_id)
     data = {**prefilled_deal(lead), **dict(deal)}
+    # The lead's funded activity carries to the deal when it is this partner's own.
+    if lead.fund_request_id and "fund_request_id" not in deal and funded_ids(
+            db, [lead.fund_request_id], partner_id=lead.partner_id):
+        data["fund_request_id"] = lead.fund_request_id
     registered = register_deal(db, actor, data, now=now)
     before = move(lead, LeadStatus.CONVERTED, now)
     lead.deal_id, lead.closed_at = registered.id, now

@@ -6,13 +6,14 @@ e-mail domains), and a check of an e-mail, a phone and a name costs about 140 us
 each rule runs once per distinct value (`_cached`), and a row is a handful of dict look-ups."""
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from core.customers.identity import is_free_mail, region_for, registrable_domain
 from core.customers.matching import name_key
+from core.funds.activities import activity_id
 from core.validation.parsers import (
     clean_text,
     country,
@@ -33,10 +34,11 @@ TEXT_FIELDS: dict[str, tuple[str, int]] = {
 NOTES_MAX = 4000
 FIELDS = ("company", "website", "first_name", "last_name", "email", "phone", "title",
           "country", "state", "postal_code", "city", "industry", "company_size", "product_line",
-          "source", "campaign", "source_id", "notes")
+          "source", "campaign", "source_id", "fund_activity", "notes")
 LABELS = {**{f: label for f, (label, _) in TEXT_FIELDS.items()}, "website": "Website or domain",
           "email": "E-mail", "phone": "Phone", "country": "Country",
-          "product_line": "Product line of interest", "notes": "Notes"}
+          "product_line": "Product line of interest", "notes": "Notes",
+          "fund_activity": "Fund activity"}
 NEEDS_CONTACT = "Give the contact's e-mail or the company (a website or domain will do)."
 UNKNOWN_COUNTRY = "Not a country we know: use its name or code, e.g. Germany or DE."
 
@@ -145,7 +147,8 @@ _company_key = lru_cache(maxsize=200_000)(company_key)
 _industry_key = lru_cache(maxsize=1_000)(industry_key)
 
 
-def check(raw: Mapping[str, Any], product_lines: Mapping[str, int]) -> tuple[dict, list]:
+def check(raw: Mapping[str, Any], product_lines: Mapping[str, int],
+          activities: Collection[int] = frozenset()) -> tuple[dict, list]:
     """(the lead's values, [FieldError]) for raw values by field (missing: empty);
     `product_lines` maps a lower-cased product line name to its id. Values carry the
     normalized fields, the region, the company's origin and the duplicate keys."""
@@ -172,6 +175,11 @@ def check(raw: Mapping[str, Any], product_lines: Mapping[str, int]) -> tuple[dic
         out["product_line_id"] = product_lines.get(line.lower())
         if out["product_line_id"] is None:
             errors.append(FieldError("product_line", f"Not a product line of ours: {line[:60]}."))
+    given = clean_text(_str(raw.get("fund_activity")))
+    out["fund_request_id"] = activity_id(given) if given else None
+    if given and out["fund_request_id"] not in activities:
+        errors.append(FieldError("fund_activity", "Not a funded activity: give an approved "
+                                 "fund request's number, e.g. 12."))
     if errors:
         return out, errors
     _company(out)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.actor import Actor
+from core.funds.activities import funded_ids
 from core.leads import fields
 from core.leads.intake import (
     INTAKE_LOCK,
@@ -75,6 +76,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "source_id": ("id", "leadid", "recordid", "contactid", "sourceid", "externalid", "crmid",
                   "salesforceid", "hubspotid"),
     "notes": ("notes", "note", "description", "comments", "message"),
+    "fund_activity": ("fundactivity", "fundrequest", "fundrequestid", "mdfactivity",
+                      "mdfrequest", "mdfrequestid", "mdfid", "fundedactivity"),
 }
 _FOLD = re.compile(r"[^a-z0-9]+")
 NEEDED = "The file needs a country column and a column for the e-mail, the company or the " \
@@ -274,8 +277,11 @@ def import_leads(db: Session, actor: Actor, table: Table, mapping: Mapping[str, 
     rejected = 0
     good: list[tuple[int, dict]] = []
     columns = list(mapping.items())
+    at = mapping.get("fund_activity")
+    activities = funded_ids(db, (row[at] for row in table.rows)) if at is not None else set()
     for n, (row, line) in enumerate(zip(table.rows, table.lines, strict=True), start=1):
-        values, row_errors = fields.check({f: row[i] for f, i in columns}, lines_by_name)
+        values, row_errors = fields.check({f: row[i] for f, i in columns}, lines_by_name,
+                                          activities)
         if row_errors:
             rejected += 1
             if len(errors) < KEPT_ERRORS:

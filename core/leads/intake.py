@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.actor import Actor
 from core.errors import RuleViolation
+from core.funds.activities import funded_ids
 from core.leads import fields
 from core.leads.records import LeadOut, lead_out, load_lead
 from core.permissions import require
@@ -28,7 +29,7 @@ KEYS = ("email_key", "source_id", "person_key")
 CHUNK = 500  # keys per IN list
 AUDITED = ("company", "website", "first_name", "last_name", "email", "phone", "country",
            "state", "postal_code", "industry", "product_line_id", "source", "campaign",
-           "source_id")
+           "source_id", "fund_request_id")
 
 
 class DuplicateLead(RuleViolation):
@@ -76,7 +77,7 @@ def row_of(values: Mapping[str, Any], actor: Actor, now: datetime,
         "company", "company_from_domain", "company_key", "website", "domain", "first_name",
         "last_name", "email", "phone", "title", "country", "state", "postal_code", "city",
         "region", "industry", "industry_key", "company_size", "product_line_id", "source",
-        "campaign", "notes", "email_key", "source_id", "person_key")},
+        "campaign", "notes", "email_key", "source_id", "person_key", "fund_request_id")},
         "status": "new", "offers": 0, "import_id": import_id, "created_at": now,
         "updated_at": now, "created_by_user_id": actor.user_id}
 
@@ -87,7 +88,8 @@ def create_lead(db: Session, actor: Actor, data: Mapping[str, Any], *,
     field), a duplicate refused with the lead it repeats; audited. Waits in the vendor queue."""
     require(actor, "lead.manage")
     now = now or utcnow()
-    values, errors = fields.check(data, product_lines(db))
+    values, errors = fields.check(data, product_lines(db),
+                                  funded_ids(db, [data.get("fund_activity")]))
     if errors:
         raise RuleViolation(errors[0].message, field=errors[0].field)
     locks.hold(db, INTAKE_LOCK)

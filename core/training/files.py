@@ -3,15 +3,12 @@ at most PRM_UPLOAD_MAX_MB, and only of the types below, told by the file's conte
 reads its first bytes), never by its name: an executable renamed .pdf is refused. Nothing is
 stored when a file is refused."""
 
-import io
 import os
 import uuid
-import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import puremagic
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -21,6 +18,7 @@ from core.permissions import can, require
 from core.settings import get_settings
 from core.training.learning import _takeable
 from core.training.status import CourseStatus
+from core.uploads import checked_kind, folder
 from db.models import Course, CourseModule
 
 # What a content type may be called: the office formats are zip files inside, and are told
@@ -28,8 +26,8 @@ from db.models import Course, CourseModule
 ALLOWED = {".pdf": "PDF document", ".png": "PNG image", ".jpg": "JPEG image",
            ".jpeg": "JPEG image", ".gif": "GIF image", ".mp4": "MP4 video",
            ".docx": "office document", ".pptx": "office document", ".xlsx": "office document"}
-# An office document is a zip holding these parts; any other zip is refused.
-OFFICE_PARTS = {".docx": "word/", ".pptx": "ppt/", ".xlsx": "xl/"}
+REFUSAL = ("This type of file is not accepted: PDF, images, MP4 video and office documents "
+           "are.")
 FOLDER = "training"
 
 
@@ -49,19 +47,11 @@ def attach_module_file(db: Session, actor: Actor, module_id: int, file_name: str
     if course.status != CourseStatus.DRAFT.value:
         raise RuleViolation("Only a draft is edited: revise the course to change it.",
                             field="file")
-    limit = get_settings().upload_max_mb * 1024 * 1024
-    if not data:
-        raise RuleViolation("The file is empty.", field="file")
-    if len(data) > limit:
-        raise RuleViolation(f"The file is larger than {get_settings().upload_max_mb} MB.",
-                            field="file")
-    kind = _kind(data)
+    kind = checked_kind(file_name, data, ALLOWED, REFUSAL,
+                        max_mb=get_settings().upload_max_mb)
     said = Path(file_name or "").suffix.lower()
-    if said and ALLOWED.get(said) != kind:
-        raise RuleViolation(f"The file is a {kind}, not what its name says ({said}).",
-                            field="file")
     key = f"{uuid.uuid4().hex}{said or '.bin'}"
-    path = _folder() / key
+    path = folder(FOLDER) / key
     temporary = path.with_suffix(".part")
     temporary.write_bytes(data)
     try:
@@ -86,36 +76,11 @@ def module_file(db: Session, actor: Actor, module_id: int) -> StoredFile:
         _takeable(db, actor, module.course_id)
     if not module.file_key:
         raise NotFound("file")
-    path = _folder() / module.file_key
+    path = folder(FOLDER) / module.file_key
     if not path.is_file():
         raise NotFound("file")
     return StoredFile(module.file_name or module.file_key, module.file_type or "",
                       path.read_bytes())
-
-
-def _kind(data: bytes) -> str:
-    try:
-        found = puremagic.from_string(data[:8192]).lower()
-    except puremagic.PureError:
-        found = ""
-    if found in OFFICE_PARTS and not _office(data):
-        found = ".zip"
-    kind = ALLOWED.get(found)
-    if kind is None:
-        raise RuleViolation("This type of file is not accepted: PDF, images, MP4 video and "
-                            "office documents are.", field="file")
-    return kind
-
-
-def _office(data: bytes) -> bool:
-    """A zip with an office document's parts (puremagic reads any zip as one)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
-    except zipfile.BadZipFile:
-        return False
-    return "[Content_Types].xml" in names and any(
-        name.startswith(tuple(OFFICE_PARTS.values())) for name in names)
 
 
 def _module(db: Session, module_id: int) -> CourseModule:
@@ -123,9 +88,3 @@ def _module(db: Session, module_id: int) -> CourseModule:
     if module is None:
         raise NotFound("module")
     return module
-
-
-def _folder() -> Path:
-    folder = Path(get_settings().upload_dir) / FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder

@@ -18,6 +18,15 @@ from db.models.deals import (
     EndCustomerKey,
     ProductLine,
 )
+from db.models.funds import (
+    FundAllocation,
+    FundClaim,
+    FundClaimFile,
+    FundEvent,
+    FundLedgerEntry,
+    FundProgram,
+    FundRequest,
+)
 from db.models.jobs import JobState, KeyedLock
 from db.models.leads import Lead, LeadOffer, LeadRoutingWeight, LeadSetting
 from db.models.notifications import Notification, OutboxMail
@@ -65,4 +74,6 @@ __all__ = [
     "Certification", "CertificationTrack", "Course", "CourseCompletion", "CourseModule",
     "ModuleProgress", "QuizAttempt", "QuizOption", "QuizQuestion",
     "Lead", "LeadOffer", "LeadRoutingWeight", "LeadSetting",
+    "FundAllocation", "FundClaim", "FundClaimFile", "FundEvent", "FundLedgerEntry",
+    "FundProgram", "FundRequest",
 ]

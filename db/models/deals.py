@@ -123,6 +123,9 @@ class DealRegistration(Base):
     lost_reason: Mapped[str | None] = mapped_column(String(500))
     rejection_reason: Mapped[str | None] = mapped_column(String(1000))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("deal_registrations.id"))
+    # The funded marketing activity (an MDF or co-op request) the deal came from: ROI.
+    fund_request_id: Mapped[int | None] = mapped_column(ForeignKey("fund_requests.id"),
+                                                         index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # What a CRM polls ("changed since"). The services set it to their clock; any other
     # change of the row moves it too.

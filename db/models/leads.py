@@ -49,6 +49,9 @@ class Lead(Base):
     product_line_id: Mapped[int | None] = mapped_column(ForeignKey("product_lines.id"))
     source: Mapped[str | None] = mapped_column(String(60))
     campaign: Mapped[str | None] = mapped_column(String(120))
+    # The funded marketing activity (an MDF or co-op request) the lead came from: ROI.
+    fund_request_id: Mapped[int | None] = mapped_column(ForeignKey("fund_requests.id"),
+                                                         index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
 
     # Duplicate keys (cleared when the contact is erased).

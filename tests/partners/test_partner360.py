@@ -150,11 +150,9 @@ def test_tier_and_its_history_come_from_the_tier_service(seeded_db):
         (was, gold.name, "Strong pipeline this year.")
 
 
-def test_later_capabilities_say_they_are_not_available_yet(seeded_db):
+def test_no_capability_is_pending_any_more(seeded_db):
     view = partner_360(seeded_db, actor_for(seeded_db, "admin"), first_partner(seeded_db).id)
-    assert [c.name for c in view.later] == ["Funds"]  # leads: issue #17
-    assert view.later == LATER_CAPABILITIES
-    assert all("not available yet" in c.message for c in view.later)
+    assert view.later == LATER_CAPABILITIES == ()  # funds, the last, landed with issue #18
 
 
 @pytest.mark.parametrize("value", ["abc", "-1", "1.5", "", "12; DROP TABLE partners"])

@@ -105,6 +105,14 @@ ROLES_BEFORE = {
     "lead_report": set(VENDOR_ROLES),
     "leads_inbox": set(PARTNER_ROLES),
     "lead": set(USER_ROLES),
+    # Issue #18: a partner admin requests and claims funds; the vendor's roles read every
+    # partner's balances; the admin and marketing keep programs; finance and the admin keep
+    # the ledger; a request's page opens for its partner admin and every vendor role.
+    "funds": {R.PARTNER_ADMIN},
+    "fund_desk": set(VENDOR_ROLES),
+    "fund_programs": {R.ADMIN, R.MARKETING_OPS},
+    "fund_ledger": {R.ADMIN, R.FINANCE},
+    "fund_request": set(VENDOR_ROLES) | {R.PARTNER_ADMIN},
 }
 
 
@@ -157,15 +165,18 @@ NEXT_BEFORE = {
                         ("onboarding", "See who is stuck in onboarding"),
                         ("direct_opportunities", "Import direct opportunities"),
                         ("partners", "Review your partners")],
-    R.MARKETING_OPS: [("partners", "See which partners to reach")],
+    R.MARKETING_OPS: [("partners", "See which partners to reach"),
+                      ("fund_desk", "Decide fund requests")],
     R.FINANCE: [("won_deals", "Export won deals for a period"),
-                ("partners", "Look up a partner")],
+                ("partners", "Look up a partner"),
+                ("fund_desk", "Approve and pay fund claims")],
     R.EXECUTIVE: [("won_deals", "See won deals"),
                   ("partners", "See the partner base")],
     R.ANALYST: [("partners", "Explore partner data")],
     R.PARTNER_ADMIN: [("register_deal", "Register a deal"),
                       ("my_deals", "Follow your team's deals"),
                       ("users", "Manage your team's accounts"),
+                      ("funds", "Request funds for a marketing activity"),
                       ("my_tier", "See what the next tier needs"),
                       ("company_profile", "Keep your company profile complete")],
     R.PARTNER_USER: [("register_deal", "Register a deal"),

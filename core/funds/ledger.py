@@ -1,0 +1,201 @@
+"""The fund ledger: every movement of money is one entry moving an amount from one bucket to
+another of a partner's allocation, or between the program's unallocated budget and it.
+
+    budget -> available       allocate (by hand or tier rule), accrue (co-op), carry in, adjust
+    available -> budget       adjust (an allocation lowered)
+    available -> held         a request submitted (its amount held at once)
+    held -> committed         the request approved (the approved part)
+    held -> available         release: the rest of a part-approval, a rejection, a withdrawal
+    committed -> approved     a claim approved (the approved part)
+    committed -> available    release: the rest of a claim, a rejected claim, a lapsed request
+    approved -> paid          a payment
+    available -> expired      the unrequested balance at the end of the program's period
+    available -> carried      the same, carried into the program's next period
+
+A bucket's balance is what came in minus what went out: derived, never stored. Entries are
+never changed or deleted (the database refuses it); a correction is a new entry. A move out of
+a bucket never takes more than the bucket holds, and the allocations never take more than the
+program's budget: the callers hold the allocation's (and for allocating, the program's) lock
+while they read and move, so concurrent requests cannot both spend the same money."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.actor import Actor
+from core.errors import RuleViolation
+from core.money import base_money
+from db import locks
+from db.models import FundAllocation, FundClaim, FundLedgerEntry, FundProgram, FundRequest
+from db.types import utcnow
+
+L = FundLedgerEntry
+BUDGET, AVAILABLE, HELD, COMMITTED = "budget", "available", "held", "committed"
+APPROVED, PAID, EXPIRED, CARRIED = "approved", "paid", "expired", "carried"
+BUCKETS = (AVAILABLE, HELD, COMMITTED, APPROVED, PAID, EXPIRED, CARRIED)
+KIND_LABELS = {
+    "allocate": "Allocated", "accrue": "Accrued", "carry_in": "Carried in",
+    "adjust": "Adjusted", "hold": "Held for a request", "commit": "Committed",
+    "release": "Released", "approve_claim": "Claim approved", "pay": "Paid",
+    "expire": "Expired", "carry_out": "Carried over",
+}
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Balance:
+    """One allocation's (or a sum of allocations') figures, from the ledger."""
+
+    allocated: Decimal = ZERO  # put in, less taken back by adjustments
+    available: Decimal = ZERO
+    held: Decimal = ZERO  # requests waiting for a decision
+    committed: Decimal = ZERO  # approved requests not yet claimed and approved
+    approved: Decimal = ZERO  # claims approved, waiting for payment
+    paid: Decimal = ZERO
+    expired: Decimal = ZERO
+    carried: Decimal = ZERO
+
+    def __add__(self, other: "Balance") -> "Balance":
+        return Balance(*(getattr(self, f) + getattr(other, f) for f in FIELDS))
+
+
+FIELDS = ("allocated", *BUCKETS)
+
+
+def lock_allocation(db: Session, allocation_id: int) -> None:
+    locks.hold(db, f"fund-allocation:{allocation_id}")
+
+
+def lock_program(db: Session, program_id: int) -> None:
+    locks.hold(db, f"fund-program:{program_id}")
+
+
+def move(db: Session, actor: Actor, allocation: FundAllocation, kind: str, source: str,
+         target: str, amount: Decimal, *, reason: str = "", request_id: int | None = None,
+         claim_id: int | None = None, now: datetime | None = None) -> FundLedgerEntry:
+    """Write one entry. The caller holds the allocation's lock and has checked the source
+    bucket (`balance`); this refuses what no caller may write."""
+    if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise RuleViolation("An amount moved is positive, in whole cents.", field="amount")
+    if source == target or {source, target} - {BUDGET, *BUCKETS}:
+        raise ValueError(f"no move from {source} to {target}")
+    entry = L(program_id=allocation.program_id, allocation_id=allocation.id,
+              partner_id=allocation.partner_id, kind=kind, from_bucket=source,
+              to_bucket=target, amount=amount, request_id=request_id, claim_id=claim_id,
+              reason=reason[:500], actor_user_id=actor.user_id, actor_label=actor.label,
+              at=now or utcnow())
+    db.add(entry)
+    db.flush()
+    return entry
+
+
+def balances(db: Session, *, allocation_ids: list[int] | None = None,
+             program_id: int | None = None, partner_id: int | None = None,
+             ) -> dict[int, Balance]:
+    """{allocation id: Balance} from two grouped reads of the ledger."""
+    where = []
+    if allocation_ids is not None:
+        where.append(L.allocation_id.in_(allocation_ids))
+    if program_id is not None:
+        where.append(L.program_id == program_id)
+    if partner_id is not None:
+        where.append(L.partner_id == partner_id)
+    figures: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for alloc, bucket, total in db.execute(select(L.allocation_id, L.to_bucket,
+                                                  func.sum(L.amount)).where(*where)
+                                           .group_by(L.allocation_id, L.to_bucket)):
+        figures[alloc][bucket] += total
+    for alloc, bucket, total in db.execute(select(L.allocation_id, L.from_bucket,
+                                                  func.sum(L.amount)).where(*where)
+                                           .group_by(L.allocation_id, L.from_bucket)):
+        figures[alloc][bucket] -= total
+    out = {}
+    for alloc, f in figures.items():
+        out[alloc] = Balance(-f[BUDGET], *(f[b] for b in BUCKETS))
+    return out
+
+
+def balance(db: Session, allocation_id: int) -> Balance:
+    return balances(db, allocation_ids=[allocation_id]).get(allocation_id, Balance())
+
+
+def total(found: dict[int, Balance]) -> Balance:
+    out = Balance()
+    for b in found.values():
+        out += b
+    return out
+
+
+def program_allocated(db: Session, program_id: int) -> Decimal:
+    """What a program's allocations took from its budget, net of adjustments down."""
+    out_ = db.scalar(select(func.sum(L.amount)).where(L.program_id == program_id,
+                                                      L.from_bucket == BUDGET)) or ZERO
+    back = db.scalar(select(func.sum(L.amount)).where(L.program_id == program_id,
+                                                      L.to_bucket == BUDGET)) or ZERO
+    return out_ - back
+
+
+def take(db: Session, actor: Actor, allocation: FundAllocation, kind: str, source: str,
+         target: str, amount: Decimal, refusal: str, **kwargs) -> FundLedgerEntry:
+    """`move`, refused with `refusal` (a message with `{have}` for what the source holds) when
+    the source bucket holds less than the amount."""
+    have = getattr(balance(db, allocation.id), source)
+    if amount > have:
+        raise RuleViolation(refusal.format(have=base_money(have)), field="amount")
+    return move(db, actor, allocation, kind, source, target, amount, **kwargs)
+
+
+# ---------------------------------------------------------------- invariants
+
+
+@dataclass(frozen=True)
+class LedgerCheck:
+    entries: int
+    problems: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check(db: Session) -> LedgerCheck:
+    """What must always hold, read back from the ledger: no bucket of any allocation below
+    zero, no program's allocations above its budget, a request's commitment never above what
+    it asked, a claim's approved amount never above its request's commitment, nothing paid
+    above what was approved."""
+    problems: list[str] = []
+    for alloc, b in balances(db).items():
+        for name in FIELDS:
+            if getattr(b, name) < 0:
+                problems.append(f"allocation {alloc}: {name} is {getattr(b, name)}")
+    for program in db.scalars(select(FundProgram)):
+        used = program_allocated(db, program.id)
+        if used > program.budget:
+            problems.append(f"program {program.id}: allocated {used} > budget {program.budget}")
+    per_request = defaultdict(lambda: defaultdict(Decimal))
+    for request_id, kind, amount in db.execute(
+            select(L.request_id, L.kind, func.sum(L.amount)).where(L.request_id.is_not(None))
+            .group_by(L.request_id, L.kind)):
+        per_request[request_id][kind] += amount
+    requested = dict(db.execute(select(FundRequest.id, FundRequest.requested_amount)).all())
+    claims = {r: (c, paid) for c, r, paid in db.execute(
+        select(FundClaim.id, FundClaim.request_id, FundClaim.paid_amount))}
+    for request_id, kinds in per_request.items():
+        asked = requested[request_id]
+        if kinds["hold"] != asked:
+            problems.append(f"request {request_id}: held {kinds['hold']} != requested {asked}")
+        if kinds["commit"] > asked:
+            problems.append(f"request {request_id}: committed more than requested")
+        if kinds["approve_claim"] > kinds["commit"]:
+            problems.append(f"request {request_id}: claim approved above the commitment")
+        if kinds["pay"] > kinds["approve_claim"]:
+            problems.append(f"request {request_id}: paid above the approved claim")
+        claim_id, paid = claims.get(request_id, (None, kinds["pay"]))
+        if paid != kinds["pay"]:
+            problems.append(f"claim {claim_id}: paid {paid} != ledger {kinds['pay']}")
+    count = db.scalar(select(func.count()).select_from(L)) or 0
+    return LedgerCheck(count, tuple(problems))

@@ -1,0 +1,169 @@
+"""What funds brought and where the money went: ROI per activity, program and partner (paid,
+leads, pipeline and won revenue of the leads and registrations that name the activity), the
+ledger for finance, and the ledger's and the claims' exports for a period (CSV and XLSX,
+formula-looking cells neutralised by core.exports)."""
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.actor import Actor
+from core.deals.status import DealStatus
+from core.errors import RuleViolation
+from core.exports import to_csv, to_xlsx
+from core.funds import ledger
+from core.funds.schemas import LedgerRow, RoiRow
+from core.funds.status import CLAIM_LABELS, ClaimStatus
+from core.permissions import require, scope
+from core.standing import require_open_partner
+from db.models import (
+    DealRegistration,
+    FundClaim,
+    FundLedgerEntry,
+    FundProgram,
+    FundRequest,
+    Lead,
+    Partner,
+)
+
+ZERO = Decimal("0.00")
+BY = ("activity", "program", "partner")
+
+
+def roi(db: Session, actor: Actor, *, by: str = "activity", program_id: int | None = None,
+        partner_id: int | None = None) -> list[RoiRow]:
+    """Paid, leads, pipeline, won revenue and ROI (won / paid), grouped by activity, program
+    or partner, over the requests the actor may read; the biggest spend first."""
+    require(actor, "fund.view")
+    require_open_partner(db, actor)
+    if by not in BY:
+        raise RuleViolation("Group by activity, program or partner.", field="by")
+    q = scope(actor, select(FundRequest.id, FundRequest.name, FundRequest.program_id,
+                            FundProgram.name, FundRequest.partner_id, Partner.name)
+              .join(FundProgram, FundProgram.id == FundRequest.program_id)
+              .join(Partner, Partner.id == FundRequest.partner_id), FundRequest)
+    if program_id is not None:
+        q = q.where(FundRequest.program_id == program_id)
+    if partner_id is not None:
+        q = q.where(FundRequest.partner_id == partner_id)
+    requests = db.execute(q).all()
+    if not requests:
+        return []
+    ids = select(FundRequest.id).where(FundRequest.id.in_([r[0] for r in requests]))
+    paid = dict(db.execute(select(FundLedgerEntry.request_id, func.sum(FundLedgerEntry.amount))
+                           .where(FundLedgerEntry.kind == "pay",
+                                  FundLedgerEntry.request_id.in_(ids))
+                           .group_by(FundLedgerEntry.request_id)).all())
+    leads = dict(db.execute(select(Lead.fund_request_id, func.count())
+                            .where(Lead.fund_request_id.in_(ids))
+                            .group_by(Lead.fund_request_id)).all())
+    d = DealRegistration
+    pipeline = dict(db.execute(select(d.fund_request_id, func.sum(d.estimated_value))
+                               .where(d.fund_request_id.in_(ids))
+                               .group_by(d.fund_request_id)).all())
+    won = dict(db.execute(select(d.fund_request_id, func.sum(d.final_amount))
+                          .where(d.fund_request_id.in_(ids), d.status == DealStatus.WON.value)
+                          .group_by(d.fund_request_id)).all())
+    groups: dict[int, list] = {}
+    for rid, name, pid, pname, partner, partner_name in requests:
+        key, label = {"activity": (rid, name), "program": (pid, pname),
+                      "partner": (partner, partner_name)}[by]
+        g = groups.setdefault(key, [label, ZERO, 0, ZERO, ZERO])
+        g[1] += paid.get(rid) or ZERO
+        g[2] += leads.get(rid) or 0
+        g[3] += pipeline.get(rid) or ZERO
+        g[4] += won.get(rid) or ZERO
+    rows = [RoiRow(k, *v) for k, v in groups.items()]
+    return sorted(rows, key=lambda r: (-r.paid, -r.won, r.name))
+
+
+def _window(start: date, end: date) -> tuple[datetime, datetime]:
+    if end < start:
+        raise RuleViolation("The period's last day is on or after its first.", field="end")
+    return (datetime.combine(start, time(), tzinfo=UTC),
+            datetime.combine(end + timedelta(days=1), time(), tzinfo=UTC))
+
+
+def ledger_rows(db: Session, actor: Actor, start: date, end: date, *,
+                program_id: int | None = None, partner_id: int | None = None,
+                limit: int | None = None) -> list[LedgerRow]:
+    """The ledger's entries of a period (by their time, UTC days), oldest first."""
+    require(actor, "fund.ledger")
+    first, after = _window(start, end)
+    L = FundLedgerEntry
+    q = (select(L, FundProgram.name, Partner.name)
+         .join(FundProgram, FundProgram.id == L.program_id)
+         .join(Partner, Partner.id == L.partner_id)
+         .where(L.at >= first, L.at < after))
+    if program_id is not None:
+        q = q.where(L.program_id == program_id)
+    if partner_id is not None:
+        q = q.where(L.partner_id == partner_id)
+    q = q.order_by(L.at, L.id)
+    if limit is not None:
+        q = q.limit(limit)
+    return [LedgerRow(e.id, e.at, prog, partner, e.kind, e.from_bucket, e.to_bucket, e.amount,
+                      e.request_id, e.claim_id, e.reason, e.actor_label)
+            for e, prog, partner in db.execute(q)]
+
+
+LEDGER_HEADER = ["Entry", "Time (UTC)", "Program", "Partner", "Movement", "From", "To",
+                 "Amount", "Request", "Claim", "Reason", "By"]
+
+
+def _ledger_cells(r: LedgerRow) -> list:
+    return [r.id, r.at, r.program_name, r.partner_name, ledger.KIND_LABELS.get(r.kind, r.kind),
+            r.from_bucket, r.to_bucket, r.amount, r.request_id, r.claim_id, r.reason, r.actor]
+
+
+def export_ledger(db: Session, actor: Actor, start: date, end: date, fmt: str = "csv", *,
+                  program_id: int | None = None, partner_id: int | None = None) -> bytes:
+    rows = ledger_rows(db, actor, start, end, program_id=program_id, partner_id=partner_id)
+    cells = (_ledger_cells(r) for r in rows)
+    return to_xlsx(LEDGER_HEADER, cells, sheet_title="Fund ledger") if fmt == "xlsx" \
+        else to_csv(LEDGER_HEADER, cells)
+
+
+CLAIMS_HEADER = ["Claim", "Request", "Partner", "Program", "Activity", "Submitted (UTC)",
+                 "Status", "Actual spend", "Claimed", "Approved", "Paid", "Paid on",
+                 "Payment reference", "Leads", "Attendees", "Opportunities"]
+
+
+def claims_rows(db: Session, actor: Actor, start: date, end: date) -> list[list]:
+    """The claims submitted in a period, oldest first, as export cells."""
+    require(actor, "fund.ledger")
+    first, after = _window(start, end)
+    q = (select(FundClaim, FundRequest.name, Partner.name, FundProgram.name)
+         .join(FundRequest, FundRequest.id == FundClaim.request_id)
+         .join(Partner, Partner.id == FundClaim.partner_id)
+         .join(FundProgram, FundProgram.id == FundClaim.program_id)
+         .where(FundClaim.submitted_at >= first, FundClaim.submitted_at < after)
+         .order_by(FundClaim.submitted_at, FundClaim.id))
+    return [[c.id, c.request_id, partner, program, activity, c.submitted_at,
+             CLAIM_LABELS[ClaimStatus(c.status)], c.actual_spend, c.claimed_amount,
+             c.approved_amount, c.paid_amount, c.paid_on, c.payment_reference, c.leads,
+             c.attendees, c.opportunities]
+            for c, activity, partner, program in db.execute(q)]
+
+
+def export_claims(db: Session, actor: Actor, start: date, end: date, fmt: str = "csv"
+                  ) -> bytes:
+    rows = claims_rows(db, actor, start, end)
+    return to_xlsx(CLAIMS_HEADER, rows, sheet_title="Fund claims") if fmt == "xlsx" \
+        else to_csv(CLAIMS_HEADER, rows)
+
+
+def period_totals(db: Session, actor: Actor, start: date, end: date) -> dict[str, Decimal]:
+    """Each movement's total in a period ({kind: amount}), for finance's summary."""
+    require(actor, "fund.ledger")
+    first, after = _window(start, end)
+    out: dict[str, Decimal] = defaultdict(Decimal)
+    for kind, amount in db.execute(select(FundLedgerEntry.kind, func.sum(FundLedgerEntry.amount))
+                                   .where(FundLedgerEntry.at >= first,
+                                          FundLedgerEntry.at < after)
+                                   .group_by(FundLedgerEntry.kind)):
+        out[kind] += amount
+    return dict(out)
