@@ -196,7 +196,9 @@ def _run(engine: Engine, job: Job, started: datetime, *, actor: Actor | None = N
     failure instead."""
     clock = time.monotonic()
     try:
-        with unit_of_work(engine) as db:
+        # On SQLite the write lock is taken at BEGIN (db.locks): a job reads, then writes
+        # under its keyed locks, and a page writing in between would fail it otherwise.
+        with unit_of_work(engine, immediate=True) as db:
             message = _message(job.fn(db, started))
             finished = started + timedelta(seconds=time.monotonic() - clock)
             _record(db, job, actor, started, finished, "ok", message)

@@ -19,6 +19,8 @@ from core.settings import get_settings
 # An office document is a zip holding these parts; any other zip is not one.
 OFFICE_PARTS = {".docx": "word/", ".pptx": "ppt/", ".xlsx": "xl/"}
 CSV = ".csv"
+# What puremagic may call a JPEG (a JFIF one, most cameras' and Pillow's, reads as ".jfif").
+JPEG_NAMES = {".jfif": ".jpg", ".jpe": ".jpg", ".jif": ".jpg", ".jfi": ".jpg"}
 
 
 def checked_kind(file_name: str, data: bytes, allowed: Mapping[str, str], refusal: str, *,
@@ -43,8 +45,9 @@ def content_kind(data: bytes, allowed: Mapping[str, str], refusal: str) -> str:
         found = puremagic.from_string(data[:8192]).lower()
     except puremagic.PureError:
         found = ""
-    if found in OFFICE_PARTS and not _office(data):
-        found = ".zip"
+    found = JPEG_NAMES.get(found, found)
+    if found in OFFICE_PARTS:  # puremagic reads any zip as some office type: the parts say
+        found = _office(data) or ".zip"
     if not found and CSV in allowed and _delimited_text(data):
         found = CSV
     kind = allowed.get(found)
@@ -53,15 +56,17 @@ def content_kind(data: bytes, allowed: Mapping[str, str], refusal: str) -> str:
     return kind
 
 
-def _office(data: bytes) -> bool:
-    """A zip with an office document's parts (puremagic reads any zip as one)."""
+def _office(data: bytes) -> str | None:
+    """The office type (".xlsx", ...) of a zip holding that type's parts, else None."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
     except zipfile.BadZipFile:
-        return False
-    return "[Content_Types].xml" in names and any(
-        name.startswith(tuple(OFFICE_PARTS.values())) for name in names)
+        return None
+    if "[Content_Types].xml" not in names:
+        return None
+    return next((ext for ext, part in OFFICE_PARTS.items()
+                 if any(name.startswith(part) for name in names)), None)
 
 
 def _delimited_text(data: bytes) -> bool:

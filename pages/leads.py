@@ -1,6 +1,7 @@
 import streamlit as st
 
 from core.customers.identity import country_choices
+from core.funds import activity_choices
 from core.leads import (
     STATUS_LABELS,
     LeadStatus,
@@ -32,6 +33,7 @@ st.title("Leads")
 show_flash()
 with db() as session:
     counts = queue_counts(session, actor)
+    activities = dict(activity_choices(session, actor))
 figures = st.columns(4)
 figures[0].metric("Waiting to be routed", f"{counts.new + counts.rejected:,}",
                   help="New leads, and leads every eligible partner passed on.")
@@ -114,6 +116,10 @@ with add_tab:
                              format_func=str.title, placeholder="None")
         errors.slot("product_line")
         source, campaign = one.text_input("Source"), two.text_input("Campaign")
+        activity = one.selectbox("Funded activity", list(activities), index=None,
+                                 format_func=activities.get, placeholder="None",
+                                 help="The MDF or co-op activity the lead came from (ROI).")
+        errors.slot("fund_activity")
         notes = st.text_area("Notes")
         st.caption("A country, and the contact's e-mail or the company, are needed.")
         sent = st.form_submit_button("Add the lead", type="primary")
@@ -122,7 +128,7 @@ with add_tab:
                 "email": email, "phone": phone, "title": title, "country": country or "",
                 "state": state, "postal_code": postal, "city": city, "industry": industry,
                 "company_size": size, "product_line": line or "", "source": source,
-                "campaign": campaign, "notes": notes}
+                "campaign": campaign, "notes": notes, "fund_activity": activity}
         submit(lambda session: create_lead(session, actor, data),
                lambda lead: f"Lead #{lead.id} added: {lead.company}. It waits in the queue.",
                errors=errors, failed="Nothing was added.", form="add_lead")

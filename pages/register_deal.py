@@ -5,6 +5,7 @@ import streamlit as st
 from core.catalog import list_product_lines
 from core.customers import country_choices
 from core.deals import STAGE_LABELS, DealStage, register_deal
+from core.funds import activity_choices
 from core.settings import get_settings
 from ui.actions import show_flash, submit
 from ui.context import db
@@ -26,6 +27,7 @@ if show_flash():
 
 with db() as session:
     lines = {p.id: p.name for p in list_product_lines(session, actor)}
+    activities = dict(activity_choices(session, actor))
 countries = dict(country_choices())
 
 with st.form(form_key("register_deal")):
@@ -76,6 +78,13 @@ with st.form(form_key("register_deal")):
         errors.slot("stage")
     description = st.text_area("Description", placeholder="Scope, competition, next steps")
     errors.slot("description")
+    activity = None
+    if activities:  # only when the company has a funded marketing activity to name
+        activity = st.selectbox("Came from a funded activity", list(activities), index=None,
+                                format_func=activities.get, placeholder="None",
+                                help="The MDF or co-op activity this opportunity came from: "
+                                     "it counts in the activity's ROI.")
+        errors.slot("fund_request_id")
     errors.slot("")
     submitted = st.form_submit_button("Submit registration", type="primary")
 
@@ -84,7 +93,7 @@ if submitted:
                 contact_name=contact_name, contact_email=contact_email,
                 contact_title=contact_title, product_line_ids=product_line_ids,
                 estimated_value=value, expected_close_date=close, stage=stage,
-                description=description)
+                description=description, fund_request_id=activity)
 
     def registered(deal) -> str:
         return (f"Registration #{deal.id} for {plain(deal.customer_name)} is "

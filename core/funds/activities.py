@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.actor import Actor
 from core.errors import RuleViolation
 from core.funds.status import RequestStatus
+from core.permissions import scope
 from db.models import FundRequest
 
 # An activity leads and deals may name: approved (it may be under way) or claimed.
@@ -16,12 +18,14 @@ FUNDED = (RequestStatus.APPROVED.value, RequestStatus.CLAIMED.value)
 FIELD = "fund_request_id"
 
 
-def activity_choices(db: Session, partner_id: int | None = None) -> list[tuple[int, str]]:
-    """(id, "#12 Spring webinar") of the funded activities, a partner's own or all, newest
-    first: a registration form's or a lead form's choices."""
-    q = select(FundRequest.id, FundRequest.name).where(FundRequest.status.in_(FUNDED))
-    if partner_id is not None:
-        q = q.where(FundRequest.partner_id == partner_id)
+def activity_choices(db: Session, actor: Actor) -> list[tuple[int, str]]:
+    """(id, "#12 Spring webinar") of the funded activities the actor may name, newest first:
+    a partner's users its own (the registration form), the vendor's roles every partner's
+    (the lead form); nobody else any."""
+    if not (actor.is_partner or actor.is_vendor):
+        return []
+    q = scope(actor, select(FundRequest.id, FundRequest.name)
+              .where(FundRequest.status.in_(FUNDED)), FundRequest)
     return [(i, f"#{i} {n}") for i, n in db.execute(q.order_by(FundRequest.id.desc()))]
 
 

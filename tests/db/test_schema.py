@@ -9,6 +9,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, Table, func, insert, inspect, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.analytics import Period, totals_frame
@@ -434,3 +435,45 @@ def test_upgrading_to_training_facts_counts_the_completions_already_recorded(bla
 
 def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def test_upgrading_to_funds_keeps_deals_and_leads_and_refuses_ledger_edits(blank_url):
+    """Migration 0017 on a populated database: registrations and leads keep every row and
+    name no fund activity; the new ledger refuses an UPDATE and a DELETE in the database."""
+    command.upgrade(alembic_config(blank_url), "0016")
+    engine = make_engine(blank_url)
+    with engine.begin() as conn:
+        t, partner, user = _partner_with_a_user(conn)
+        customer = conn.execute(insert(t["end_customers"]).values(_row(
+            t["end_customers"], name="Acme", country="US"))).inserted_primary_key[0]
+        conn.execute(insert(t["deal_registrations"]).values(_row(
+            t["deal_registrations"], partner_id=partner, registered_by_user_id=user,
+            owner_user_id=user, end_customer_id=customer, estimated_value=5_000_000,
+            status="approved")))
+        conn.execute(insert(t["leads"]).values(_row(t["leads"], country="DE", region="EMEA",
+                                                    status="new")))
+        before = _row_counts(conn, ("partners", "users", "deal_registrations", "leads"))
+
+    upgrade(blank_url)
+    with engine.connect() as conn:
+        assert _row_counts(conn, before) == before
+        assert _schema_differences(conn) == []
+        assert conn.execute(text("SELECT fund_request_id FROM deal_registrations")).scalar() \
+            is None
+        assert conn.execute(text("SELECT estimated_value FROM deal_registrations")).scalar() \
+            == 5_000_000
+    with engine.begin() as conn:
+        t = MetaData()
+        t.reflect(conn)
+        program = conn.execute(insert(t.tables["fund_programs"]).values(_row(
+            t.tables["fund_programs"], budget=100, starts_on=NOW.date(),
+            ends_on=NOW.date()))).inserted_primary_key[0]
+        allocation = conn.execute(insert(t.tables["fund_allocations"]).values(
+            program_id=program, partner_id=partner, created_at=NOW)).inserted_primary_key[0]
+        conn.execute(insert(t.tables["fund_ledger"]).values(_row(
+            t.tables["fund_ledger"], program_id=program, allocation_id=allocation,
+            partner_id=partner, amount=100, at=NOW)))
+    for statement in ("UPDATE fund_ledger SET amount = 1", "DELETE FROM fund_ledger"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(statement))
+    engine.dispose()
