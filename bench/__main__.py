@@ -1,7 +1,8 @@
 """`python -m bench`: seed the reference scale into PRM_DATABASE_URL when it is empty (and
 build its scorecard facts when they are), then time the app's heavy reads next to bare SQL
-doing the same work, a lead import and routing at 100,000 leads (bench.leads), and the
-analytics pages rendered beside their floor (bench.pages)."""
+doing the same work, a lead import and routing at 100,000 leads (bench.leads), funds at
+50,000 requests (bench.funds), and the analytics pages rendered beside their floor
+(bench.pages)."""
 
 import argparse
 import time
@@ -10,6 +11,7 @@ from sqlalchemy import func, select, text
 
 from bench.common import timed
 from bench.directory import bench_directory
+from bench.funds import bench_funds
 from bench.leads import bench_leads
 from bench.pages import bench_pages
 from bench.training import bench_training
@@ -60,6 +62,7 @@ def main() -> None:
         bench_training(db)
     engine.dispose()
     bench_leads(url)
+    bench_funds(url)
     bench_pages(url, "scale.admin1")
 
 

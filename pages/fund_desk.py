@@ -16,6 +16,8 @@ from ui.context import db
 from ui.funds import allocations_table, balance_metrics, requests_table, roi_table
 from ui.guard import page_guard
 
+ROI_ROWS = 200
+
 user = page_guard(__file__)
 actor = user.actor
 
@@ -58,7 +60,7 @@ with db() as session:
     by_partner = roi(session, actor, by="partner", program_id=program_id,
                      partner_id=partner_id)
     by_activity = roi(session, actor, by="activity", program_id=program_id,
-                      partner_id=partner_id)
+                      partner_id=partner_id, limit=ROI_ROWS)
 
 balance_metrics(total({a.id: a.balance for a in allocations}),
                 sum((a.claimed for a in allocations), start=0))
@@ -75,5 +77,5 @@ with tabs[2]:
     roi_table(by_program, key="roi_program", label="Program")
     st.markdown("**By partner**")
     roi_table(by_partner, key="roi_partner", label="Partner")
-    st.markdown("**By activity**")
+    st.markdown(f"**By activity** (the {ROI_ROWS} biggest spends)")
     roi_table(by_activity, key="roi_activity")

@@ -181,7 +181,7 @@ with tabs[-4]:  # its fund balances, requests, claims and what they brought
         its_allocations = list_allocations(session, actor, partner_id=partner_id)
         its_requests, its_request_count = list_requests(session, actor, partner_id=partner_id,
                                                         limit=100)
-        its_roi = roi(session, actor, by="activity", partner_id=partner_id)
+        its_roi = roi(session, actor, by="activity", partner_id=partner_id, limit=100)
     if not its_allocations:
         st.caption("No fund allocation.")
     else:

@@ -18,12 +18,11 @@ a bucket never takes more than the bucket holds, and the allocations never take 
 program's budget: the callers hold the allocation's (and for allocating, the program's) lock
 while they read and move, so concurrent requests cannot both spend the same money."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, and_, case, cast, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from core.actor import Actor
@@ -31,7 +30,7 @@ from core.errors import RuleViolation
 from core.money import base_money
 from db import locks
 from db.models import FundAllocation, FundClaim, FundLedgerEntry, FundProgram, FundRequest
-from db.types import utcnow
+from db.types import cents_to_decimal, utcnow
 
 L = FundLedgerEntry
 BUDGET, AVAILABLE, HELD, COMMITTED = "budget", "available", "held", "committed"
@@ -93,30 +92,28 @@ def move(db: Session, actor: Actor, allocation: FundAllocation, kind: str, sourc
     return entry
 
 
+def _net(bucket: str):
+    """SUM over entries of what came into `bucket` less what went out, in cents (one column
+    of the one grouped read below)."""
+    amount = type_coerce(L.amount, BigInteger)
+    return cast(func.sum(case((L.to_bucket == bucket, amount),
+                              (L.from_bucket == bucket, -amount), else_=0)), BigInteger)
+
+
 def balances(db: Session, *, allocation_ids: list[int] | None = None,
              program_id: int | None = None, partner_id: int | None = None,
              ) -> dict[int, Balance]:
-    """{allocation id: Balance} from two grouped reads of the ledger."""
-    where = []
+    """{allocation id: Balance} from one grouped read of the ledger (each bucket's net)."""
+    q = select(L.allocation_id, *(_net(b) for b in (BUDGET, *BUCKETS))).group_by(
+        L.allocation_id)
     if allocation_ids is not None:
-        where.append(L.allocation_id.in_(allocation_ids))
+        q = q.where(L.allocation_id.in_(allocation_ids))
     if program_id is not None:
-        where.append(L.program_id == program_id)
+        q = q.where(L.program_id == program_id)
     if partner_id is not None:
-        where.append(L.partner_id == partner_id)
-    figures: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for alloc, bucket, total in db.execute(select(L.allocation_id, L.to_bucket,
-                                                  func.sum(L.amount)).where(*where)
-                                           .group_by(L.allocation_id, L.to_bucket)):
-        figures[alloc][bucket] += total
-    for alloc, bucket, total in db.execute(select(L.allocation_id, L.from_bucket,
-                                                  func.sum(L.amount)).where(*where)
-                                           .group_by(L.allocation_id, L.from_bucket)):
-        figures[alloc][bucket] -= total
-    out = {}
-    for alloc, f in figures.items():
-        out[alloc] = Balance(-f[BUDGET], *(f[b] for b in BUCKETS))
-    return out
+        q = q.where(L.partner_id == partner_id)
+    return {alloc: Balance(cents_to_decimal(-budget), *(cents_to_decimal(c) for c in rest))
+            for alloc, budget, *rest in db.execute(q)}
 
 
 def balance(db: Session, allocation_id: int) -> Balance:
@@ -164,38 +161,59 @@ class LedgerCheck:
 
 def check(db: Session) -> LedgerCheck:
     """What must always hold, read back from the ledger: no bucket of any allocation below
-    zero, no program's allocations above its budget, a request's commitment never above what
-    it asked, a claim's approved amount never above its request's commitment, nothing paid
-    above what was approved."""
+    zero, no program's allocations above its budget, a request's holds equal to what it
+    asked and its commitment never above that, a claim's approved amount never above its
+    request's commitment, nothing paid above what was approved, and each claim's paid figure
+    equal to its payments. Grouped reads that return only the rows breaking a rule."""
     problems: list[str] = []
-    for alloc, b in balances(db).items():
-        for name in FIELDS:
-            if getattr(b, name) < 0:
-                problems.append(f"allocation {alloc}: {name} is {getattr(b, name)}")
-    for program in db.scalars(select(FundProgram)):
-        used = program_allocated(db, program.id)
-        if used > program.budget:
-            problems.append(f"program {program.id}: allocated {used} > budget {program.budget}")
-    per_request = defaultdict(lambda: defaultdict(Decimal))
-    for request_id, kind, amount in db.execute(
-            select(L.request_id, L.kind, func.sum(L.amount)).where(L.request_id.is_not(None))
-            .group_by(L.request_id, L.kind)):
-        per_request[request_id][kind] += amount
-    requested = dict(db.execute(select(FundRequest.id, FundRequest.requested_amount)).all())
-    claims = {r: (c, paid) for c, r, paid in db.execute(
-        select(FundClaim.id, FundClaim.request_id, FundClaim.paid_amount))}
-    for request_id, kinds in per_request.items():
-        asked = requested[request_id]
-        if kinds["hold"] != asked:
-            problems.append(f"request {request_id}: held {kinds['hold']} != requested {asked}")
-        if kinds["commit"] > asked:
-            problems.append(f"request {request_id}: committed more than requested")
-        if kinds["approve_claim"] > kinds["commit"]:
-            problems.append(f"request {request_id}: claim approved above the commitment")
-        if kinds["pay"] > kinds["approve_claim"]:
-            problems.append(f"request {request_id}: paid above the approved claim")
-        claim_id, paid = claims.get(request_id, (None, kinds["pay"]))
-        if paid != kinds["pay"]:
-            problems.append(f"claim {claim_id}: paid {paid} != ledger {kinds['pay']}")
+    nets = [_net(b).label(b) for b in BUCKETS]
+    per_allocation = select(L.allocation_id, *nets).group_by(L.allocation_id).subquery()
+    below = [getattr(per_allocation.c, b) < 0 for b in BUCKETS]
+    for row in db.execute(select(per_allocation).where(or_(*below))):
+        for name, cents in zip(BUCKETS, row[1:], strict=True):
+            if cents < 0:
+                problems.append(f"allocation {row[0]}: {name} is {cents_to_decimal(cents)}")
+    used = select(L.program_id, (-_net(BUDGET)).label("used")).group_by(
+        L.program_id).subquery()
+    budget = type_coerce(FundProgram.budget, BigInteger)
+    for program_id, cents, limit in db.execute(
+            select(used.c.program_id, used.c.used, budget).join(
+                FundProgram, FundProgram.id == used.c.program_id).where(used.c.used > budget)):
+        problems.append(f"program {program_id}: allocated {cents_to_decimal(cents)} > "
+                        f"budget {cents_to_decimal(limit)}")
+    problems += _request_problems(db)
     count = db.scalar(select(func.count()).select_from(L)) or 0
     return LedgerCheck(count, tuple(problems))
+
+
+def _request_problems(db: Session) -> list[str]:
+    amount = type_coerce(L.amount, BigInteger)
+
+    def of(kind: str):
+        return cast(func.sum(case((L.kind == kind, amount), else_=0)), BigInteger).label(kind)
+
+    sums = select(L.request_id, of("hold"), of("commit"), of("approve_claim"), of("pay")) \
+        .where(L.request_id.is_not(None)).group_by(L.request_id).subquery()
+    asked = type_coerce(FundRequest.requested_amount, BigInteger)
+    paid = type_coerce(FundClaim.paid_amount, BigInteger)
+    rows = db.execute(
+        select(sums, asked, FundClaim.id, paid)
+        .join(FundRequest, FundRequest.id == sums.c.request_id)
+        .outerjoin(FundClaim, FundClaim.request_id == sums.c.request_id)
+        .where(or_(sums.c.hold != asked, sums.c.commit > asked,
+                   sums.c.approve_claim > sums.c.commit, sums.c.pay > sums.c.approve_claim,
+                   and_(FundClaim.id.is_not(None), paid != sums.c.pay))))
+    out = []
+    for request_id, hold, commit, approved, pay, asked_cents, claim_id, paid_cents in rows:
+        m = cents_to_decimal
+        if hold != asked_cents:
+            out.append(f"request {request_id}: held {m(hold)} != requested {m(asked_cents)}")
+        if commit > asked_cents:
+            out.append(f"request {request_id}: committed more than requested")
+        if approved > commit:
+            out.append(f"request {request_id}: claim approved above the commitment")
+        if pay > approved:
+            out.append(f"request {request_id}: paid above the approved claim")
+        if claim_id is not None and paid_cents != pay:
+            out.append(f"claim {claim_id}: paid {m(paid_cents)} != ledger {m(pay)}")
+    return out

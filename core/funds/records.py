@@ -57,9 +57,10 @@ def add_event(db: Session, actor: Actor, request: FundRequest, action: str, note
                      action=action, note=note[:1000], details=details))
 
 
-def claim_out(db: Session, claim: FundClaim) -> ClaimOut:
+def claim_out(db: Session, claim: FundClaim, *, with_files: bool = True) -> ClaimOut:
+    """A claim; its files only with `with_files` (a record's page, not a list)."""
     files = db.scalars(select(FundClaimFile).where(FundClaimFile.claim_id == claim.id)
-                       .order_by(FundClaimFile.id))
+                       .order_by(FundClaimFile.id)) if with_files else ()
     return ClaimOut(
         claim.id, claim.request_id, claim.partner_id, claim.status,
         CLAIM_LABELS[ClaimStatus(claim.status)], claim.actual_spend, claim.claimed_amount,
@@ -71,11 +72,15 @@ def claim_out(db: Session, claim: FundClaim) -> ClaimOut:
 
 
 def request_out(db: Session, request: FundRequest, *, program: str | None = None,
-                partner: str | None = None, with_claim: bool = True) -> RequestOut:
+                partner: str | None = None, claims: dict[int, FundClaim] | None = None
+                ) -> RequestOut:
+    """A request with its claim: for a list, `claims` holds the page's claims (read at once;
+    their files left out); else the claim and its files are read here."""
     program = program or db.scalar(select(FundProgram.name).where(
         FundProgram.id == request.program_id))
     partner = partner or db.scalar(select(Partner.name).where(Partner.id == request.partner_id))
-    claim = claim_of(db, request.id) if with_claim else None
+    listed = claims is not None
+    claim = claims.get(request.id) if listed else claim_of(db, request.id)
     return RequestOut(
         request.id, request.program_id, program, request.partner_id, partner,
         request.activity_type, request.name, request.starts_on, request.ends_on,
@@ -83,7 +88,7 @@ def request_out(db: Session, request: FundRequest, *, program: str | None = None
         request.expected_leads, request.expected_pipeline, request.status,
         REQUEST_LABELS[RequestStatus(request.status)], request.decision_note,
         request.claim_due_on, request.submitted_at, request.decided_at,
-        claim_out(db, claim) if claim else None)
+        claim_out(db, claim, with_files=not listed) if claim else None)
 
 
 def get_request(db: Session, actor: Actor, request_id: int) -> RequestOut:
@@ -124,7 +129,11 @@ def list_requests(db: Session, actor: Actor, *, statuses: list[str] | None = Non
     total = db.scalar(select(func.count()).select_from(q.subquery())) or 0
     rows = db.execute(q.order_by(FundRequest.submitted_at.desc(), FundRequest.id.desc())
                       .limit(limit).offset(offset)).all()
-    return [request_out(db, r, program=prog, partner=name) for r, prog, name in rows], total
+    ids = [r.id for r, _, _ in rows]
+    claims = {c.request_id: c for c in db.scalars(select(FundClaim).where(
+        FundClaim.request_id.in_(ids)))} if ids else {}
+    return [request_out(db, r, program=prog, partner=name, claims=claims)
+            for r, prog, name in rows], total
 
 
 def _allocations_query(actor: Actor) -> Select:

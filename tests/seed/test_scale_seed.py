@@ -250,3 +250,24 @@ def test_scale_training_gives_every_partner_user_progress_and_certifies_track_co
                 if set(needed) <= families}
     held = set(db.execute(select(Certification.user_id, Certification.track_id)).tuples())
     assert held == expected and held
+
+
+def test_scale_funds_write_the_ledger_as_the_services_would(scale_db):
+    """Every request's entries hold the ledger's invariants, balances read as the services
+    read them, and every status is there."""
+    from core.actor import Actor
+    from core.funds import check, list_allocations, list_requests
+    from seed.scale_funds import seed_scale_funds
+
+    db = scale_db
+    counts = seed_scale_funds(db, 600, now=NOW)
+    assert counts["requests"] == 600 and counts["claims"] > 200
+    assert check(db).ok, check(db).problems[:5]
+    finance = Actor.system("test")
+    found, total = list_requests(db, finance, limit=600)
+    assert total == 600
+    assert {r.status for r in found} == {"submitted", "info_requested", "approved", "rejected",
+                                         "withdrawn", "lapsed", "claimed"}
+    assert {r.claim.status for r in found if r.claim} == {
+        "submitted", "proof_requested", "approved", "rejected", "paid"}
+    assert all(a.balance.available >= 0 for a in list_allocations(db, finance))
