@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from core.analytics.periods import add_months
@@ -72,12 +72,23 @@ def seed_scale_funds(db: Session, requests: int, *, now: datetime) -> dict[str, 
                         (ledger, FundLedgerEntry)):
         for i in range(0, len(rows), BATCH):
             db.execute(insert(model), rows[i:i + BATCH])
+    _advance_sequences(db)
     for program in programs:
         used = sum((e["amount"] for e in ledger if e["program_id"] == program.id
                     and e["from_bucket"] == "budget"), Decimal(0))
         program.budget = used + Decimal(100_000)
     db.flush()
     return {"requests": len(plan), "claims": len(claims), "ledger entries": len(ledger)}
+
+
+def _advance_sequences(db: Session) -> None:
+    """Ids were given here; PostgreSQL's sequences must move past them for the services'
+    next inserts (SQLite takes the largest id + 1 by itself)."""
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    for table in ("fund_requests", "fund_claims"):
+        db.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"))
 
 
 def _program(db: Session, name: str, kind: str, start, tiers, now) -> FundProgram:

@@ -255,6 +255,8 @@ def test_scale_training_gives_every_partner_user_progress_and_certifies_track_co
 def test_scale_funds_write_the_ledger_as_the_services_would(scale_db):
     """Every request's entries hold the ledger's invariants, balances read as the services
     read them, and every status is there."""
+    from decimal import Decimal
+
     from core.actor import Actor
     from core.funds import check, list_allocations, list_requests
     from seed.scale_funds import seed_scale_funds
@@ -271,3 +273,16 @@ def test_scale_funds_write_the_ledger_as_the_services_would(scale_db):
     assert {r.claim.status for r in found if r.claim} == {
         "submitted", "proof_requested", "approved", "rejected", "paid"}
     assert all(a.balance.available >= 0 for a in list_allocations(db, finance))
+    # New rows go on from there (PostgreSQL's id sequences moved past the seed's ids).
+    from db.models import FundClaim, FundRequest
+
+    request = db.get(FundRequest, found[0].id)
+    more = FundRequest(**{c.name: getattr(request, c.name) for c in FundRequest.__table__.columns
+                          if c.name != "id"})
+    db.add(more)
+    db.flush()
+    db.add(FundClaim(request_id=more.id, program_id=more.program_id,
+                     partner_id=more.partner_id, actual_spend=Decimal("2"),
+                     claimed_amount=Decimal("1")))
+    db.flush()
+    assert more.id > max(r.id for r in found)
