@@ -81,7 +81,7 @@ def seed_funds(db: Session, *, now: datetime) -> dict[str, int]:
                          tiers["Platinum"]: "25000"}}, now=begun)
     coop = create_program(db, marketing, {
         "name": "Co-op funds", "kind": "coop", "period": "year",
-        "starts_on": add_months(this_month, -8), "budget": "150000",
+        "starts_on": add_months(this_month, -4), "budget": "150000",
         "activity_types": ["event", "webinar", "digital_ads", "content_syndication", "other"],
         "reimbursement_percent": "75", "accrual_percent": "3", "lead_time_days": 0,
         "claim_days": 60, "carry_over": True}, now=begun)
