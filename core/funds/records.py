@@ -137,7 +137,9 @@ def list_requests(db: Session, actor: Actor, *, statuses: list[str] | None = Non
 
 
 def _allocations_query(actor: Actor) -> Select:
-    return scope(actor, select(FundAllocation, FundProgram, Partner.name, Tier.name)
+    # Columns, not entities: the overview reads thousands of rows.
+    return scope(actor, select(FundAllocation.id, FundAllocation.partner_id, FundProgram.id,
+                               FundProgram.name, FundProgram.kind, Partner.name, Tier.name)
                  .join(FundProgram, FundProgram.id == FundAllocation.program_id)
                  .join(Partner, Partner.id == FundAllocation.partner_id)
                  .join(Tier, Tier.id == Partner.tier_id), FundAllocation)
@@ -156,7 +158,7 @@ def list_allocations(db: Session, actor: Actor, *, program_id: int | None = None
     if partner_id is not None:
         q = q.where(FundAllocation.partner_id == partner_id)
     rows = db.execute(q.order_by(FundProgram.starts_on.desc(), Partner.name)).all()
-    ids = [a.id for a, *_ in rows]
+    ids = [row[0] for row in rows]
     found = ledger.balances(db, allocation_ids=ids) if ids else {}
     waiting = dict(db.execute(
         select(FundRequest.allocation_id, func.sum(FundClaim.claimed_amount))
@@ -164,10 +166,10 @@ def list_allocations(db: Session, actor: Actor, *, program_id: int | None = None
         .where(FundRequest.allocation_id.in_(ids), FundClaim.status.in_(
             [ClaimStatus.SUBMITTED.value, ClaimStatus.PROOF_REQUESTED.value]))
         .group_by(FundRequest.allocation_id)).all()) if ids else {}
-    return [AllocationOut(a.id, p.id, p.name, p.kind, a.partner_id, partner, tier,
-                          found.get(a.id, ledger.Balance()),
-                          waiting.get(a.id) or Decimal("0.00"))
-            for a, p, partner, tier in rows]
+    return [AllocationOut(alloc, program, name, kind, partner_id, partner, tier,
+                          found.get(alloc, ledger.Balance()),
+                          waiting.get(alloc) or Decimal("0.00"))
+            for alloc, partner_id, program, name, kind, partner, tier in rows]
 
 
 def partner_choices_for_funds(db: Session, actor: Actor) -> list[tuple[int, str]]:

@@ -88,19 +88,29 @@ def test_a_partners_360_opens_from_the_directory(partners):
     assert at.query_params.get("id") == str(target.id)
 
 
-def test_the_360_shows_every_section_and_says_what_is_not_built_yet(partners):
+def test_the_360_shows_every_section_its_funds_included(partners):
     target = partners[2]
     at = open_page("pages/partner_360.py", "admin", id=str(target.id))
     assert [h.value for h in at.header] == [target.name]
     assert [t.label for t in at.tabs] == SECTIONS
     assert {m.label for m in at.metric} >= {"Tier", "Open deals", "Open pipeline",
                                            "Won, last 12 months", "Open conflicts"}
-    assert sum("not available yet" in i.value for i in at.info) == 1  # funds
+    assert not any("not available yet" in i.value for i in at.info)  # funds landed: #18
+    funded = {"Allocated", "Available", "Paid"} <= {m.label for m in at.metric}
+    assert funded != ("No fund allocation." in texts(at))  # its balances, or that it has none
+
     assert {m.label for m in at.metric} >= {"Offers, 90 days", "Acceptance",
                                            "Median hours to answer", "Conversion", "Lapsed"}
     assert widget(at.metric, "Tier").value == target.tier.name
     lines = ", ".join(x.name for x in target.product_lines) or "none"
     assert any(f"**Product lines:** {lines}" in m.value for m in at.markdown)
+
+
+def test_the_360_shows_a_funded_partners_balances(partners):
+    p01 = next(p for p in partners if p.name == "Flores PLC")  # the demo's p01: co-op funds
+    at = open_page("pages/partner_360.py", "finance", id=str(p01.id))
+    assert {"Allocated", "Available", "Paid"} <= {m.label for m in at.metric}
+    assert "What its funded activities brought" in texts(at)
 
 
 def test_the_360_hides_contacts_and_audit_from_an_analyst(partners):
