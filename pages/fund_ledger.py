@@ -32,7 +32,7 @@ program_id = cols[2].selectbox("Program", list(programs), format_func=programs.g
 try:
     with db() as session:
         rows = ledger_rows(session, actor, start, end, program_id=program_id, limit=SHOWN + 1)
-        totals = movement_totals(session, actor, start, end)
+        totals = movement_totals(session, actor, start, end, program_id=program_id)
         verdict = check(session)
 except DomainError as exc:
     st.error(plain(str(exc)))
@@ -68,9 +68,7 @@ cols = st.columns(4)
 def build(export, fmt):
     def make() -> bytes:
         with db() as session:
-            if export is export_ledger:
-                return export(session, actor, start, end, fmt, program_id=program_id)
-            return export(session, actor, start, end, fmt)
+            return export(session, actor, start, end, fmt, program_id=program_id)
     return make
 
 

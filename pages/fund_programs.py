@@ -1,6 +1,5 @@
 import streamlit as st
 
-from core.errors import RuleViolation
 from core.funds import (
     ACTIVITY_TYPES,
     KINDS,
@@ -16,7 +15,7 @@ from core.funds import (
 from core.funds.programs import eligible_choices
 from core.money import base_money, compact_money
 from core.partners import list_tiers
-from core.validation.parsers import parse_amount
+from core.validation.parsers import checked, parse_amount
 from db.types import utcnow
 from ui.actions import show_flash, submit
 from ui.context import db
@@ -102,10 +101,9 @@ def program_form(key: str, p: ProgramOut | None, button: str, write) -> None:
         errors.slot("tier_amounts")
         if st.form_submit_button(button, type="primary"):
             def run(s):
-                rule = {}
-                for tier_id, text in amounts.items():
-                    if text.strip():
-                        rule[tier_id] = parse_amount(text, what="tier amount", zero_ok=True)
+                rule = {tier_id: checked("tier_amounts", parse_amount, text,
+                                         what="tier amount", zero_ok=True)
+                        for tier_id, text in amounts.items() if text.strip()}
                 return write(s, {"name": name, "kind": kind, "period": period,
                                  "starts_on": start, "budget": budget,
                                  "eligible_tier_ids": chosen, "activity_types": types,
@@ -150,10 +148,8 @@ if p.ends_on >= utcnow().date():
             errors.slot("reason")
             if st.form_submit_button("Allocate"):
                 def run(s):
-                    try:
-                        value = parse_amount(amount.replace("-", "", 1), what="amount")
-                    except ValueError as exc:
-                        raise RuleViolation(str(exc), field="amount") from None
+                    value = checked("amount", parse_amount, amount.replace("-", "", 1),
+                                    what="amount")
                     signed = -value if amount.strip().startswith("-") else value
                     return allocate(s, actor, p.id, partner_id, signed, reason)
                 submit(run, lambda out: f"Allocated: {out.message}", errors=errors,

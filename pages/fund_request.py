@@ -1,6 +1,6 @@
 import streamlit as st
 
-from core.errors import DomainError, RuleViolation
+from core.errors import DomainError
 from core.funds import (
     add_proof,
     answer_request,
@@ -21,7 +21,7 @@ from core.funds import (
 from core.funds.programs import get_program
 from core.money import base_money
 from core.permissions import can
-from core.validation.parsers import parse_amount
+from core.validation.parsers import checked, parse_amount
 from db.types import utcnow
 from ui.actions import show_flash, submit
 from ui.context import db, local_time
@@ -105,25 +105,18 @@ def note_form(key: str, title: str, label: str, button: str, done: str, write,
                 submit(lambda s: write(s, text), done, errors=errors, form=key)
 
 
-def amount_of(text: str):
-    """The amount typed, or None for "all" (an empty box)."""
-    return parse_amount(text, what="amount") if text.strip() else None
-
-
 def decision_form(key: str, title: str, cap: str, button: str, done: str, write) -> None:
     with st.expander(title, expanded=True):
         errors = FieldErrors()
         with st.form(form_key(key)):
             amount = st.text_input(f"Amount (empty: all {cap})")
             errors.slot("amount")
-            note = st.text_input("Comment")
+            note = st.text_input("Comment", max_chars=1000)
             errors.slot("note")
             if st.form_submit_button(button, type="primary"):
                 def run(s):
-                    try:
-                        value = amount_of(amount)
-                    except ValueError as exc:
-                        raise RuleViolation(str(exc), field="amount") from None
+                    value = checked("amount", parse_amount, amount, what="amount") \
+                        if amount.strip() else None  # empty: all of it
                     return write(s, value, note)
                 submit(run, done, errors=errors, form=key)
 

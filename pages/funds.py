@@ -33,8 +33,12 @@ with db() as session:
     requests, count = list_requests(session, actor, limit=500)
     activities = roi(session, actor, by="activity")
 
-balances = {a.id: a.balance for a in allocations}
-balance_metrics(total(balances), sum((a.claimed for a in allocations), start=0))
+today = utcnow().date()
+running = [a for a in allocations if programs[a.program_id].ends_on >= today]
+balance_metrics(total({a.id: a.balance for a in running}),
+                sum((a.claimed for a in running), start=0))
+st.caption("Above: the programs still running, whose money can be requested. Below: each "
+           "program, ended ones included.")
 st.subheader("By program")
 allocations_table(allocations, key="my_allocations", partner_view=True)
 if not allocations:
@@ -44,7 +48,6 @@ if not allocations:
 st.subheader(f"Requests and claims ({count:,})")
 requests_table(requests, key="my_requests", partner_view=True)
 
-today = utcnow().date()
 open_programs = {a.program_id: programs[a.program_id] for a in allocations
                  if programs[a.program_id].ends_on >= today}
 st.subheader("Request funds")

@@ -81,7 +81,7 @@ def seed_funds(db: Session, *, now: datetime) -> dict[str, int]:
                          tiers["Platinum"]: "25000"}}, now=begun)
     coop = create_program(db, marketing, {
         "name": "Co-op funds", "kind": "coop", "period": "year",
-        "starts_on": add_months(this_month, -4), "budget": "150000",
+        "starts_on": add_months(this_month, -4), "budget": "400000",
         "activity_types": ["event", "webinar", "digital_ads", "content_syndication", "other"],
         "reimbursement_percent": "75", "accrual_percent": "3", "lead_time_days": 0,
         "claim_days": 60, "carry_over": True}, now=begun)
@@ -114,6 +114,8 @@ def _holders(db: Session, program_id: int) -> list[str]:
 PLAN = ("paid", "paid", "paid_part", "claim_rejected", "proof_asked", "claim_waiting",
         "claim_approved", "approved_unclaimed", "lapsed", "rejected", "withdrawn", "info",
         "waiting", "waiting")
+COOP_PLAN = ("paid", "claim_waiting", "proof_asked", "claim_approved", "claim_rejected",
+             "approved_unclaimed", "lapsed", "rejected", "withdrawn", "info")
 ACTIVITIES = {"event": "Customer roundtable", "webinar": "Webinar series",
               "digital_ads": "Search campaign", "content_syndication": "E-book syndication",
               "trade_show": "Regional trade show booth", "training": "Hands-on workshop"}
@@ -129,6 +131,13 @@ def _stories(db: Session, rng: random.Random, users: dict, mdf_id: int, coop_id:
     p01 = users["p01.admin"]
     done.append(_story(db, rng, users, p01, coop_id, "paid", len(PLAN) + 5, now))
     done.append(_story(db, rng, users, p01, coop_id, "waiting", len(PLAN) + 6, now))
+    # Co-op in every status too, at other partners (each given a start by marketing).
+    others = [u for u in _holders(db, coop_id) if u != "p01.admin"][:len(COOP_PLAN)]
+    for i, (username, fate) in enumerate(zip(others, COOP_PLAN, strict=False)):
+        partner = users[username]
+        allocate(db, users["marketing"], coop_id, partner.partner_id, D("5000"),
+                 "Co-op kickstart", now=now - timedelta(days=125))
+        done.append(_story(db, rng, users, partner, coop_id, fate, i, now))
     return done
 
 

@@ -32,14 +32,18 @@ def balance_metrics(b: Balance, claimed=None) -> None:
         notes.append(f"expired unrequested: {base_money(b.expired)}")
     if b.carried:
         notes.append(f"carried into the next period: {base_money(b.carried)}")
+    if b.carried_in:
+        notes.append(f"carried in from the previous period: {base_money(b.carried_in)}")
     if notes:
         st.caption("; ".join(notes).capitalize() + ".")
 
 
+# "Claimed": claims waiting for finance (their money is still committed until decided).
 ALLOCATION_COLUMNS = {
     "program": text_col("Program", 200, pinned=True), "partner": text_col("Partner", 180),
     "tier": text_col("Tier", 80), "allocated": money_col("Allocated"),
-    "held": money_col("Requested"), "committed": money_col("Committed"),
+    "carried_in": money_col("Carried in"), "held": money_col("Requested"),
+    "committed": money_col("Committed"), "claimed": money_col("Claimed"),
     "approved": money_col("To pay"), "paid": money_col("Paid"),
     "expired": money_col("Expired"), "available": money_col("Available")}
 
@@ -51,8 +55,9 @@ def allocations_table(rows: Sequence[AllocationOut], *, key: str,
         columns.pop("partner")
         columns.pop("tier")
     table([{"program": a.program_name, "partner": a.partner_name, "tier": a.tier_name,
-            "allocated": a.balance.allocated, "held": a.balance.held,
-            "committed": a.balance.committed, "approved": a.balance.approved,
+            "allocated": a.balance.allocated, "carried_in": a.balance.carried_in,
+            "held": a.balance.held, "committed": a.balance.committed,
+            "claimed": a.claimed, "approved": a.balance.approved,
             "paid": a.balance.paid, "expired": a.balance.expired,
             "available": a.balance.available} for a in rows], columns, key=key)
 

@@ -126,16 +126,17 @@ FUND_COLUMNS = ("mdf_allocated", "mdf_paid", "mdf_won")
 def fund_figures(db: Session, period: Period, *, partner_ids: Iterable[int] | None = None,
                  tier_id: int | None = None) -> dict[int, tuple[int, int, int]]:
     """{partner id: (allocated, paid, won) in cents} for the period: the money its fund
-    allocations took from programs' budgets (allocations, accruals and carry-overs, less
-    adjustments down) and the payments of its claims, by the ledger entry's time; and the
-    won revenue of its deals that name a funded activity, by close day. Grouped reads;
-    partners with none are left out."""
+    allocations took from programs' budgets (allocations and accruals, less adjustments
+    down; a carry-over into the next period is no new money) and the payments of its
+    claims, by the ledger entry's time; and the won revenue of its deals that name a funded
+    activity, by close day. Grouped reads; partners with none are left out."""
     first = datetime.combine(period.first, time(), tzinfo=UTC)
     after = datetime.combine(add_months(period.last, 1), time(), tzinfo=UTC)
     L, D = FundLedgerEntry, DealRegistration
     amount = type_coerce(L.amount, BigInteger)
-    signed = case((L.from_bucket == "budget", amount), (L.to_bucket == "budget", -amount),
-                  else_=0)
+    # Money carried into a program's next period was allocated once, in the first.
+    signed = case((L.kind == "carry_in", 0), (L.from_bucket == "budget", amount),
+                  (L.to_bucket == "budget", -amount), else_=0)
     paid = case((L.kind == "pay", amount), else_=0)
     entries = (select(L.partner_id, cast(func.sum(signed), BigInteger),
                       cast(func.sum(paid), BigInteger))

@@ -22,6 +22,7 @@ from core.funds.records import add_event, claim_of
 from core.funds.status import RequestStatus
 from core.money import base_money
 from core.notifications import notify_partner, record_link
+from db import locks
 from db.models import FundAllocation, FundProgram, FundRequest
 from db.types import utcnow
 
@@ -49,6 +50,11 @@ class DeadlineReport:
 def run_deadlines(db: Session, *, now: datetime | None = None) -> DeadlineReport:
     now = now or utcnow()
     actor = Actor.system(JOB)
+    # Every program's lock first, in one ordered step: the job then takes allocations' locks
+    # (and a successor's, created here) after them, as every service does, so it never
+    # waits on an allocation while a service holding it waits on a program.
+    ids = db.scalars(select(FundProgram.id)).all()
+    locks.hold_many(db, [f"fund-program:{i}" for i in ids])
     accrued = accrue_coop(db, now=now)
     claim_notices = _claim_notices(db, now)
     lapsed = _lapse_unclaimed(db, actor, now)

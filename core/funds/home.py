@@ -13,7 +13,7 @@ from core.funds.status import ClaimStatus, RequestStatus
 from core.home import Waiting, counted, queue
 from core.money import base_money
 from core.permissions import can
-from db.models import FundClaim, FundRequest
+from db.models import FundAllocation, FundClaim, FundProgram, FundRequest
 
 
 def _count(db: Session, model, *where) -> int:
@@ -47,7 +47,12 @@ def partner_funds(db: Session, actor: Actor, now: datetime) -> list[Waiting]:
                    FundClaim.status == ClaimStatus.PROOF_REQUESTED.value)
     due, first = db.execute(select(func.count(), func.min(FundRequest.claim_due_on)).where(
         mine, FundRequest.status == RequestStatus.APPROVED.value)).one()
-    available = ledger.total(ledger.balances(db, partner_id=actor.partner_id)).available
+    # What can still be requested: the available money of programs not yet over.
+    running = list(db.scalars(select(FundAllocation.id).join(
+        FundProgram, FundProgram.id == FundAllocation.program_id).where(
+        FundAllocation.partner_id == actor.partner_id, FundProgram.ends_on >= now.date())))
+    available = ledger.total(ledger.balances(db, allocation_ids=running)).available \
+        if running else 0
     out = [counted("Fund requests waiting for your answer", asked + proof, "funds"),
            counted("Approved activities to claim", due or 0, "funds",
                    f"the first is due by {first:%Y-%m-%d}" if first else "")]

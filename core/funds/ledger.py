@@ -49,20 +49,22 @@ ZERO = Decimal("0.00")
 class Balance:
     """One allocation's (or a sum of allocations') figures, from the ledger."""
 
-    allocated: Decimal = ZERO  # put in, less taken back by adjustments
+    allocated: Decimal = ZERO  # granted or accrued, less taken back by adjustments
     available: Decimal = ZERO
     held: Decimal = ZERO  # requests waiting for a decision
     committed: Decimal = ZERO  # approved requests not yet claimed and approved
     approved: Decimal = ZERO  # claims approved, waiting for payment
     paid: Decimal = ZERO
     expired: Decimal = ZERO
-    carried: Decimal = ZERO
+    carried: Decimal = ZERO  # carried out into the program's next period
+    # Carried in from the program's previous period: money granted there, not a new grant.
+    carried_in: Decimal = ZERO
 
     def __add__(self, other: "Balance") -> "Balance":
         return Balance(*(getattr(self, f) + getattr(other, f) for f in FIELDS))
 
 
-FIELDS = ("allocated", *BUCKETS)
+FIELDS = ("allocated", *BUCKETS, "carried_in")
 
 
 def lock_allocation(db: Session, allocation_id: int) -> None:
@@ -104,7 +106,9 @@ def balances(db: Session, *, allocation_ids: list[int] | None = None,
              program_id: int | None = None, partner_id: int | None = None,
              ) -> dict[int, Balance]:
     """{allocation id: Balance} from one grouped read of the ledger (each bucket's net)."""
-    q = select(L.allocation_id, *(_net(b) for b in (BUDGET, *BUCKETS))).group_by(
+    carried_in = cast(func.sum(case((L.kind == "carry_in", type_coerce(L.amount, BigInteger)),
+                                    else_=0)), BigInteger)
+    q = select(L.allocation_id, carried_in, *(_net(b) for b in (BUDGET, *BUCKETS))).group_by(
         L.allocation_id)
     if allocation_ids is not None:
         q = q.where(L.allocation_id.in_(allocation_ids))
@@ -112,8 +116,10 @@ def balances(db: Session, *, allocation_ids: list[int] | None = None,
         q = q.where(L.program_id == program_id)
     if partner_id is not None:
         q = q.where(L.partner_id == partner_id)
-    return {alloc: Balance(cents_to_decimal(-budget), *(cents_to_decimal(c) for c in rest))
-            for alloc, budget, *rest in db.execute(q)}
+    return {alloc: Balance(cents_to_decimal(-budget - carried), *(cents_to_decimal(c)
+                                                                   for c in rest),
+                           carried_in=cents_to_decimal(carried))
+            for alloc, carried, budget, *rest in db.execute(q)}
 
 
 def balance(db: Session, allocation_id: int) -> Balance:

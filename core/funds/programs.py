@@ -3,7 +3,7 @@ granted; co-op, accrued from won revenue), and allocate to partners by hand, by 
 or (co-op) by the accrual job. The sum of a program's allocations never exceeds its budget:
 every allocation holds the program's lock while it reads what is left."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -22,7 +22,7 @@ from core.money import base_money
 from core.notifications import notify_partner
 from core.permissions import require
 from core.validation import as_model
-from core.validation.parsers import text_field
+from core.validation.parsers import checked, text_field
 from db.models import DealRegistration, FundAllocation, FundLedgerEntry, FundProgram, Partner, Tier
 from db.types import utcnow
 
@@ -65,18 +65,30 @@ def load_program(db: Session, program_id: int) -> FundProgram:
 
 
 def list_programs(db: Session, actor: Actor) -> list[ProgramOut]:
-    """Every program, newest period first (the terms are no secret to a partner admin: its
-    own balances are read through `core.funds.records`)."""
+    """The programs, newest period first: every one for the vendor's roles; for a partner
+    admin those its company holds an allocation in, with their terms but not the budget,
+    what is allocated across partners, or the tier rule (other partners' business)."""
     require(actor, "fund.view")
     tiers = dict(db.execute(select(Tier.id, Tier.name)).all())
-    rows = db.scalars(select(FundProgram).order_by(FundProgram.starts_on.desc(),
-                                                   FundProgram.id.desc()))
-    return [program_out(db, p, tiers) for p in rows]
+    q = select(FundProgram).order_by(FundProgram.starts_on.desc(), FundProgram.id.desc())
+    if actor.is_partner:
+        q = q.where(FundProgram.id.in_(select(FundAllocation.program_id).where(
+            FundAllocation.partner_id == actor.partner_id)))
+    return [_for(actor, program_out(db, p, tiers)) for p in db.scalars(q)]
 
 
 def get_program(db: Session, actor: Actor, program_id: int) -> ProgramOut:
     require(actor, "fund.view")
-    return program_out(db, load_program(db, program_id))
+    program = load_program(db, program_id)
+    if actor.is_partner and allocation_for(db, program, actor.partner_id, create=False) is None:
+        raise NotFound("program")
+    return _for(actor, program_out(db, program))
+
+
+def _for(actor: Actor, program: ProgramOut) -> ProgramOut:
+    if not actor.is_partner:
+        return program
+    return replace(program, budget=None, allocated=None, tier_amounts={})
 
 
 def _eligible_tiers(db: Session, data: ProgramIn) -> list[int]:
@@ -171,6 +183,14 @@ def eligible_partners(db: Session, program: FundProgram) -> list[Partner]:
         Partner.tier_id.in_(program.eligible_tier_ids)).order_by(Partner.id)))
 
 
+def is_eligible(db: Session, program: FundProgram, partner: Partner) -> bool:
+    """Whether the partner takes part in the program now: active, of a tier the program
+    admits that still has MDF eligibility."""
+    eligible = db.scalar(select(Tier.mdf_eligible).where(Tier.id == partner.tier_id))
+    return bool(partner.status == "active" and eligible
+                and partner.tier_id in program.eligible_tier_ids)
+
+
 def eligible_choices(db: Session, actor: Actor, program_id: int) -> list[tuple[int, str]]:
     """(id, name) of the partners a program may allocate to, for the allocation form."""
     require(actor, "fund.programs")
@@ -215,7 +235,7 @@ def allocate(db: Session, actor: Actor, program_id: int, partner_id: int, amount
     a negative amount takes unrequested money back to the program's budget."""
     require(actor, "fund.programs")
     now = now or utcnow()
-    reason = text_field(reason, 300, required="Say why (kept in the ledger).")
+    reason = checked("reason", text_field, reason, 300, required="Say why (kept in the ledger).")
     if not isinstance(amount, Decimal) or not amount or amount != amount.quantize(CENT):
         raise RuleViolation("Enter the amount in whole cents, other than 0.", field="amount")
     ledger.lock_program(db, program_id)
@@ -252,8 +272,9 @@ def allocate(db: Session, actor: Actor, program_id: int, partner_id: int, amount
 
 def allocate_by_tier(db: Session, actor: Actor, program_id: int, *,
                      now: datetime | None = None) -> AllocationResult:
-    """The tier rule: each eligible partner without an allocation yet gets its tier's
-    amount. All or nothing: refused when the program's budget cannot cover every one."""
+    """The tier rule: each eligible partner not granted money in the program yet (by hand or
+    by the rule; carried-in money is no grant) gets its tier's amount. All or nothing:
+    refused when the program's budget cannot cover every one."""
     require(actor, "fund.programs")
     now = now or utcnow()
     ledger.lock_program(db, program_id)
@@ -263,8 +284,9 @@ def allocate_by_tier(db: Session, actor: Actor, program_id: int, *,
     if not rule:
         raise RuleViolation("The program has no tier rule: give each tier its amount first.",
                             field="tier_amounts")
-    have = {a.partner_id for a in db.scalars(select(FundAllocation).where(
-        FundAllocation.program_id == program.id))}
+    # Granted already (by hand or by the rule): money carried in or accrued is no grant.
+    have = set(db.scalars(select(FundLedgerEntry.partner_id).where(
+        FundLedgerEntry.program_id == program.id, FundLedgerEntry.kind == "allocate")))
     due = [(p, rule[p.tier_id].quantize(CENT)) for p in eligible_partners(db, program)
            if p.id not in have and rule.get(p.tier_id)]
     wanted = sum((a for _, a in due), ledger.ZERO)

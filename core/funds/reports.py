@@ -140,15 +140,18 @@ CLAIMS_HEADER = ["Claim", "Request", "Partner", "Program", "Activity", "Submitte
                  "Payment reference", "Leads", "Attendees", "Opportunities"]
 
 
-def claims_rows(db: Session, actor: Actor, start: date, end: date) -> list[list]:
-    """The claims submitted in a period, oldest first, as export cells."""
+def claims_rows(db: Session, actor: Actor, start: date, end: date, *,
+                program_id: int | None = None) -> list[list]:
+    """The claims submitted in a period (of one program, or all), oldest first, as export
+    cells."""
     require(actor, "fund.ledger")
     first, after = _window(start, end)
     q = (select(FundClaim, FundRequest.name, Partner.name, FundProgram.name)
          .join(FundRequest, FundRequest.id == FundClaim.request_id)
          .join(Partner, Partner.id == FundClaim.partner_id)
          .join(FundProgram, FundProgram.id == FundClaim.program_id)
-         .where(FundClaim.submitted_at >= first, FundClaim.submitted_at < after)
+         .where(FundClaim.submitted_at >= first, FundClaim.submitted_at < after,
+                *([FundClaim.program_id == program_id] if program_id is not None else []))
          .order_by(FundClaim.submitted_at, FundClaim.id))
     return [[c.id, c.request_id, partner, program, activity, c.submitted_at,
              CLAIM_LABELS[ClaimStatus(c.status)], c.actual_spend, c.claimed_amount,
@@ -157,21 +160,24 @@ def claims_rows(db: Session, actor: Actor, start: date, end: date) -> list[list]
             for c, activity, partner, program in db.execute(q)]
 
 
-def export_claims(db: Session, actor: Actor, start: date, end: date, fmt: str = "csv"
-                  ) -> bytes:
-    rows = claims_rows(db, actor, start, end)
+def export_claims(db: Session, actor: Actor, start: date, end: date, fmt: str = "csv", *,
+                  program_id: int | None = None) -> bytes:
+    rows = claims_rows(db, actor, start, end, program_id=program_id)
     return to_xlsx(CLAIMS_HEADER, rows, sheet_title="Fund claims") if fmt == "xlsx" \
         else to_csv(CLAIMS_HEADER, rows)
 
 
-def period_totals(db: Session, actor: Actor, start: date, end: date) -> dict[str, Decimal]:
-    """Each movement's total in a period ({kind: amount}), for finance's summary."""
+def period_totals(db: Session, actor: Actor, start: date, end: date, *,
+                  program_id: int | None = None) -> dict[str, Decimal]:
+    """Each movement's total in a period ({kind: amount}; of one program, or all), for
+    finance's summary."""
     require(actor, "fund.ledger")
     first, after = _window(start, end)
     out: dict[str, Decimal] = defaultdict(Decimal)
-    for kind, amount in db.execute(select(FundLedgerEntry.kind, func.sum(FundLedgerEntry.amount))
-                                   .where(FundLedgerEntry.at >= first,
-                                          FundLedgerEntry.at < after)
-                                   .group_by(FundLedgerEntry.kind)):
+    L = FundLedgerEntry
+    q = select(L.kind, func.sum(L.amount)).where(L.at >= first, L.at < after)
+    if program_id is not None:
+        q = q.where(L.program_id == program_id)
+    for kind, amount in db.execute(q.group_by(L.kind)):
         out[kind] += amount
     return dict(out)

@@ -14,7 +14,7 @@ from core.actor import Actor, Role
 from core.errors import RuleViolation
 from core.funds import ledger
 from core.funds.events import FundRequestChanged
-from core.funds.programs import allocation_for, load_program
+from core.funds.programs import allocation_for, is_eligible, load_program
 from core.funds.records import add_event, load_request, request_out
 from core.funds.schemas import RequestIn, RequestOut
 from core.funds.status import ACTIVITY_TYPES, REQUEST_TABLE, RequestStatus
@@ -22,7 +22,7 @@ from core.money import base_money
 from core.notifications import notify_partner, notify_role, record_link
 from core.partners import partner_for
 from core.validation import as_model
-from core.validation.parsers import text_field
+from core.validation.parsers import checked, text_field
 from db.models import FundAllocation, FundRequest
 from db.types import utcnow
 
@@ -31,7 +31,7 @@ NOTE_MAX = 1000
 
 
 def _note(note: str, what: str | None) -> str:
-    text = text_field(note, NOTE_MAX, multiline=True)
+    text = checked("note", text_field, note, NOTE_MAX, multiline=True)
     if what and not text:
         raise RuleViolation(f"Say {what}.", field="note")
     return text
@@ -50,6 +50,9 @@ def submit_request(db: Session, actor: Actor, data: RequestIn | dict, *,
     if allocation is None:
         raise RuleViolation(f"Your company has no allocation in {program.name}.",
                             field="program_id")
+    if not is_eligible(db, program, partner):
+        raise RuleViolation(f"Your company's tier no longer takes part in {program.name}: "
+                            "ask your channel manager.", field="program_id")
     _check_terms(program, data, now)
     ledger.lock_allocation(db, allocation.id)
     request = FundRequest(

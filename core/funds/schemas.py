@@ -119,8 +119,8 @@ class ProgramOut:
     period: str
     starts_on: date
     ends_on: date
-    budget: Decimal
-    allocated: Decimal  # of the budget
+    budget: Decimal | None  # None for a partner: other partners' business
+    allocated: Decimal | None  # of the budget
     eligible_tiers: tuple[str, ...]
     eligible_tier_ids: tuple[int, ...]
     activity_types: tuple[str, ...]
@@ -134,8 +134,8 @@ class ProgramOut:
     successor_id: int | None
 
     @property
-    def unallocated(self) -> Decimal:
-        return self.budget - self.allocated
+    def unallocated(self) -> Decimal | None:
+        return None if self.budget is None else self.budget - self.allocated
 
 
 @dataclass(frozen=True)

@@ -112,3 +112,28 @@ def test_a_claimed_request_never_lapses(seeded_db):
     assert report.lapsed == 0
     assert balance(seeded_db, allocation).committed == D("3000.00")
     assert noon(request.claim_due_on) > NOW
+
+
+def test_money_carried_over_is_no_grant_in_the_next_period(seeded_db):
+    """The tier rule still grants the carrying partner in the next period, and its totals
+    count the carried money once."""
+    from core.funds import allocate_by_tier, list_allocations
+    from core.funds.ledger import total
+    from tests.funds.helpers import tier_ids
+
+    gold_tier = tier_ids(seeded_db, "Gold")[0]
+    program, partner, _ = quarter(seeded_db, carry_over=True, budget="1000000",
+                                  tier_amounts={gold_tier: "8000"})
+    ask(seeded_db, partner, program, "2500")
+    run_deadlines(seeded_db, now=noon(program.ends_on + timedelta(days=1)))
+    marketing = actor_for(seeded_db, "marketing")
+    successor = get_program(seeded_db, marketing, program.id).successor_id
+    allocate_by_tier(seeded_db, marketing, successor, now=noon(program.ends_on +
+                                                               timedelta(days=2)))
+    mine = {a.program_id: a.balance for a in list_allocations(seeded_db, partner)}
+    assert mine[successor].allocated == D("8000.00")  # the rule's grant
+    assert mine[successor].carried_in == D("7500.00")
+    assert mine[successor].available == D("15500.00")
+    both = total(mine)
+    assert both.allocated == D("18000.00")  # 10,000 then 8,000: the 7,500 counted once
+    assert both.available + both.held == D("15500.00") + D("2500.00")

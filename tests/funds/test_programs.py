@@ -180,3 +180,42 @@ def test_coop_accrual_stops_at_the_budget(seeded_db):
     assert get_program(seeded_db, actor_for(seeded_db, "marketing"), program.id).allocated \
         == D("100.00")
     assert "short of budget" in message
+
+
+def test_a_reason_and_a_note_too_long_or_missing_are_refused_on_their_field(seeded_db):
+    from core.funds import approve_request
+
+    program, partner, _ = funded(seeded_db)
+    marketing = actor_for(seeded_db, "marketing")
+    with pytest.raises(RuleViolation, match="Say why") as refused:
+        allocate(seeded_db, marketing, program.id, partner.partner_id, D("1"), "  ", now=NOW)
+    assert refused.value.field == "reason"
+    request = ask(seeded_db, partner, program)
+    with pytest.raises(RuleViolation, match="1000 characters") as refused:
+        approve_request(seeded_db, marketing, request.id, None, "x" * 1001, now=NOW)
+    assert refused.value.field == "note"
+
+
+def test_a_partner_sees_its_programs_terms_but_not_their_budgets(seeded_db):
+    from core.errors import NotFound
+    from core.funds import list_programs
+
+    program, partner, _ = funded(seeded_db)
+    other = new_program(seeded_db, name="Not theirs")
+    [seen] = list_programs(seeded_db, partner)
+    assert (seen.id, seen.name, seen.budget, seen.allocated, seen.tier_amounts) == (
+        program.id, "Test MDF", None, None, {})
+    assert seen.reimbursement_percent == D("50.00")
+    with pytest.raises(NotFound):
+        get_program(seeded_db, partner, other.id)
+    assert get_program(seeded_db, actor_for(seeded_db, "exec"), other.id).budget == \
+        D("100000.00")
+
+
+def test_a_partner_whose_tier_left_the_program_requests_no_more(seeded_db):
+    program, partner, _ = funded(seeded_db)
+    registered = seeded_db.scalar(select(Tier.id).where(Tier.name == "Registered"))
+    seeded_db.execute(update(Partner).where(Partner.id == partner.partner_id)
+                      .values(tier_id=registered))
+    with pytest.raises(RuleViolation, match="no longer takes part"):
+        ask(seeded_db, partner, program)

@@ -32,6 +32,7 @@ from tests.funds.helpers import (
     after,
     ask,
     funded,
+    new_program,
     paid_ready,
     won_deal,
 )
@@ -102,6 +103,11 @@ def test_the_ledger_and_claims_export_agree_with_the_balances_to_the_cent(seeded
     assert claims[1][6:11] == ["Paid", "4000.00", "1234.56", "1234.56", "1234.56"]
     xlsx = openpyxl.load_workbook(io.BytesIO(export_claims(seeded_db, finance, *WEEK, "xlsx")))
     assert xlsx.active.max_row == 2
+    other = new_program(seeded_db, name="Other")
+    assert period_totals(seeded_db, finance, *WEEK, program_id=other.id) == {}
+    assert claims_rows(seeded_db, finance, *WEEK, program_id=other.id) == []
+    assert period_totals(seeded_db, finance, *WEEK, program_id=program.id)["pay"] == \
+        D("1234.56")
 
 
 def test_formula_looking_text_is_neutralised_in_the_exports(seeded_db):

@@ -100,3 +100,13 @@ def test_home_shows_each_role_its_fund_queue(seeded_db, two_partners):
     assert silver_home["Approved activities to claim"] == "1"
     assert silver_home["Funds available to request"] == "$3,500.00"
     assert not any("Fund" in k for k in labels(seeded_db, "exec"))
+
+
+def test_home_counts_only_money_that_can_still_be_requested(seeded_db):
+    program, gold, _ = funded(seeded_db, "10000", period="quarter")
+    after_end = NOW.replace(year=2027, month=2, day=2)
+    assert program.ends_on < after_end.date()
+    shown = {w.label: w.value for w in waiting(seeded_db, gold, now=NOW)}
+    assert shown["Funds available to request"] == "$10,000.00"
+    ended = {w.label for w in waiting(seeded_db, gold, now=after_end)}
+    assert "Funds available to request" not in ended
