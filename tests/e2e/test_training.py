@@ -34,6 +34,7 @@ def answer(page: Page, single: dict[str, str], several: tuple[str, list[str]]) -
     for option in options:
         choose(page, label, option)
     page.keyboard.press("Escape")  # close the list, which covers the button
+    wait_idle(page)  # the choice reruns the page: a click during that run is lost
     page.get_by_role("button", name="Submit answers").click()
     wait_idle(page)
 
