@@ -121,6 +121,15 @@ RULES: dict[str, frozenset[Role]] = {
     "fund.pay": frozenset({R.FINANCE}),
     "fund.files": frozenset({R.ADMIN, R.MARKETING_OPS, R.FINANCE, R.PARTNER_ADMIN}),
     "fund.ledger": frozenset({R.ADMIN, R.FINANCE}),
+    # POS: a partner admin sends its own sell-through (a distributor's names its resellers);
+    # vendor ops (admin, finance) send for any partner and work the exceptions; the admin
+    # keeps the products, the admin and finance the currency rates. Lines: every vendor
+    # role, a partner admin its own (`can`).
+    "pos.upload": frozenset({R.ADMIN, R.FINANCE, R.PARTNER_ADMIN}),
+    "pos.view": VENDOR_ROLES | frozenset({R.PARTNER_ADMIN}),
+    "pos.exceptions": frozenset({R.ADMIN, R.FINANCE}),
+    "product.manage": frozenset({R.ADMIN}),
+    "rates.manage": frozenset({R.ADMIN, R.FINANCE}),
 }
 
 

@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     upload_dir: Path = Path("data/uploads")
     upload_max_mb: int = 20  # a training module's file
     proof_max_mb: int = 10  # a proof-of-performance file of a fund claim
+    pos_max_mb: int = 500  # a POS file (2,000,000 lines are about 250 MB)
     base_currency: str = "USD"
 
     cookie_key: str | None = None

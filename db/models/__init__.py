@@ -44,6 +44,14 @@ from db.models.partners import (
     Tier,
     partner_product_lines,
 )
+from db.models.pos import (
+    CurrencyRate,
+    PosException,
+    PosFile,
+    PosLine,
+    PosTemplate,
+    Product,
+)
 from db.models.recruitment import ApplicationEvent, PartnerApplication
 from db.models.security import AccountLink, RateLimitHit, UserSession
 from db.models.tiers import TierChange, TierProposal
@@ -76,4 +84,5 @@ __all__ = [
     "Lead", "LeadOffer", "LeadRoutingWeight", "LeadSetting",
     "FundAllocation", "FundClaim", "FundClaimFile", "FundEvent", "FundLedgerEntry",
     "FundProgram", "FundRequest",
+    "CurrencyRate", "PosException", "PosFile", "PosLine", "PosTemplate", "Product",
 ]

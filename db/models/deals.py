@@ -126,6 +126,8 @@ class DealRegistration(Base):
     # The funded marketing activity (an MDF or co-op request) the deal came from: ROI.
     fund_request_id: Mapped[int | None] = mapped_column(ForeignKey("fund_requests.id"),
                                                          index=True)
+    # A POS line of the same partner, end customer and product line confirmed the sale.
+    pos_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # What a CRM polls ("changed since"). The services set it to their clock; any other
     # change of the row moves it too.

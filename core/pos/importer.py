@@ -1,0 +1,199 @@
+"""A sell-through file in: read, mapped (the submitter's template, else the guess), cleansed
+(core.pos.cleanse), and written in the caller's transaction: the raw file kept by content
+hash, its clean lines and its exceptions in bulk, the registrations its lines confirm, one
+audit event with the counts. A dry run counts exactly the same and writes nothing."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+import pandas as pd
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from core import audit, events
+from core.actor import Actor
+from core.customers import normalize_name
+from core.errors import NotFound, RuleViolation
+from core.permissions import can, require
+from core.pos.catalog import existing_keys, load_catalog
+from core.pos.cleanse import Cleaned, Rules, cleanse
+from core.pos.events import PosLinesAdded
+from core.pos.mapping import guess_mapping, unmapped
+from core.pos.reading import read_sheet
+from core.pos.templates import template_for
+from core.uploads import store_by_hash
+from db.models import DealRegistration, EndCustomer, Partner, PosException, PosFile, PosLine
+from db.types import cents_to_decimal, utcnow
+
+AREA = "pos"
+WRITE_BATCH = 5_000
+CONFIRMING = ("approved", "won")
+
+
+class UnmappedColumns(RuleViolation):
+    def __init__(self, missing: list[str]):
+        super().__init__("These fields have no column in the file: " + ", ".join(missing)
+                         + ". Map them (and save the template) first.", field="mapping")
+        self.missing = missing
+
+
+@dataclass(frozen=True)
+class PosImportReport:
+    rows: int
+    clean: int
+    exceptions: int
+    duplicates: int
+    by_reason: dict[str, int]
+    clean_amount: Decimal
+    file_id: int | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
+    dry_run: bool = False
+
+    def as_json(self) -> dict:
+        return {"rows": self.rows, "clean": self.clean, "exceptions": self.exceptions,
+                "duplicates": self.duplicates, "by_reason": dict(sorted(self.by_reason.items())),
+                "clean_amount": f"{self.clean_amount:.2f}"}
+
+
+def submitter(db: Session, actor: Actor, partner_id: int) -> Partner:
+    """The partner whose file it is: a partner admin only its own; vendor ops any."""
+    require(actor, "pos.upload")
+    partner = db.get(Partner, partner_id) if isinstance(partner_id, int) else None
+    if partner is None or not can(actor, "pos.upload", partner):
+        raise NotFound("partner")
+    return partner
+
+
+def import_pos(db: Session, actor: Actor, partner_id: int, file_name: str, data: bytes, *,
+               template: str | None = None, mapping: dict[str, str] | None = None,
+               dry_run: bool = False, now: datetime | None = None) -> PosImportReport:
+    now = now or utcnow()
+    partner = submitter(db, actor, partner_id)
+    sheet = read_sheet(data, file_name)
+    headers = list(sheet.frame.columns)
+    saved = template_for(db, partner.id, template, headers)
+    used = dict(mapping or (saved.mapping if saved else guess_mapping(headers)))
+    used = {f: h for f, h in used.items() if h in headers}
+    distributor = partner.partner_type == "distributor"
+    if missing := unmapped(used, distributor=distributor):
+        raise UnmappedColumns(missing)
+    rules = Rules(partner.id, distributor, sheet.digest,
+                  saved.date_format if saved else None,
+                  saved.decimal_comma if saved else None,
+                  dict(saved.sku_aliases) if saved else {},
+                  dict(saved.reseller_aliases) if saved else {})
+    catalog = load_catalog(db, now.date())
+    cleaned = cleanse(sheet.frame, used, catalog, rules,
+                      lambda keys, invoices: existing_keys(db, partner.id, keys, invoices))
+    report = _report(cleaned, used, dry_run)
+    if dry_run:
+        return report
+    pos_file = PosFile(partner_id=partner.id, file_name=(file_name or "upload")[:200],
+                       sha256=sheet.digest, size=sheet.size,
+                       template_id=saved.id if saved else None, rows=report.rows,
+                       clean=report.clean, exceptions=report.exceptions,
+                       duplicates=report.duplicates, clean_amount=report.clean_amount,
+                       uploaded_by_user_id=actor.user_id, uploaded_by_label=actor.label,
+                       uploaded_at=now)
+    db.add(pos_file)
+    db.flush()
+    store_by_hash(AREA, data)
+    confirmed = write_lines(db, actor, partner.id, pos_file.id, cleaned.lines, now)
+    write_exceptions(db, partner.id, pos_file.id, cleaned.exceptions, now)
+    audit.record(db, actor, "pos.import", "pos_file", pos_file.id, after={
+        "file_sha256": sheet.digest, "partner_id": partner.id, **report.as_json(),
+        "confirmed_registrations": confirmed}, partner_id=partner.id, now=now)
+    return PosImportReport(**{**report.__dict__, "file_id": pos_file.id})
+
+
+def _report(cleaned: Cleaned, mapping: dict[str, str], dry_run: bool) -> PosImportReport:
+    return PosImportReport(cleaned.rows, len(cleaned.lines), len(cleaned.exceptions),
+                           cleaned.duplicates, cleaned.by_reason(),
+                           cents_to_decimal(cleaned.clean_cents), None, mapping, dry_run)
+
+
+def write_lines(db: Session, actor: Actor, partner_id: int, file_id: int,
+                lines: pd.DataFrame, now: datetime) -> int:
+    """Clean lines in bulk, with their end customers matched by normalized name and country
+    (one read for the file); returns how many registrations the lines confirmed."""
+    if not len(lines):
+        return 0
+    customers = _end_customers(db, lines)
+    seller = [r if r is not None and not pd.isna(r) else partner_id for r in lines["reseller_id"]]
+    rows = []
+    for i, rec in enumerate(lines.itertuples(index=False)):
+        rows.append({
+            "file_id": file_id, "row_number": int(rec.row_number), "partner_id": partner_id,
+            "reseller_id": None if seller[i] == partner_id else int(seller[i]),
+            "seller_id": int(seller[i]), "invoice_number": rec.invoice_number[:60],
+            "invoice_line": rec.invoice_line[:20], "invoice_date": rec.invoice_date,
+            "product_id": int(rec.product_id), "product_line_id": int(rec.product_line_id),
+            "quantity": int(rec.quantity), "unit_price": cents_to_decimal(rec.unit_price),
+            "currency": rec.currency[:3], "extended_amount":
+                cents_to_decimal(rec.extended_amount), "amount": cents_to_decimal(rec.amount),
+            "end_customer_name": rec.end_customer_name,
+            "end_customer_country": rec.end_customer_country or None,
+            "postal_code": rec.postal_code or None, "rep_email": rec.rep_email or None,
+            "end_customer_id": customers.get((rec.end_customer_name,
+                                              rec.end_customer_country)),
+            "outlier": False, "created_at": now})
+    for i in range(0, len(rows), WRITE_BATCH):
+        db.execute(insert(PosLine).execution_options(render_nulls=True),
+                   rows[i:i + WRITE_BATCH])
+    confirmed = _confirm_deals(db, rows, now)
+    partners = sorted({r["seller_id"] for r in rows} | {partner_id})
+    months = sorted({r["invoice_date"].replace(day=1) for r in rows})
+    events.publish(db, PosLinesAdded(actor=actor, at=now, partner_ids=tuple(partners),
+                                     months=tuple(months), file_id=file_id))
+    return confirmed
+
+
+def _end_customers(db: Session, lines: pd.DataFrame) -> dict[tuple[str, str], int]:
+    pairs = {(n, c) for n, c in zip(lines["end_customer_name"], lines["end_customer_country"],
+                                    strict=True) if n and c}
+    keys = {(normalize_name(n), c): (n, c) for n, c in pairs}
+    found: dict[tuple[str, str], int] = {}
+    names = sorted({k for k, _ in keys})
+    for i in range(0, len(names), 900):
+        for cid, key, country in db.execute(
+                select(EndCustomer.id, EndCustomer.normalized_name, EndCustomer.country)
+                .where(EndCustomer.normalized_name.in_(names[i:i + 900]),
+                       EndCustomer.merged_into_id.is_(None)).order_by(EndCustomer.id)):
+            if (key, country) in keys:
+                found.setdefault(keys[(key, country)], cid)
+    return found
+
+
+def _confirm_deals(db: Session, rows: list[dict], now: datetime) -> int:
+    """A line sold by the partner that registered the deal, for the same end customer and
+    product line, confirms the (approved or won) registration."""
+    sold = {(r["seller_id"], r["end_customer_id"], r["product_line_id"]) for r in rows
+            if r["end_customer_id"] is not None}
+    if not sold:
+        return 0
+    customers = sorted({c for _, c, _ in sold})
+    confirmed = 0
+    for i in range(0, len(customers), 900):
+        deals = db.scalars(select(DealRegistration).where(
+            DealRegistration.end_customer_id.in_(customers[i:i + 900]),
+            DealRegistration.status.in_(CONFIRMING),
+            DealRegistration.pos_confirmed_at.is_(None)))
+        for deal in deals:
+            if any((deal.partner_id, deal.end_customer_id, line) in sold
+                   for line in deal.product_line_ids or ()):
+                deal.pos_confirmed_at = now
+                confirmed += 1
+    db.flush()
+    return confirmed
+
+
+def write_exceptions(db: Session, partner_id: int, file_id: int, exceptions: list[dict],
+                     now: datetime) -> None:
+    rows = [{"file_id": file_id, "partner_id": partner_id, "status": "open", "note": "",
+             "created_at": now, "line_id": None, "resolved_by_label": None,
+             "resolved_at": None, **e} for e in exceptions]
+    for i in range(0, len(rows), WRITE_BATCH):
+        db.execute(insert(PosException).execution_options(render_nulls=True),
+                   rows[i:i + WRITE_BATCH])
+
