@@ -21,7 +21,7 @@ from core.pos.cleanse import Cleaned, Rules, cleanse
 from core.pos.events import PosLinesAdded
 from core.pos.mapping import guess_mapping, unmapped
 from core.pos.reading import read_sheet
-from core.pos.templates import template_for
+from core.pos.templates import save_template, template_for
 from core.uploads import store_by_hash
 from db.models import DealRegistration, EndCustomer, Partner, PosException, PosFile, PosLine
 from db.types import cents_to_decimal, utcnow
@@ -63,6 +63,27 @@ def submitter(db: Session, actor: Actor, partner_id: int) -> Partner:
     if partner is None or not can(actor, "pos.upload", partner):
         raise NotFound("partner")
     return partner
+
+
+def suggested_mapping(db: Session, actor: Actor, partner_id: int, headers: list[str]
+                      ) -> tuple[dict[str, str], str | None]:
+    """The mapping a file with these headers would be read with: the submitter's template
+    that fits (and its name), else the guess."""
+    partner = submitter(db, actor, partner_id)
+    saved = template_for(db, partner.id, None, headers)
+    if saved is not None:
+        return dict(saved.mapping), saved.name
+    return guess_mapping(headers), None
+
+
+def import_and_remember(db: Session, actor: Actor, partner_id: int, file_name: str,
+                        data: bytes, mapping: dict[str, str], *, remember: bool,
+                        now: datetime | None = None) -> PosImportReport:
+    """A page's import: with `remember`, the mapping is saved as the submitter's template
+    first (in the same transaction)."""
+    if remember:
+        save_template(db, actor, submitter(db, actor, partner_id).id, mapping, now=now)
+    return import_pos(db, actor, partner_id, file_name, data, mapping=mapping, now=now)
 
 
 def import_pos(db: Session, actor: Actor, partner_id: int, file_name: str, data: bytes, *,

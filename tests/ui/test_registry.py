@@ -113,6 +113,14 @@ ROLES_BEFORE = {
     "fund_programs": {R.ADMIN, R.MARKETING_OPS},
     "fund_ledger": {R.ADMIN, R.FINANCE},
     "fund_request": set(VENDOR_ROLES) | {R.PARTNER_ADMIN},
+    # Issue #19: a partner admin sends its own POS data and reads its lines and exceptions;
+    # vendor ops (admin, finance) send for any partner and keep the rates; the admin the
+    # products.
+    "pos_upload": {R.ADMIN, R.FINANCE, R.PARTNER_ADMIN},
+    "pos_exceptions": set(VENDOR_ROLES) | {R.PARTNER_ADMIN},
+    "pos_lines": set(VENDOR_ROLES) | {R.PARTNER_ADMIN},
+    "products": {R.ADMIN},
+    "currency_rates": {R.ADMIN, R.FINANCE},
 }
 
 
