@@ -121,8 +121,8 @@ def cleanse(frame: pd.DataFrame, mapping: Mapping[str, str], catalog: Catalog, r
     raw = {f: (frame[mapping[f]].astype(str).str.strip() if f in mapping
                else pd.Series([""] * n, index=frame.index)) for f in FIELDS}
     row_number = np.arange(2, n + 2)
-    invoice = raw["invoice_number"]
-    line = raw["invoice_line"].where(raw["invoice_line"] != "",
+    invoice = raw["invoice_number"].str.slice(0, 60)  # the column's width: keys as kept
+    line = raw["invoice_line"].str.slice(0, 20).where(raw["invoice_line"] != "",
                                      (invoice.groupby(invoice).cumcount() + 1).astype(str))
     keyed = invoice != ""
     dedupe = np.where(keyed, invoice + "|" + line,

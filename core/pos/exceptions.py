@@ -20,9 +20,9 @@ from core.pos.catalog import existing_keys, load_catalog
 from core.pos.cleanse import Rules, cleanse
 from core.pos.importer import write_lines
 from core.pos.mapping import FIELDS
-from core.pos.templates import remember_sku, save_template, template_for
+from core.pos.templates import aliases_of, remember_sku, save_template
 from core.standing import require_open_partner
-from db.models import Partner, PosException, PosFile
+from db.models import Partner, PosException, PosFile, PosTemplate
 from db.types import utcnow
 
 OPEN = "open"
@@ -132,10 +132,16 @@ def _by_partner(rows: list[PosException]) -> dict[int, list[PosException]]:
     return out
 
 
-def _template(db: Session, actor: Actor, row: PosException):
-    """The submitter's template, made from the row's own fields when it has none."""
-    found = template_for(db, row.partner_id, None, list(FIELDS))
-    return found or save_template(db, actor, row.partner_id, {f: f for f in FIELDS})
+def _latest(db: Session, partner_id: int) -> PosTemplate | None:
+    return db.scalar(select(PosTemplate).where(PosTemplate.partner_id == partner_id)
+                     .order_by(PosTemplate.updated_at.desc(), PosTemplate.id.desc()))
+
+
+def _template(db: Session, actor: Actor, row: PosException) -> PosTemplate:
+    """Where the submitter's confirmed spellings are kept: its latest template, or a new
+    one (with no columns) when it has none yet."""
+    return _latest(db, row.partner_id) or save_template(db, actor, row.partner_id, {},
+                                                        name="confirmed spellings")
 
 
 def _recheck(db: Session, actor: Actor, partner_id: int, rows: list[PosException],
@@ -148,12 +154,11 @@ def _recheck(db: Session, actor: Actor, partner_id: int, rows: list[PosException
         r.raw = {**r.raw, **{f: str(v or "").strip()[:1000]
                              for f, v in edits.get(r.id, {}).items()}}
     frame = pd.DataFrame([{f: r.raw.get(f, "") for f in FIELDS} for r in rows])
-    template = template_for(db, partner_id, None, list(FIELDS))
+    skus, resellers = aliases_of(db, partner_id)
+    template = _latest(db, partner_id)
     rules = Rules(partner_id, partner.partner_type == "distributor", "fix",
                   template.date_format if template else None,
-                  template.decimal_comma if template else None,
-                  dict(template.sku_aliases) if template else {},
-                  dict(template.reseller_aliases) if template else {})
+                  template.decimal_comma if template else None, skus, resellers)
     own = {r.dedupe_key for r in rows}
     cleaned = cleanse(frame, {f: f for f in FIELDS}, load_catalog(db, now.date()), rules,
                       lambda keys, invoices: existing_keys(db, partner_id, keys, invoices)

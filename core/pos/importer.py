@@ -21,7 +21,7 @@ from core.pos.cleanse import Cleaned, Rules, cleanse
 from core.pos.events import PosLinesAdded
 from core.pos.mapping import guess_mapping, unmapped
 from core.pos.reading import read_sheet
-from core.pos.templates import save_template, template_for
+from core.pos.templates import aliases_of, save_template, template_for
 from core.uploads import store_by_hash
 from db.models import DealRegistration, EndCustomer, Partner, PosException, PosFile, PosLine
 from db.types import cents_to_decimal, utcnow
@@ -99,11 +99,10 @@ def import_pos(db: Session, actor: Actor, partner_id: int, file_name: str, data:
     distributor = partner.partner_type == "distributor"
     if missing := unmapped(used, distributor=distributor):
         raise UnmappedColumns(missing)
+    skus, resellers = aliases_of(db, partner.id)
     rules = Rules(partner.id, distributor, sheet.digest,
                   saved.date_format if saved else None,
-                  saved.decimal_comma if saved else None,
-                  dict(saved.sku_aliases) if saved else {},
-                  dict(saved.reseller_aliases) if saved else {})
+                  saved.decimal_comma if saved else None, skus, resellers)
     catalog = load_catalog(db, now.date())
     cleaned = cleanse(sheet.frame, used, catalog, rules,
                       lambda keys, invoices: existing_keys(db, partner.id, keys, invoices))

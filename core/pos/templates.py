@@ -31,9 +31,21 @@ def template_for(db: Session, partner_id: int, name: str | None,
         return found
     present = set(headers)
     for t in db.scalars(q.order_by(PosTemplate.updated_at.desc(), PosTemplate.id.desc())):
-        if set(t.mapping.values()) <= present:
+        if t.mapping and set(t.mapping.values()) <= present:
             return t
     return None
+
+
+def aliases_of(db: Session, partner_id: int) -> tuple[dict[str, str], dict[str, int]]:
+    """The SKU and reseller spellings a person confirmed for this submitter, whichever of
+    its templates they were kept in (older first, so the latest confirmation wins)."""
+    skus: dict[str, str] = {}
+    resellers: dict[str, int] = {}
+    for t in db.scalars(select(PosTemplate).where(PosTemplate.partner_id == partner_id)
+                        .order_by(PosTemplate.updated_at, PosTemplate.id)):
+        skus.update(t.sku_aliases or {})
+        resellers.update(t.reseller_aliases or {})
+    return skus, resellers
 
 
 def save_template(db: Session, actor: Actor, partner_id: int, mapping: dict[str, str], *,
@@ -64,8 +76,9 @@ def save_template(db: Session, actor: Actor, partner_id: int, mapping: dict[str,
 
 
 def remember_sku(db: Session, template: PosTemplate, written: str, sku: str) -> None:
-    """The template maps this spelling to the catalog SKU from now on."""
+    """The submitter's files map this spelling to the catalog SKU from now on."""
     template.sku_aliases = {**(template.sku_aliases or {}), sku_key(written): sku}
+    template.updated_at = utcnow()
     db.flush()
 
 

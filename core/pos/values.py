@@ -65,7 +65,11 @@ def parse_cents(text: str, decimal_comma: bool) -> int | None:
     if s.startswith("-"):
         s, negative = s[1:], not negative
     s = s.replace("'", "")
-    s = s.replace(".", "").replace(",", ".") if decimal_comma else s.replace(",", "")
+    group, point = (".", ",") if decimal_comma else (",", ".")
+    whole = s.split(point, 1)[0]
+    if group in whole and not re.fullmatch(rf"\d{{1,3}}(\{group}\d{{3}})+", whole):
+        return None  # "12.34.56" is no grouping of thousands
+    s = s.replace(group, "").replace(point, ".")
     if not re.fullmatch(r"\d+(\.\d{1,2})?|\.\d{1,2}", s):
         return None
     whole, _, part = s.partition(".")
