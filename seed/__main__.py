@@ -11,6 +11,7 @@ from seed.deals import seed_deals
 from seed.demo import is_empty, seed_demo
 from seed.funds import seed_funds
 from seed.leads import seed_leads
+from seed.pos import seed_pos
 from seed.scale import add_size_arguments, seed_scale, sizes_from
 from seed.training import seed_training
 
@@ -48,6 +49,7 @@ def main() -> None:
             seed_training(db, now=now)
             seed_leads(db, now=now)
             seed_funds(db, now=now)
+            seed_pos(db, now=now)
             print("demo data loaded")
 
 

@@ -75,6 +75,7 @@ def _seed_deals(url: str) -> None:
     from seed.deals import seed_deals
     from seed.funds import seed_funds
     from seed.leads import seed_leads
+    from seed.pos import seed_pos
     from seed.training import seed_training
 
     engine = make_engine(url)
@@ -85,6 +86,7 @@ def _seed_deals(url: str) -> None:
             seed_training(db, now=NOW)
             seed_leads(db, now=NOW)
             seed_funds(db, now=NOW)
+            seed_pos(db, now=NOW)
     finally:
         engine.dispose()
 
