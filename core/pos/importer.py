@@ -4,7 +4,7 @@ hash, its clean lines and its exceptions in bulk, the registrations its lines co
 audit event with the counts. A dry run counts exactly the same and writes nothing."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pandas as pd
@@ -23,7 +23,7 @@ from core.pos.mapping import guess_mapping, unmapped
 from core.pos.reading import read_sheet
 from core.pos.templates import aliases_of, save_template, template_for
 from core.uploads import store_by_hash
-from db.models import DealRegistration, EndCustomer, Partner, PosException, PosFile, PosLine
+from db.models import DealRegistration, EndCustomer, Partner, PosException, PosFile
 from db.types import cents_to_decimal, utcnow
 
 AREA = "pos"
@@ -133,40 +133,65 @@ def _report(cleaned: Cleaned, mapping: dict[str, str], dry_run: bool) -> PosImpo
                            cents_to_decimal(cleaned.clean_cents), None, mapping, dry_run)
 
 
+LINE_COLUMNS = ("file_id", "row_number", "partner_id", "reseller_id", "seller_id",
+                "invoice_number", "invoice_line", "invoice_date", "product_id",
+                "product_line_id", "quantity", "unit_price", "currency", "extended_amount",
+                "amount", "end_customer_name", "end_customer_country", "postal_code",
+                "rep_email", "end_customer_id", "outlier", "created_at")
+
+
 def write_lines(db: Session, actor: Actor, partner_id: int, file_id: int,
                 lines: pd.DataFrame, now: datetime) -> int:
     """Clean lines in bulk, with their end customers matched by normalized name and country
-    (one read for the file); returns how many registrations the lines confirmed."""
+    (one read for the file); returns how many registrations the lines confirmed.
+
+    Written as the driver's own executemany of plain tuples (amounts already in cents, as
+    the Money columns keep them): a line costs a tuple, not an ORM row or a bound type."""
     if not len(lines):
         return 0
+    n = len(lines)
     customers = _end_customers(db, lines)
-    seller = [r if r is not None and not pd.isna(r) else partner_id for r in lines["reseller_id"]]
-    rows = []
-    for i, rec in enumerate(lines.itertuples(index=False)):
-        rows.append({
-            "file_id": file_id, "row_number": int(rec.row_number), "partner_id": partner_id,
-            "reseller_id": None if seller[i] == partner_id else int(seller[i]),
-            "seller_id": int(seller[i]), "invoice_number": rec.invoice_number[:60],
-            "invoice_line": rec.invoice_line[:20], "invoice_date": rec.invoice_date,
-            "product_id": int(rec.product_id), "product_line_id": int(rec.product_line_id),
-            "quantity": int(rec.quantity), "unit_price": cents_to_decimal(rec.unit_price),
-            "currency": rec.currency[:3], "extended_amount":
-                cents_to_decimal(rec.extended_amount), "amount": cents_to_decimal(rec.amount),
-            "end_customer_name": rec.end_customer_name,
-            "end_customer_country": rec.end_customer_country or None,
-            "postal_code": rec.postal_code or None, "rep_email": rec.rep_email or None,
-            "end_customer_id": customers.get((rec.end_customer_name,
-                                              rec.end_customer_country)),
-            "outlier": False, "created_at": now})
-    for i in range(0, len(rows), WRITE_BATCH):
-        db.execute(insert(PosLine).execution_options(render_nulls=True),
-                   rows[i:i + WRITE_BATCH])
-    confirmed = _confirm_deals(db, rows, now)
-    partners = sorted({r["seller_id"] for r in rows} | {partner_id})
-    months = sorted({r["invoice_date"].replace(day=1) for r in rows})
-    events.publish(db, PosLinesAdded(actor=actor, at=now, partner_ids=tuple(partners),
+    reseller = [None if r is None or pd.isna(r) else int(r) for r in lines["reseller_id"]]
+    seller = [r if r is not None else partner_id for r in reseller]
+    customer = [customers.get(k) for k in zip(lines["end_customer_name"],
+                                              lines["end_customer_country"], strict=True)]
+    stamp = _driver_time(db, now)
+    columns = ([file_id] * n, lines["row_number"].astype(int).tolist(), [partner_id] * n,
+               reseller, seller, lines["invoice_number"].tolist(),
+               lines["invoice_line"].tolist(), lines["invoice_date"].tolist(),
+               lines["product_id"].astype(int).tolist(),
+               lines["product_line_id"].astype(int).tolist(),
+               lines["quantity"].astype(int).tolist(), lines["unit_price"].astype(int).tolist(),
+               lines["currency"].tolist(), lines["extended_amount"].astype(int).tolist(),
+               lines["amount"].astype(int).tolist(), lines["end_customer_name"].tolist(),
+               [c or None for c in lines["end_customer_country"]],
+               [p or None for p in lines["postal_code"]],
+               [e or None for e in lines["rep_email"]], customer, [False] * n, [stamp] * n)
+    rows = list(zip(*columns, strict=True))
+    mark = "?" if db.get_bind().dialect.name == "sqlite" else "%s"
+    statement = (f"INSERT INTO pos_lines ({', '.join(LINE_COLUMNS)}) VALUES "
+                 f"({', '.join([mark] * len(LINE_COLUMNS))})")
+    cursor = db.connection().connection.cursor()
+    try:
+        for i in range(0, n, WRITE_BATCH):
+            cursor.executemany(statement, rows[i:i + WRITE_BATCH])
+    finally:
+        cursor.close()
+    sold = {(seller[i], customer[i], int(lines["product_line_id"].iat[i])) for i in range(n)
+            if customer[i] is not None}
+    confirmed = _confirm_deals(db, sold, now)
+    months = sorted({d.replace(day=1) for d in set(lines["invoice_date"])})
+    events.publish(db, PosLinesAdded(actor=actor, at=now,
+                                     partner_ids=tuple(sorted(set(seller) | {partner_id})),
                                      months=tuple(months), file_id=file_id))
     return confirmed
+
+
+def _driver_time(db: Session, now: datetime):
+    """`now` as the UTC columns keep it: naive UTC on SQLite, aware on PostgreSQL."""
+    if db.get_bind().dialect.name == "sqlite":
+        return now.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+    return now
 
 
 def _end_customers(db: Session, lines: pd.DataFrame) -> dict[tuple[str, str], int]:
@@ -185,11 +210,10 @@ def _end_customers(db: Session, lines: pd.DataFrame) -> dict[tuple[str, str], in
     return found
 
 
-def _confirm_deals(db: Session, rows: list[dict], now: datetime) -> int:
+def _confirm_deals(db: Session, sold: set[tuple[int, int, int]], now: datetime) -> int:
     """A line sold by the partner that registered the deal, for the same end customer and
-    product line, confirms the (approved or won) registration."""
-    sold = {(r["seller_id"], r["end_customer_id"], r["product_line_id"]) for r in rows
-            if r["end_customer_id"] is not None}
+    product line (`sold`: (seller, end customer, product line) each), confirms the
+    (approved or won) registration."""
     if not sold:
         return 0
     customers = sorted({c for _, c, _ in sold})
