@@ -50,6 +50,8 @@ DEFAULT_WEIGHTS: dict[str, int] = {
     "lead_lapsed": 0,
     # Funds likewise: most partners hold no allocation.
     "mdf_allocated": 0, "mdf_paid": 0, "mdf_utilisation": 0, "mdf_roi": 0,
+    # And sell-through, until partners report it.
+    "pos_revenue": 0,
 }
 REASONS = 3  # the top reasons shown for a fall
 

@@ -27,6 +27,7 @@ from db.models import (
     Partner,
     PartnerMonthFact,
     PartnerUserMonth,
+    PosLine,
     User,
 )
 from db.types import cents_to_decimal, utcnow
@@ -60,6 +61,8 @@ class Totals:
     mdf_allocated: Decimal = field(default_factory=Decimal)
     mdf_paid: Decimal = field(default_factory=Decimal)
     mdf_won: Decimal = field(default_factory=Decimal)
+    # Sell-through: the clean POS lines a partner sold, by invoice date (`pos_figures`).
+    pos_revenue: Decimal = field(default_factory=Decimal)
 
 
 SUMMED = MEASURES  # every column of the facts; Totals adds the active and certified users
@@ -85,6 +88,8 @@ def totals(db: Session, period: Period, partner_ids: Iterable[int] | None = None
     certified = certified_counts(db, period, partner_ids=partner_ids)
     funds = {p: dict(zip(FUND_COLUMNS, (cents_to_decimal(c) for c in v), strict=True))
              for p, v in fund_figures(db, period, partner_ids=partner_ids).items()}
+    for p, cents in pos_figures(db, period, partner_ids=partner_ids).items():
+        funds.setdefault(p, {})["pos_revenue"] = cents_to_decimal(cents)
     out = {row[0]: Totals(**_typed(row[1:]), active_users=users.get(row[0], 0),
                           certified_users=certified.get(row[0], 0), **funds.get(row[0], {}))
            for row in sums}
@@ -161,10 +166,27 @@ def fund_figures(db: Session, period: Period, *, partner_ids: Iterable[int] | No
     return {p: (a, b, c) for p, (a, b, c) in out.items() if a or b or c}
 
 
+def pos_figures(db: Session, period: Period, *, partner_ids: Iterable[int] | None = None,
+                tier_id: int | None = None) -> dict[int, int]:
+    """{partner id: cents} of the clean POS lines it sold (as the reseller, or as the
+    reporter of its own sales) with an invoice date in the period; returns count negative."""
+    q = (select(PosLine.seller_id, whole_sum(PosLine.amount))
+         .where(PosLine.invoice_date >= period.first,
+                PosLine.invoice_date < add_months(period.last, 1))
+         .group_by(PosLine.seller_id))
+    if partner_ids is not None:
+        q = q.where(PosLine.seller_id.in_(list(partner_ids)))
+    if tier_id is not None:
+        q = q.where(PosLine.seller_id.in_(select(Partner.id).where(Partner.tier_id == tier_id)))
+    return {int(p): int(c or 0) for p, c in db.connection().execute(q) if c}
+
+
 def _funds_frame(db: Session, period: Period, tier_id: int | None) -> pd.DataFrame:
     found = fund_figures(db, period, tier_id=tier_id)
-    return numbers_frame([(p, *(c / 100 for c in v)) for p, v in found.items()],
-                         list(FUND_COLUMNS))
+    pos = pos_figures(db, period, tier_id=tier_id)
+    rows = [(p, *(c / 100 for c in found.get(p, (0, 0, 0))), pos.get(p, 0) / 100)
+            for p in found.keys() | pos.keys()]
+    return numbers_frame(rows, [*FUND_COLUMNS, "pos_revenue"])
 
 
 def _typed(values) -> dict:
@@ -173,7 +195,7 @@ def _typed(values) -> dict:
     return {k: (Decimal(v) if k in MONEY_MEASURES else int(v)) for k, v in out.items()}
 
 
-COLUMNS = (*SUMMED, "active_users", "certified_users", *FUND_COLUMNS)
+COLUMNS = (*SUMMED, "active_users", "certified_users", *FUND_COLUMNS, "pos_revenue")
 
 
 def totals_frame(db: Session, period: Period, *, tier_id: int | None = None,
@@ -330,5 +352,9 @@ KPIS: tuple[Kpi, ...] = (
         "Won revenue of the deals that name a funded activity (won in the period) as a share "
         "of MDF paid in the period: 500% is five dollars won for each dollar paid; none "
         "without a payment.", lambda t: ratio(t.mdf_won, t.mdf_paid)),
+    Kpi("pos_revenue", "POS revenue", "money",
+        "The partner's sell-through from clean POS lines with an invoice date in the period "
+        "(its own reports, and distributors' lines naming it as the reseller), in the base "
+        "currency; returns count negative.", lambda t: t.pos_revenue),
 )
 KPI_BY_KEY = {k.key: k for k in KPIS}

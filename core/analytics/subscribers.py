@@ -22,6 +22,7 @@ from core.deals.events import DealChanged, DealRegistered
 from core.events import subscriber
 from core.funds.events import FundClaimPaid, FundsAllocated
 from core.leads.events import LeadClosed, LeadOfferAnswered, LeadsOffered
+from core.pos.events import PosLinesAdded
 from core.training.events import CertificationChanged, CourseCompleted
 from db import locks
 from db.models import DealRegistration
@@ -81,3 +82,11 @@ def fund_allocations(db: Session, event: FundsAllocated) -> None:
 def fund_payment(db: Session, event: FundClaimPaid) -> None:
     locks.hold(db, f"analytics:{event.partner_id}")
     bump_version(db, event.partner_id)
+
+
+@subscriber(PosLinesAdded)
+def pos_lines(db: Session, event: PosLinesAdded) -> None:
+    # Read from the POS lines (core.analytics.kpis.pos_figures): cached figures must follow.
+    partners = sorted(event.partner_ids)
+    locks.hold_many(db, [f"analytics:{p}" for p in partners])
+    bump_versions(db, partners)

@@ -66,7 +66,8 @@ def values(card) -> dict:
 NO_LEADS = {"lead_offers": 0, "lead_acceptance": None, "lead_response_hours": None,
             "lead_conversion": None, "lead_lapsed": 0,
             # No funds either (tests/funds).
-            "mdf_allocated": 0, "mdf_paid": 0, "mdf_utilisation": None, "mdf_roi": None}
+            "mdf_allocated": 0, "mdf_paid": 0, "mdf_utilisation": None, "mdf_roi": None,
+            "pos_revenue": 0}  # nor POS (tests/pos)
 
 
 def test_every_kpi_over_a_period_across_the_year_end_and_the_one_before(seeded_db, p01_history):
