@@ -12,6 +12,8 @@ from core.money import compact_money
 from core.partner360 import partner_360
 from core.partners import PARTNER_STATUS_LABELS, PARTNER_TYPE_SHORT, partner_choices
 from core.permissions import can
+from core.pos.exceptions import list_exceptions
+from core.pos.records import list_lines as pos_lines_of
 from core.tiers import benefits, confirm_proposal
 from core.training import certifications, team_progress
 from ui.actions import show_flash, submit
@@ -24,7 +26,7 @@ from ui.markdown import literal, plain
 from ui.records import linked_choice
 from ui.registry import page_file
 from ui.scorecard import choose_period, show_scorecard
-from ui.tables import count_col, flag_col, table, text_col, time_col
+from ui.tables import count_col, day_col, flag_col, money_col, table, text_col, time_col
 from ui.training import learners_table
 
 HISTORY_COLUMNS = {"when": time_col("When", 140), "from": text_col("From", 100),
@@ -73,7 +75,8 @@ figures[2].metric("Open conflicts", f"{deals.open_conflicts:,}",
                        "possible).")
 
 tabs = st.tabs(["Profile", "Users", "Tier", "Onboarding", "Deals", "Audit trail",
-                *[c.name for c in view.later], "Funds", "Leads", "Training", "Scorecard"])
+                *[c.name for c in view.later], "Funds", "POS", "Leads", "Training",
+                "Scorecard"])
 
 with tabs[0]:
     st.markdown(
@@ -172,11 +175,11 @@ with tabs[5]:
                "action": text_col("Action", 150), "entity": text_col("Entity", 130),
                "id": text_col("Id", 50), "changes": text_col("Changes", "large")})
 
-for tab, capability in zip(tabs[6:-4], view.later, strict=True):
+for tab, capability in zip(tabs[6:-5], view.later, strict=True):
     with tab:
         st.info(capability.message, icon=":material/construction:")
 
-with tabs[-4]:  # its fund balances, requests, claims and what they brought
+with tabs[-5]:  # its fund balances, requests, claims and what they brought
     with db() as session:
         its_allocations = list_allocations(session, actor, partner_id=partner_id)
         its_requests, its_request_count = list_requests(session, actor, partner_id=partner_id,
@@ -192,6 +195,21 @@ with tabs[-4]:  # its fund balances, requests, claims and what they brought
         requests_table(its_requests, key="p360_fund_requests", partner_view=True)
         st.markdown("**What its funded activities brought**")
         roi_table(its_roi, key="p360_roi")
+
+with tabs[-4]:  # the POS lines it sold and its rows waiting to be corrected
+    with db() as session:
+        its_lines, its_line_count = pos_lines_of(session, actor, partner_id, limit=100)
+        its_exceptions, its_exception_count = list_exceptions(session, actor,
+                                                              partner_id=partner_id, limit=50)
+    st.caption(f"{its_line_count:,} clean POS lines it sold or reported; "
+               f"{its_exception_count:,} of its rows waiting to be corrected.")
+    table([{"invoice": f"{x.invoice_number}/{x.invoice_line}", "date": x.invoice_date,
+            "sku": x.sku, "qty": x.quantity, "amount": x.amount,
+            "customer": x.end_customer_name} for x in its_lines],
+          {"invoice": text_col("Invoice", 140), "date": day_col("Date"),
+           "sku": text_col("SKU", 120), "qty": count_col("Qty"),
+           "amount": money_col("Amount"), "customer": text_col("End customer", "medium")},
+          key="p360_pos")
 
 with tabs[-3]:  # the leads offered to it and how it answers them
     with db() as session:

@@ -52,9 +52,10 @@ class LineOut:
     end_customer_name: str
 
 
-def list_lines(db: Session, actor: Actor, *, since: date | None = None,
-               limit: int = 500) -> tuple[list[LineOut], int]:
-    """Clean lines, newest invoice first: a partner admin's are those it reported or sold."""
+def list_lines(db: Session, actor: Actor, partner_id: int | None = None, *,
+               since: date | None = None, limit: int = 500) -> tuple[list[LineOut], int]:
+    """Clean lines, newest invoice first: a partner admin's are those it reported or sold;
+    `partner_id` narrows them to one partner's (reported or sold)."""
     require(actor, "pos.view")
     require_open_partner(db, actor)
     seller = Partner.__table__.alias("seller")
@@ -66,6 +67,8 @@ def list_lines(db: Session, actor: Actor, *, since: date | None = None,
                         PosLine.seller_id == actor.partner_id))
     elif not actor.is_vendor and actor.role.value != "system":
         q = q.where(PosLine.id.is_(None))
+    if partner_id is not None:
+        q = q.where(or_(PosLine.partner_id == partner_id, PosLine.seller_id == partner_id))
     if since is not None:
         q = q.where(PosLine.invoice_date >= since)
     total = db.scalar(select(func.count()).select_from(q.subquery())) or 0

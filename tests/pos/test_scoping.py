@@ -67,3 +67,17 @@ def test_a_sales_rep_reads_nothing(seeded_db, sent):
     for read in (list_files, list_lines, list_exceptions):
         with pytest.raises(PermissionDenied):
             read(seeded_db, rep)
+
+
+def test_home_shows_the_exceptions_to_whom_works_or_sent_them(seeded_db, sent):
+    from core.home import waiting
+
+    def shown(username):
+        return {w.label: w.value for w in waiting(seeded_db, actor_for(seeded_db, username),
+                                                  now=NOW)}
+
+    assert shown("finance")["POS rows waiting to be corrected"] == "2"
+    assert shown("admin")["POS rows waiting to be corrected"] == "2"
+    assert shown("p40.admin")["Rows of your POS files the vendor is correcting"] == "1"
+    assert shown("p03.admin")["Rows of your POS files the vendor is correcting"] == "1"
+    assert not any("POS" in label for label in shown("exec"))

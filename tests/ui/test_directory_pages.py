@@ -18,8 +18,8 @@ from tests.pages import (
     widget,
 )
 
-SECTIONS = ["Profile", "Users", "Tier", "Onboarding", "Deals", "Audit trail", "Funds", "Leads",
-            "Training", "Scorecard"]  # Leads (#17) and Training (#16): their own tabs
+SECTIONS = ["Profile", "Users", "Tier", "Onboarding", "Deals", "Audit trail", "Funds", "POS",
+            "Leads", "Training", "Scorecard"]  # Leads (#17) and Training (#16): their own tabs
 
 
 @pytest.fixture
