@@ -96,6 +96,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pos_upload", "Send POS data", ":material/upload:", "POS", "pos.upload"),
     PageSpec("pos_exceptions", "POS exceptions", ":material/rule:", "POS", "pos.view"),
     PageSpec("pos_lines", "POS lines", ":material/receipt:", "POS", "pos.view"),
+    PageSpec("pos_reporting", "POS reporting", ":material/event_available:", "POS",
+             "pos.view"),
     PageSpec("training", "Training", ":material/school:", "Training", "training.learn"),
     PageSpec("courses", "Courses", ":material/menu_book:", "Training", "training.author"),
     PageSpec("training_report", "Training report", ":material/workspace_premium:", "Training",

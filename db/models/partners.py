@@ -125,6 +125,10 @@ class Partner(Base):
                                                           index=True)
     # Offers it may have waiting at once, when it says so on its profile (else its tier's).
     lead_capacity: Mapped[int | None] = mapped_column(Integer)
+    # How often it sends POS reports (weekly, monthly, quarterly; "none": not expected),
+    # once it is a reporting partner (a distributor, or one that has sent a report).
+    pos_cadence: Mapped[str] = mapped_column(String(10), default="monthly",
+                                             server_default="monthly")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # What a CRM polls ("changed since"): every change of the row moves it, and so does a
     # change of the partner's regions, industries, product lines or territories (below).

@@ -477,3 +477,20 @@ def test_upgrading_to_funds_keeps_deals_and_leads_and_refuses_ledger_edits(blank
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(text(statement))
     engine.dispose()
+
+
+def test_upgrading_to_pos_cadence_keeps_partners_and_expects_them_monthly(blank_url):
+    """Migration 0019 on a populated database: every partner is kept and expected to report
+    monthly (once it is a reporting partner)."""
+    command.upgrade(alembic_config(blank_url), "0018")
+    engine = make_engine(blank_url)
+    with engine.begin() as conn:
+        _, partner, _ = _partner_with_a_user(conn)
+        before = _row_counts(conn, ("partners", "users"))
+    upgrade(blank_url)
+    with engine.connect() as conn:
+        assert _row_counts(conn, before) == before
+        assert _schema_differences(conn) == []
+        assert conn.execute(text("SELECT pos_cadence FROM partners WHERE id = :p"),
+                            {"p": partner}).scalar() == "monthly"
+    engine.dispose()

@@ -119,6 +119,7 @@ ROLES_BEFORE = {
     "pos_upload": {R.ADMIN, R.FINANCE, R.PARTNER_ADMIN},
     "pos_exceptions": set(VENDOR_ROLES) | {R.PARTNER_ADMIN},
     "pos_lines": set(VENDOR_ROLES) | {R.PARTNER_ADMIN},
+    "pos_reporting": set(VENDOR_ROLES) | {R.PARTNER_ADMIN},
     "products": {R.ADMIN},
     "currency_rates": {R.ADMIN, R.FINANCE},
 }
