@@ -3,10 +3,12 @@ import streamlit as st
 
 from core.permissions import can
 from core.pos import FIELDS
+from core.pos.customers import decide_proposal, list_proposals
 from core.pos.exceptions import fix_exceptions, list_exceptions, take_suggestion
 from ui.actions import show_flash, submit
 from ui.context import db
 from ui.guard import page_guard
+from ui.markdown import plain
 from ui.tables import count_col, table, text_col
 
 user = page_guard(__file__)
@@ -24,8 +26,34 @@ with db() as session:
     rows, total = list_exceptions(session, actor, limit=1000)
 st.caption(f"{total:,} open" + (f"; the first {len(rows):,} shown." if total > len(rows)
                                  else "."))
+
+
+def proposals() -> None:
+    """End customers the matcher proposes for lines whose name did not match exactly."""
+    with db() as session:
+        found = list_proposals(session, actor, limit=20)
+    if not found:
+        return
+    st.subheader("End customers to confirm")
+    st.caption("The matcher's proposal for POS lines whose end customer did not match a "
+               "record exactly; confirming it lets the lines confirm the partner's "
+               "registration for that customer.")
+    for i, p in enumerate(found):
+        cols = st.columns([4, 4, 1, 1, 1])
+        cols[0].write(f"{plain(p.name)} ({p.country}), {p.lines:,} line(s)")
+        cols[1].write(f"→ {plain(p.end_customer_name)} (score {p.score})")
+        if cols[2].button("Confirm", key=f"match-yes-{i}"):
+            submit(lambda s, p=p: decide_proposal(s, actor, p.name, p.country, True),
+                   "Confirmed.")
+        if cols[3].button("Dismiss", key=f"match-no-{i}"):
+            submit(lambda s, p=p: decide_proposal(s, actor, p.name, p.country, False),
+                   "Dismissed.")
+
+
 if not rows:
     st.success("No exception waiting.")
+    if editing:
+        proposals()
     st.stop()
 
 data = pd.DataFrame([{"id": r.id, "partner": r.partner_name, "file": r.file_name,
@@ -61,3 +89,4 @@ if st.button("Save and check again", type="primary", disabled=not (changes or ta
         report = fix_exceptions(s, actor, rest) if rest else None
         return fixed + (report.fixed if report else 0), report.still_open if report else 0
     submit(write, lambda r: f"{r[0]} fixed, {r[1]} still open.")
+proposals()

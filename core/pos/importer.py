@@ -179,7 +179,7 @@ def write_lines(db: Session, actor: Actor, partner_id: int, file_id: int,
         cursor.close()
     sold = {(seller[i], customer[i], int(lines["product_line_id"].iat[i])) for i in range(n)
             if customer[i] is not None}
-    confirmed = _confirm_deals(db, sold, now)
+    confirmed = confirm_deals(db, sold, now)
     months = sorted({d.replace(day=1) for d in set(lines["invoice_date"])})
     events.publish(db, PosLinesAdded(actor=actor, at=now,
                                      partner_ids=tuple(sorted(set(seller) | {partner_id})),
@@ -210,7 +210,7 @@ def _end_customers(db: Session, lines: pd.DataFrame) -> dict[tuple[str, str], in
     return found
 
 
-def _confirm_deals(db: Session, sold: set[tuple[int, int, int]], now: datetime) -> int:
+def confirm_deals(db: Session, sold: set[tuple[int, int, int]], now: datetime) -> int:
     """A line sold by the partner that registered the deal, for the same end customer and
     product line (`sold`: (seller, end customer, product line) each), confirms the
     (approved or won) registration."""

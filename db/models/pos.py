@@ -120,6 +120,10 @@ class PosLine(Base):
     end_customer_id: Mapped[int | None] = mapped_column(ForeignKey("end_customers.id"),
                                                         index=True)
     deal_id: Mapped[int | None] = mapped_column(ForeignKey("deal_registrations.id"))
+    # The end customer the matcher proposes for a line its exact key did not match (the
+    # "pos-customers" job), until vendor ops confirm or dismiss it; its score 0..100.
+    proposed_customer_id: Mapped[int | None] = mapped_column(ForeignKey("end_customers.id"))
+    proposed_score: Mapped[int | None] = mapped_column(Integer)
     outlier: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
