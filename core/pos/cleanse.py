@@ -72,6 +72,10 @@ class Cleaned:
     exceptions: list[dict]  # row_number, dedupe_key, reason, detail, raw
     duplicates: int
     rows: int
+    # The conventions the file was read with (its template's, or detected): an exception
+    # keeps them, so that a corrected row is read as its file was.
+    date_format: str | None = None
+    decimal_comma: bool = False
 
     @property
     def clean_cents(self) -> int:
@@ -141,7 +145,8 @@ def cleanse(frame: pd.DataFrame, mapping: Mapping[str, str], catalog: Catalog, r
         v.fail((raw["reseller"] == "").to_numpy(), "missing_field",
                "No reseller: a distributor's line names who it sold through.")
 
-    dates = _dates(raw["invoice_date"], rules.date_format)
+    date_format = rules.date_format or _detected_format(raw["invoice_date"])
+    dates = _mapped(raw["invoice_date"], lambda t: parse_date(t, date_format))
     v.fail(dates.isna().to_numpy() & (raw["invoice_date"] != "").to_numpy(), "bad_date",
            lambda i: f"Not a date we read: {raw['invoice_date'].iat[i][:40]}")
     future = dates.map(lambda d: d is not None and d > catalog.today).to_numpy(dtype=bool)
@@ -175,6 +180,8 @@ def cleanse(frame: pd.DataFrame, mapping: Mapping[str, str], catalog: Catalog, r
 
     ok = v.ok
     exceptions = _exceptions(frame, raw, v, row_number, dedupe, mapping, product)
+    for e in exceptions:
+        e["raw"].update({"_date_format": date_format or "", "_decimal_comma": str(decimal)})
     products = product[ok]
     lines = pd.DataFrame({
         "row_number": row_number[ok],
@@ -193,14 +200,12 @@ def cleanse(frame: pd.DataFrame, mapping: Mapping[str, str], catalog: Catalog, r
         "rep_email": raw["rep_email"][ok].str.lower().str.slice(0, 254).to_numpy(),
         "reseller_id": reseller[ok] if reseller is not None else np.full(int(ok.sum()), None),
     })
-    return Cleaned(lines, exceptions, int(duplicate.sum()), n)
+    return Cleaned(lines, exceptions, int(duplicate.sum()), n, date_format, bool(decimal))
 
 
-def _dates(column: pd.Series, fmt: str | None) -> pd.Series:
-    if fmt is None:
-        samples = [x for x in column.unique()[:SAMPLE] if x and not x.isdigit()]
-        fmt = detect_date_format(samples) if samples else None
-    return _mapped(column, lambda t: parse_date(t, fmt))
+def _detected_format(column: pd.Series) -> str | None:
+    samples = [x for x in column.unique()[:SAMPLE] if x and not x.isdigit()]
+    return detect_date_format(samples) if samples else None
 
 
 def _skus(column: pd.Series, catalog: Catalog, rules: Rules, v: _Verdicts) -> np.ndarray:

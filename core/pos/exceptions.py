@@ -79,7 +79,7 @@ def fix_exceptions(db: Session, actor: Actor, edits: Mapping[int, Mapping[str, s
     now = now or utcnow()
     rows = _open_rows(db, list(edits))
     fixed = still = 0
-    for partner_id, group in _by_partner(rows).items():
+    for (partner_id, _), group in _by_file(rows).items():
         f, s = _recheck(db, actor, partner_id, group, edits, now)
         fixed, still = fixed + f, still + s
     audit.record(db, actor, "pos.exceptions_fix", "pos_exception", None,
@@ -125,10 +125,11 @@ def _open_rows(db: Session, ids: list[int]) -> list[PosException]:
     return rows
 
 
-def _by_partner(rows: list[PosException]) -> dict[int, list[PosException]]:
-    out: dict[int, list[PosException]] = {}
+def _by_file(rows: list[PosException]) -> dict[tuple[int, int], list[PosException]]:
+    """The rows by (submitter, file): each file's rows are read in that file's conventions."""
+    out: dict[tuple[int, int], list[PosException]] = {}
     for r in rows:
-        out.setdefault(r.partner_id, []).append(r)
+        out.setdefault((r.partner_id, r.file_id), []).append(r)
     return out
 
 
@@ -155,10 +156,15 @@ def _recheck(db: Session, actor: Actor, partner_id: int, rows: list[PosException
                              for f, v in edits.get(r.id, {}).items()}}
     frame = pd.DataFrame([{f: r.raw.get(f, "") for f in FIELDS} for r in rows])
     skus, resellers = aliases_of(db, partner_id)
+    # Read as the file was: the date format and decimal mark its import used.
+    kept = rows[0].raw
     template = _latest(db, partner_id)
-    rules = Rules(partner_id, partner.partner_type == "distributor", "fix",
-                  template.date_format if template else None,
-                  template.decimal_comma if template else None, skus, resellers)
+    date_format = kept.get("_date_format") or (template.date_format if template else None)
+    comma = kept.get("_decimal_comma")
+    decimal = (comma == "True") if comma in ("True", "False") else (
+        template.decimal_comma if template else None)
+    rules = Rules(partner_id, partner.partner_type == "distributor", "fix", date_format,
+                  decimal, skus, resellers)
     own = {r.dedupe_key for r in rows}
     cleaned = cleanse(frame, {f: f for f in FIELDS}, load_catalog(db, now.date()), rules,
                       lambda keys, invoices: existing_keys(db, partner_id, keys, invoices)

@@ -138,3 +138,13 @@ def test_a_line_sold_for_a_registered_customer_confirms_the_registration(seeded_
     assert seeded_db.get(DealRegistration, deal.id).pos_confirmed_at is None
     send(seeded_db, world, row(invoice="D2", sku="NX-100"))
     assert seeded_db.get(DealRegistration, deal.id).pos_confirmed_at is not None
+
+
+def test_a_corrected_date_is_read_in_its_files_format(seeded_db, world):
+    """A file of American dates: a date typed into its exception reads as the file's did,
+    even when it would read as European alone (11/10 is November 10th here)."""
+    send(seeded_db, world, row(invoice="U1", day="11/13/2026"), row(invoice="U2", day="nope"))
+    [bad], _ = list_exceptions(seeded_db, SYSTEM)
+    fix_exceptions(seeded_db, SYSTEM, {bad.id: {"invoice_date": "11/10/2026"}}, now=NOW)
+    assert seeded_db.scalar(select(PosLine.invoice_date).where(
+        PosLine.invoice_number == "U2")) == date(2026, 11, 10)
