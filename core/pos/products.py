@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -130,6 +130,3 @@ def import_products(db: Session, actor: Actor, data: bytes, *,
                  after={"added": added, "updated": updated}, now=now)
     return ProductImport(added, updated)
 
-
-def product_count(db: Session) -> int:
-    return db.scalar(select(func.count()).select_from(Product)) or 0

@@ -86,10 +86,6 @@ def parse_quantity(text: str) -> int | None:
     return None
 
 
-def rate_fraction(text: str) -> Fraction:
-    return Fraction(text)
-
-
 def convert(cents: int, rate: Fraction) -> int:
     """cents x rate, rounded half up (away from zero) to the cent, exactly."""
     q, r = divmod(abs(cents) * rate.numerator, rate.denominator)
