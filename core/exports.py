@@ -79,14 +79,28 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], *,
     and first value; money, dates and times in number formats. Text that looks like a
     formula is written as text with the same leading apostrophe as in CSV; a timezone-aware
     time is written as naive UTC (Excel has no zones)."""
+    return to_xlsx_sheets([(sheet_title, header, rows)])
+
+
+def to_xlsx_sheets(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]
+                   ) -> bytes:
+    """Several sheets (title, header, rows), each written as `to_xlsx` writes its one."""
     # Imported here: openpyxl is slow to import and only exports need it.
     from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    for title, header, rows in sheets:
+        _write_sheet(wb.create_sheet(title=title[:31]), header, rows)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _write_sheet(ws: Any, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=sheet_title[:31])
     rows = iter(rows)
     first = next(rows, None)
     for n, name in enumerate(header, 1):  # widths go before the first row in write-only
@@ -117,6 +131,3 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[Any]], *,
         count += 1
     if header:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()

@@ -130,6 +130,18 @@ RULES: dict[str, frozenset[Role]] = {
     "pos.exceptions": frozenset({R.ADMIN, R.FINANCE}),
     "product.manage": frozenset({R.ADMIN}),
     "rates.manage": frozenset({R.ADMIN, R.FINANCE}),
+    # Incentives: the admin and the channel team keep rebate and SPIFF programs (and replay a
+    # change with the what-if before publishing it); finance and the admin run the
+    # calculation, finance approves statements and records payments. Statements: every
+    # vendor role, a partner admin its own partner's (`can`).
+    "incentive.view": VENDOR_ROLES | frozenset({R.PARTNER_ADMIN}),
+    "incentive.programs": frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
+    "incentive.whatif": frozenset({R.ADMIN, R.CHANNEL_MANAGER, R.FINANCE, R.EXECUTIVE,
+                                   R.ANALYST}),
+    "incentive.calculate": frozenset({R.ADMIN, R.FINANCE}),
+    "incentive.approve": frozenset({R.FINANCE}),
+    "incentive.pay": frozenset({R.FINANCE}),
+    "incentive.ledger": frozenset({R.ADMIN, R.FINANCE}),
 }
 
 

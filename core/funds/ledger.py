@@ -18,7 +18,7 @@ a bucket never takes more than the bucket holds, and the allocations never take 
 program's budget: the callers hold the allocation's (and for allocating, the program's) lock
 while they read and move, so concurrent requests cannot both spend the same money."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from core.actor import Actor
 from core.errors import RuleViolation
+from core.ledger_check import LedgerCheck
 from core.money import base_money
 from db import locks
 from db.models import FundAllocation, FundClaim, FundLedgerEntry, FundProgram, FundRequest
@@ -153,16 +154,6 @@ def take(db: Session, actor: Actor, allocation: FundAllocation, kind: str, sourc
 
 
 # ---------------------------------------------------------------- invariants
-
-
-@dataclass(frozen=True)
-class LedgerCheck:
-    entries: int
-    problems: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
 
 def check(db: Session) -> LedgerCheck:

@@ -27,6 +27,13 @@ from db.models.funds import (
     FundProgram,
     FundRequest,
 )
+from db.models.incentives import (
+    IncentiveEntry,
+    IncentiveProgram,
+    IncentiveRun,
+    IncentiveStatement,
+    IncentiveTerms,
+)
 from db.models.jobs import JobState, KeyedLock
 from db.models.leads import Lead, LeadOffer, LeadRoutingWeight, LeadSetting
 from db.models.notifications import Notification, OutboxMail
@@ -85,4 +92,5 @@ __all__ = [
     "FundAllocation", "FundClaim", "FundClaimFile", "FundEvent", "FundLedgerEntry",
     "FundProgram", "FundRequest",
     "CurrencyRate", "PosException", "PosFile", "PosLine", "PosTemplate", "Product",
+    "IncentiveEntry", "IncentiveProgram", "IncentiveRun", "IncentiveStatement", "IncentiveTerms",
 ]

@@ -1,0 +1,180 @@
+"""The quarter's calculation: each program's earnings per partner (and per rep for a SPIFF
+paid to reps) from the clean POS lines, compared with what the ledger already accrued, and
+the difference posted. Running it twice posts nothing the second time; POS lines that arrive
+late make the next run post what they add, never a rewrite of an earlier entry."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from core import audit, events
+from core.actor import Actor
+from core.errors import RuleViolation
+from core.incentives import ledger, rules
+from core.incentives.events import IncentivesCalculated
+from core.incentives.periods import Quarter, quarter_of
+from core.incentives.programs import in_force, published, runs_in
+from core.incentives.sales import QuarterSales, Standing, quarter_sales, spiff_units, standing_at
+from core.incentives.schemas import Terms
+from core.permissions import require
+from db import locks
+from db.models import IncentiveEntry, IncentiveProgram, IncentiveRun, IncentiveStatement
+from db.types import utcnow
+
+Key = tuple[int, int, str]  # (partner id, program id, rep e-mail or "")
+
+
+@dataclass(frozen=True)
+class Earning:
+    partner_id: int
+    program_id: int
+    rep_email: str
+    amount: Decimal
+    basis: dict[str, Any]
+
+
+def _cents(cents: int) -> str:
+    return str(Decimal(cents) / 100)
+
+
+def program_earnings(db: Session, program: IncentiveProgram, terms: Terms, quarter: Quarter,
+                     sales: QuarterSales, standing: Standing) -> dict[Key, Earning]:
+    """One program's earnings in a quarter under `terms` (the published ones, or a what-if's).
+    Partners that do not qualify earn nothing; their sales are not lost, only unpaid."""
+    out: dict[Key, Earning] = {}
+
+    def eligible(partner_id: int) -> bool:
+        return standing.eligible(partner_id, terms.eligible_tier_ids,
+                                 terms.min_certified_users, terms.certified_line_id)[0]
+
+    if program.kind == "spiff":
+        first = max(program.starts_on, quarter.starts_on)
+        last = min(program.ends_on or quarter.ends_on, quarter.ends_on)
+        units = spiff_units(db, first, last, terms.product_ids, terms.payee == "rep")
+        for (seller, rep), n in units.items():
+            amount = rules.spiff(n, terms.amount_cents)
+            if amount and eligible(seller):
+                out[(seller, program.id, rep)] = Earning(
+                    seller, program.id, rep, amount,
+                    {"units": n, "per_unit": _cents(terms.amount_cents), "rep": rep,
+                     "from": first.isoformat(), "to": last.isoformat()})
+        return out
+    current = sales.volume(terms.product_line_ids)
+    prior = sales.volume(terms.product_line_ids, prior=True) if program.kind == "growth" else {}
+    for seller, cents in current.items():
+        if cents <= 0 or not eligible(seller):
+            continue
+        if program.kind == "volume":
+            amount = rules.volume_rebate(cents, list(terms.brackets), terms.basis)
+            basis = {"sales": _cents(cents)}
+        else:
+            before = prior.get(seller, 0)
+            amount, percent = rules.growth_rebate(cents, before, terms.rate_bp,
+                                                  terms.min_growth_bp)
+            basis = {"sales": _cents(cents), "prior": _cents(before),
+                     "growth_percent": None if percent is None else str(percent)}
+        if amount:
+            out[(seller, program.id, "")] = Earning(seller, program.id, "", amount, basis)
+    return out
+
+
+def programs_in_force(db: Session, quarter: Quarter
+                      ) -> list[tuple[IncentiveProgram, Terms]]:
+    programs = db.scalars(select(IncentiveProgram).where(
+        IncentiveProgram.status != "draft").order_by(IncentiveProgram.id)).all()
+    versions = published(db, [p.id for p in programs])
+    out = []
+    for p in programs:
+        terms = in_force(versions.get(p.id, []), quarter)
+        if terms is not None and runs_in(p, quarter):
+            out.append((p, terms))
+    return out
+
+
+def earnings(db: Session, quarter: Quarter, now: datetime) -> tuple[dict[Key, Earning], int]:
+    """({key: earning} of every program in force, POS lines read)."""
+    sales = quarter_sales(db, quarter)
+    standing = standing_at(db, min(quarter.end_moment, now))
+    out: dict[Key, Earning] = {}
+    for program, terms in programs_in_force(db, quarter):
+        out.update(program_earnings(db, program, terms, quarter, sales, standing))
+    return out, sales.lines
+
+
+@dataclass(frozen=True)
+class RunOut:
+    run_id: int
+    quarter: str
+    entries: int
+    net_amount: Decimal
+    statements: int
+    lines: int
+
+    @property
+    def message(self) -> str:
+        if not self.entries:
+            return f"{self.quarter}: nothing changed ({self.lines:,} POS lines read)"
+        return (f"{self.quarter}: {self.entries} accrual(s) posted on {self.statements} "
+                f"statement(s), net {self.net_amount:,.2f} ({self.lines:,} POS lines read)")
+
+
+def statements_for(db: Session, partner_ids: set[int], quarter: Quarter,
+                   now: datetime) -> dict[int, int]:
+    """{partner id: its statement id for the quarter}, creating the missing ones at once."""
+    found = dict(db.execute(select(IncentiveStatement.partner_id, IncentiveStatement.id).where(
+        IncentiveStatement.starts_on == quarter.starts_on)).tuples().all())
+    missing = sorted(partner_ids - set(found))
+    if missing:
+        db.execute(insert(IncentiveStatement), [
+            {"partner_id": p, "starts_on": quarter.starts_on, "ends_on": quarter.ends_on,
+             "created_at": now} for p in missing])
+        found = dict(db.execute(select(IncentiveStatement.partner_id, IncentiveStatement.id)
+                                .where(IncentiveStatement.starts_on == quarter.starts_on))
+                     .tuples().all())
+    return {p: found[p] for p in partner_ids}
+
+
+def calculate(db: Session, actor: Actor, day: date, *, now: datetime | None = None) -> RunOut:
+    """Calculate the quarter `day` falls in (to date, when it is the current one) and post the
+    differences with what is accrued."""
+    require(actor, "incentive.calculate")
+    now = now or utcnow()
+    quarter = quarter_of(day)
+    if quarter.starts_on > now.date():
+        raise RuleViolation(f"{quarter.label} has not begun.", field="quarter")
+    # One calculation of a quarter at a time: two at once would both post the difference.
+    locks.hold(db, f"incentive-quarter:{quarter.starts_on.isoformat()}")
+    targets, lines = earnings(db, quarter, now)
+    have = ledger.accrued(db, quarter)
+    diffs = {k: targets[k].amount if k in targets else Decimal("0.00") for k in targets}
+    for k, amount in have.items():
+        diffs[k] = diffs.get(k, Decimal("0.00")) - amount
+    diffs = {k: d for k, d in diffs.items() if d}
+    run = IncentiveRun(starts_on=quarter.starts_on, ends_on=quarter.ends_on, lines=lines,
+                       entries=len(diffs), net_amount=sum(diffs.values(), Decimal("0.00")),
+                       actor_user_id=actor.user_id, actor_label=actor.label, at=now)
+    db.add(run)
+    db.flush()
+    statements = statements_for(db, {k[0] for k in diffs}, quarter, now)
+    if diffs:
+        db.execute(insert(IncentiveEntry), [
+            {"statement_id": statements[k[0]], "partner_id": k[0], "kind": "accrue",
+             "program_id": k[1], "rep_email": k[2], "amount": d,
+             "basis": targets[k].basis if k in targets else {"note": "no longer earned"},
+             "run_id": run.id, "actor_user_id": actor.user_id, "actor_label": actor.label,
+             "at": now, "reference": "", "note": "" if k not in have else "recalculated"}
+            for k, d in sorted(diffs.items())])
+    per_partner: dict[int, Decimal] = {}
+    for (partner_id, _, _), d in diffs.items():
+        per_partner[partner_id] = per_partner.get(partner_id, Decimal("0.00")) + d
+    audit.record(db, actor, "incentive.calculate", "incentive_run", run.id,
+                 after={"quarter": quarter.label, "entries": run.entries,
+                        "net_amount": run.net_amount, "lines": lines}, now=now)
+    events.publish(db, IncentivesCalculated(actor=actor, at=now, run_id=run.id,
+                                            quarter=quarter.label,
+                                            amounts=tuple(sorted(per_partner.items()))))
+    return RunOut(run.id, quarter.label, run.entries, run.net_amount, len(per_partner), lines)

@@ -1,0 +1,261 @@
+"""Statements: a partner's incentives for a quarter, read by the vendor's roles and by the
+partner admin of that partner only; approved and paid by finance."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import audit, events
+from core.actor import Actor
+from core.errors import NotFound, RuleViolation
+from core.incentives import ledger
+from core.incentives.events import IncentivePaid, StatementApproved
+from core.incentives.periods import Quarter
+from core.incentives.programs import describe, names
+from core.incentives.schemas import Terms
+from core.incentives.status import KINDS, STATEMENT_STATUS_LABELS, statement_status
+from core.money import base_money
+from core.notifications import notify_partner, record_link
+from core.permissions import require, scope
+from core.validation import Amount, RequiredText, as_model
+from db.models import IncentiveEntry, IncentiveProgram, IncentiveStatement, IncentiveTerms, Partner
+from db.types import utcnow
+
+ROUTE = "incentive_statement"
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    id: int
+    partner_id: int
+    partner_name: str
+    quarter: str
+    starts_on: date
+    ends_on: date
+    earned: Decimal
+    approved: Decimal
+    paid: Decimal
+    pending: Decimal
+    owed: Decimal
+    status: str
+    status_label: str
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    program_id: int
+    program: str
+    kind: str
+    rep_email: str
+    rule: str
+    figures: str  # the basis in words: sales, prior, growth, units
+    earned: Decimal
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    id: int
+    at: datetime
+    kind: str
+    program: str
+    rep_email: str
+    amount: Decimal
+    reference: str
+    note: str
+    actor: str
+    run_id: int | None
+
+
+@dataclass(frozen=True)
+class StatementOut:
+    row: StatementRow
+    lines: tuple[StatementLine, ...]
+    entries: tuple[EntryRow, ...]
+
+
+def _row(s: IncentiveStatement, partner: str, sums: ledger.Sums) -> StatementRow:
+    status = statement_status(sums.earned, sums.approved, sums.paid)
+    return StatementRow(s.id, s.partner_id, partner, Quarter(s.starts_on, s.ends_on).label,
+                        s.starts_on, s.ends_on, sums.earned, sums.approved, sums.paid,
+                        sums.pending, sums.owed, status, STATEMENT_STATUS_LABELS[status])
+
+
+def list_statements(db: Session, actor: Actor, *, starts_on: date | None = None,
+                    partner_id: int | None = None, status: str | None = None,
+                    limit: int = 2_000) -> list[StatementRow]:
+    """Statements the actor may read, newest quarter first, with their figures. A partner
+    admin gets only its own partner's, whatever it asks."""
+    require(actor, "incentive.view")
+    q = scope(actor, select(IncentiveStatement, Partner.name).join(
+        Partner, Partner.id == IncentiveStatement.partner_id), IncentiveStatement)
+    if starts_on is not None:
+        q = q.where(IncentiveStatement.starts_on == starts_on)
+    if partner_id is not None:
+        q = q.where(IncentiveStatement.partner_id == partner_id)
+    found = db.execute(q.order_by(IncentiveStatement.starts_on.desc(), Partner.name)).all()
+    figures = ledger.sums(db, statement_ids=[s.id for s, _ in found]) if len(found) < 30_000 \
+        else ledger.sums(db, starts_on=starts_on, partner_id=partner_id)
+    rows = [_row(s, name, figures.get(s.id, ledger.Sums())) for s, name in found]
+    if status:
+        rows = [r for r in rows if r.status == status]
+    return rows[:limit]
+
+
+def quarters(db: Session, actor: Actor) -> list[Quarter]:
+    """The quarters that have statements the actor may read, newest first."""
+    require(actor, "incentive.view")
+    q = scope(actor, select(IncentiveStatement.starts_on, IncentiveStatement.ends_on)
+              .distinct(), IncentiveStatement)
+    return sorted((Quarter(a, b) for a, b in db.execute(q)), reverse=True)
+
+
+def load_statement(db: Session, actor: Actor, statement_id: int) -> IncentiveStatement:
+    """The statement, when the actor may read it; another partner's is "not found"."""
+    require(actor, "incentive.view")
+    found = db.scalar(scope(actor, select(IncentiveStatement).where(
+        IncentiveStatement.id == statement_id), IncentiveStatement))
+    if found is None:
+        raise NotFound("statement")
+    return found
+
+
+def _figures(kind: str, basis: dict) -> str:
+    if kind == "spiff":
+        return f"{basis.get('units', 0):,} unit(s) from {basis.get('from')} to {basis.get('to')}"
+    text = f"sales {base_money(Decimal(basis.get('sales', '0')), symbol=False)}"
+    if kind == "growth":
+        percent = basis.get("growth_percent")
+        text += (f", a year earlier {base_money(Decimal(basis.get('prior', '0')), symbol=False)}"
+                 f", growth {percent + '%' if percent is not None else 'from a zero base'}")
+    return text
+
+
+def get_statement(db: Session, actor: Actor, statement_id: int) -> StatementOut:
+    s = load_statement(db, actor, statement_id)
+    partner = db.get(Partner, s.partner_id)
+    entries = db.scalars(select(IncentiveEntry).where(IncentiveEntry.statement_id == s.id)
+                         .order_by(IncentiveEntry.id)).all()
+    programs = {p.id: p for p in db.scalars(select(IncentiveProgram).where(
+        IncentiveProgram.id.in_({e.program_id for e in entries if e.program_id})))}
+    found = names(db)
+    earned: dict[tuple[int, str], Decimal] = {}
+    basis: dict[tuple[int, str], dict] = {}
+    for e in entries:
+        if e.kind == "accrue":
+            key = (e.program_id, e.rep_email)
+            earned[key] = earned.get(key, ledger.ZERO) + e.amount
+            if "note" not in e.basis:  # the latest figures calculated ("no longer earned" has none)
+                basis[key] = e.basis
+    out_lines = []
+    for program_id, rep in sorted(earned, key=lambda k: (programs[k[0]].name, k[1])):
+        p = programs[program_id]
+        terms = _terms_for(db, p.id, s.starts_on)
+        out_lines.append(StatementLine(program_id, p.name, KINDS[p.kind], rep,
+                                       describe(p.kind, terms, found) if terms else "",
+                                       _figures(p.kind, basis.get((program_id, rep), {})),
+                                       earned[(program_id, rep)]))
+    rows = tuple(EntryRow(e.id, e.at, e.kind, programs[e.program_id].name if e.program_id
+                          else "", e.rep_email, e.amount, e.reference, e.note, e.actor_label,
+                          e.run_id) for e in entries)
+    return StatementOut(_row(s, partner.name, ledger.of_statement(db, s.id)),
+                        tuple(out_lines), rows)
+
+
+def _terms_for(db: Session, program_id: int, starts_on: date) -> Terms | None:
+    version = db.scalar(select(IncentiveTerms).where(
+        IncentiveTerms.program_id == program_id, IncentiveTerms.effective_from <= starts_on)
+        .order_by(IncentiveTerms.effective_from.desc()).limit(1))
+    return Terms.from_json(version.terms) if version else None
+
+
+def _entry(db: Session, actor: Actor, s: IncentiveStatement, kind: str, amount: Decimal,
+           now: datetime, *, reference: str = "", note: str = "") -> IncentiveEntry:
+    entry = IncentiveEntry(statement_id=s.id, partner_id=s.partner_id, kind=kind,
+                           amount=amount, reference=reference, note=note[:500],
+                           actor_user_id=actor.user_id, actor_label=actor.label, at=now)
+    db.add(entry)
+    db.flush()
+    return entry
+
+
+def approve(db: Session, actor: Actor, statement_id: int, *, expected: Decimal,
+            note: str = "", now: datetime | None = None) -> StatementRow:
+    """Approve what the statement accrued and was not yet approved. `expected` is the amount
+    the reviewer saw: a calculation that posted since then is reviewed first."""
+    require(actor, "incentive.approve")
+    now = now or utcnow()
+    ledger.lock_statement(db, statement_id)
+    s = load_statement(db, actor, statement_id)
+    before = ledger.of_statement(db, s.id)
+    if not before.pending:
+        raise RuleViolation("Nothing on this statement waits for approval.")
+    if before.pending != expected:
+        raise RuleViolation(f"The statement changed since you opened it: "
+                            f"{base_money(before.pending)} now waits for approval. Review it "
+                            f"again.")
+    _entry(db, actor, s, "approve", before.pending, now, note=note)
+    label = Quarter(s.starts_on, s.ends_on).label
+    audit.record(db, actor, "incentive.approve", "incentive_statement", s.id,
+                 before={"approved": before.approved},
+                 after={"approved": before.approved + before.pending}, partner_id=s.partner_id,
+                 now=now)
+    events.publish(db, StatementApproved(actor=actor, at=now, statement_id=s.id,
+                                         partner_id=s.partner_id, quarter=label,
+                                         amount=before.pending))
+    notify_partner(db, s.partner_id, f"Incentive statement {label} approved",
+                   f"{base_money(before.pending, symbol=False)} approved on your {label} "
+                   f"incentive statement.", dedupe_key=f"incentive-approved:{s.id}:{now}",
+                   link=record_link(ROUTE, s.id), now=now)
+    return _row(s, db.get(Partner, s.partner_id).name, ledger.of_statement(db, s.id))
+
+
+class PaymentIn(BaseModel):
+    amount: Amount("amount", zero_ok=False)
+    reference: RequiredText(120, "Enter the payment's reference (transfer or credit note).",
+                            too_long="Keep the reference to 120 characters or fewer.") = ""
+
+
+def pay(db: Session, actor: Actor, statement_id: int, data: PaymentIn | dict, *,
+        now: datetime | None = None) -> StatementRow:
+    """Record a payment of what is approved and not yet paid (all or part of it); when more
+    was paid than is now approved, the amount recovered (negative, all of it)."""
+    require(actor, "incentive.pay")
+    now = now or utcnow()
+    raw = dict(data) if isinstance(data, dict) else data.model_dump()
+    negative = isinstance(raw.get("amount"), Decimal | int | float) and raw["amount"] < 0
+    if negative:
+        raw["amount"] = -raw["amount"]
+    data = as_model(PaymentIn, raw)
+    amount = -data.amount if negative else data.amount
+    ledger.lock_statement(db, statement_id)
+    s = load_statement(db, actor, statement_id)
+    before = ledger.of_statement(db, s.id)
+    if not before.owed:
+        raise RuleViolation("Nothing on this statement is approved and unpaid.", field="amount")
+    if before.owed > 0 and not 0 < amount <= before.owed:
+        raise RuleViolation(f"Pay at most what is approved and unpaid: "
+                            f"{base_money(before.owed)}.", field="amount")
+    if before.owed < 0 and amount != before.owed:
+        raise RuleViolation(f"More was paid than is approved: record the "
+                            f"{base_money(-before.owed)} recovered as {before.owed}.",
+                            field="amount")
+    _entry(db, actor, s, "pay", amount, now, reference=data.reference)
+    label = Quarter(s.starts_on, s.ends_on).label
+    audit.record(db, actor, "incentive.pay", "incentive_statement", s.id,
+                 before={"paid": before.paid},
+                 after={"paid": before.paid + amount, "reference": data.reference},
+                 partner_id=s.partner_id, now=now)
+    events.publish(db, IncentivePaid(actor=actor, at=now, statement_id=s.id,
+                                     partner_id=s.partner_id, quarter=label, amount=amount,
+                                     reference=data.reference))
+    if amount > 0:
+        notify_partner(db, s.partner_id, f"Incentive payment for {label}",
+                       f"{base_money(amount, symbol=False)} paid on your {label} incentive "
+                       f"statement (reference {data.reference}).",
+                       dedupe_key=f"incentive-paid:{s.id}:{now}",
+                       link=record_link(ROUTE, s.id), now=now)
+    return _row(s, db.get(Partner, s.partner_id).name, ledger.of_statement(db, s.id))
