@@ -6,6 +6,7 @@ from core.deals import STATUS_LABELS, DealStatus
 from core.errors import DomainError
 from core.funds import list_allocations, list_requests, roi
 from core.funds.ledger import total
+from core.incentives.statements import list_statements
 from core.leads import lead_stats, list_leads
 from core.leads.desk import lead_capacity, set_lead_capacity
 from core.money import compact_money
@@ -26,7 +27,16 @@ from ui.markdown import literal, plain
 from ui.records import linked_choice
 from ui.registry import page_file
 from ui.scorecard import choose_period, show_scorecard
-from ui.tables import count_col, day_col, flag_col, money_col, table, text_col, time_col
+from ui.tables import (
+    count_col,
+    day_col,
+    flag_col,
+    money_col,
+    record_table,
+    table,
+    text_col,
+    time_col,
+)
 from ui.training import learners_table
 
 HISTORY_COLUMNS = {"when": time_col("When", 140), "from": text_col("From", 100),
@@ -75,8 +85,8 @@ figures[2].metric("Open conflicts", f"{deals.open_conflicts:,}",
                        "possible).")
 
 tabs = st.tabs(["Profile", "Users", "Tier", "Onboarding", "Deals", "Audit trail",
-                *[c.name for c in view.later], "Funds", "POS", "Leads", "Training",
-                "Scorecard"])
+                *[c.name for c in view.later], "Funds", "POS", "Incentives", "Leads",
+                "Training", "Scorecard"])
 
 with tabs[0]:
     st.markdown(
@@ -175,11 +185,11 @@ with tabs[5]:
                "action": text_col("Action", 150), "entity": text_col("Entity", 130),
                "id": text_col("Id", 50), "changes": text_col("Changes", "large")})
 
-for tab, capability in zip(tabs[6:-5], view.later, strict=True):
+for tab, capability in zip(tabs[6:-6], view.later, strict=True):
     with tab:
         st.info(capability.message, icon=":material/construction:")
 
-with tabs[-5]:  # its fund balances, requests, claims and what they brought
+with tabs[-6]:  # its fund balances, requests, claims and what they brought
     with db() as session:
         its_allocations = list_allocations(session, actor, partner_id=partner_id)
         its_requests, its_request_count = list_requests(session, actor, partner_id=partner_id,
@@ -196,7 +206,7 @@ with tabs[-5]:  # its fund balances, requests, claims and what they brought
         st.markdown("**What its funded activities brought**")
         roi_table(its_roi, key="p360_roi")
 
-with tabs[-4]:  # the POS lines it sold and its rows waiting to be corrected
+with tabs[-5]:  # the POS lines it sold and its rows waiting to be corrected
     with db() as session:
         its_lines, its_line_count = pos_lines_of(session, actor, partner_id, limit=100)
         its_exceptions, its_exception_count = list_exceptions(session, actor,
@@ -210,6 +220,24 @@ with tabs[-4]:  # the POS lines it sold and its rows waiting to be corrected
            "sku": text_col("SKU", 120), "qty": count_col("Qty"),
            "amount": money_col("Amount"), "customer": text_col("End customer", "medium")},
           key="p360_pos")
+
+with tabs[-4]:  # its incentive statements, quarter by quarter
+    with db() as session:
+        its_statements = list_statements(session, actor, partner_id=partner_id, limit=40)
+    if not its_statements:
+        st.caption("No incentive statement.")
+    else:
+        earned = sum((r.earned for r in its_statements), start=0)
+        owed = sum((r.owed + r.pending for r in its_statements), start=0)
+        st.caption(f"Earned over {len(its_statements)} quarter(s): {money(earned)}; "
+                   f"approved or waiting for approval and not yet paid: {money(owed)}.")
+        record_table([{"id": r.id, "quarter": r.quarter, "earned": r.earned,
+                       "approved": r.approved, "paid": r.paid, "status": r.status_label}
+                      for r in its_statements],
+                     {"quarter": text_col("Quarter", 90), "earned": money_col("Earned"),
+                      "approved": money_col("Approved"), "paid": money_col("Paid"),
+                      "status": text_col("Status", 140)},
+                     key="p360_incentives", page="incentive_statement")
 
 with tabs[-3]:  # the leads offered to it and how it answers them
     with db() as session:

@@ -10,6 +10,7 @@ from seed.activity import seed_sign_ins
 from seed.deals import seed_deals
 from seed.demo import is_empty, seed_demo
 from seed.funds import seed_funds
+from seed.incentives import seed_incentives
 from seed.leads import seed_leads
 from seed.pos import seed_pos
 from seed.scale import add_size_arguments, seed_scale, sizes_from
@@ -50,6 +51,7 @@ def main() -> None:
             seed_leads(db, now=now)
             seed_funds(db, now=now)
             seed_pos(db, now=now)
+            seed_incentives(db, now=now)
             print("demo data loaded")
 
 

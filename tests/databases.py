@@ -74,6 +74,7 @@ def _seed_deals(url: str) -> None:
     from seed.activity import seed_sign_ins
     from seed.deals import seed_deals
     from seed.funds import seed_funds
+    from seed.incentives import seed_incentives
     from seed.leads import seed_leads
     from seed.pos import seed_pos
     from seed.training import seed_training
@@ -87,6 +88,7 @@ def _seed_deals(url: str) -> None:
             seed_leads(db, now=NOW)
             seed_funds(db, now=NOW)
             seed_pos(db, now=NOW)
+            seed_incentives(db, now=NOW)
     finally:
         engine.dispose()
 

@@ -284,3 +284,12 @@ def retire(db: Session, actor: Actor, program_id: int, last_day: date, *,
     audit.record(db, actor, "incentive.program_retire", "incentive_program", program.id,
                  before=before, after=_snapshot(program), now=now)
     return program_out(db, program)
+
+
+def choices(db: Session, actor: Actor) -> dict[str, dict[int, str]]:
+    """{"tiers"|"lines"|"products": {id: name}} for the program form (SKUs as "SKU — name")."""
+    _may_read(actor)
+    found = names(db)
+    found["products"] = {i: f"{sku} — {name}" for i, sku, name in db.execute(
+        select(Product.id, Product.sku, Product.name).order_by(Product.sku))}
+    return found

@@ -226,9 +226,12 @@ def pay(db: Session, actor: Actor, statement_id: int, data: PaymentIn | dict, *,
     require(actor, "incentive.pay")
     now = now or utcnow()
     raw = dict(data) if isinstance(data, dict) else data.model_dump()
-    negative = isinstance(raw.get("amount"), Decimal | int | float) and raw["amount"] < 0
+    given = raw.get("amount")
+    # A recovery is typed with a minus sign ("-1,300.00"): the amount itself is parsed as any.
+    negative = (given.strip().startswith("-") if isinstance(given, str)
+                else isinstance(given, Decimal | int | float) and given < 0)
     if negative:
-        raw["amount"] = -raw["amount"]
+        raw["amount"] = given.strip()[1:] if isinstance(given, str) else -given
     data = as_model(PaymentIn, raw)
     amount = -data.amount if negative else data.amount
     ledger.lock_statement(db, statement_id)

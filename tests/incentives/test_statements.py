@@ -95,3 +95,22 @@ def test_the_documents_say_the_ledgers_totals(seeded_db):
     text = _pdf_text(data)
     assert "Incentive statement" in text and "2026-Q3" in text
     assert "4,500.00 USD" in text and "500.00 USD" in text and "TR-9" in text
+
+
+def test_home_says_what_waits_for_finance_and_for_the_partner(seeded_db, calculated):
+    from core.home import waiting
+
+    db = seeded_db
+
+    def queue(username: str) -> dict[str, int]:
+        return {w.label: w.count for w in waiting(db, actor_for(db, username), now=NOW)
+                if "ncentive" in w.label}
+
+    assert queue("finance") == {"Incentive statements waiting for approval": 2}
+    statement = list_statements(db, actor_for(db, "p03.admin"))[0]
+    approve(db, actor_for(db, "finance"), statement.id, expected=D("4500.00"), now=NOW)
+    assert queue("finance") == {"Incentive statements waiting for approval": 1,
+                                "Approved incentive statements to pay": 1}
+    assert queue("p03.admin") == {"Incentive statements approved, payment to come": 1}
+    assert queue("p02.admin") == {}
+    assert queue("channel") == {}  # its programs are all published

@@ -19,7 +19,7 @@ from tests.pages import (
 )
 
 SECTIONS = ["Profile", "Users", "Tier", "Onboarding", "Deals", "Audit trail", "Funds", "POS",
-            "Leads", "Training", "Scorecard"]  # Leads (#17) and Training (#16): their own tabs
+            "Incentives", "Leads", "Training", "Scorecard"]  # each capability its own tab
 
 
 @pytest.fixture

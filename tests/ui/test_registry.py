@@ -122,6 +122,12 @@ ROLES_BEFORE = {
     "pos_reporting": set(VENDOR_ROLES) | {R.PARTNER_ADMIN},
     "products": {R.ADMIN},
     "currency_rates": {R.ADMIN, R.FINANCE},
+    # Issue #19's incentives: statements for every vendor role and a partner admin (its own);
+    # programs for those who keep them and those who replay a change (finance, leadership,
+    # analysts).
+    "incentive_statements": set(VENDOR_ROLES) | {R.PARTNER_ADMIN},
+    "incentive_statement": set(VENDOR_ROLES) | {R.PARTNER_ADMIN},
+    "incentive_programs": {R.ADMIN, R.CHANNEL_MANAGER, R.FINANCE, R.EXECUTIVE, R.ANALYST},
 }
 
 
