@@ -2,7 +2,7 @@ import streamlit as st
 
 from core.errors import DomainError
 from core.money import base_money
-from core.partners import partner_choices
+from core.partners import get_partner, partner_choices
 from core.permissions import can
 from core.pos import FIELDS, TableError, read_sheet
 from core.pos.importer import import_and_remember, import_pos, suggested_mapping
@@ -52,6 +52,8 @@ try:
     headers = list(read_sheet(data, upload.name).frame.columns)
     with db() as session:
         mapping, template = suggested_mapping(session, actor, partner_id, headers)
+        # A distributor's report needs its reseller column; a reseller's own sales do not.
+        distributor = get_partner(session, actor, partner_id).partner_type == "distributor"
 except (TableError, DomainError) as exc:
     st.error(plain(str(exc)))
     st.stop()
@@ -68,8 +70,11 @@ for i, (field, label) in enumerate(FIELDS.items()):
                                           if current in options else 0,
                                           key=f"map_{field}", format_func=lambda h: h or "—")
 mapping = {f: h for f, h in chosen.items() if h}
-if missing := unmapped(mapping, distributor=False):
-    st.warning("Map these first: " + ", ".join(missing))
+if missing := unmapped(mapping, distributor=distributor):
+    # The labels of the select boxes above, not the fields' internal names ("unmapped"
+    # names "unit_price or extended_amount" as one requirement: either will do).
+    st.warning("Map these first: " + ", ".join(
+        " or ".join(FIELDS.get(f, f) for f in m.split(" or ")) for m in missing))
 remember = st.checkbox("Remember this mapping for this partner", value=template is None)
 
 

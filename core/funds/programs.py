@@ -1,7 +1,7 @@
 """Fund programs and the money put into them: the admin and marketing define programs (MDF,
-granted; co-op, accrued from won revenue), and allocate to partners by hand, by the tier rule,
-or (co-op) by the accrual job. The sum of a program's allocations never exceeds its budget:
-every allocation holds the program's lock while it reads what is left."""
+granted; co-op, accrued from won revenue and POS sales), and allocate to partners by hand, by
+the tier rule, or (co-op) by the accrual job. The sum of a program's allocations never
+exceeds its budget: every allocation holds the program's lock while it reads what is left."""
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -23,7 +23,15 @@ from core.notifications import notify_partner
 from core.permissions import require
 from core.validation import as_model
 from core.validation.parsers import checked, text_field
-from db.models import DealRegistration, FundAllocation, FundLedgerEntry, FundProgram, Partner, Tier
+from db.models import (
+    DealRegistration,
+    FundAllocation,
+    FundLedgerEntry,
+    FundProgram,
+    Partner,
+    PosLine,
+    Tier,
+)
 from db.types import utcnow
 
 CENT = Decimal("0.01")
@@ -313,9 +321,10 @@ def allocate_by_tier(db: Session, actor: Actor, program_id: int, *,
 
 
 def accrue_coop(db: Session, *, now: datetime | None = None) -> str:
-    """Co-op programs accrue each eligible partner's share of the revenue it won in the
-    period so far (won deals by close day); each run adds only what is new since the last,
-    so running twice accrues once. What the budget cannot cover is not accrued (said in the
+    """Co-op programs accrue each eligible partner's share of its revenue in the period so
+    far: the deals it won (by close day) and its POS sell-through (clean lines it sold, by
+    invoice day; see `_revenue_in`); each run adds only what is new since the last, so
+    running twice accrues once. What the budget cannot cover is not accrued (said in the
     result)."""
     now = now or utcnow()
     actor = Actor.system("fund-deadlines")
@@ -326,15 +335,18 @@ def accrue_coop(db: Session, *, now: datetime | None = None) -> str:
                                                         days=7))).all()
     for program in programs:
         ledger.lock_program(db, program.id)
-        won = _won_in(db, program, min(today, program.ends_on))
+        base = _revenue_in(db, program, min(today, program.ends_on))
         done = dict(db.execute(select(FundLedgerEntry.partner_id, func.sum(FundLedgerEntry.amount))
                                .where(FundLedgerEntry.program_id == program.id,
                                       FundLedgerEntry.kind == "accrue")
                                .group_by(FundLedgerEntry.partner_id)).all())
         amounts = []
         for partner in eligible_partners(db, program):
-            target = (won.get(partner.id, ledger.ZERO) * program.accrual_bp / BP).quantize(
+            target = (base.get(partner.id, ledger.ZERO) * program.accrual_bp / BP).quantize(
                 CENT, ROUND_HALF_UP)
+            # Only ever forward: when the base falls (a POS return, a deal's amount lowered),
+            # what was accrued stays (the partner may have requested it already); the next
+            # runs accrue nothing until the base passes what was accrued again.
             due = target - done.get(partner.id, ledger.ZERO)
             left = program.budget - ledger.program_allocated(db, program.id)
             if due > left:
@@ -343,7 +355,8 @@ def accrue_coop(db: Session, *, now: datetime | None = None) -> str:
                 continue
             allocation = allocation_for(db, program, partner.id)
             ledger.move(db, actor, allocation, "accrue", ledger.BUDGET, ledger.AVAILABLE, due,
-                        reason=f"{_percent(program.accrual_bp)}% of won revenue", now=now)
+                        reason=f"{_percent(program.accrual_bp)}% of won revenue and POS sales",
+                        now=now)
             amounts.append((partner.id, due))
             accrued += due
         if amounts:
@@ -353,9 +366,21 @@ def accrue_coop(db: Session, *, now: datetime | None = None) -> str:
     return f"accrued {base_money(accrued, symbol=False)}{note}"
 
 
-def _won_in(db: Session, program: FundProgram, last: date) -> dict[int, Decimal]:
-    d = DealRegistration
-    return {int(p): v for p, v in db.execute(
-        select(d.partner_id, func.sum(d.final_amount)).where(
-            d.status == DealStatus.WON.value, d.closed_on >= program.starts_on,
-            d.closed_on <= last).group_by(d.partner_id)).all() if v}
+def _revenue_in(db: Session, program: FundProgram, last: date) -> dict[int, Decimal]:
+    """{partner id: base} from the program's first day to `last`: the final amounts of the
+    deals it won, plus the base-currency amounts of the clean POS lines it sold (returns are
+    negative lines). A POS line that confirmed a registration (its deal_id set) counts
+    through that deal, not twice."""
+    d, pos = DealRegistration, PosLine
+    out: dict[int, Decimal] = {}
+    won = select(d.partner_id, func.sum(d.final_amount)).where(
+        d.status == DealStatus.WON.value, d.closed_on >= program.starts_on,
+        d.closed_on <= last).group_by(d.partner_id)
+    sold = select(pos.seller_id, func.sum(pos.amount)).where(
+        pos.deal_id.is_(None), pos.invoice_date >= program.starts_on,
+        pos.invoice_date <= last).group_by(pos.seller_id)
+    for query in (won, sold):
+        for partner, amount in db.execute(query).all():
+            if amount:
+                out[int(partner)] = out.get(int(partner), ledger.ZERO) + amount
+    return out

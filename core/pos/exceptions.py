@@ -26,6 +26,18 @@ from db.models import Partner, PosException, PosFile, PosTemplate
 from db.types import utcnow
 
 OPEN = "open"
+# What a reason reads as on a page (core.pos.cleanse.REASONS, and "duplicate" from a check
+# again); an unknown one reads as its code with spaces.
+REASON_LABELS = {
+    "missing_field": "Missing field", "bad_date": "Bad date", "future_date": "Future date",
+    "bad_amount": "Bad amount", "sku_suggestion": "SKU suggestion",
+    "unknown_sku": "Unknown SKU", "unknown_reseller": "Unknown reseller",
+    "no_rate": "No currency rate", "outlier": "Outlier", "duplicate": "Duplicate",
+}
+
+
+def reason_label(reason: str) -> str:
+    return REASON_LABELS.get(reason, reason.replace("_", " "))
 
 
 @dataclass(frozen=True)
@@ -44,6 +56,7 @@ class ExceptionOut:
 
 def list_exceptions(db: Session, actor: Actor, *, status: str | None = OPEN,
                     partner_id: int | None = None, reason: str | None = None,
+                    file_id: int | None = None,
                     limit: int = 500) -> tuple[list[ExceptionOut], int]:
     require(actor, "pos.view")
     require_open_partner(db, actor)
@@ -56,11 +69,49 @@ def list_exceptions(db: Session, actor: Actor, *, status: str | None = OPEN,
         q = q.where(PosException.partner_id == partner_id)
     if reason:
         q = q.where(PosException.reason == reason)
+    if file_id is not None:
+        q = q.where(PosException.file_id == file_id)
     total = db.scalar(select(func.count()).select_from(q.subquery())) or 0
     rows = db.execute(q.order_by(PosException.id).limit(limit)).all()
     return [ExceptionOut(e.id, e.file_id, name, e.row_number, e.partner_id, partner,
                          e.reason, e.detail, dict(e.raw), e.status)
             for e, name, partner in rows], total
+
+
+@dataclass(frozen=True)
+class ExceptionFilters:
+    """The choices of the exceptions queue's filters: (value, label) of each reason, partner
+    and file that has an exception in it, among those the actor may read."""
+
+    reasons: list[tuple[str, str]]
+    partners: list[tuple[int, str]]
+    files: list[tuple[int, str]]
+
+
+def exception_filters(db: Session, actor: Actor, *, status: str | None = OPEN,
+                      partner_id: int | None = None) -> ExceptionFilters:
+    """What the queue (of `status`; None: every status) can be narrowed to; with
+    `partner_id`, the files are that partner's only."""
+    require(actor, "pos.view")
+    require_open_partner(db, actor)
+    base = scope(actor, select(PosException.id), PosException)
+    if status:
+        base = base.where(PosException.status == status)
+    ids = base.subquery()
+    mine = PosException.id.in_(select(ids.c.id))
+    reasons = db.scalars(select(PosException.reason).where(mine).distinct()).all()
+    partners = db.execute(select(Partner.id, Partner.name).where(Partner.id.in_(
+        select(PosException.partner_id).where(mine))).order_by(Partner.name, Partner.id)).all()
+    files = select(PosFile.id, PosFile.file_name, PosFile.uploaded_at, Partner.name).join(
+        Partner, Partner.id == PosFile.partner_id).where(PosFile.id.in_(
+            select(PosException.file_id).where(mine)))
+    if partner_id is not None:
+        files = files.where(PosFile.partner_id == partner_id)
+    files = db.execute(files.order_by(PosFile.uploaded_at.desc(), PosFile.id.desc())).all()
+    return ExceptionFilters(
+        sorted(((r, reason_label(r)) for r in reasons), key=lambda c: c[1]),
+        [(int(i), n) for i, n in partners],
+        [(int(i), f"{name} ({partner}, {at:%Y-%m-%d})") for i, name, at, partner in files])
 
 
 @dataclass(frozen=True)
@@ -90,17 +141,49 @@ def fix_exceptions(db: Session, actor: Actor, edits: Mapping[int, Mapping[str, s
 def take_suggestion(db: Session, actor: Actor, exception_id: int, *,
                     now: datetime | None = None) -> FixReport:
     """Take a SKU suggestion: the row's SKU becomes the one suggested, the submitter's
-    template remembers the spelling, and the row is checked again."""
+    template remembers the spelling, and the row is checked again. Refused for a row whose
+    reason is not a SKU suggestion (there is nothing to take)."""
     require(actor, "pos.exceptions")
     now = now or utcnow()
     [row] = _open_rows(db, [exception_id])
-    if row.reason != "sku_suggestion":
-        raise RuleViolation("This exception has no SKU suggestion.", field="sku")
+    _refuse_without_suggestion(db, [row])
     suggested = row.detail.removeprefix("Did you mean ").removesuffix("?")
     written = row.raw.get("sku", "")
     template = _template(db, actor, row)
     remember_sku(db, template, written, suggested)
     return fix_exceptions(db, actor, {row.id: {"sku": suggested}}, now=now)
+
+
+def take_suggestions(db: Session, actor: Actor, exception_ids: list[int], *,
+                     now: datetime | None = None) -> FixReport:
+    """Take the SKU suggestions of several rows, all or none: refused, naming each row, when
+    one of them has no suggestion."""
+    require(actor, "pos.exceptions")
+    now = now or utcnow()
+    _refuse_without_suggestion(db, _open_rows(db, list(exception_ids)))
+    fixed = still = 0
+    for exception_id in exception_ids:
+        done = take_suggestion(db, actor, exception_id, now=now)
+        fixed, still = fixed + done.fixed, still + done.still_open
+    return FixReport(fixed, still, f"{fixed} fixed, {still} still open.")
+
+
+def _refuse_without_suggestion(db: Session, rows: list[PosException]) -> None:
+    wrong = sorted((r for r in rows if r.reason != "sku_suggestion"),
+                   key=lambda r: (r.file_id, r.row_number))
+    if not wrong:
+        return
+    names = dict(db.execute(select(PosFile.id, PosFile.file_name).where(
+        PosFile.id.in_({r.file_id for r in wrong}))).all())
+    which = "; ".join(f"row {r.row_number} of {names.get(r.file_id, 'its file')} "
+                      f"({_lower(reason_label(r.reason))})" for r in wrong)
+    raise RuleViolation(f"Only a SKU suggestion can be taken, and {which} "
+                        f"{'has' if len(wrong) == 1 else 'have'} none: correct the fields "
+                        "instead.", field="take")
+
+
+def _lower(label: str) -> str:
+    return label[:1].lower() + label[1:]
 
 
 def dismiss_exception(db: Session, actor: Actor, exception_id: int, note: str, *,
