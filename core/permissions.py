@@ -142,6 +142,9 @@ RULES: dict[str, frozenset[Role]] = {
     "incentive.approve": frozenset({R.FINANCE}),
     "incentive.pay": frozenset({R.FINANCE}),
     "incentive.ledger": frozenset({R.ADMIN, R.FINANCE}),
+    # A sales rep follows the SPIFFs the POS lines naming it earned (core.incentives checks
+    # the rep's own e-mail on top).
+    "incentive.own_spiffs": frozenset({R.PARTNER_USER}),
 }
 
 

@@ -102,6 +102,8 @@ PAGES: tuple[PageSpec, ...] = (
              "Incentives", "incentive.view"),
     PageSpec("incentive_programs", "Incentive programs", ":material/redeem:", "Incentives",
              "incentive.whatif"),
+    PageSpec("my_spiffs", "My SPIFFs", ":material/emoji_events:", "Incentives",
+             "incentive.own_spiffs"),
     PageSpec("training", "Training", ":material/school:", "Training", "training.learn"),
     PageSpec("courses", "Courses", ":material/menu_book:", "Training", "training.author"),
     PageSpec("training_report", "Training report", ":material/workspace_premium:", "Training",

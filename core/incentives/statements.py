@@ -22,7 +22,14 @@ from core.money import base_money
 from core.notifications import notify_partner, record_link
 from core.permissions import require, scope
 from core.validation import Amount, RequiredText, as_model
-from db.models import IncentiveEntry, IncentiveProgram, IncentiveStatement, IncentiveTerms, Partner
+from db.models import (
+    IncentiveEntry,
+    IncentiveProgram,
+    IncentiveStatement,
+    IncentiveTerms,
+    Partner,
+    User,
+)
 from db.types import utcnow
 
 ROUTE = "incentive_statement"
@@ -262,3 +269,42 @@ def pay(db: Session, actor: Actor, statement_id: int, data: PaymentIn | dict, *,
                        dedupe_key=f"incentive-paid:{s.id}:{now}",
                        link=record_link(ROUTE, s.id), now=now)
     return _row(s, db.get(Partner, s.partner_id).name, ledger.of_statement(db, s.id))
+
+
+@dataclass(frozen=True)
+class RepSpiff:
+    quarter: str
+    program: str
+    units: int
+    earned: Decimal
+    status_label: str  # the statement's: a rep's SPIFF is paid with its partner's statement
+
+
+def rep_spiffs(db: Session, actor: Actor) -> list[RepSpiff]:
+    """The SPIFFs a sales rep earned: those of its own partner's statements whose POS lines
+    name its e-mail; newest quarter first."""
+    require(actor, "incentive.own_spiffs")
+    email = (db.scalar(select(User.email).where(User.id == actor.user_id)) or "").lower()
+    if not email:
+        return []
+    E, S = IncentiveEntry, IncentiveStatement
+    rows = db.execute(
+        select(S.id, S.starts_on, S.ends_on, IncentiveProgram.name, E.amount, E.basis)
+        .join(S, S.id == E.statement_id).join(IncentiveProgram, IncentiveProgram.id ==
+                                              E.program_id)
+        .where(E.partner_id == actor.partner_id, S.partner_id == actor.partner_id,
+               E.kind == "accrue", E.rep_email == email)
+        .order_by(S.starts_on.desc(), IncentiveProgram.name, E.id)).all()
+    figures = ledger.sums(db, statement_ids=list({r[0] for r in rows}))
+    found: dict[tuple[int, str], list] = {}
+    for statement_id, start, end, program, amount, basis in rows:
+        key = (statement_id, program)
+        earned = found[key][3] + amount if key in found else amount
+        units = basis.get("units", 0)  # the latest run's count ("no longer earned": none)
+        found[key] = [Quarter(start, end).label, program, units, earned]
+    out = []
+    for (statement_id, _), (label, program, units, earned) in found.items():
+        sums = figures.get(statement_id, ledger.Sums())
+        status = statement_status(sums.earned, sums.approved, sums.paid)
+        out.append(RepSpiff(label, program, int(units), earned, STATEMENT_STATUS_LABELS[status]))
+    return out

@@ -494,3 +494,42 @@ def test_upgrading_to_pos_cadence_keeps_partners_and_expects_them_monthly(blank_
         assert conn.execute(text("SELECT pos_cadence FROM partners WHERE id = :p"),
                             {"p": partner}).scalar() == "monthly"
     engine.dispose()
+
+
+def test_upgrading_to_incentives_keeps_pos_lines_and_refuses_ledger_edits(blank_url):
+    """Migration 0021 on a database holding POS lines: every line is kept; the new incentive
+    ledger refuses an UPDATE and a DELETE in the database."""
+    command.upgrade(alembic_config(blank_url), "0020")
+    engine = make_engine(blank_url)
+    with engine.begin() as conn:
+        t, partner, user = _partner_with_a_user(conn)
+        line_id = conn.execute(select(t["product_lines"].c.id).limit(1)).scalar_one()
+        product = conn.execute(insert(t["products"]).values(_row(
+            t["products"], sku="NX-1", sku_key="NX1", product_line_id=line_id,
+            list_price=100))).inserted_primary_key[0]
+        file = conn.execute(insert(t["pos_files"]).values(_row(
+            t["pos_files"], partner_id=partner))).inserted_primary_key[0]
+        conn.execute(insert(t["pos_lines"]).values(_row(
+            t["pos_lines"], file_id=file, partner_id=partner, seller_id=partner,
+            product_id=product, product_line_id=line_id, invoice_date=NOW.date(),
+            amount=123_45)))
+        before = _row_counts(conn, ("partners", "products", "pos_files", "pos_lines"))
+    upgrade(blank_url)
+    with engine.connect() as conn:
+        assert _row_counts(conn, before) == before
+        assert _schema_differences(conn) == []
+        assert conn.execute(text("SELECT amount FROM pos_lines")).scalar() == 123_45
+    with engine.begin() as conn:
+        t = MetaData()
+        t.reflect(conn)
+        statement = conn.execute(insert(t.tables["incentive_statements"]).values(
+            partner_id=partner, starts_on=NOW.date(), ends_on=NOW.date(),
+            created_at=NOW)).inserted_primary_key[0]
+        conn.execute(insert(t.tables["incentive_ledger"]).values(_row(
+            t.tables["incentive_ledger"], statement_id=statement, partner_id=partner,
+            kind="approve", amount=100, at=NOW)))
+    for statement_text in ("UPDATE incentive_ledger SET amount = 1",
+                           "DELETE FROM incentive_ledger"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(statement_text))
+    engine.dispose()

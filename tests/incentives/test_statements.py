@@ -114,3 +114,27 @@ def test_home_says_what_waits_for_finance_and_for_the_partner(seeded_db, calcula
     assert queue("p03.admin") == {"Incentive statements approved, payment to come": 1}
     assert queue("p02.admin") == {}
     assert queue("channel") == {}  # its programs are all published
+
+
+def test_a_rep_follows_only_the_spiffs_that_name_it(seeded_db):
+    from sqlalchemy import select as select_
+
+    from core.incentives.statements import rep_spiffs
+    from db.models import User
+    from tests.incentives.helpers import spiff_program
+
+    db = seeded_db
+    w = world(db)
+    published(db, spiff_program(w), effective_from=date(2026, 7, 1))
+    rep = actor_for(db, "p02.rep1")
+    email = db.scalar(select_(User.email).where(User.id == rep.user_id))
+    for qty, who in ((3, email.upper()), (2, "someone@else.example"), (-1, email)):
+        sale(db, w, "p02", date(2026, 8, 10), str(25 * qty), product="nx200", qty=qty, rep=who)
+    sale(db, w, "p03", date(2026, 8, 10), "100", product="nx200", qty=4, rep=email)  # not its
+    calculate(db, SYSTEM, date(2026, 8, 1), now=NOW)
+    [mine] = rep_spiffs(db, rep)
+    assert (mine.quarter, mine.program, mine.units, mine.earned, mine.status_label) == (
+        "2026-Q3", "August SPIFF", 2, D("50.00"), "To review")
+    assert rep_spiffs(db, actor_for(db, "p03.rep1")) == []
+    with pytest.raises(PermissionDenied):
+        rep_spiffs(db, actor_for(db, "p02.admin"))

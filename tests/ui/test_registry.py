@@ -128,6 +128,7 @@ ROLES_BEFORE = {
     "incentive_statements": set(VENDOR_ROLES) | {R.PARTNER_ADMIN},
     "incentive_statement": set(VENDOR_ROLES) | {R.PARTNER_ADMIN},
     "incentive_programs": {R.ADMIN, R.CHANNEL_MANAGER, R.FINANCE, R.EXECUTIVE, R.ANALYST},
+    "my_spiffs": {R.PARTNER_USER},
 }
 
 
@@ -179,12 +180,15 @@ NEXT_BEFORE = {
                         ("applications", "Review partner applications"),
                         ("onboarding", "See who is stuck in onboarding"),
                         ("direct_opportunities", "Import direct opportunities"),
-                        ("partners", "Review your partners")],
+                        ("partners", "Review your partners"),
+                        ("incentive_programs",
+                         "Replay a rebate or SPIFF change before publishing it")],
     R.MARKETING_OPS: [("partners", "See which partners to reach"),
                       ("fund_desk", "Decide fund requests")],
     R.FINANCE: [("won_deals", "Export won deals for a period"),
                 ("partners", "Look up a partner"),
-                ("fund_desk", "Approve and pay fund claims")],
+                ("fund_desk", "Approve and pay fund claims"),
+                ("incentive_statements", "Calculate, approve and pay incentive statements")],
     R.EXECUTIVE: [("won_deals", "See won deals"),
                   ("partners", "See the partner base")],
     R.ANALYST: [("partners", "Explore partner data")],
@@ -192,6 +196,7 @@ NEXT_BEFORE = {
                       ("my_deals", "Follow your team's deals"),
                       ("users", "Manage your team's accounts"),
                       ("funds", "Request funds for a marketing activity"),
+                      ("incentive_statements", "Download your incentive statements"),
                       ("my_tier", "See what the next tier needs"),
                       ("company_profile", "Keep your company profile complete")],
     R.PARTNER_USER: [("register_deal", "Register a deal"),
