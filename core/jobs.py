@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, insert, or_, select, update
 from sqlalchemy.engine import make_url
@@ -43,7 +44,7 @@ from db.types import utcnow
 
 log = logging.getLogger("prm.jobs")
 
-JobFn = Callable[[Session, datetime], str | None]
+JobFn = Callable[..., str | None]  # (db, started) or, with a plan, (db, started, planned)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class Job:
     description: str = ""
     # How long a run may take before another runner may assume this one died.
     lease: timedelta = field(default=timedelta(minutes=30))
+    # Long reads done first, in a transaction of their own (on SQLite without the write
+    # lock, so pages keep writing meanwhile); what it returns reaches fn as a third argument.
+    plan: Callable[[Session, datetime], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -198,8 +202,13 @@ def _run(engine: Engine, job: Job, started: datetime, *, actor: Actor | None = N
     try:
         # On SQLite the write lock is taken at BEGIN (db.locks): a job reads, then writes
         # under its keyed locks, and a page writing in between would fail it otherwise.
+        planned = None
+        if job.plan is not None:
+            with unit_of_work(engine) as read:
+                planned = job.plan(read, started)
         with unit_of_work(engine, immediate=True) as db:
-            message = _message(job.fn(db, started))
+            message = _message(job.fn(db, started) if job.plan is None
+                               else job.fn(db, started, planned))
             finished = started + timedelta(seconds=time.monotonic() - clock)
             _record(db, job, actor, started, finished, "ok", message)
         return JobRunResult(job.name, "ok", message, started, finished)

@@ -13,11 +13,12 @@ from core.incentives.programs import (
     retire,
     update_program,
 )
-from core.incentives.schemas import ProgramOut
+from core.incentives.schemas import ProgramIn, ProgramOut, Terms
 from core.incentives.status import BASES, KINDS, PAYEES, PROGRAM_STATUSES
 from core.incentives.whatif import MAX_QUARTERS, what_if
 from core.money import base_money, compact_money
 from core.permissions import can
+from core.validation import as_model
 from db.types import utcnow
 from ui.actions import show_flash, submit
 from ui.charts import bar_chart, show
@@ -52,6 +53,10 @@ table([{"name": p.name, "kind": p.kind_label, "status": PROGRAM_STATUSES[p.statu
       key="incentive_programs")
 
 
+def _typed(value) -> str:
+    return "" if pd.isna(value) else f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def terms_form(key: str, kind: str, p: ProgramOut | None, buttons: dict[str, str]
                ) -> tuple[str | None, dict, FieldErrors]:
     """The program's fields for `kind`; (the button pressed or None, the values, the error
@@ -82,9 +87,12 @@ def terms_form(key: str, kind: str, p: ProgramOut | None, buttons: dict[str, str
                                             "Rate %", min_value=0, max_value=100,
                                             format="%.2f")})
             errors.slot("brackets")
-            values["brackets"] = [{"threshold": f"{r.threshold:.2f}",
-                                   "rate_percent": f"{r.rate_percent:.2f}"}
-                                  for r in edited.dropna().itertuples()]
+            # As typed: a row with one cell empty, or a rate with three decimals, is refused
+            # beside the table by the service's checks, not quietly dropped or rounded.
+            values["brackets"] = [{"threshold": _typed(r.threshold),
+                                   "rate_percent": _typed(r.rate_percent)}
+                                  for r in edited.itertuples()
+                                  if not (pd.isna(r.threshold) and pd.isna(r.rate_percent))]
             bases = list(BASES)
             values["basis"] = st.radio("The rate applies to", bases, format_func=BASES.get,
                                        index=bases.index(v.get("basis", "above")))
@@ -188,11 +196,12 @@ buttons = {"whatif": "Replay with the what-if"}
 if keeps and p.status != "retired":
     buttons["save"] = "Save as working terms"
 pressed, values, errors = terms_form(f"edit_program_{p.id}", p.kind, p, buttons)
+REPLAYED = f"whatif_{p.id}"  # (the terms replayed, the result)
 if pressed == "whatif":
     try:
         with db() as session:
-            st.session_state[f"whatif_{p.id}"] = what_if(session, actor, p.id, values,
-                                                         quarters)
+            result = what_if(session, actor, p.id, values, quarters)
+        st.session_state[REPLAYED] = (Terms.of(as_model(ProgramIn, values)), result)
     except (ValidationError, RuleViolation) as exc:  # beside the fields
         errors.show(exc)
     except DomainError as exc:
@@ -201,8 +210,9 @@ if pressed == "save":
     submit(lambda s: update_program(s, actor, p.id, values),
            lambda out: "Working terms saved: publish them to put them in force.",
            errors=errors, failed="Nothing was saved.")
-if result := st.session_state.get(f"whatif_{p.id}"):
-    show_what_if(result)
+replayed = st.session_state.get(REPLAYED)
+if replayed:
+    show_what_if(replayed[1])
 
 if keeps and p.status != "retired":
     st.markdown("#### Publish the working terms")
@@ -210,7 +220,13 @@ if keeps and p.status != "retired":
     options = publishable_quarters(today)
     start = cols[0].selectbox("In force from", options, format_func=lambda q: q.label)
     note = cols[1].text_input("Note", placeholder="What changed and why")
-    if cols[2].button("Publish", type="primary", icon=":material/publish:"):
+    # Published only once the working terms themselves were replayed (not other values
+    # tried in the form since): what is published is what the what-if showed.
+    seen = replayed is not None and replayed[0] == p.terms
+    if cols[2].button("Publish", type="primary", icon=":material/publish:", disabled=not seen,
+                      help=None if seen else "Save the working terms and replay them with "
+                                             "the what-if first."):
+        st.session_state.pop(REPLAYED, None)
         submit(lambda s: publish(s, actor, p.id, start.starts_on, note=note),
                lambda out: f"Published from {start.label}.")
     if p.status == "published":

@@ -1,10 +1,10 @@
 import streamlit as st
 
 from core.errors import DomainError
-from core.incentives.calculation import calculate
+from core.incentives.calculation import plan, post
 from core.incentives.ledger import check
 from core.incentives.periods import quarter_of
-from core.incentives.statements import list_statements, quarters
+from core.incentives.statements import list_statements, quarters, statement_totals
 from core.incentives.status import STATEMENT_STATUS_LABELS
 from core.money import base_money, compact_money
 from core.permissions import can
@@ -36,30 +36,39 @@ if not choices:
     st.info("No incentive statement yet: statements appear once a quarter's sales earn "
             "something under a published program.")
     st.stop()
-cols = st.columns([2, 2, 3])
+cols = st.columns([2, 2, 3, 3] if actor.is_vendor else [2, 2, 6])
 quarter = cols[0].selectbox("Quarter", choices, format_func=lambda q: q.label)
 statuses = {"": "Any status", **STATEMENT_STATUS_LABELS}
 status = cols[1].selectbox("Status", list(statuses), format_func=statuses.get)
+search = cols[2].text_input("Partner name contains") if actor.is_vendor else None
+SHOWN = 500
 
 if can(actor, "incentive.calculate"):
     label = "to date" if quarter == current else "again"
-    if cols[2].button(f"Calculate {quarter.label} {label}", type="primary",
-                      icon=":material/calculate:",
-                      help="Reads the quarter's clean POS lines and posts the difference with "
-                           "what each statement has accrued (nothing when nothing changed)."):
-        submit(lambda s: calculate(s, actor, quarter.starts_on), lambda out: out.message)
+    if cols[-1].button(f"Calculate {quarter.label} {label}", type="primary",
+                       icon=":material/calculate:",
+                       help="Reads the quarter's clean POS lines and posts the difference with "
+                            "what each statement has accrued (nothing when nothing changed)."):
+        try:
+            # The long read first, outside the write transaction (pages keep writing).
+            with db() as session:
+                planned = plan(session, actor, quarter.starts_on)
+        except DomainError as exc:
+            st.error(plain(str(exc)))
+        else:
+            submit(lambda s: post(s, actor, planned), lambda out: out.message)
 
 try:
     with db() as session:
         rows = list_statements(session, actor, starts_on=quarter.starts_on,
-                               status=status or None)
+                               status=status or None, search=search, limit=SHOWN)
+        totals = statement_totals(session, actor, starts_on=quarter.starts_on,
+                                  status=status or None, search=search)
 except DomainError as exc:
     st.error(plain(str(exc)))
     st.stop()
 
-earned = sum((r.earned for r in rows), start=0)
-pending = sum((r.pending for r in rows), start=0)
-owed = sum((r.owed for r in rows), start=0)
+earned, pending, owed = totals.sums.earned, totals.sums.pending, totals.sums.owed
 cols = st.columns(3)
 cols[0].metric("Earned", compact_money(earned), help=base_money(earned))
 cols[1].metric("Waiting for approval", compact_money(pending), help=base_money(pending))
@@ -73,10 +82,17 @@ record_table([{"id": r.id, "partner": r.partner_name, "quarter": r.quarter,
               "pending": money_col("To approve"), "owed": money_col("To pay"),
               "status": text_col("Status", 140)},
              key="incentive_statements", page="incentive_statement")
+if totals.statements > len(rows):
+    st.caption(f"The first {len(rows):,} of {totals.statements:,} statements (by partner "
+               "name); narrow them by name or status. The figures above count them all.")
 
 if can(actor, "incentive.ledger"):
-    with st.expander("Ledger check"), db() as session:
-        verdict = check(session)
+    st.subheader("Ledger check")
+    st.caption("Reads the whole incentive ledger back and returns only the rows that break a "
+               "rule.")
+    if st.button("Check the ledger", icon=":material/fact_check:"):
+        with db() as session:
+            verdict = check(session)
         if verdict.ok:
             st.success(f"{verdict.entries:,} entries; every entry on its partner's statement, "
                        "no program's earnings below zero, every run's entries as recorded, "

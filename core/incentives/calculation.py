@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from core import audit, events
@@ -17,12 +17,20 @@ from core.errors import RuleViolation
 from core.incentives import ledger, rules
 from core.incentives.events import IncentivesCalculated
 from core.incentives.periods import Quarter, quarter_of
-from core.incentives.programs import in_force, published, runs_in
+from core.incentives.programs import Window, in_force, published, window_of
 from core.incentives.sales import QuarterSales, Standing, quarter_sales, spiff_units, standing_at
 from core.incentives.schemas import Terms
 from core.permissions import require
 from db import locks
-from db.models import IncentiveEntry, IncentiveProgram, IncentiveRun, IncentiveStatement
+from db.models import (
+    IncentiveEntry,
+    IncentiveProgram,
+    IncentiveRun,
+    IncentiveStatement,
+    IncentiveTerms,
+    PosLine,
+    TierChange,
+)
 from db.types import utcnow
 
 Key = tuple[int, int, str]  # (partner id, program id, rep e-mail or "")
@@ -41,19 +49,21 @@ def _cents(cents: int) -> str:
     return str(Decimal(cents) / 100)
 
 
-def program_earnings(db: Session, program: IncentiveProgram, terms: Terms, quarter: Quarter,
+def program_earnings(db: Session, program: Window, terms: Terms, quarter: Quarter,
                      sales: QuarterSales, standing: Standing) -> dict[Key, Earning]:
-    """One program's earnings in a quarter under `terms` (the published ones, or a what-if's).
-    Partners that do not qualify earn nothing; their sales are not lost, only unpaid."""
+    """One program's earnings in a quarter under `terms` (the published ones, or a what-if's),
+    counting the sales inside the program's window. Partners that do not qualify earn
+    nothing; their sales are not lost, only unpaid."""
     out: dict[Key, Earning] = {}
+    if not program.runs_in(quarter):
+        return out
+    first, last = program.days_in(quarter)
 
     def eligible(partner_id: int) -> bool:
         return standing.eligible(partner_id, terms.eligible_tier_ids,
                                  terms.min_certified_users, terms.certified_line_id)[0]
 
     if program.kind == "spiff":
-        first = max(program.starts_on, quarter.starts_on)
-        last = min(program.ends_on or quarter.ends_on, quarter.ends_on)
         units = spiff_units(db, first, last, terms.product_ids, terms.payee == "rep")
         for (seller, rep), n in units.items():
             amount = rules.spiff(n, terms.amount_cents)
@@ -63,6 +73,8 @@ def program_earnings(db: Session, program: IncentiveProgram, terms: Terms, quart
                     {"units": n, "per_unit": _cents(terms.amount_cents), "rep": rep,
                      "from": first.isoformat(), "to": last.isoformat()})
         return out
+    if (first, last) != (quarter.starts_on, quarter.ends_on):
+        sales = quarter_sales(db, quarter, first, last)  # a window inside the quarter
     current = sales.volume(terms.product_line_ids)
     prior = sales.volume(terms.product_line_ids, prior=True) if program.kind == "growth" else {}
     for seller, cents in current.items():
@@ -82,27 +94,54 @@ def program_earnings(db: Session, program: IncentiveProgram, terms: Terms, quart
     return out
 
 
-def programs_in_force(db: Session, quarter: Quarter
-                      ) -> list[tuple[IncentiveProgram, Terms]]:
+def programs_in_force(db: Session, quarter: Quarter) -> list[tuple[Window, Terms]]:
+    """Each program with terms in force for the quarter, and those terms."""
     programs = db.scalars(select(IncentiveProgram).where(
         IncentiveProgram.status != "draft").order_by(IncentiveProgram.id)).all()
     versions = published(db, [p.id for p in programs])
     out = []
     for p in programs:
         terms = in_force(versions.get(p.id, []), quarter)
-        if terms is not None and runs_in(p, quarter):
-            out.append((p, terms))
+        if terms is not None:
+            out.append((window_of(p, terms), terms))
     return out
 
 
-def earnings(db: Session, quarter: Quarter, now: datetime) -> tuple[dict[Key, Earning], int]:
-    """({key: earning} of every program in force, POS lines read)."""
+@dataclass(frozen=True)
+class Plan:
+    """A quarter's earnings as computed from what the database held then (`marks`)."""
+
+    quarter: Quarter
+    targets: dict[Key, Earning]
+    lines: int
+    marks: tuple
+
+
+def _marks(db: Session, quarter: Quarter) -> tuple:
+    """What a plan depends on that can move while it is computed: the newest POS line, the
+    quarter's newest run, the newest publication and tier change."""
+    return (db.scalar(select(func.max(PosLine.id))),
+            db.scalar(select(func.max(IncentiveRun.id)).where(
+                IncentiveRun.starts_on == quarter.starts_on)),
+            db.scalar(select(func.max(IncentiveTerms.published_at))),
+            db.scalar(select(func.max(TierChange.id))))
+
+
+def plan(db: Session, actor: Actor, day: date, *, now: datetime | None = None) -> Plan:
+    """Compute the quarter `day` falls in (to date, when it is the current one): the long
+    read, done before the write transaction takes its lock (see `post`)."""
+    require(actor, "incentive.calculate")
+    now = now or utcnow()
+    quarter = quarter_of(day)
+    if quarter.starts_on > now.date():
+        raise RuleViolation(f"{quarter.label} has not begun.", field="quarter")
+    marks = _marks(db, quarter)
     sales = quarter_sales(db, quarter)
     standing = standing_at(db, min(quarter.end_moment, now))
-    out: dict[Key, Earning] = {}
+    targets: dict[Key, Earning] = {}
     for program, terms in programs_in_force(db, quarter):
-        out.update(program_earnings(db, program, terms, quarter, sales, standing))
-    return out, sales.lines
+        targets.update(program_earnings(db, program, terms, quarter, sales, standing))
+    return Plan(quarter, targets, sales.lines, marks)
 
 
 @dataclass(frozen=True)
@@ -138,19 +177,21 @@ def statements_for(db: Session, partner_ids: set[int], quarter: Quarter,
     return {p: found[p] for p in partner_ids}
 
 
-def calculate(db: Session, actor: Actor, day: date, *, now: datetime | None = None) -> RunOut:
-    """Calculate the quarter `day` falls in (to date, when it is the current one) and post the
-    differences with what is accrued."""
+def post(db: Session, actor: Actor, planned: Plan, *, now: datetime | None = None) -> RunOut:
+    """Post the differences between the plan's earnings and what the quarter's statements
+    accrued, under the quarter's lock. A plan that something moved under since it was
+    computed (new POS lines, another run, a publication, a tier change) is computed again
+    here, under the lock."""
     require(actor, "incentive.calculate")
     now = now or utcnow()
-    quarter = quarter_of(day)
-    if quarter.starts_on > now.date():
-        raise RuleViolation(f"{quarter.label} has not begun.", field="quarter")
+    quarter = planned.quarter
     # One calculation of a quarter at a time: two at once would both post the difference.
     locks.hold(db, f"incentive-quarter:{quarter.starts_on.isoformat()}")
-    targets, lines = earnings(db, quarter, now)
+    if _marks(db, quarter) != planned.marks:
+        planned = plan(db, actor, quarter.starts_on, now=now)
+    targets, lines = planned.targets, planned.lines
     have = ledger.accrued(db, quarter)
-    diffs = {k: targets[k].amount if k in targets else Decimal("0.00") for k in targets}
+    diffs = {k: targets[k].amount for k in targets}
     for k, amount in have.items():
         diffs[k] = diffs.get(k, Decimal("0.00")) - amount
     diffs = {k: d for k, d in diffs.items() if d}
@@ -178,3 +219,8 @@ def calculate(db: Session, actor: Actor, day: date, *, now: datetime | None = No
                                             quarter=quarter.label,
                                             amounts=tuple(sorted(per_partner.items()))))
     return RunOut(run.id, quarter.label, run.entries, run.net_amount, len(per_partner), lines)
+
+
+def calculate(db: Session, actor: Actor, day: date, *, now: datetime | None = None) -> RunOut:
+    """`plan` and `post` in one transaction."""
+    return post(db, actor, plan(db, actor, day, now=now), now=now)

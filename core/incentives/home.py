@@ -1,41 +1,49 @@
 """Incentive queues on Home: statements waiting for finance's approval or payment, drafts
 waiting to be published, and a partner admin's approved incentives not yet paid."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import BigInteger, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from core.actor import Actor
 from core.home import Waiting, counted, queue
+from core.incentives.periods import quarter_of
 from core.permissions import can
-from db.models import IncentiveEntry, IncentiveProgram
+from db.models import IncentiveEntry, IncentiveProgram, IncentiveStatement
 
 E = IncentiveEntry
 
 
-def _waiting(db: Session, partner_id: int | None = None) -> tuple[int, int]:
-    """(statements with accruals not approved, statements approved and not fully paid)."""
+def _waiting(db: Session, since, partner_id: int | None = None) -> tuple[int, int]:
+    """(statements with accruals not approved, statements approved and not fully paid; for a
+    partner: with money coming to it), of the quarters from `since` on."""
     amount = type_coerce(E.amount, BigInteger)
 
     def of(kind: str):
         return func.sum(case((E.kind == kind, amount), else_=0))
 
     per = select(E.statement_id, (of("accrue") - of("approve")).label("pending"),
-                 (of("approve") - of("pay")).label("owed")).group_by(E.statement_id)
+                 (of("approve") - of("pay")).label("owed")).join(
+        IncentiveStatement, IncentiveStatement.id == E.statement_id).where(
+        IncentiveStatement.starts_on >= since).group_by(E.statement_id)
     if partner_id is not None:
         per = per.where(E.partner_id == partner_id)
     per = per.subquery()
+    owed = per.c.owed > 0 if partner_id is not None else per.c.owed != 0
     row = db.execute(select(func.count().filter(per.c.pending != 0),
-                            func.count().filter(per.c.owed != 0)).select_from(per)).one()
+                            func.count().filter(owed)).select_from(per)).one()
     return int(row[0] or 0), int(row[1] or 0)
 
 
 @queue
 def incentive_queues(db: Session, actor: Actor, now: datetime) -> list[Waiting]:
     out = []
+    # The last two years' quarters: older statements are settled or written off by then,
+    # and Home should not add up the whole ledger on every visit.
+    since = quarter_of(now.date() - timedelta(days=730)).starts_on
     if can(actor, "incentive.approve") or can(actor, "incentive.pay"):
-        pending, owed = _waiting(db)
+        pending, owed = _waiting(db, since)
         out += [counted("Incentive statements waiting for approval", pending,
                         "incentive_statements"),
                 counted("Approved incentive statements to pay", owed, "incentive_statements")]
@@ -45,7 +53,7 @@ def incentive_queues(db: Session, actor: Actor, now: datetime) -> list[Waiting]:
         out.append(counted("Incentive programs not yet published", drafts,
                            "incentive_programs"))
     if can(actor, "incentive.view") and actor.partner_id is not None:
-        _, owed = _waiting(db, actor.partner_id)
+        _, owed = _waiting(db, since, actor.partner_id)
         out.append(counted("Incentive statements approved, payment to come", owed,
                            "incentive_statements"))
     return out

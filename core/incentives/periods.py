@@ -52,3 +52,11 @@ def last_complete(today: date, count: int) -> list[Quarter]:
         out.append(q)
         q = q.previous()
     return out[::-1]
+
+
+def year_before(day: date) -> date:
+    """The same day a year earlier (February 29th: the 28th)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)

@@ -2,6 +2,7 @@
 quarter onward, retired. Calculations read only published terms, so a change never reaches a
 quarter before the one it was published for."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -95,10 +96,31 @@ def in_force(versions: list[tuple[date, Terms]], quarter: Quarter) -> Terms | No
     return found[-1] if found else None
 
 
-def runs_in(program: IncentiveProgram, quarter: Quarter) -> bool:
-    """Whether the program's window touches the quarter (a rebate counts whole quarters)."""
-    return program.starts_on <= quarter.ends_on and (program.ends_on is None
-                                                    or program.ends_on >= quarter.starts_on)
+@dataclass(frozen=True)
+class Window:
+    """What a calculation reads of a program under some terms: its kind and the days its
+    sales count in (from the published terms; a retirement closes it on its last day)."""
+
+    id: int
+    kind: str
+    starts_on: date
+    ends_on: date | None
+
+    def runs_in(self, quarter: Quarter) -> bool:
+        return self.starts_on <= quarter.ends_on and (self.ends_on is None
+                                                      or self.ends_on >= quarter.starts_on)
+
+    def days_in(self, quarter: Quarter) -> tuple[date, date]:
+        """The quarter's days inside the window (the caller checked it `runs_in`)."""
+        return (max(self.starts_on, quarter.starts_on),
+                min(self.ends_on or quarter.ends_on, quarter.ends_on))
+
+
+def window_of(program: IncentiveProgram, terms: Terms) -> Window:
+    end = terms.ends_on
+    if program.status == "retired" and program.ends_on is not None:
+        end = program.ends_on if end is None else min(end, program.ends_on)
+    return Window(program.id, program.kind, terms.starts_on or program.starts_on, end)
 
 
 def _may_read(actor: Actor) -> None:
@@ -279,7 +301,7 @@ def retire(db: Session, actor: Actor, program_id: int, last_day: date, *,
         raise RuleViolation("The last day is today or later.", field="last_day")
     before = _snapshot(program)
     program.status = "retired"
-    program.ends_on = min(last_day, program.ends_on or last_day)
+    program.ends_on = last_day  # closes the published window (core.incentives.programs.window_of)
     db.flush()
     audit.record(db, actor, "incentive.program_retire", "incentive_program", program.id,
                  before=before, after=_snapshot(program), now=now)

@@ -6,11 +6,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, and_, func, or_, select, type_coerce
+from sqlalchemy import BigInteger, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from core.incentives.periods import Quarter
-from db.models import Certification, CertificationTrack, Partner, PosLine, TierChange, User
+from core.incentives.periods import Quarter, year_before
+from db.models import Certification, CertificationTrack, Partner, PosLine, TierChange
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,13 @@ def _by_line(db: Session, first: date, last: date) -> tuple[dict[tuple[int, int]
     return {(s, line): int(c) for s, line, c, _ in rows}, sum(n for *_, n in rows)
 
 
-def quarter_sales(db: Session, quarter: Quarter) -> QuarterSales:
-    current, lines = _by_line(db, quarter.starts_on, quarter.ends_on)
-    earlier = quarter.year_earlier()
-    prior, _ = _by_line(db, earlier.starts_on, earlier.ends_on)
+def quarter_sales(db: Session, quarter: Quarter, first: date | None = None,
+                  last: date | None = None) -> QuarterSales:
+    """The quarter's sales, or those from `first` to `last` inside it (a program whose window
+    starts or ends within the quarter), beside the same days a year earlier."""
+    first, last = first or quarter.starts_on, last or quarter.ends_on
+    current, lines = _by_line(db, first, last)
+    prior, _ = _by_line(db, year_before(first), year_before(last))
     return QuarterSales(quarter, current, prior, lines)
 
 
@@ -87,7 +90,10 @@ class Standing:
 
 def standing_at(db: Session, moment: datetime) -> Standing:
     """Tiers at `moment`: today's, unwound through the tier changes made after it (the
-    earliest change after the moment says what the partner was before)."""
+    earliest change after the moment says what the partner was before). Certified users: a
+    certification counts from its issue to its expiry or revocation, whatever became of its
+    holder's account since (no date is kept for that: a closed quarter must read the same
+    on every recalculation)."""
     tier = dict(db.execute(select(Partner.id, Partner.tier_id)).tuples().all())
     later = db.execute(select(TierChange.partner_id, TierChange.from_tier_id)
                        .where(TierChange.changed_at > moment)
@@ -100,10 +106,8 @@ def standing_at(db: Session, moment: datetime) -> Standing:
             select(Certification.partner_id, Certification.user_id,
                    CertificationTrack.product_line_ids)
             .join(CertificationTrack, CertificationTrack.id == Certification.track_id)
-            .join(User, User.id == Certification.user_id)
             .where(Certification.issued_at <= moment, Certification.expires_at > moment,
-                   or_(Certification.revoked_at.is_(None),
-                       and_(Certification.revoked_at > moment)), User.is_active)):
+                   or_(Certification.revoked_at.is_(None), Certification.revoked_at > moment))):
         if partner_id is None:
             continue
         users[partner_id].add(user_id)

@@ -116,6 +116,9 @@ class Terms:
     product_ids: tuple[int, ...] = ()
     amount_cents: int = 0
     payee: str = "partner"
+    # The window sales count in, published with the rest (None: open).
+    starts_on: date | None = None
+    ends_on: date | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {"eligible_tier_ids": list(self.eligible_tier_ids),
@@ -125,7 +128,9 @@ class Terms:
                 "brackets": [list(b) for b in self.brackets], "basis": self.basis,
                 "rate_bp": self.rate_bp, "min_growth_bp": self.min_growth_bp,
                 "product_ids": list(self.product_ids), "amount_cents": self.amount_cents,
-                "payee": self.payee}
+                "payee": self.payee,
+                "starts_on": self.starts_on.isoformat() if self.starts_on else None,
+                "ends_on": self.ends_on.isoformat() if self.ends_on else None}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Terms":
@@ -135,7 +140,7 @@ class Terms:
                    tuple(tuple(b) for b in d.get("brackets", ())), d.get("basis", "above"),
                    int(d.get("rate_bp", 0)), int(d.get("min_growth_bp", 0)),
                    tuple(d.get("product_ids", ())), int(d.get("amount_cents", 0)),
-                   d.get("payee", "partner"))
+                   d.get("payee", "partner"), _day(d.get("starts_on")), _day(d.get("ends_on")))
 
     @classmethod
     def of(cls, data: ProgramIn) -> "Terms":
@@ -146,7 +151,11 @@ class Terms:
                    tuple((int(b.threshold * 100), bp(b.rate_percent)) for b in data.brackets),
                    data.basis, bp(data.rate_percent), bp(data.min_growth_percent),
                    tuple(sorted(set(data.product_ids))), int(data.amount_per_unit * 100),
-                   data.payee)
+                   data.payee, data.starts_on, data.ends_on)
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import BigInteger, case, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from core import audit, events
@@ -22,6 +22,7 @@ from core.money import base_money
 from core.notifications import notify_partner, record_link
 from core.permissions import require, scope
 from core.validation import Amount, RequiredText, as_model
+from db import locks
 from db.models import (
     IncentiveEntry,
     IncentiveProgram,
@@ -30,7 +31,7 @@ from db.models import (
     Partner,
     User,
 )
-from db.types import utcnow
+from db.types import cents_to_decimal, utcnow
 
 ROUTE = "incentive_statement"
 
@@ -91,25 +92,76 @@ def _row(s: IncentiveStatement, partner: str, sums: ledger.Sums) -> StatementRow
                         sums.pending, sums.owed, status, STATEMENT_STATUS_LABELS[status])
 
 
+def _filtered(actor: Actor, starts_on: date | None, partner_id: int | None,
+              status: str | None, search: str | None):
+    """(statement, partner name, earned, approved, paid) the actor may read, filtered in SQL:
+    the figures are one grouped read of the ledger, narrowed to the same quarter and
+    partner."""
+    E, S = IncentiveEntry, IncentiveStatement
+    amount = type_coerce(E.amount, BigInteger)
+
+    def of(kind: str):
+        return cast(func.sum(case((E.kind == kind, amount), else_=0)), BigInteger).label(kind)
+
+    per = select(E.statement_id, of("accrue"), of("approve"), of("pay")).group_by(
+        E.statement_id)
+    if starts_on is not None:
+        per = per.join(S, S.id == E.statement_id).where(S.starts_on == starts_on)
+    if partner_id is not None or actor.is_partner:
+        per = per.where(E.partner_id == (actor.partner_id if actor.is_partner else partner_id))
+    per = per.subquery()
+    earned, approved, paid = (func.coalesce(getattr(per.c, k), 0)
+                              for k in ("accrue", "approve", "pay"))
+    q = scope(actor, select(S, Partner.name, earned, approved, paid)
+              .join(Partner, Partner.id == S.partner_id)
+              .outerjoin(per, per.c.statement_id == S.id), S)
+    if starts_on is not None:
+        q = q.where(S.starts_on == starts_on)
+    if partner_id is not None:
+        q = q.where(S.partner_id == partner_id)
+    if search:
+        q = q.where(func.lower(Partner.name).contains(search.strip().lower(), autoescape=True))
+    if status == "to review":
+        q = q.where(earned != approved)
+    elif status == "to pay":
+        q = q.where(earned == approved, approved != paid)
+    elif status == "settled":
+        q = q.where(earned == approved, approved == paid, earned != 0)
+    elif status == "nothing earned":
+        q = q.where(earned == 0, approved == 0, paid == 0)
+    return q
+
+
 def list_statements(db: Session, actor: Actor, *, starts_on: date | None = None,
                     partner_id: int | None = None, status: str | None = None,
-                    limit: int = 2_000) -> list[StatementRow]:
-    """Statements the actor may read, newest quarter first, with their figures. A partner
-    admin gets only its own partner's, whatever it asks."""
+                    search: str | None = None, limit: int = 500) -> list[StatementRow]:
+    """Statements the actor may read, newest quarter first then by partner, with their
+    figures; at most `limit`. A partner admin gets only its own partner's, whatever it
+    asks."""
     require(actor, "incentive.view")
-    q = scope(actor, select(IncentiveStatement, Partner.name).join(
-        Partner, Partner.id == IncentiveStatement.partner_id), IncentiveStatement)
-    if starts_on is not None:
-        q = q.where(IncentiveStatement.starts_on == starts_on)
-    if partner_id is not None:
-        q = q.where(IncentiveStatement.partner_id == partner_id)
-    found = db.execute(q.order_by(IncentiveStatement.starts_on.desc(), Partner.name)).all()
-    figures = ledger.sums(db, statement_ids=[s.id for s, _ in found]) if len(found) < 30_000 \
-        else ledger.sums(db, starts_on=starts_on, partner_id=partner_id)
-    rows = [_row(s, name, figures.get(s.id, ledger.Sums())) for s, name in found]
-    if status:
-        rows = [r for r in rows if r.status == status]
-    return rows[:limit]
+    q = _filtered(actor, starts_on, partner_id, status, search)
+    rows = db.execute(q.order_by(IncentiveStatement.starts_on.desc(), Partner.name,
+                                 IncentiveStatement.id).limit(limit)).all()
+    return [_row(s, name, ledger.Sums(*(cents_to_decimal(c) for c in figures)))
+            for s, name, *figures in rows]
+
+
+@dataclass(frozen=True)
+class StatementTotals:
+    statements: int
+    sums: ledger.Sums
+
+
+def statement_totals(db: Session, actor: Actor, *, starts_on: date | None = None,
+                     status: str | None = None, search: str | None = None
+                     ) -> StatementTotals:
+    """How many statements `list_statements` would find without its limit, and their sums."""
+    require(actor, "incentive.view")
+    inner = _filtered(actor, starts_on, None, status, search).subquery()
+    count, *figures = db.execute(select(
+        func.count(), *(cast(func.coalesce(func.sum(c), 0), BigInteger)
+                        for c in list(inner.c)[-3:]))).one()
+    return StatementTotals(count, ledger.Sums(*(cents_to_decimal(c) for c in figures)))
 
 
 def quarters(db: Session, actor: Actor) -> list[Quarter]:
@@ -131,6 +183,8 @@ def load_statement(db: Session, actor: Actor, statement_id: int) -> IncentiveSta
 
 
 def _figures(kind: str, basis: dict) -> str:
+    if "note" in basis:
+        return basis["note"]  # "no longer earned"
     if kind == "spiff":
         return f"{basis.get('units', 0):,} unit(s) from {basis.get('from')} to {basis.get('to')}"
     text = f"sales {base_money(Decimal(basis.get('sales', '0')), symbol=False)}"
@@ -155,8 +209,7 @@ def get_statement(db: Session, actor: Actor, statement_id: int) -> StatementOut:
         if e.kind == "accrue":
             key = (e.program_id, e.rep_email)
             earned[key] = earned.get(key, ledger.ZERO) + e.amount
-            if "note" not in e.basis:  # the latest figures calculated ("no longer earned" has none)
-                basis[key] = e.basis
+            basis[key] = e.basis  # the latest run's figures
     out_lines = []
     for program_id, rep in sorted(earned, key=lambda k: (programs[k[0]].name, k[1])):
         p = programs[program_id]
@@ -179,6 +232,15 @@ def _terms_for(db: Session, program_id: int, starts_on: date) -> Terms | None:
     return Terms.from_json(version.terms) if version else None
 
 
+def _locked(db: Session, actor: Actor, statement_id: int) -> IncentiveStatement:
+    """The statement, under its quarter's lock and its own (in that order, as everywhere):
+    a calculation of the quarter then waits, or has posted, before the figures are read."""
+    s = load_statement(db, actor, statement_id)
+    locks.hold(db, f"incentive-quarter:{s.starts_on.isoformat()}")
+    ledger.lock_statement(db, s.id)
+    return s
+
+
 def _entry(db: Session, actor: Actor, s: IncentiveStatement, kind: str, amount: Decimal,
            now: datetime, *, reference: str = "", note: str = "") -> IncentiveEntry:
     entry = IncentiveEntry(statement_id=s.id, partner_id=s.partner_id, kind=kind,
@@ -195,8 +257,7 @@ def approve(db: Session, actor: Actor, statement_id: int, *, expected: Decimal,
     the reviewer saw: a calculation that posted since then is reviewed first."""
     require(actor, "incentive.approve")
     now = now or utcnow()
-    ledger.lock_statement(db, statement_id)
-    s = load_statement(db, actor, statement_id)
+    s = _locked(db, actor, statement_id)
     before = ledger.of_statement(db, s.id)
     if not before.pending:
         raise RuleViolation("Nothing on this statement waits for approval.")
@@ -241,14 +302,19 @@ def pay(db: Session, actor: Actor, statement_id: int, data: PaymentIn | dict, *,
         raw["amount"] = given.strip()[1:] if isinstance(given, str) else -given
     data = as_model(PaymentIn, raw)
     amount = -data.amount if negative else data.amount
-    ledger.lock_statement(db, statement_id)
-    s = load_statement(db, actor, statement_id)
+    s = _locked(db, actor, statement_id)
     before = ledger.of_statement(db, s.id)
     if not before.owed:
         raise RuleViolation("Nothing on this statement is approved and unpaid.", field="amount")
-    if before.owed > 0 and not 0 < amount <= before.owed:
+    # A recalculation that lowered the earnings waits for approval: it lowers what may be
+    # paid now, so nothing is paid that would then have to be recovered.
+    payable = min(before.owed, before.earned - before.paid)
+    if before.owed > 0 and payable <= 0:
+        raise RuleViolation("A recalculation lowered this statement's earnings: approve that "
+                            "first.", field="amount")
+    if before.owed > 0 and not 0 < amount <= payable:
         raise RuleViolation(f"Pay at most what is approved and unpaid: "
-                            f"{base_money(before.owed)}.", field="amount")
+                            f"{base_money(payable)}.", field="amount")
     if before.owed < 0 and amount != before.owed:
         raise RuleViolation(f"More was paid than is approved: record the "
                             f"{base_money(-before.owed)} recovered as {before.owed}.",

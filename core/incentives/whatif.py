@@ -3,7 +3,7 @@ beside the terms in force now, per partner and in total. It reads and computes o
 is written, so it runs before anyone publishes the change."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from core.actor import Actor
 from core.errors import RuleViolation
 from core.incentives.calculation import program_earnings
 from core.incentives.periods import last_complete
-from core.incentives.programs import load_program, published, runs_in
+from core.incentives.programs import Window, in_force, load_program, published, window_of
 from core.incentives.sales import quarter_sales, standing_at
 from core.incentives.schemas import ProgramIn, Terms
 from core.permissions import require
@@ -67,10 +67,8 @@ def what_if(db: Session, actor: Actor, program_id: int, proposed: ProgramIn | di
         raise RuleViolation("The what-if keeps the program's kind.", field="kind")
     after_terms = Terms.of(data)
     versions = published(db, [program.id]).get(program.id, [])
-    before_terms = versions[-1][1] if versions else None
-    # The proposal's own window, on a copy: the program row itself is not touched.
-    window = _Window(program.id, program.kind, data.starts_on, data.ends_on)
-    current = _Window(program.id, program.kind, program.starts_on, program.ends_on)
+    # The proposal's window is its own; "before" is what was in force in each quarter.
+    proposed = Window(program.id, program.kind, data.starts_on, data.ends_on)
     before: dict[int, Decimal] = {}
     after: dict[int, Decimal] = {}
     by_quarter = []
@@ -78,8 +76,9 @@ def what_if(db: Session, actor: Actor, program_id: int, proposed: ProgramIn | di
     for quarter in chosen:
         sales = quarter_sales(db, quarter)
         standing = standing_at(db, quarter.end_moment)
-        b = _totals(db, current, before_terms, quarter, sales, standing)
-        a = _totals(db, window, after_terms, quarter, sales, standing)
+        was = in_force(versions, quarter)
+        b = _totals(db, window_of(program, was), was, quarter, sales, standing) if was else {}
+        a = _totals(db, proposed, after_terms, quarter, sales, standing)
         for target, found in ((before, b), (after, a)):
             for partner_id, amount in found.items():
                 target[partner_id] = target.get(partner_id, ZERO) + amount
@@ -93,22 +92,11 @@ def what_if(db: Session, actor: Actor, program_id: int, proposed: ProgramIn | di
                   key=lambda r: (-abs(r.change), -r.after, r.partner_name))
     return WhatIf(program.name, tuple(q.label for q in chosen), tuple(rows), tuple(by_quarter),
                   sum(before.values(), ZERO), sum(after.values(), ZERO),
-                  "the terms in force" if before_terms else "not published yet")
+                  "the terms in force in each quarter" if versions else "not published yet")
 
 
-@dataclass(frozen=True)
-class _Window:
-    """What program_earnings reads of a program: its id, kind and window."""
-
-    id: int
-    kind: str
-    starts_on: date
-    ends_on: date | None
-
-
-def _totals(db, program, terms, quarter, sales, standing) -> dict[int, Decimal]:
-    if terms is None or not runs_in(program, quarter):
-        return {}
+def _totals(db, program: Window, terms: Terms, quarter, sales, standing
+            ) -> dict[int, Decimal]:
     out: dict[int, Decimal] = {}
     for earning in program_earnings(db, program, terms, quarter, sales, standing).values():
         out[earning.partner_id] = out.get(earning.partner_id, ZERO) + earning.amount

@@ -41,7 +41,8 @@ def test_notification_links_resolve_by_route_name_and_legacy_file_or_show_none(a
 @pytest.mark.parametrize("username, expected", [
     ("finance", [("Export won deals for a period", "won_deals"),
                  ("Look up a partner", "partners"),
-                 ("Approve and pay fund claims", "fund_desk")]),
+                 ("Approve and pay fund claims", "fund_desk"),
+                 ("Calculate, approve and pay incentive statements", "incentive_statements")]),
     ("p01.rep1", [("Register a deal", "register_deal"), ("Follow your deals", "my_deals"),
                   ("Update your profile", "profile")]),
 ])
