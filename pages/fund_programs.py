@@ -31,8 +31,8 @@ actor = user.actor
 st.title("Fund programs")
 show_flash()
 st.caption("MDF is granted at the vendor's discretion (by hand or by the tier rule); co-op "
-           "accrues as a share of each partner's won revenue (the hourly job). A program's "
-           "allocations never exceed its budget.")
+           "accrues as a share of each partner's won revenue and POS sell-through (the hourly "
+           "job). A program's allocations never exceed its budget.")
 with db() as session:
     programs = list_programs(session, actor)
     tiers = [t for t in list_tiers(session, actor) if t.mdf_eligible]
@@ -77,7 +77,7 @@ def program_form(key: str, p: ProgramOut | None, button: str, write) -> None:
         cols = st.columns(2)
         share = cols[0].text_input("Reimbursement share of actual spend (%) *",
                                    value=f"{p.reimbursement_percent:g}" if p else "50")
-        accrual = cols[1].text_input("Co-op accrual of won revenue (%)",
+        accrual = cols[1].text_input("Co-op accrual of won revenue and POS sales (%)",
                                      value=f"{p.accrual_percent:g}" if p else "0")
         errors.slot("reimbursement_percent")
         errors.slot("accrual_percent")

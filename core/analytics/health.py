@@ -52,6 +52,8 @@ DEFAULT_WEIGHTS: dict[str, int] = {
     "mdf_allocated": 0, "mdf_paid": 0, "mdf_utilisation": 0, "mdf_roi": 0,
     # And sell-through, until partners report it.
     "pos_revenue": 0,
+    # And incentives, a cost rather than a sign of health.
+    "incentives_paid": 0,
 }
 REASONS = 3  # the top reasons shown for a fall
 

@@ -24,6 +24,7 @@ from db.models import (
     Certification,
     DealRegistration,
     FundLedgerEntry,
+    IncentiveEntry,
     Partner,
     PartnerMonthFact,
     PartnerUserMonth,
@@ -63,6 +64,8 @@ class Totals:
     mdf_won: Decimal = field(default_factory=Decimal)
     # Sell-through: the clean POS lines a partner sold, by invoice date (`pos_figures`).
     pos_revenue: Decimal = field(default_factory=Decimal)
+    # Incentives: the rebate and SPIFF payments recorded on its statements (`incentive_paid`).
+    incentives_paid: Decimal = field(default_factory=Decimal)
 
 
 SUMMED = MEASURES  # every column of the facts; Totals adds the active and certified users
@@ -90,6 +93,8 @@ def totals(db: Session, period: Period, partner_ids: Iterable[int] | None = None
              for p, v in fund_figures(db, period, partner_ids=partner_ids).items()}
     for p, cents in pos_figures(db, period, partner_ids=partner_ids).items():
         funds.setdefault(p, {})["pos_revenue"] = cents_to_decimal(cents)
+    for p, cents in incentive_paid(db, period, partner_ids=partner_ids).items():
+        funds.setdefault(p, {})["incentives_paid"] = cents_to_decimal(cents)
     out = {row[0]: Totals(**_typed(row[1:]), active_users=users.get(row[0], 0),
                           certified_users=certified.get(row[0], 0), **funds.get(row[0], {}))
            for row in sums}
@@ -181,12 +186,29 @@ def pos_figures(db: Session, period: Period, *, partner_ids: Iterable[int] | Non
     return {int(p): int(c or 0) for p, c in db.connection().execute(q) if c}
 
 
+def incentive_paid(db: Session, period: Period, *, partner_ids: Iterable[int] | None = None,
+                   tier_id: int | None = None) -> dict[int, int]:
+    """{partner id: cents} of the incentive payments recorded in the period (by the entry's
+    time; a recovery counts negative)."""
+    first = datetime.combine(period.first, time(), tzinfo=UTC)
+    after = datetime.combine(add_months(period.last, 1), time(), tzinfo=UTC)
+    E = IncentiveEntry
+    q = (select(E.partner_id, whole_sum(E.amount))
+         .where(E.kind == "pay", E.at >= first, E.at < after).group_by(E.partner_id))
+    if partner_ids is not None:
+        q = q.where(E.partner_id.in_(list(partner_ids)))
+    if tier_id is not None:
+        q = q.where(E.partner_id.in_(select(Partner.id).where(Partner.tier_id == tier_id)))
+    return {int(p): int(c or 0) for p, c in db.connection().execute(q) if c}
+
+
 def _funds_frame(db: Session, period: Period, tier_id: int | None) -> pd.DataFrame:
     found = fund_figures(db, period, tier_id=tier_id)
     pos = pos_figures(db, period, tier_id=tier_id)
-    rows = [(p, *(c / 100 for c in found.get(p, (0, 0, 0))), pos.get(p, 0) / 100)
-            for p in found.keys() | pos.keys()]
-    return numbers_frame(rows, [*FUND_COLUMNS, "pos_revenue"])
+    paid = incentive_paid(db, period, tier_id=tier_id)
+    rows = [(p, *(c / 100 for c in found.get(p, (0, 0, 0))), pos.get(p, 0) / 100,
+             paid.get(p, 0) / 100) for p in found.keys() | pos.keys() | paid.keys()]
+    return numbers_frame(rows, [*FUND_COLUMNS, "pos_revenue", "incentives_paid"])
 
 
 def _typed(values) -> dict:
@@ -195,7 +217,8 @@ def _typed(values) -> dict:
     return {k: (Decimal(v) if k in MONEY_MEASURES else int(v)) for k, v in out.items()}
 
 
-COLUMNS = (*SUMMED, "active_users", "certified_users", *FUND_COLUMNS, "pos_revenue")
+COLUMNS = (*SUMMED, "active_users", "certified_users", *FUND_COLUMNS, "pos_revenue",
+           "incentives_paid")
 
 
 def totals_frame(db: Session, period: Period, *, tier_id: int | None = None,
@@ -356,5 +379,8 @@ KPIS: tuple[Kpi, ...] = (
         "The partner's sell-through from clean POS lines with an invoice date in the period "
         "(its own reports, and distributors' lines naming it as the reseller), in the base "
         "currency; returns count negative.", lambda t: t.pos_revenue),
+    Kpi("incentives_paid", "Incentives paid", "money",
+        "Rebate and SPIFF payments recorded on the partner's incentive statements in the "
+        "period (a recovery counts negative).", lambda t: t.incentives_paid),
 )
 KPI_BY_KEY = {k.key: k for k in KPIS}

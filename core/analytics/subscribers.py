@@ -21,6 +21,7 @@ from core.analytics.lead_facts import refresh_lead_months
 from core.deals.events import DealChanged, DealRegistered
 from core.events import subscriber
 from core.funds.events import FundClaimPaid, FundsAllocated
+from core.incentives.events import IncentivePaid
 from core.leads.events import LeadClosed, LeadOfferAnswered, LeadsOffered
 from core.pos.events import PosLinesAdded
 from core.training.events import CertificationChanged, CourseCompleted
@@ -90,3 +91,10 @@ def pos_lines(db: Session, event: PosLinesAdded) -> None:
     partners = sorted(event.partner_ids)
     locks.hold_many(db, [f"analytics:{p}" for p in partners])
     bump_versions(db, partners)
+
+
+@subscriber(IncentivePaid)
+def incentive_payment(db: Session, event: IncentivePaid) -> None:
+    # Read from the incentive ledger (core.analytics.kpis.incentive_paid).
+    locks.hold(db, f"analytics:{event.partner_id}")
+    bump_version(db, event.partner_id)

@@ -68,7 +68,7 @@ class ProgramIn(BaseModel):
     @model_validator(mode="after")
     def _coop_rate(self) -> "ProgramIn":
         if self.kind == "coop" and not self.accrual_percent:
-            raise ValueError("A co-op program accrues a share of won revenue: enter the "
+            raise ValueError("A co-op program accrues a share of sales: enter the "
                              "accrual rate.")
         return self
 

@@ -30,7 +30,7 @@ class FundProgram(Base):
     eligible_tier_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     activity_types: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Hundredths of a percent: 5000 is 50% of actual spend reimbursed; a co-op program's
-    # accrual of won revenue likewise (300 is 3%).
+    # accrual of won revenue and POS sales likewise (300 is 3%).
     reimbursement_bp: Mapped[int] = mapped_column(Integer)
     accrual_bp: Mapped[int] = mapped_column(Integer, default=0)
     # The MDF tier rule: {tier id (as text): amount in cents}.

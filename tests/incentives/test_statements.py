@@ -138,3 +138,24 @@ def test_a_rep_follows_only_the_spiffs_that_name_it(seeded_db):
     assert rep_spiffs(db, actor_for(db, "p03.rep1")) == []
     with pytest.raises(PermissionDenied):
         rep_spiffs(db, actor_for(db, "p02.admin"))
+
+
+def test_payments_join_the_scorecard(seeded_db, calculated):
+    from sqlalchemy import select as select_
+
+    from core.analytics import Period, scorecard
+    from db.models import AnalyticsVersion
+
+    db = seeded_db
+    p03 = actor_for(db, "p03.admin")
+    statement = list_statements(db, p03)[0]
+    approve(db, actor_for(db, "finance"), statement.id, expected=D("4500.00"), now=NOW)
+    version = db.scalar(select_(AnalyticsVersion.version).where(
+        AnalyticsVersion.partner_id == p03.partner_id)) or 0
+    pay(db, actor_for(db, "finance"), statement.id, {"amount": "4000", "reference": "T"},
+        now=NOW)
+    assert db.scalar(select_(AnalyticsVersion.version).where(
+        AnalyticsVersion.partner_id == p03.partner_id)) > version
+    card = scorecard(db, actor_for(db, "channel"), p03.partner_id,
+                     Period(date(2026, 11, 1), date(2026, 11, 1)))
+    assert card.kpi("incentives_paid").value == D("4000.00")

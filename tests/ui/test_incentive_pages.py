@@ -96,3 +96,14 @@ def test_the_what_if_replays_and_a_wrong_band_is_refused_beside_it(incentives_db
     at.run()
     assert "Enter the program's name." in texts(at)
     assert "Nothing was saved." in texts(at)
+
+
+def test_publishing_waits_for_a_replay_of_the_working_terms(incentives_db):
+    at = open_page("pages/incentive_programs.py", "channel")
+    assert button(at, "Publish").disabled
+    button(at, "Replay with the what-if").click()
+    at.run()
+    assert not button(at, "Publish").disabled
+    button(at, "Publish").click()
+    at.run()
+    assert "Published from" in texts(at)
