@@ -1,8 +1,10 @@
 """`python -m bench`: seed the reference scale into PRM_DATABASE_URL when it is empty (and
 build its scorecard facts when they are), then time the app's heavy reads next to bare SQL
 doing the same work, a lead import and routing at 100,000 leads (bench.leads), funds at
-50,000 requests (bench.funds), and the analytics pages rendered beside their floor
-(bench.pages)."""
+50,000 requests (bench.funds), the analytics pages rendered beside their floor
+(bench.pages), and a distributor's POS file of 2,000,000 lines imported (bench.pos: into
+fresh databases of its own, SQLite and, on the PostgreSQL server of PRM_DATABASE_URL,
+PRM_BENCH_PG_URL or PRM_TEST_DATABASE_URL, PostgreSQL)."""
 
 import argparse
 import time
@@ -14,6 +16,8 @@ from bench.directory import bench_directory
 from bench.funds import bench_funds
 from bench.leads import bench_leads
 from bench.pages import bench_pages
+from bench.pos import LINES as POS_LINES
+from bench.pos import bench_pos, postgres_url
 from bench.training import bench_training
 from core.actor import Actor
 from core.analytics import rebuild
@@ -31,6 +35,8 @@ from seed.scale import add_size_arguments, seed_scale, sizes_from
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     add_size_arguments(parser)
+    parser.add_argument("--pos-lines", type=int, default=POS_LINES,
+                        help="lines of the POS file bench.pos imports (0: no POS bench)")
     args = parser.parse_args()
     url = get_settings().database_url
     upgrade(url)
@@ -64,6 +70,9 @@ def main() -> None:
     bench_leads(url)
     bench_funds(url)
     bench_pages(url, "scale.admin1")
+    if args.pos_lines:
+        bench_pos(args.pos_lines, pg_url=postgres_url(url if url.startswith("postgresql")
+                                                      else None))
 
 
 if __name__ == "__main__":

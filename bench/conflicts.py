@@ -19,18 +19,16 @@ import statistics
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
-from sqlalchemy import create_engine, func, or_, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
+from bench.common import fresh_database
 from core.customers import normalize_name
 from core.customers.matching import name_key, retrieval_keys
 from core.deals import conflicts
 from core.deals.status import OPEN
 from core.settings import get_settings
-from db.migrate import upgrade
 from db.models import (
     DealRegistration,
     DirectOpportunity,
@@ -103,18 +101,7 @@ def main() -> None:
 def fresh(url: str, args: argparse.Namespace) -> None:
     """A new empty database at `url`, migrated and seeded with the scale data."""
     started = time.perf_counter()
-    if url.startswith("sqlite"):
-        path = make_url(url).database
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    else:
-        target = make_url(url)
-        admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-        admin.dispose()
-    upgrade(url)
+    fresh_database(url)
     engine = make_engine(url)
     print(f"seeding {engine.url.render_as_string(hide_password=True)}")
     with unit_of_work(engine) as db:

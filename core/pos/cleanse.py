@@ -90,22 +90,40 @@ class Cleaned:
 
 def _mapped(series: pd.Series, parse: Callable) -> pd.Series:
     """`parse` run once per distinct value, then the column mapped through the results."""
-    found = {v: parse(v) for v in series.unique()}
-    return series.map(found)
+    return _spread(series, *_distinct(series, parse))
+
+
+def _distinct(series: pd.Series, parse: Callable) -> tuple[np.ndarray, list]:
+    """Each value's position among the column's distinct values (in order of appearance),
+    and `parse` of each distinct value."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    return codes, [parse(v) for v in uniques]
+
+
+def _spread(series: pd.Series, codes: np.ndarray, parsed: list) -> pd.Series:
+    """The column's values replaced by their parsed ones, as `series.map(dict)` gives them
+    (the same dtype), by positions taken from an array of the distinct results."""
+    if not len(parsed):
+        return series.map({})
+    values = pd.Series(parsed)  # the dtype map infers from a dict's values
+    return pd.Series(values.to_numpy().take(codes), index=series.index, name=series.name,
+                     dtype=values.dtype)
 
 
 class _Verdicts:
     def __init__(self, n: int):
         self.reason = np.full(n, None, dtype=object)
         self.detail = np.full(n, "", dtype=object)
+        self.open = np.ones(n, dtype=bool)  # not failed yet (reason None)
 
     def fail(self, mask, reason: str, detail: str | Callable[[int], str]) -> None:
         """The rows of `mask` not failed yet fail for `reason`; `detail` is the words, or a
         function of a row's position giving them (run only for the rows that fail)."""
-        mask = np.asarray(mask, dtype=bool) & (self.reason == None)  # noqa: E711
+        mask = np.asarray(mask, dtype=bool) & self.open
         if not mask.any():
             return
         self.reason[mask] = reason
+        self.open[mask] = False
         if callable(detail):
             idx = np.flatnonzero(mask)
             self.detail[idx] = np.array([detail(int(i)) for i in idx], dtype=object)
@@ -114,7 +132,7 @@ class _Verdicts:
 
     @property
     def ok(self) -> np.ndarray:
-        return self.reason == None  # noqa: E711
+        return self.open.copy()
 
 
 def cleanse(frame: pd.DataFrame, mapping: Mapping[str, str], catalog: Catalog, rules: Rules,
@@ -126,13 +144,16 @@ def cleanse(frame: pd.DataFrame, mapping: Mapping[str, str], catalog: Catalog, r
                else pd.Series([""] * n, index=frame.index)) for f in FIELDS}
     row_number = np.arange(2, n + 2)
     invoice = raw["invoice_number"].str.slice(0, 60)  # the column's width: keys as kept
-    line = raw["invoice_line"].str.slice(0, 20).where(raw["invoice_line"] != "",
-                                     (invoice.groupby(invoice).cumcount() + 1).astype(str))
+    line = raw["invoice_line"].str.slice(0, 20)
+    blank = raw["invoice_line"] == ""
+    if blank.any():  # numbered within its invoice, in the file's order
+        line = line.where(~blank, (invoice.groupby(invoice).cumcount() + 1).astype(str))
     keyed = invoice != ""
-    dedupe = np.where(keyed, invoice + "|" + line,
-                      rules.digest + ":" + pd.Series(row_number, index=frame.index).astype(str))
-    dedupe = pd.Series(dedupe, index=frame.index)
-    known = existing(list(dedupe.unique()), list(invoice.unique()))
+    dedupe = invoice + "|" + line
+    if not keyed.all():
+        dedupe = dedupe.where(keyed, rules.digest + ":"
+                              + pd.Series(row_number, index=frame.index).astype(str))
+    known = existing(dedupe.unique().tolist(), invoice.unique().tolist())
     duplicate = (dedupe.duplicated() | dedupe.isin(known)).to_numpy()
     v = _Verdicts(n)
     v.fail(duplicate, "duplicate", "")
@@ -146,10 +167,12 @@ def cleanse(frame: pd.DataFrame, mapping: Mapping[str, str], catalog: Catalog, r
                "No reseller: a distributor's line names who it sold through.")
 
     date_format = rules.date_format or _detected_format(raw["invoice_date"])
-    dates = _mapped(raw["invoice_date"], lambda t: parse_date(t, date_format))
+    day_codes, days = _distinct(raw["invoice_date"], lambda t: parse_date(t, date_format))
+    dates = _spread(raw["invoice_date"], day_codes, days)
     v.fail(dates.isna().to_numpy() & (raw["invoice_date"] != "").to_numpy(), "bad_date",
            lambda i: f"Not a date we read: {raw['invoice_date'].iat[i][:40]}")
-    future = dates.map(lambda d: d is not None and d > catalog.today).to_numpy(dtype=bool)
+    future = np.array([d is not None and d > catalog.today for d in days],
+                      dtype=bool)[day_codes]
     v.fail(future, "future_date", "The invoice date is after today.")
 
     decimal = rules.decimal_comma
@@ -168,7 +191,7 @@ def cleanse(frame: pd.DataFrame, mapping: Mapping[str, str], catalog: Catalog, r
     product = _skus(raw["sku"], catalog, rules, v)
     reseller = _resellers(raw["reseller"], catalog, rules, v) if rules.distributor else None
     currency = raw["currency"].str.upper().where(raw["currency"] != "", catalog.base_currency)
-    which, rates = _rates(currency, dates, catalog, v)
+    which, rates = _rates(currency, dates, day_codes, days, catalog, v)
 
     ok = v.ok
     q = quantity.where(ok, 1).fillna(1).astype("int64").to_numpy()
@@ -182,22 +205,23 @@ def cleanse(frame: pd.DataFrame, mapping: Mapping[str, str], catalog: Catalog, r
     exceptions = _exceptions(frame, raw, v, row_number, dedupe, mapping, product)
     for e in exceptions:
         e["raw"].update({"_date_format": date_format or "", "_decimal_comma": str(decimal)})
-    products = product[ok]
+    product_ids, line_ids, skus = _catalog_columns(product[ok], catalog)
+
+    def text(column: pd.Series):  # the clean rows' texts, kept as the column holds them
+        return column[ok].array
+
     lines = pd.DataFrame({
         "row_number": row_number[ok],
-        "dedupe_key": dedupe[ok].to_numpy(),
-        "invoice_number": invoice[ok].to_numpy(), "invoice_line": line[ok].to_numpy(),
+        "dedupe_key": text(dedupe),
+        "invoice_number": text(invoice), "invoice_line": text(line),
         "invoice_date": dates[ok].to_numpy(),
-        "product_id": [catalog.products[s][0] for s in products],
-        "product_line_id": [catalog.products[s][1] for s in products],
-        "sku": products,
-        "quantity": q[ok], "unit_price": unit_cents[ok], "currency": currency[ok].to_numpy(),
+        "product_id": product_ids, "product_line_id": line_ids, "sku": skus,
+        "quantity": q[ok], "unit_price": unit_cents[ok], "currency": text(currency),
         "extended_amount": ext[ok], "amount": base[ok],
-        "end_customer_name": raw["end_customer_name"][ok].str.slice(0, 200).to_numpy(),
-        "end_customer_country": raw["end_customer_country"][ok].str.upper()
-        .str.slice(0, 2).to_numpy(),
-        "postal_code": raw["postal_code"][ok].str.slice(0, 20).to_numpy(),
-        "rep_email": raw["rep_email"][ok].str.lower().str.slice(0, 254).to_numpy(),
+        "end_customer_name": text(raw["end_customer_name"].str.slice(0, 200)),
+        "end_customer_country": text(raw["end_customer_country"].str.upper().str.slice(0, 2)),
+        "postal_code": text(raw["postal_code"].str.slice(0, 20)),
+        "rep_email": text(raw["rep_email"].str.lower().str.slice(0, 254)),
         "reseller_id": reseller[ok] if reseller is not None else np.full(int(ok.sum()), None),
     })
     return Cleaned(lines, exceptions, int(duplicate.sum()), n, date_format, bool(decimal))
@@ -222,8 +246,9 @@ def _skus(column: pd.Series, catalog: Catalog, rules: Rules, v: _Verdicts) -> np
             found[text] = rules.sku_aliases[key]
         elif key and (near := _near(key, catalog)):
             suggestion[text] = near
-    skus = column.map(found).fillna("").to_numpy(dtype=object)
-    suggested = column.map(suggestion).fillna("").to_numpy(dtype=object)
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    skus = np.array([found.get(u, "") for u in uniques], dtype=object)[codes]
+    suggested = np.array([suggestion.get(u, "") for u in uniques], dtype=object)[codes]
     missing = (skus == "") & (column != "").to_numpy()
     v.fail(missing & (suggested != ""), "sku_suggestion",
            lambda i: f"Did you mean {suggested[i]}?")
@@ -240,27 +265,31 @@ def _near(key: str, catalog: Catalog) -> str | None:
 
 
 def _resellers(column: pd.Series, catalog: Catalog, rules: Rules, v: _Verdicts) -> np.ndarray:
-    found = {}
-    for text in column.unique():
+    def partner(text: str) -> int | None:
         key = normalize_name(text) if text else ""
-        found[text] = rules.reseller_aliases.get(key) or catalog.partners.get(key)
-    ids = column.map(found).to_numpy(dtype=object)
+        return rules.reseller_aliases.get(key) or catalog.partners.get(key)
+
+    ids = _mapped(column, partner).to_numpy(dtype=object)
     v.fail(pd.isna(ids) & (column != "").to_numpy(), "unknown_reseller",
            lambda i: f"No partner of ours by this name: {column.iat[i][:80]}")
     return ids
 
 
-def _rates(currency: pd.Series, dates: pd.Series, catalog: Catalog,
-           v: _Verdicts) -> tuple[np.ndarray, list[Fraction]]:
+def _rates(currency: pd.Series, dates: pd.Series, day_codes: np.ndarray, days: list,
+           catalog: Catalog, v: _Verdicts) -> tuple[np.ndarray, list[Fraction]]:
     """Each line's rate to the base currency on its invoice date, as an index into the list
     of distinct rates returned (-1 where there is none); looked up once per distinct
-    (currency, date)."""
-    pairs = pd.DataFrame({"currency": currency, "day": dates})
-    distinct = pairs.drop_duplicates()
+    (currency, date text): `day_codes` are each line's position in `days`, the dates of the
+    distinct texts of the column."""
+    currency_codes, currencies = pd.factorize(currency, use_na_sentinel=False)
+    width = max(len(days), 1)
+    pairs, back = np.unique(currency_codes.astype(np.int64) * width + day_codes,
+                            return_inverse=True)
     rates: list[Fraction] = [Fraction(1)]
     index: dict[Fraction, int] = {Fraction(1): 0}
     found = []
-    for cur, day in distinct.itertuples(index=False):
+    for pair in pairs.tolist():
+        cur, day = currencies[pair // width], days[pair % width]
         if cur == catalog.base_currency:
             found.append(0)
             continue
@@ -274,9 +303,7 @@ def _rates(currency: pd.Series, dates: pd.Series, catalog: Catalog,
         found.append(index.setdefault(rate, len(rates)))
         if index[rate] == len(rates):
             rates.append(rate)
-    distinct = distinct.assign(rate=found)
-    merged = pairs.merge(distinct, on=["currency", "day"], how="left")["rate"]
-    which = merged.fillna(-1).astype("int64").to_numpy()
+    which = np.array(found, dtype=np.int64)[back.ravel()]
     v.fail((which < 0) & dates.notna().to_numpy(), "no_rate",
            lambda i: f"No {currency.iat[i]} rate on or before {dates.iat[i]}: ask the admin "
                      "to add one.")
@@ -284,20 +311,28 @@ def _rates(currency: pd.Series, dates: pd.Series, catalog: Catalog,
 
 
 def _converted(cents: np.ndarray, which: np.ndarray, rates: list[Fraction]) -> np.ndarray:
-    """cents x each line's rate, rounded half up (away from zero), rate by rate over whole
-    columns; exact (Python integers where int64 could overflow)."""
+    """cents x each line's rate (`which`: its index in `rates`; 0, the base currency, and -1
+    stay as they are), rounded half up (away from zero), over whole columns at once; exact
+    (Python integers for a line where int64 could overflow)."""
     out = cents.copy()
-    for i, rate in enumerate(rates):
-        mask = which == i
-        if i == 0 or not mask.any():
-            continue
-        part = cents[mask]
-        if int(np.abs(part).max(initial=0)) * rate.numerator < 2**62:
-            q, r = np.divmod(np.abs(part) * rate.numerator, rate.denominator)
-            q = q + (2 * r >= rate.denominator)
-            out[mask] = np.sign(part) * q
-        else:
-            out[mask] = [convert(int(c), rate) for c in part]
+    converted = which >= 1
+    if not converted.any():
+        return out
+    if max(max(r.numerator, r.denominator) for r in rates) >= 2**62:
+        for i in np.flatnonzero(converted):  # rates no int64 holds: rare enough
+            out[i] = convert(int(cents[i]), rates[which[i]])
+        return out
+    numerators = np.array([r.numerator for r in rates], dtype=np.int64)[which[converted]]
+    denominators = np.array([r.denominator for r in rates], dtype=np.int64)[which[converted]]
+    part = cents[converted]
+    size = np.abs(part)
+    fits = size <= (2**62 - 1) // numerators  # size x numerator < 2**62
+    q, r = np.divmod(np.where(fits, size, 0) * numerators, denominators)
+    q = q + (2 * r >= denominators)
+    values = np.sign(part) * q
+    for j in np.flatnonzero(~fits):
+        values[j] = convert(int(part[j]), rates[which[converted][j]])
+    out[converted] = values
     return out
 
 
@@ -317,7 +352,9 @@ def _amounts(q: np.ndarray, unit: pd.Series, extended: pd.Series, ok: np.ndarray
 
 def _outliers(base: np.ndarray, q: np.ndarray, skus: np.ndarray, catalog: Catalog,
               v: _Verdicts) -> None:
-    listed = np.array([catalog.products[s][2] if s else 0 for s in skus], dtype=np.float64)
+    codes, distinct = pd.factorize(skus, use_na_sentinel=False)
+    listed = np.array([catalog.products[s][2] if s else 0 for s in distinct],
+                      dtype=np.float64)[codes]
     per_unit = np.abs(base) / np.maximum(np.abs(q), 1)
     low, high = OUTLIER_PRICE
     cheap = (listed > 0) & (per_unit < listed * low)
@@ -330,9 +367,20 @@ def _outliers(base: np.ndarray, q: np.ndarray, skus: np.ndarray, catalog: Catalo
 
 def _exceptions(frame, raw, v: _Verdicts, row_number, dedupe, mapping, skus) -> list[dict]:
     bad = np.flatnonzero((~v.ok) & (v.reason != "duplicate"))
-    out = []
-    for i in bad:
-        out.append({"row_number": int(row_number[i]), "dedupe_key": dedupe.iat[i],
-                    "reason": v.reason[i], "detail": str(v.detail[i])[:300],
-                    "raw": {f: raw[f].iat[i] for f in FIELDS if f in mapping}})
-    return out
+    keys = dedupe.iloc[bad].tolist()
+    cells = {f: raw[f].iloc[bad].tolist() for f in FIELDS if f in mapping}
+    return [{"row_number": int(row_number[i]), "dedupe_key": keys[j], "reason": v.reason[i],
+             "detail": str(v.detail[i])[:300], "raw": {f: cells[f][j] for f in cells}}
+            for j, i in enumerate(bad)]
+
+
+def _catalog_columns(skus: np.ndarray, catalog: Catalog) -> tuple:
+    """The product id, product line id and SKU (as the frame would hold it from an array of
+    texts) of each of these SKUs of the catalog, looked up once per distinct SKU."""
+    if not len(skus):
+        return [], [], skus
+    codes, distinct = pd.factorize(skus, use_na_sentinel=False)
+    found = [catalog.products[s] for s in distinct]
+    texts = pd.Series(np.asarray(distinct, dtype=object)).array  # the dtype a frame infers
+    return (np.array([f[0] for f in found], dtype=np.int64)[codes],
+            np.array([f[1] for f in found], dtype=np.int64)[codes], texts.take(codes))

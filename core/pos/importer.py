@@ -4,8 +4,9 @@ hash, its clean lines and its exceptions in bulk, the registrations its lines co
 audit event with the counts. A dry run counts exactly the same and writes nothing."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import islice
 
 import pandas as pd
 from sqlalchemy import insert, select
@@ -23,11 +24,12 @@ from core.pos.mapping import guess_mapping, unmapped
 from core.pos.reading import read_sheet
 from core.pos.templates import aliases_of, save_template, template_for
 from core.uploads import store_by_hash
-from db.models import DealRegistration, EndCustomer, Partner, PosException, PosFile
+from db.models import DealRegistration, EndCustomer, Partner, PosException, PosFile, PosLine
 from db.types import cents_to_decimal, utcnow
 
 AREA = "pos"
 WRITE_BATCH = 5_000
+WRITE_PART = 100_000  # lines whose columns are lists at once
 CONFIRMING = ("approved", "won")
 
 
@@ -105,7 +107,7 @@ def import_pos(db: Session, actor: Actor, partner_id: int, file_name: str, data:
                   saved.decimal_comma if saved else None, skus, resellers)
     catalog = load_catalog(db, now.date())
     cleaned = cleanse(sheet.frame, used, catalog, rules,
-                      lambda keys, invoices: existing_keys(db, partner.id, keys, invoices))
+                      lambda keys, invoices: _known_keys(db, partner.id, keys, invoices))
     report = _report(cleaned, used, dry_run)
     if dry_run:
         return report
@@ -127,6 +129,16 @@ def import_pos(db: Session, actor: Actor, partner_id: int, file_name: str, data:
     return PosImportReport(**{**report.__dict__, "file_id": pos_file.id})
 
 
+def _known_keys(db: Session, partner_id: int, keys: list[str],
+                invoices: list[str]) -> set[str]:
+    """existing_keys, without its look-ups by invoice number (one query a few hundred
+    invoices) when the submitter has no line yet: its first file finds only its exceptions'
+    keys, as it would have."""
+    if db.scalar(select(PosLine.id).where(PosLine.partner_id == partner_id).limit(1)) is None:
+        invoices = []
+    return existing_keys(db, partner_id, keys, invoices)
+
+
 def _report(cleaned: Cleaned, mapping: dict[str, str], dry_run: bool) -> PosImportReport:
     return PosImportReport(cleaned.rows, len(cleaned.lines), len(cleaned.exceptions),
                            cleaned.duplicates, cleaned.by_reason(),
@@ -145,46 +157,73 @@ def write_lines(db: Session, actor: Actor, partner_id: int, file_id: int,
     """Clean lines in bulk, with their end customers matched by normalized name and country
     (one read for the file); returns how many registrations the lines confirmed.
 
-    Written as the driver's own executemany of plain tuples (amounts already in cents, as
-    the Money columns keep them): a line costs a tuple, not an ORM row or a bound type."""
+    Written as plain tuples (amounts already in cents, as the Money columns keep them), a
+    line costing a tuple, not an ORM row or a bound type: COPY on PostgreSQL, the driver's
+    own executemany on SQLite. The frame's columns are turned into lists whole (a part of
+    WRITE_PART lines at a time), never read cell by cell."""
     if not len(lines):
         return 0
     n = len(lines)
-    customers = _end_customers(db, lines)
-    reseller = [None if r is None or pd.isna(r) else int(r) for r in lines["reseller_id"]]
+    names = lines["end_customer_name"].tolist()
+    countries = lines["end_customer_country"].tolist()
+    customers = _end_customers(db, names, countries)
+    ids = lines["reseller_id"].to_numpy(dtype=object)
+    reseller = [None if none else int(r) for r, none in zip(ids, pd.isna(ids), strict=True)]
     seller = [r if r is not None else partner_id for r in reseller]
-    customer = [customers.get(k) for k in zip(lines["end_customer_name"],
-                                              lines["end_customer_country"], strict=True)]
+    customer = [customers.get(k) for k in zip(names, countries, strict=True)]
+    del names, countries
+    sqlite = db.get_bind().dialect.name == "sqlite"
     stamp = _driver_time(db, now)
-    columns = ([file_id] * n, lines["row_number"].astype(int).tolist(), [partner_id] * n,
-               reseller, seller, lines["invoice_number"].tolist(),
-               lines["invoice_line"].tolist(), lines["invoice_date"].tolist(),
-               lines["product_id"].astype(int).tolist(),
-               lines["product_line_id"].astype(int).tolist(),
-               lines["quantity"].astype(int).tolist(), lines["unit_price"].astype(int).tolist(),
-               lines["currency"].tolist(), lines["extended_amount"].astype(int).tolist(),
-               lines["amount"].astype(int).tolist(), lines["end_customer_name"].tolist(),
-               [c or None for c in lines["end_customer_country"]],
-               [p or None for p in lines["postal_code"]],
-               [e or None for e in lines["rep_email"]], customer, [False] * n, [stamp] * n)
-    rows = list(zip(*columns, strict=True))
-    mark = "?" if db.get_bind().dialect.name == "sqlite" else "%s"
-    statement = (f"INSERT INTO pos_lines ({', '.join(LINE_COLUMNS)}) VALUES "
-                 f"({', '.join([mark] * len(LINE_COLUMNS))})")
+    days = lines["invoice_date"].tolist()
+    product_lines = lines["product_line_id"].astype(int).tolist()
+
+    def rows(start: int, stop: int):
+        part, k = lines.iloc[start:stop], stop - start
+        return zip([file_id] * k, part["row_number"].astype(int).tolist(), [partner_id] * k,
+                   reseller[start:stop], seller[start:stop], part["invoice_number"].tolist(),
+                   part["invoice_line"].tolist(),
+                   _sqlite_dates(days[start:stop]) if sqlite else days[start:stop],
+                   part["product_id"].astype(int).tolist(), product_lines[start:stop],
+                   part["quantity"].astype(int).tolist(),
+                   part["unit_price"].astype(int).tolist(), part["currency"].tolist(),
+                   part["extended_amount"].astype(int).tolist(),
+                   part["amount"].astype(int).tolist(), part["end_customer_name"].tolist(),
+                   [c or None for c in part["end_customer_country"].tolist()],
+                   [p or None for p in part["postal_code"].tolist()],
+                   [e or None for e in part["rep_email"].tolist()], customer[start:stop],
+                   [False] * k, [stamp] * k, strict=True)
+
+    parts = [(i, min(i + WRITE_PART, n)) for i in range(0, n, WRITE_PART)]
     cursor = db.connection().connection.cursor()
     try:
-        for i in range(0, n, WRITE_BATCH):
-            cursor.executemany(statement, rows[i:i + WRITE_BATCH])
+        if sqlite:
+            statement = (f"INSERT INTO pos_lines ({', '.join(LINE_COLUMNS)}) VALUES "
+                         f"({', '.join(['?'] * len(LINE_COLUMNS))})")
+            for start, stop in parts:
+                batch = rows(start, stop)
+                while chunk := list(islice(batch, WRITE_BATCH)):
+                    cursor.executemany(statement, chunk)
+        else:
+            with cursor.copy(f"COPY pos_lines ({', '.join(LINE_COLUMNS)}) FROM STDIN") as copy:
+                for start, stop in parts:
+                    for row in rows(start, stop):
+                        copy.write_row(row)
     finally:
         cursor.close()
-    sold = {(seller[i], customer[i], int(lines["product_line_id"].iat[i])) for i in range(n)
+    sold = {(seller[i], customer[i], product_lines[i]) for i in range(n)
             if customer[i] is not None}
     confirmed = confirm_deals(db, sold, now)
-    months = sorted({d.replace(day=1) for d in set(lines["invoice_date"])})
+    months = sorted({d.replace(day=1) for d in set(days)})
     events.publish(db, PosLinesAdded(actor=actor, at=now,
                                      partner_ids=tuple(sorted(set(seller) | {partner_id})),
                                      months=tuple(months), file_id=file_id))
     return confirmed
+
+
+def _sqlite_dates(days: list[date]) -> list[str]:
+    """The dates as the sqlite3 driver's adapter writes them (ISO), once per distinct day."""
+    text = {d: d.isoformat() for d in set(days)}
+    return [text[d] for d in days]
 
 
 def _driver_time(db: Session, now: datetime):
@@ -194,19 +233,24 @@ def _driver_time(db: Session, now: datetime):
     return now
 
 
-def _end_customers(db: Session, lines: pd.DataFrame) -> dict[tuple[str, str], int]:
-    pairs = {(n, c) for n, c in zip(lines["end_customer_name"], lines["end_customer_country"],
-                                    strict=True) if n and c}
-    keys = {(normalize_name(n), c): (n, c) for n, c in pairs}
+def _end_customers(db: Session, names: list[str],
+                   countries: list[str]) -> dict[tuple[str, str], int]:
+    """(name, country) of the lines -> the end customer of that normalized name and country
+    (the first by id); each distinct name normalized once."""
+    pairs = {(n, c) for n, c in zip(names, countries, strict=True) if n and c}
+    normalized = {n: normalize_name(n) for n in {n for n, _ in pairs}}
+    keys: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for n, c in pairs:
+        keys.setdefault((normalized[n], c), []).append((n, c))
     found: dict[tuple[str, str], int] = {}
-    names = sorted({k for k, _ in keys})
-    for i in range(0, len(names), 900):
+    wanted = sorted({k for k, _ in keys})
+    for i in range(0, len(wanted), 900):
         for cid, key, country in db.execute(
                 select(EndCustomer.id, EndCustomer.normalized_name, EndCustomer.country)
-                .where(EndCustomer.normalized_name.in_(names[i:i + 900]),
+                .where(EndCustomer.normalized_name.in_(wanted[i:i + 900]),
                        EndCustomer.merged_into_id.is_(None)).order_by(EndCustomer.id)):
-            if (key, country) in keys:
-                found.setdefault(keys[(key, country)], cid)
+            for pair in keys.get((key, country), ()):
+                found.setdefault(pair, cid)
     return found
 
 

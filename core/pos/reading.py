@@ -39,30 +39,38 @@ def read_sheet(data: bytes, file_name: str = "") -> Sheet:
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.fillna("").astype(str)
     for column in frame.columns:
-        frame[column] = frame[column].str.slice(0, CELL_MAX)
+        if len(frame) and frame[column].str.len().max() > CELL_MAX:  # rare: cut only then
+            frame[column] = frame[column].str.slice(0, CELL_MAX)
     return Sheet(frame, digest, len(data))
 
 
-def _text(data: bytes) -> str:
+def _text(data: bytes) -> tuple[str, bytes | None]:
+    """The file's text, and its bytes without a BOM when they are that text in UTF-8."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        return data.decode("utf-16"), None
     if b"\x00" in data[:4096]:
         raise TableError("This is not a CSV or XLSX file (it holds binary data).")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        return data.decode("cp1252", errors="replace"), None
+    return text, data[3:] if data.startswith(b"\xef\xbb\xbf") else data
 
 
 def _csv(data: bytes) -> pd.DataFrame:
-    text = _text(data)
+    text, utf8 = _text(data)
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t", "|"), key=first.count)
     if first.count(delimiter) == 0 and len(first) > 200:
         raise TableError("This does not look like a table: no separator in its first line.")
+    # UTF-8 (most files) goes to the parser as its bytes, which it reads as they are; a
+    # StringIO of the text was a copy at four bytes a character, encoded back by the parser.
+    source = io.StringIO(text) if utf8 is None else io.BytesIO(utf8)
+    del text
     try:
-        return pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                           quoting=csv.QUOTE_MINIMAL, engine="c")
+        return pd.read_csv(source, sep=delimiter, dtype=str, keep_default_na=False,
+                           quoting=csv.QUOTE_MINIMAL, engine="c",
+                           encoding="utf-8" if utf8 is not None else None)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise TableError(f"The file could not be read as CSV: {str(exc)[:160]}") from None
 
