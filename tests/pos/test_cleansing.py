@@ -148,3 +148,19 @@ def test_a_corrected_date_is_read_in_its_files_format(seeded_db, world):
     fix_exceptions(seeded_db, SYSTEM, {bad.id: {"invoice_date": "11/10/2026"}}, now=NOW)
     assert seeded_db.scalar(select(PosLine.invoice_date).where(
         PosLine.invoice_number == "U2")) == date(2026, 11, 10)
+
+
+def test_two_spellings_of_one_known_customer_both_point_to_it(seeded_db, world):
+    from core.deals import register_deal
+    from tests.conftest import actor_for
+    from tests.deals.test_deals import form
+
+    rep = actor_for(seeded_db, "p02.admin")
+    deal = register_deal(seeded_db, rep, form(seeded_db, company="Acme GmbH", country="DE",
+                                              website="acme-gmbh.example"), now=NOW)
+    customer = seeded_db.get(DealRegistration, deal.id).end_customer_id
+    send(seeded_db, world, row(invoice="S1", customer="Acme GmbH"),
+         row(invoice="S2", customer="ACME G.m.b.H."))
+    found = dict(seeded_db.execute(select(PosLine.invoice_number, PosLine.end_customer_id)
+                                   .where(PosLine.invoice_number.in_(["S1", "S2"]))).all())
+    assert found == {"S1": customer, "S2": customer}
