@@ -145,6 +145,8 @@ RULES: dict[str, frozenset[Role]] = {
     # A sales rep follows the SPIFFs the POS lines naming it earned (core.incentives checks
     # the rep's own e-mail on top).
     "incentive.own_spiffs": frozenset({R.PARTNER_USER}),
+    # CRM integration: the admin keeps webhook subscriptions and reads their delivery log.
+    "integration.manage": frozenset({R.ADMIN}),
 }
 
 

@@ -126,6 +126,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("currency_rates", "Currency rates", ":material/currency_exchange:",
              "Administration", "rates.manage"),
     PageSpec("jobs", "Background jobs", ":material/schedule:", "Administration", "job.view"),
+    PageSpec("integrations", "Integrations", ":material/hub:", "Administration",
+             "integration.manage"),
     PageSpec("lead_routing", "Lead routing", ":material/tune:", "Administration",
              "lead.settings"),
     # One record each, opened by ?id=N from a table row, a notification or a shared URL.

@@ -533,3 +533,18 @@ def test_upgrading_to_incentives_keeps_pos_lines_and_refuses_ledger_edits(blank_
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(text(statement_text))
     engine.dispose()
+
+
+def test_upgrading_to_webhooks_keeps_partners_and_users(blank_url):
+    """Migration 0022 (new tables only) on a populated database: every row is kept."""
+    command.upgrade(alembic_config(blank_url), "0021")
+    engine = make_engine(blank_url)
+    with engine.begin() as conn:
+        _partner_with_a_user(conn)
+        before = _row_counts(conn, ("partners", "users"))
+    upgrade(blank_url)
+    with engine.connect() as conn:
+        assert _row_counts(conn, before) == before
+        assert _schema_differences(conn) == []
+        assert _row_counts(conn, ("webhook_events",)) == {"webhook_events": 0}
+    engine.dispose()

@@ -129,6 +129,8 @@ ROLES_BEFORE = {
     "incentive_statement": set(VENDOR_ROLES) | {R.PARTNER_ADMIN},
     "incentive_programs": {R.ADMIN, R.CHANNEL_MANAGER, R.FINANCE, R.EXECUTIVE, R.ANALYST},
     "my_spiffs": {R.PARTNER_USER},
+    # Issue #20: the admin keeps webhook receivers and reads their delivery log.
+    "integrations": {R.ADMIN},
 }
 
 

@@ -1,0 +1,93 @@
+import streamlit as st
+
+from core.crm.outbox import EVENT_TYPES
+from core.crm.subscriptions import (
+    create_subscription,
+    delivery_log,
+    list_subscriptions,
+    replay,
+    set_active,
+)
+from core.partners import partner_choices
+from ui.actions import show_flash, submit
+from ui.context import db
+from ui.forms import FieldErrors, form_key
+from ui.guard import page_guard
+from ui.markdown import plain
+from ui.tables import count_col, table, text_col, time_col
+
+user = page_guard(__file__)
+actor = user.actor
+
+st.title("Integrations")
+show_flash()
+st.caption("Webhooks: each event (a deal registered, approved, won; a lead accepted; a claim "
+           "paid; a tier changed...) is written to an outbox with the change and sent to each "
+           "receiver that wants it, signed with its secret (`X-PRM-Signature: t=<unix "
+           "seconds>,v1=<HMAC-SHA256 of \"t.body\">`), in order per record, retried with "
+           "backoff. `X-PRM-Delivery` is the event's idempotency key, the same on every retry "
+           "and replay.")
+with db() as session:
+    subscriptions = list_subscriptions(session, actor)
+    partners = dict(partner_choices(session, actor))
+
+with st.expander("New webhook receiver", expanded=not subscriptions):
+    errors = FieldErrors()
+    with st.form(form_key("new_webhook")):
+        name = st.text_input("Name *", max_chars=120, placeholder="Salesforce sync")
+        errors.slot("name")
+        url = st.text_input("URL *", max_chars=500,
+                            placeholder="https://crm.example.com/hooks/prm")
+        errors.slot("url")
+        types = st.multiselect("Events (none: all)", list(EVENT_TYPES),
+                               format_func=lambda t: f"{t} — {EVENT_TYPES[t]}")
+        errors.slot("event_types")
+        partner = st.selectbox("Only this partner's events (empty: every partner's)",
+                               list(partners), format_func=partners.get, index=None)
+        errors.slot("partner_id")
+        if st.form_submit_button("Add the receiver", type="primary"):
+            submit(lambda s: create_subscription(s, actor, {
+                "name": name, "url": url, "event_types": types, "partner_id": partner}),
+                lambda out: f"Added {plain(out.name)}. Its signing secret is under its name "
+                            "below: give it to the receiver.", errors=errors,
+                failed="Nothing was added.", form="new_webhook")
+
+for s in subscriptions:
+    cols = st.columns([4, 2, 2])
+    scope = f" · {plain(s.partner_name)} only" if s.partner_name else ""
+    cols[0].markdown(f"**{plain(s.name)}** · `{plain(s.url)}`{scope}  \n"
+                     f"{', '.join(s.event_types) or 'every event'} · "
+                     f"{s.pending:,} pending, {s.failed:,} failed"
+                     + ("" if s.active else " · **paused**"))
+    with cols[1].popover("Signing secret"):
+        st.code(s.secret, language=None)
+    label = "Pause" if s.active else "Resume"
+    if cols[2].button(label, key=f"webhook_active_{s.id}"):
+        submit(lambda session, s=s: set_active(session, actor, s.id, not s.active),
+               f"{label}d {plain(s.name)}.")
+
+if subscriptions:
+    st.subheader("Delivery log")
+    statuses = {"": "Any status", "pending": "Pending", "delivered": "Delivered",
+                "failed": "Failed"}
+    status = st.selectbox("Status", list(statuses), format_func=statuses.get)
+    with db() as session:
+        rows = delivery_log(session, actor, status=status or None)
+    table([{"id": r.id, "when": r.occurred_at, "receiver": r.subscription,
+            "event": r.event_type, "record": r.record, "status": r.status,
+            "attempts": r.attempts, "answer": r.last_status, "error": r.last_error,
+            "next": r.next_attempt_at if r.status == "pending" else None,
+            "delivered": r.delivered_at} for r in rows],
+          {"id": count_col("#"), "when": time_col("Event at", 140),
+           "receiver": text_col("Receiver", 140), "event": text_col("Event", 140),
+           "record": text_col("Record", 100), "status": text_col("Status", 90),
+           "attempts": count_col("Attempts"), "answer": count_col("HTTP"),
+           "error": text_col("Error", "medium"), "next": time_col("Next try", 140),
+           "delivered": time_col("Delivered", 140)}, key="webhook_log")
+    done = [r.id for r in rows if r.status != "pending"]
+    if done:
+        cols = st.columns([2, 1])
+        chosen = cols[0].selectbox("Delivery to send again", done, format_func=lambda i: f"#{i}")
+        if cols[1].button("Replay", icon=":material/replay:"):
+            submit(lambda session: replay(session, actor, chosen),
+                   f"Delivery #{chosen} will be sent again at the next run.")
