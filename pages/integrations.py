@@ -1,5 +1,6 @@
 import streamlit as st
 
+from core.crm.keys import SCOPES, create_key, list_keys, revoke_key
 from core.crm.outbox import EVENT_TYPES
 from core.crm.subscriptions import (
     create_subscription,
@@ -30,6 +31,53 @@ st.caption("Webhooks: each event (a deal registered, approved, won; a lead accep
 with db() as session:
     subscriptions = list_subscriptions(session, actor)
     partners = dict(partner_choices(session, actor))
+    keys = list_keys(session, actor)
+
+st.subheader("API keys")
+st.caption("Each integration calls the API with its own key (`Authorization: Bearer prm_...`):"
+           " shown once, kept only as a hash, limited to its scopes and, for a partner's own "
+           "CRM, to that partner's records. A revoked key is refused from its next call.")
+
+
+def shown_once(new) -> None:
+    st.success(f"Key created for {plain(new.key.name)}. Copy it now: it is not shown again.")
+    st.code(new.secret, language=None)
+
+
+with st.expander("New API key", expanded=not keys):
+    key_errors = FieldErrors()
+    with st.form(form_key("new_api_key")):
+        key_name = st.text_input("Integration name *", max_chars=120,
+                                 placeholder="Salesforce sync")
+        key_errors.slot("name")
+        scopes = st.multiselect("Scopes *", list(SCOPES), format_func=SCOPES.get)
+        key_errors.slot("scopes")
+        key_partner = st.selectbox("Limited to this partner (empty: vendor-wide)",
+                                   list(partners), format_func=partners.get, index=None)
+        key_errors.slot("partner_id")
+        if st.form_submit_button("Create the key", type="primary"):
+            submit(lambda s: create_key(s, actor, {"name": key_name, "scopes": scopes,
+                                                   "partner_id": key_partner}),
+                   errors=key_errors, failed="No key was created.", then=shown_once,
+                   form="new_api_key")
+if keys:
+    table([{"name": k.name, "prefix": f"{k.prefix}…", "scopes": ", ".join(k.scopes),
+            "partner": k.partner_name or "vendor-wide", "created": k.created_at,
+            "used": k.last_used_at, "revoked": k.revoked_at} for k in keys],
+          {"name": text_col("Integration", 160), "prefix": text_col("Key", 120),
+           "scopes": text_col("Scopes", "medium"), "partner": text_col("Partner", 140),
+           "created": time_col("Created", 140), "used": time_col("Last used", 140),
+           "revoked": time_col("Revoked", 140)}, key="api_keys")
+    live = {k.id: f"{k.name} ({k.prefix}…)" for k in keys if k.revoked_at is None}
+    if live:
+        cols = st.columns([3, 1])
+        doomed = cols[0].selectbox("Key to revoke", list(live), format_func=live.get,
+                                   index=None)
+        if cols[1].button("Revoke", disabled=doomed is None):
+            submit(lambda s: revoke_key(s, actor, doomed), "Key revoked: its next call is "
+                   "refused.")
+
+st.subheader("Webhooks")
 
 with st.expander("New webhook receiver", expanded=not subscriptions):
     errors = FieldErrors()

@@ -25,6 +25,14 @@ EVENT_TYPES = {
 }
 
 
+def known(values: list[str], allowed, what: str) -> list[str]:
+    """`values` sorted and once each, every one of `allowed`; ValueError naming the others."""
+    unknown = sorted(set(values) - set(allowed))
+    if unknown:
+        raise ValueError(f"Unknown {what}: {', '.join(unknown)}.")
+    return sorted(set(values))
+
+
 def emit(db: Session, event_type: str, record: str, partner_id: int | None,
          data: dict[str, Any], at: datetime) -> WebhookEvent | None:
     """Write the event and its deliveries; nothing when no active subscription wants it (a

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.actor import Actor
-from core.crm.outbox import EVENT_TYPES
+from core.crm.outbox import EVENT_TYPES, known
 from core.errors import NotFound, RuleViolation
 from core.permissions import require
 from core.validation import RequiredText, as_model
@@ -39,10 +39,7 @@ class SubscriptionIn(BaseModel):
     @field_validator("event_types")
     @classmethod
     def _types(cls, v: list[str]) -> list[str]:
-        unknown = sorted(set(v) - set(EVENT_TYPES))
-        if unknown:
-            raise ValueError(f"Unknown event type(s): {', '.join(unknown)}.")
-        return sorted(set(v))
+        return known(v, EVENT_TYPES, "event type(s)")
 
 
 @dataclass(frozen=True)

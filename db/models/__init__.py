@@ -10,7 +10,13 @@ from db.models.analytics import (
 )
 from db.models.audit import AuditEvent
 from db.models.base import Base
-from db.models.crm import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
+from db.models.crm import (
+    ApiKey,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 from db.models.deals import (
     DealEvent,
     DealRegistration,
@@ -94,5 +100,5 @@ __all__ = [
     "FundProgram", "FundRequest",
     "CurrencyRate", "PosException", "PosFile", "PosLine", "PosTemplate", "Product",
     "IncentiveEntry", "IncentiveProgram", "IncentiveRun", "IncentiveStatement", "IncentiveTerms",
-    "WebhookAttempt", "WebhookDelivery", "WebhookEvent", "WebhookSubscription",
+    "ApiKey", "WebhookAttempt", "WebhookDelivery", "WebhookEvent", "WebhookSubscription",
 ]

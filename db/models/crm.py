@@ -81,3 +81,21 @@ class WebhookAttempt(Base):
     status: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(String(500))
     milliseconds: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ApiKey(Base):
+    """An integration's key: shown once, kept as its SHA-256 (a random key needs no slow
+    hash); its scopes, and the one partner it is limited to, if any."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    prefix: Mapped[str] = mapped_column(String(16))  # the key's start, to recognise it
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -548,3 +548,19 @@ def test_upgrading_to_webhooks_keeps_partners_and_users(blank_url):
         assert _schema_differences(conn) == []
         assert _row_counts(conn, ("webhook_events",)) == {"webhook_events": 0}
     engine.dispose()
+
+
+def test_upgrading_to_api_keys_keeps_webhook_subscriptions(blank_url):
+    """Migration 0023 (a new table) on a database with a webhook receiver: it is kept."""
+    command.upgrade(alembic_config(blank_url), "0022")
+    engine = make_engine(blank_url)
+    with engine.begin() as conn:
+        t, _, _ = _partner_with_a_user(conn)
+        conn.execute(insert(t["webhook_subscriptions"]).values(_row(
+            t["webhook_subscriptions"], name="CRM", url="https://crm.example/h")))
+        before = _row_counts(conn, ("partners", "users", "webhook_subscriptions"))
+    upgrade(blank_url)
+    with engine.connect() as conn:
+        assert _row_counts(conn, before) == before
+        assert _schema_differences(conn) == []
+    engine.dispose()
