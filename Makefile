@@ -2,6 +2,7 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+PRM_API_PORT ?= 8502
 
 .PHONY: run test test-fast install install-dev migrate seed lint bench bench-scale clean
 
@@ -27,10 +28,11 @@ migrate: install
 seed: migrate
 	$(BIN)/python -m seed --if-empty
 
-# Starts the job runner beside the app and stops it when the app stops.
+# Starts the job runner and the API beside the app and stops them when the app stops.
 run: seed
 	@$(BIN)/python -m core.jobs --loop & JOBS=$$!; \
-	trap "kill $$JOBS 2>/dev/null" EXIT INT TERM; \
+	$(BIN)/uvicorn api.app:app --host 127.0.0.1 --port $(PRM_API_PORT) & API=$$!; \
+	trap "kill $$JOBS $$API 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/streamlit run Home.py --server.port $(PORT)
 
 test: install-dev

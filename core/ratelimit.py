@@ -39,6 +39,15 @@ RETENTION = timedelta(days=7)
 KEY_MAX = 254  # the column's length: an e-mail address's longest
 
 
+class RateLimited(RuleViolation):
+    """A limit said no; `retry_after`: the seconds until there is room again (an API's
+    Retry-After)."""
+
+    def __init__(self, message: str, field: str | None = None, *, retry_after: int = 1):
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
+
+
 @dataclass(frozen=True)
 class Limit:
     """At most `limit` attempts per `key` of `bucket` within `window`; `limit` <= 0 turns
@@ -80,8 +89,9 @@ def check(db: Session, limits: Iterable[Limit], *, now: datetime | None = None) 
         if len(recent) >= lim.limit:
             # The attempt that has to leave the window before there is room for one more.
             frees_at = recent[len(recent) - lim.limit] + lim.window
-            raise RuleViolation(lim.message.replace("{wait}", _wait(frees_at - now)),
-                                field=lim.field)
+            raise RateLimited(lim.message.replace("{wait}", _wait(frees_at - now)),
+                              field=lim.field,
+                              retry_after=max(1, math.ceil((frees_at - now).total_seconds())))
 
 
 def count(db: Session, limits: Iterable[Limit], *, now: datetime | None = None) -> None:

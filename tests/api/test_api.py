@@ -1,0 +1,112 @@
+"""The REST API through its HTTP interface (FastAPI's TestClient): JSON errors with the right
+status for a missing, wrong, revoked or under-scoped key; a partner-limited key sees nothing
+of another partner; cursor pagination and updated_since; 422 for bad input, 413 for a big
+body, 429 with Retry-After past the rate limit; every call audited as the integration."""
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api import app as api_app
+from core.crm.keys import create_key, revoke_key
+from db.models import AuditEvent, Partner
+from db.session import unit_of_work
+from db.types import utcnow
+from tests.conftest import actor_for
+from tests.pages import use_database
+
+pytestmark = pytest.mark.usefixtures("backend")
+
+
+@pytest.fixture
+def client(seeded, database_url):
+    """The API on a fresh seeded database, where p02 and p03 registered a deal each."""
+    from core.deals import register_deal
+    from tests.deals.test_deals import form
+
+    with unit_of_work(seeded) as db:
+        for username, company in (("p02.admin", "Api Two GmbH"), ("p03.admin", "Api Three")):
+            register_deal(db, actor_for(db, username), form(db, company=company))
+    use_database(database_url)
+    api_app.engine_for.cache_clear()
+    with TestClient(api_app.app) as c:
+        yield c
+    api_app.engine_for.cache_clear()
+
+
+@pytest.fixture
+def keys(seeded):
+    def make(scopes, partner=None):
+        with unit_of_work(seeded) as db:
+            partner_id = actor_for(db, partner).partner_id if partner else None
+            new = create_key(db, actor_for(db, "admin"), {
+                "name": f"test {scopes[0]}", "scopes": scopes, "partner_id": partner_id})
+        return new.secret, partner_id, new.key.id
+    return make
+
+
+def auth(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def test_keys_scopes_and_revocation_answer_in_json(client, keys, seeded):
+    r = client.get("/v1/partners")
+    assert r.status_code == 401 and "Bearer" in r.json()["error"]
+    assert client.get("/v1/partners", headers=auth("prm_nope")).status_code == 401
+    secret, _, key_id = keys(["deals:read"])
+    r = client.get("/v1/partners", headers=auth(secret))
+    assert r.status_code == 403 and "partners:read" in r.json()["error"]
+    assert client.get("/v1/deals", headers=auth(secret)).status_code == 200
+    with unit_of_work(seeded) as db:
+        revoke_key(db, actor_for(db, "admin"), key_id)
+    assert client.get("/v1/deals", headers=auth(secret)).status_code == 401
+
+
+def test_a_partner_limited_key_sees_nothing_of_another_partner(client, keys):
+    secret, p02, _ = keys(["partners:read", "deals:read"], partner="p02.admin")
+    partners = client.get("/v1/partners", headers=auth(secret)).json()["items"]
+    assert [p["id"] for p in partners] == [p02]
+    deals = client.get("/v1/deals", headers=auth(secret), params={"limit": 500}).json()
+    assert deals["items"] and {d["partner_id"] for d in deals["items"]} == {p02}
+    assert all("notes" not in d for d in deals["items"])
+
+
+def test_cursor_pages_and_updated_since(client, keys, seeded):
+    secret, _, _ = keys(["partners:read"])
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 7} | ({"cursor": cursor} if cursor else {})
+        page = client.get("/v1/partners", headers=auth(secret), params=params).json()
+        seen += [p["id"] for p in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    with Session(seeded) as db:
+        assert seen == sorted(db.scalars(select(Partner.id)))
+    future = (utcnow() + timedelta(days=1)).replace(tzinfo=None).isoformat()
+    r = client.get("/v1/partners", headers=auth(secret), params={"updated_since": future})
+    assert r.json() == {"items": [], "next_cursor": None}
+
+
+def test_bad_input_big_bodies_and_the_rate_limit(client, keys, monkeypatch, seeded):
+    secret, _, _ = keys(["partners:read"])
+    r = client.get("/v1/partners", headers=auth(secret), params={"limit": 0})
+    assert r.status_code == 422 and r.json()["field"] == "limit"
+    r = client.get("/v1/partners", headers=auth(secret), params={"cursor": "x"})
+    assert r.status_code == 422 and r.json()["field"] == "cursor"
+    r = client.get("/v1/partners", headers=auth(secret), params={"updated_since": "soon"})
+    assert r.status_code == 422 and r.json()["field"] == "updated_since"
+    r = client.get("/v1/partners", headers=auth(secret) | {"Content-Length": "2000000"})
+    assert r.status_code == 413
+    monkeypatch.setattr(api_app, "PER_MINUTE", 3)
+    codes = [client.get("/v1/partners", headers=auth(secret)).status_code for _ in range(5)]
+    assert codes[-1] == 429 and codes.count(200) <= 3
+    last = client.get("/v1/partners", headers=auth(secret))
+    assert last.status_code == 429 and int(last.headers["Retry-After"]) >= 1
+    with Session(seeded) as db:
+        calls = db.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "api.call"))
+    assert calls == 3  # the three answered; a refused call writes nothing
