@@ -6,7 +6,7 @@ for a body over 1 MB, 422 for bad input (the field and the reason), 429 with Ret
 
 import os
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Annotated
 
@@ -151,19 +151,8 @@ def _since(text: str | None) -> datetime | None:
                             field="updated_since") from exc
 
 
-class PartnerOut(BaseModel):
-    id: int
-    name: str
-    website: str | None
-    country: str
-    partner_type: str
-    tier: str
-    status: str
-    updated_at: datetime
-
-
 class PartnerPage(BaseModel):
-    items: list[PartnerOut]
+    items: list[feeds.PartnerItem]
     next_cursor: int | None
 
 
@@ -175,29 +164,12 @@ def list_partners(caller: Annotated[Caller, Depends(caller_for("partners:read"))
     """Partners in id order (scope partners:read), `next_cursor` until the last page."""
     items = feeds.partners_page(db, caller.actor, after=cursor or 0, limit=limit,
                                 updated_since=_since(updated_since))
-    return PartnerPage(items=[PartnerOut(**vars(i)) for i in items],
-                       next_cursor=_next(items, limit))
-
-
-class DealOut(BaseModel):
-    id: int
-    partner_id: int
-    status: str
-    customer_name: str
-    customer_country: str
-    customer_website: str | None
-    estimated_value: str  # a decimal in the base currency, exact: "12500.00"
-    final_amount: str | None
-    expected_close_date: date
-    closed_on: date | None
-    stage: str
-    protection_ends_at: datetime | None
-    submitted_at: datetime
-    updated_at: datetime
+    return PartnerPage(items=items, next_cursor=_next(items, limit))
 
 
 class DealPage(BaseModel):
-    items: list[DealOut]
+    # Money goes out as a decimal string in the base currency, exact: "12500.00".
+    items: list[feeds.DealItem]
     next_cursor: int | None
 
 
@@ -209,8 +181,4 @@ def list_deals(caller: Annotated[Caller, Depends(caller_for("deals:read"))],
     """Deal registrations in id order (scope deals:read), without partners' notes."""
     items = feeds.deals_page(db, caller.actor, after=cursor or 0, limit=limit,
                              updated_since=_since(updated_since), status=status)
-    out = [DealOut(**(vars(i) | {
-        "estimated_value": f"{i.estimated_value:.2f}",
-        "final_amount": None if i.final_amount is None else f"{i.final_amount:.2f}"}))
-        for i in items]
-    return DealPage(items=out, next_cursor=_next(items, limit))
+    return DealPage(items=items, next_cursor=_next(items, limit))

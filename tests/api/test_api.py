@@ -3,6 +3,7 @@ status for a missing, wrong, revoked or under-scoped key; a partner-limited key 
 of another partner; cursor pagination and updated_since; 422 for bad input, 413 for a big
 body, 429 with Retry-After past the rate limit; every call audited as the integration."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -72,6 +73,7 @@ def test_a_partner_limited_key_sees_nothing_of_another_partner(client, keys):
     deals = client.get("/v1/deals", headers=auth(secret), params={"limit": 500}).json()
     assert deals["items"] and {d["partner_id"] for d in deals["items"]} == {p02}
     assert all("notes" not in d for d in deals["items"])
+    assert all(re.fullmatch(r"\d+\.\d\d", d["estimated_value"]) for d in deals["items"])
 
 
 def test_cursor_pages_and_updated_since(client, keys, seeded):
