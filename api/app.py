@@ -13,13 +13,16 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core import audit
 from core.crm import feeds
 from core.crm.keys import Caller, Unauthenticated, authenticate
+from core.deals.direct import upsert_direct_opportunities
+from core.deals.status import DealStatus
 from core.errors import NotFound, PermissionDenied, RuleViolation, ValidationError
 from core.ratelimit import Limit, RateLimited, check_and_count
 from core.settings import get_settings
@@ -97,7 +100,13 @@ class ErrorOut(BaseModel):
     field: str | None = None
 
 
-ERRORS = {status: {"model": ErrorOut} for status in (401, 403, 413, 422, 429)}
+ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 413, 422, 429)}
+
+
+@app.exception_handler(StarletteHTTPException)
+async def _http(_: Request, exc: StarletteHTTPException):
+    # FastAPI's own refusals (a body that is no JSON: 400; no such path: 404) in our shape.
+    return _error(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
 
 def session() -> Iterator[Session]:
@@ -111,6 +120,10 @@ def caller_for(scope: str):
     transaction)."""
     def dependency(request: Request, db: Annotated[Session, Depends(session)],
                    authorization: Annotated[str | None, Header()] = None) -> Caller:
+        repeated = sorted({k for k in request.query_params
+                           if len(request.query_params.getlist(k)) > 1})
+        if repeated:  # a parameter is given once: which of two values would be meant?
+            raise RuleViolation("Give this parameter once.", field=repeated[0])
         raw = (authorization or "").removeprefix("Bearer ").strip() or None
         caller = authenticate(db, raw, scope)
         check_and_count(db, Limit("api-key", str(caller.key_id), PER_MINUTE,
@@ -129,10 +142,17 @@ def _next(items: list, limit: int) -> int | None:
     return items[-1].id if items and len(items) == limit else None
 
 
-# Record ids are 32-bit integers on PostgreSQL: a larger cursor is refused, not sent along.
-Cursor = Annotated[int | None, Query(ge=0, le=2**31 - 1,
+# Digits only ("50.0" is no cursor), at most nine: record ids are 32-bit integers on
+# PostgreSQL, so a larger cursor is refused rather than sent along.
+Cursor = Annotated[str | None, Query(pattern=r"^[0-9]{1,9}$",
                                      description="The `next_cursor` of the page before "
                                                  "(none: the first page).")]
+
+
+def _after(cursor: str | None) -> int:
+    return int(cursor or 0)
+
+
 Limit_ = Annotated[int, Query(ge=1, le=feeds.MAX_PAGE)]
 # Text, parsed here: pydantic's lax datetime would also take a number ("0.5" seconds after
 # 1970), which is no moment a CRM means (schemathesis found it).
@@ -162,7 +182,7 @@ def list_partners(caller: Annotated[Caller, Depends(caller_for("partners:read"))
                   cursor: Cursor = None, limit: Limit_ = 100,
                   updated_since: Since = None) -> PartnerPage:
     """Partners in id order (scope partners:read), `next_cursor` until the last page."""
-    items = feeds.partners_page(db, caller.actor, after=cursor or 0, limit=limit,
+    items = feeds.partners_page(db, caller.actor, after=_after(cursor), limit=limit,
                                 updated_since=_since(updated_since))
     return PartnerPage(items=items, next_cursor=_next(items, limit))
 
@@ -177,8 +197,50 @@ class DealPage(BaseModel):
 def list_deals(caller: Annotated[Caller, Depends(caller_for("deals:read"))],
                db: Annotated[Session, Depends(session)],
                cursor: Cursor = None, limit: Limit_ = 100, updated_since: Since = None,
-               status: str | None = None) -> DealPage:
+               status: DealStatus | None = None) -> DealPage:
     """Deal registrations in id order (scope deals:read), without partners' notes."""
-    items = feeds.deals_page(db, caller.actor, after=cursor or 0, limit=limit,
-                             updated_since=_since(updated_since), status=status)
+    items = feeds.deals_page(db, caller.actor, after=_after(cursor), limit=limit,
+                             updated_since=_since(updated_since),
+                             status=status.value if status else None)
     return DealPage(items=items, next_cursor=_next(items, limit))
+
+
+class DirectOpportunityIn(BaseModel):
+    """One opportunity of the vendor's direct sales, as the CRM has it. Checked by the same
+    rules as the CSV import (a country by code or name, a website or domain, an amount)."""
+
+    external_id: str
+    account_name: str
+    website: str = ""
+    country: str
+    name: str
+    amount: str  # a decimal: "125000.00"
+    close_date: str  # a date: "2026-12-31"
+    owner_email: str = ""
+    status: str = "open"  # open, won or lost
+
+
+class DirectUpsertIn(BaseModel):
+    items: list[DirectOpportunityIn] = Field(min_length=1, max_length=500)
+
+
+class DirectUpsertOut(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    sent_to_desk: list[int]  # pending registrations the rows now collide with
+    protected_matches: list[int]  # approved registrations the rows collide with
+
+
+@app.post("/v1/direct-opportunities", response_model=DirectUpsertOut, responses=ERRORS,
+          tags=["direct opportunities"])
+def upsert_direct(body: DirectUpsertIn,
+                  caller: Annotated[Caller, Depends(caller_for("direct_opportunities:write"))],
+                  db: Annotated[Session, Depends(session)]) -> DirectUpsertOut:
+    """Upsert by external id (scope direct_opportunities:write), all or none: each row runs
+    the conflict check the CSV import runs, and a pending registration it meets goes to the
+    deal desk."""
+    report = upsert_direct_opportunities(db, caller.actor, [i.model_dump() for i in body.items])
+    return DirectUpsertOut(created=report.created, updated=report.updated,
+                           unchanged=report.unchanged, sent_to_desk=list(report.sent_to_desk),
+                           protected_matches=list(report.protected_matches))

@@ -38,7 +38,16 @@ from core.deals.records import (
 from core.deals.status import PENDING, DealStatus
 from core.errors import RuleViolation
 from core.permissions import require
-from core.validation import Amount, Country, Date, Email, OneOf, RequiredText, Website
+from core.validation import (
+    Amount,
+    Country,
+    Date,
+    Email,
+    OneOf,
+    RequiredText,
+    Website,
+    as_model,
+)
 from db.models import DealRegistration, DirectOpportunity, EndCustomer, EndCustomerKey
 from db.session import unit_of_work
 from db.types import utcnow
@@ -137,8 +146,28 @@ def import_direct_opportunities(db: Session, actor: Actor, content: bytes, *,
     rows, errors = parse_csv(content)
     if errors:
         return DirectImportReport(0, 0, 0, tuple(errors), (), ())
+    return upsert_direct_opportunities(db, actor, rows, now=now)
+
+
+def upsert_direct_opportunities(db: Session, actor: Actor,
+                                rows: list["DirectRowIn"] | list[dict], *,
+                                now: datetime | None = None) -> DirectImportReport:
+    """Rows (checked models, or mappings checked here: RuleViolation on "items.N.field" for
+    the first bad one) upserted by external id, with the conflict check the file import runs,
+    in the caller's transaction: the API's way in."""
+    require(actor, "deal.import_direct")
+    now = now or utcnow()
+    checked = []
+    for n, row in enumerate(rows):
+        try:
+            checked.append(as_model(DirectRowIn, row))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            raise RuleViolation(err["msg"].removeprefix("Value error, "),
+                                field=f"items.{n}.{where}") from None
     serialize_registrations(db)
-    written = _write_rows(db, actor, rows, now, str(uuid.uuid4()), _Undo())
+    written = _write_rows(db, actor, checked, now, str(uuid.uuid4()), _Undo())
     sent, protected = _flag_registrations(db, actor, written.opportunities, now)
     return written.report(sent, protected)
 

@@ -112,3 +112,37 @@ def test_bad_input_big_bodies_and_the_rate_limit(client, keys, monkeypatch, seed
         calls = db.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "api.call"))
     assert calls == 3  # the three answered; a refused call writes nothing
+
+
+def test_direct_opportunities_upsert_by_external_id_and_meet_registrations(client, keys,
+                                                                          seeded):
+    from core.deals import register_deal
+    from tests.deals.test_deals import form
+
+    with unit_of_work(seeded) as db:
+        deal = register_deal(db, actor_for(db, "p04.admin"), form(
+            db, company="Northwind Traders", website="https://northwind-traders.example"))
+    secret, _, _ = keys(["direct_opportunities:write"])
+    row = {"external_id": "0061x00000AbCdEAAZ", "account_name": "Northwind Traders Inc.",
+           "website": "northwind-traders.example", "country": "United States",
+           "name": "Northwind renewal", "amount": "125000.00", "close_date": "2026-12-31"}
+    r = client.post("/v1/direct-opportunities", headers=auth(secret), json={"items": [row]})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert (out["created"], out["updated"], out["unchanged"]) == (1, 0, 0)
+    assert deal.id in out["sent_to_desk"] + out["protected_matches"]
+    again = client.post("/v1/direct-opportunities", headers=auth(secret),
+                        json={"items": [row]}).json()
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 1)
+    changed = client.post("/v1/direct-opportunities", headers=auth(secret),
+                          json={"items": [row | {"amount": "130000"}]}).json()
+    assert changed["updated"] == 1
+    bad = client.post("/v1/direct-opportunities", headers=auth(secret), json={"items": [
+        row | {"external_id": "new-1"}, row | {"external_id": "new-2", "country": "Atlantis"}]})
+    assert bad.status_code == 422 and bad.json()["field"] == "items.1.country"
+    from db.models import DirectOpportunity
+    with Session(seeded) as db:  # all or none: the good first row was not written either
+        assert db.scalar(select(func.count()).select_from(DirectOpportunity)) == 1
+    limited, _, _ = keys(["direct_opportunities:write"], partner="p02.admin")
+    assert client.post("/v1/direct-opportunities", headers=auth(limited),
+                       json={"items": [row]}).status_code == 403
