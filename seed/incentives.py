@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.accounts.records import actor_of
 from core.actor import Actor
 from core.incentives.calculation import calculate
 from core.incentives.periods import quarter_of
@@ -17,8 +18,7 @@ from db.models import Product, User
 
 
 def _user(db: Session, username: str) -> Actor:
-    u = db.scalar(select(User).where(User.username == username))
-    return Actor.user(u.id, u.role, u.partner_id, u.username)
+    return actor_of(db.scalar(select(User).where(User.username == username)))
 
 
 def seed_incentives(db: Session, *, now: datetime) -> dict[str, int]:

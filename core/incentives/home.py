@@ -3,11 +3,12 @@ waiting to be published, and a partner admin's approved incentives not yet paid.
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, case, func, select, type_coerce
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.actor import Actor
 from core.home import Waiting, counted, queue
+from core.incentives import ledger
 from core.incentives.periods import quarter_of
 from core.permissions import can
 from db.models import IncentiveEntry, IncentiveProgram, IncentiveStatement
@@ -18,11 +19,7 @@ E = IncentiveEntry
 def _waiting(db: Session, since, partner_id: int | None = None) -> tuple[int, int]:
     """(statements with accruals not approved, statements approved and not fully paid; for a
     partner: with money coming to it), of the quarters from `since` on."""
-    amount = type_coerce(E.amount, BigInteger)
-
-    def of(kind: str):
-        return func.sum(case((E.kind == kind, amount), else_=0))
-
+    of = ledger.summed
     per = select(E.statement_id, (of("accrue") - of("approve")).label("pending"),
                  (of("approve") - of("pay")).label("owed")).join(
         IncentiveStatement, IncentiveStatement.id == E.statement_id).where(

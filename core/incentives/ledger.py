@@ -13,7 +13,7 @@ one grouped read; what waits for review is earned - approved, what is owed appro
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, and_, case, cast, func, or_, select, type_coerce
+from sqlalchemy import BigInteger, Select, and_, case, cast, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from core.incentives.periods import Quarter
@@ -51,15 +51,18 @@ def lock_statement(db: Session, statement_id: int) -> None:
     locks.hold(db, f"incentive-statement:{statement_id}")
 
 
-def _of(kind: str):
+def summed(kind: str):
+    """SUM of one kind's entries, in cents (a column of a grouped read)."""
     return cast(func.sum(case((E.kind == kind, type_coerce(E.amount, BigInteger)), else_=0)),
                 BigInteger)
 
 
-def sums(db: Session, *, statement_ids: list[int] | None = None,
-         partner_id: int | None = None, starts_on=None) -> dict[int, Sums]:
-    """{statement id: Sums} from one grouped read."""
-    q = select(E.statement_id, _of("accrue"), _of("approve"), _of("pay")).group_by(
+def per_statement(*, statement_ids: list[int] | None = None, partner_id: int | None = None,
+                  starts_on=None) -> Select:
+    """(statement id, accrue, approve, pay) in cents: each statement's sums of its entries,
+    one grouped read, narrowed to these statements, partner or quarter."""
+    q = select(E.statement_id, summed("accrue").label("accrue"),
+               summed("approve").label("approve"), summed("pay").label("pay")).group_by(
         E.statement_id)
     if statement_ids is not None:
         q = q.where(E.statement_id.in_(statement_ids))
@@ -68,6 +71,13 @@ def sums(db: Session, *, statement_ids: list[int] | None = None,
     if starts_on is not None:
         q = q.join(IncentiveStatement, IncentiveStatement.id == E.statement_id).where(
             IncentiveStatement.starts_on == starts_on)
+    return q
+
+
+def sums(db: Session, *, statement_ids: list[int] | None = None,
+         partner_id: int | None = None, starts_on=None) -> dict[int, Sums]:
+    """{statement id: Sums} from one grouped read."""
+    q = per_statement(statement_ids=statement_ids, partner_id=partner_id, starts_on=starts_on)
     return {sid: Sums(cents_to_decimal(a), cents_to_decimal(b), cents_to_decimal(c))
             for sid, a, b, c in db.execute(q)}
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel
-from sqlalchemy import BigInteger, case, cast, func, select, type_coerce
+from sqlalchemy import BigInteger, cast, func, select
 from sqlalchemy.orm import Session
 
 from core import audit, events
@@ -97,19 +97,10 @@ def _filtered(actor: Actor, starts_on: date | None, partner_id: int | None,
     """(statement, partner name, earned, approved, paid) the actor may read, filtered in SQL:
     the figures are one grouped read of the ledger, narrowed to the same quarter and
     partner."""
-    E, S = IncentiveEntry, IncentiveStatement
-    amount = type_coerce(E.amount, BigInteger)
-
-    def of(kind: str):
-        return cast(func.sum(case((E.kind == kind, amount), else_=0)), BigInteger).label(kind)
-
-    per = select(E.statement_id, of("accrue"), of("approve"), of("pay")).group_by(
-        E.statement_id)
-    if starts_on is not None:
-        per = per.join(S, S.id == E.statement_id).where(S.starts_on == starts_on)
-    if partner_id is not None or actor.is_partner:
-        per = per.where(E.partner_id == (actor.partner_id if actor.is_partner else partner_id))
-    per = per.subquery()
+    S = IncentiveStatement
+    per = ledger.per_statement(
+        starts_on=starts_on,
+        partner_id=actor.partner_id if actor.is_partner else partner_id).subquery()
     earned, approved, paid = (func.coalesce(getattr(per.c, k), 0)
                               for k in ("accrue", "approve", "pay"))
     q = scope(actor, select(S, Partner.name, earned, approved, paid)
