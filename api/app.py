@@ -4,6 +4,7 @@ partner's records), is audited, and is rate-limited per key. Errors are JSON
 (`{"error": ..., "field": ...}`): 401 without a live key, 403 outside its scopes, 404, 413
 for a body over 1 MB, 422 for bad input (the field and the reason), 429 with Retry-After."""
 
+import logging
 import os
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -14,21 +15,28 @@ from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from core import audit
+from core.catalog import names_by_id
 from core.crm import feeds
-from core.crm.keys import Caller, Unauthenticated, authenticate
+from core.crm.keys import Caller, Unauthenticated, acting_user, authenticate, refused_call
 from core.deals.direct import upsert_direct_opportunities
 from core.deals.status import DealStatus
+from core.deals.workflow import register_deal
 from core.errors import NotFound, PermissionDenied, RuleViolation, ValidationError
+from core.funds.status import ClaimStatus
+from core.leads.intake import MAX_BATCH, create_leads
+from core.leads.routing import route_leads
 from core.ratelimit import Limit, RateLimited, check_and_count
 from core.settings import get_settings
+from db.models import Lead
 from db.session import make_engine, unit_of_work
 
 MAX_BODY = 1_000_000
+log = logging.getLogger("prm.api")
 PER_MINUTE = int(os.environ.get("PRM_API_RATE_PER_MINUTE", "600"))
 
 app = FastAPI(title="PRM API", version="1",
@@ -57,13 +65,23 @@ async def refuse_big_bodies(request: Request, call_next):
 
 
 @app.exception_handler(Unauthenticated)
-async def _unauthenticated(_: Request, exc: Unauthenticated):
+async def _unauthenticated(request: Request, exc: Unauthenticated):
+    log.warning("API call refused (401): %s %s", request.method, request.url.path)
     return _error(401, str(exc), headers={"WWW-Authenticate": "Bearer"})
 
 
 @app.exception_handler(PermissionDenied)
-async def _denied(_: Request, exc: PermissionDenied):
+def _denied(request: Request, exc: PermissionDenied):
+    # Audited (the refused call's own transaction was rolled back): only here, where the key
+    # is known; a call without a live key (401) or over its rate (429) is only logged, so
+    # no one can fill the audit log from outside.
+    refused_call(engine_for(get_settings().database_url), _key(request), request.method,
+                 request.url.path, str(exc))
     return _error(403, str(exc))
+
+
+def _key(request: Request) -> str | None:
+    return (request.headers.get("authorization") or "").removeprefix("Bearer ").strip() or None
 
 
 @app.exception_handler(NotFound)
@@ -72,7 +90,8 @@ async def _not_found(_: Request, exc: NotFound):
 
 
 @app.exception_handler(RateLimited)
-async def _limited(_: Request, exc: RateLimited):
+async def _limited(request: Request, exc: RateLimited):
+    log.warning("API call refused (429): %s %s", request.method, request.url.path)
     return _error(429, str(exc), headers={"Retry-After": str(exc.retry_after)})
 
 
@@ -104,9 +123,15 @@ ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 403, 413, 422, 42
 
 
 @app.exception_handler(StarletteHTTPException)
-async def _http(_: Request, exc: StarletteHTTPException):
+async def _http(request: Request, exc: StarletteHTTPException):
     # FastAPI's own refusals (a body that is no JSON: 400; no such path: 404) in our shape.
-    return _error(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:  # Starlette names only the first route's methods of a path
+        allowed = sorted({m for r in app.routes if getattr(r, "path_regex", None)
+                          and r.path_regex.match(request.url.path)
+                          for m in getattr(r, "methods", ()) or ()})
+        headers = {"Allow": ", ".join(allowed)}
+    return _error(exc.status_code, str(exc.detail), headers=headers)
 
 
 def session() -> Iterator[Session]:
@@ -244,3 +269,126 @@ def upsert_direct(body: DirectUpsertIn,
     return DirectUpsertOut(created=report.created, updated=report.updated,
                            unchanged=report.unchanged, sent_to_desk=list(report.sent_to_desk),
                            protected_matches=list(report.protected_matches))
+
+
+class DealRegistrationIn(BaseModel):
+    """A deal registration from a partner's own CRM (a key limited to that partner, scope
+    deals:write), registered by and for the partner user named by `owner_email`: checked,
+    matched against other registrations and direct opportunities, and routed exactly as the
+    registration form's."""
+
+    owner_email: str
+    company: str
+    website: str = ""
+    country: str
+    state: str = ""
+    contact_name: str
+    contact_email: str
+    contact_title: str = ""
+    product_lines: list[str] = Field(min_length=1, max_length=50)  # names, as in the catalog
+    estimated_value: str  # a decimal: "48000.00"
+    expected_close_date: str  # a date: "2027-03-31"
+    stage: str = "qualification"
+    description: str = ""
+
+
+class DealRegisteredOut(BaseModel):
+    id: int
+    status: str
+    status_label: str
+    submitted_at: datetime
+
+
+@app.post("/v1/deals", response_model=DealRegisteredOut, status_code=201, responses=ERRORS,
+          tags=["deals"])
+def register(body: DealRegistrationIn,
+             caller: Annotated[Caller, Depends(caller_for("deals:write"))],
+             db: Annotated[Session, Depends(session)]) -> DealRegisteredOut:
+    """Register a deal for the key's partner (scope deals:write, a partner-limited key)."""
+    rep = acting_user(db, caller.actor, body.owner_email)
+    by_name = {name.lower(): pid for pid, name in names_by_id(db).items()}
+    ids = [by_name.get(n.strip().lower()) for n in body.product_lines]
+    if None in ids:
+        raise RuleViolation("Name product lines as the catalog does.", field="product_lines")
+    deal = register_deal(db, rep, body.model_dump(exclude={"owner_email", "product_lines"})
+                         | {"product_line_ids": ids})
+    return DealRegisteredOut(id=deal.id, status=deal.status.value,
+                             status_label=deal.status_label, submitted_at=deal.submitted_at)
+
+
+class LeadIn(BaseModel):
+    """A lead as the CRM has it: checked by the rules of the lead form and import (a country
+    by name or code; an e-mail, or the company or its website). `source_id` is the CRM's id:
+    sending a lead again finds the one kept."""
+
+    company: str = ""
+    website: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    phone: str = ""
+    title: str = ""
+    country: str
+    state: str = ""
+    postal_code: str = ""
+    city: str = ""
+    industry: str = ""
+    company_size: str = ""
+    product_line: str = ""  # a product line's name
+    source: str = ""
+    campaign: str = ""
+    source_id: str = ""
+    notes: str = ""
+
+
+class LeadsIn(BaseModel):
+    items: list[LeadIn] = Field(min_length=1, max_length=MAX_BATCH)
+    route: bool = True  # offer the new leads to partners now (else they wait for the team)
+
+
+class LeadResult(BaseModel):
+    lead_id: int
+    created: bool  # false: the lead repeats one kept (same e-mail, CRM id or person)
+    status: str
+    partner_id: int | None  # the partner it is offered to or accepted by
+
+
+class LeadsOut(BaseModel):
+    items: list[LeadResult]
+    created: int
+    duplicates: int
+    routed: int
+
+
+@app.post("/v1/leads", response_model=LeadsOut, status_code=201, responses=ERRORS,
+          tags=["leads"])
+def post_leads(body: LeadsIn, caller: Annotated[Caller, Depends(caller_for("leads:write"))],
+               db: Annotated[Session, Depends(session)]) -> LeadsOut:
+    """Create leads, one or many (scope leads:write, a vendor-wide key), all or none; the new
+    ones are routed to the best eligible partner as the routing rules say."""
+    results = create_leads(db, caller.actor, [i.model_dump() for i in body.items])
+    new = [lead_id for lead_id, created in results if created]
+    routed = len(route_leads(db, caller.actor, new).routed) if body.route and new else 0
+    now_at = dict(((i, (status, partner)) for i, status, partner in db.execute(
+        select(Lead.id, Lead.status, Lead.partner_id).where(
+            Lead.id.in_([i for i, _ in results]))).tuples()))
+    return LeadsOut(items=[LeadResult(lead_id=i, created=c, status=now_at[i][0],
+                                      partner_id=now_at[i][1]) for i, c in results],
+                    created=len(new), duplicates=len(results) - len(new), routed=routed)
+
+
+class ClaimPage(BaseModel):
+    items: list[feeds.ClaimItem]
+    next_cursor: int | None
+
+
+@app.get("/v1/fund-claims", response_model=ClaimPage, responses=ERRORS, tags=["funds"])
+def list_claims(caller: Annotated[Caller, Depends(caller_for("funds:read"))],
+                db: Annotated[Session, Depends(session)],
+                cursor: Cursor = None, limit: Limit_ = 100, updated_since: Since = None,
+                status: ClaimStatus | None = None) -> ClaimPage:
+    """Fund claims in id order (scope funds:read): what was claimed, approved and paid."""
+    items = feeds.claims_page(db, caller.actor, after=_after(cursor), limit=limit,
+                              updated_since=_since(updated_since),
+                              status=status.value if status else None)
+    return ClaimPage(items=items, next_cursor=_next(items, limit))

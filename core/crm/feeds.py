@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.actor import Actor
 from core.permissions import require, scope
-from db.models import DealRegistration, Partner, Tier
+from db.models import DealRegistration, FundClaim, FundProgram, FundRequest, Partner, Tier
 
 MAX_PAGE = 500
 
@@ -43,6 +43,25 @@ class DealItem:
     stage: str
     protection_ends_at: datetime | None
     submitted_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ClaimItem:
+    id: int
+    request_id: int
+    partner_id: int
+    program: str
+    activity: str
+    status: str
+    actual_spend: Decimal
+    claimed_amount: Decimal
+    approved_amount: Decimal | None
+    paid_amount: Decimal
+    submitted_at: datetime
+    decided_at: datetime | None
+    paid_on: date | None
+    payment_reference: str | None
     updated_at: datetime
 
 
@@ -84,3 +103,24 @@ def deals_page(db: Session, actor: Actor, *, after: int = 0, limit: int = 100,
                      d.expected_close_date, d.closed_on, d.stage, d.protection_ends_at,
                      d.submitted_at, d.updated_at)
             for d in db.scalars(q.order_by(D.id).limit(_page(limit)))]
+
+
+def claims_page(db: Session, actor: Actor, *, after: int = 0, limit: int = 100,
+                updated_since: datetime | None = None,
+                status: str | None = None) -> list[ClaimItem]:
+    """Fund claims in id order: a partner's own only; the finance team's notes stay out."""
+    require(actor, "fund.view")
+    C = FundClaim
+    q = scope(actor, select(C, FundProgram.name, FundRequest.name)
+              .join(FundProgram, FundProgram.id == C.program_id)
+              .join(FundRequest, FundRequest.id == C.request_id).where(C.id > after), C)
+    updated_since = _aware(updated_since)
+    if updated_since is not None:
+        q = q.where(C.updated_at >= updated_since)
+    if status:
+        q = q.where(C.status == status)
+    return [ClaimItem(c.id, c.request_id, c.partner_id, program, activity, c.status,
+                      c.actual_spend, c.claimed_amount, c.approved_amount, c.paid_amount,
+                      c.submitted_at, c.decided_at, c.paid_on, c.payment_reference,
+                      c.updated_at)
+            for c, program, activity in db.execute(q.order_by(C.id).limit(_page(limit)))]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, field_validator
-from sqlalchemy import select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -17,7 +17,8 @@ from core.crm.outbox import known
 from core.errors import DomainError, NotFound, PermissionDenied, RuleViolation
 from core.permissions import require
 from core.validation import RequiredText, as_model
-from db.models import ApiKey, Partner
+from db.models import ApiKey, Partner, User
+from db.session import unit_of_work
 from db.types import utcnow
 
 SCOPES = {
@@ -154,3 +155,33 @@ def authenticate(db: Session, raw: str | None, scope: str, *,
         k.last_used_at = now
         db.flush()
     return Caller(k.id, actor_of(k), frozenset(k.scopes))
+
+
+def acting_user(db: Session, actor: Actor, email: str) -> Actor:
+    """The partner user a partner-limited integration acts for (its deals are registered by
+    and owned by that rep): an active user of the key's partner with this e-mail."""
+    if actor.partner_id is None:
+        raise PermissionDenied("Only a key limited to one partner registers that partner's "
+                               "deals.")
+    wanted = (email or "").strip().lower()
+    user = db.scalar(select(User).where(func.lower(User.email) == wanted,
+                                        User.partner_id == actor.partner_id,
+                                        User.is_active).order_by(User.id).limit(1))
+    if not wanted or user is None:
+        raise RuleViolation("Give the e-mail of an active user of this partner.",
+                            field="owner_email")
+    return Actor.user(user.id, user.role, user.partner_id, f"{user.username} ({actor.label})")
+
+
+def refused_call(engine: Engine, raw: str | None, method: str, path: str, reason: str, *,
+                 now: datetime | None = None) -> None:
+    """Audit a call refused with a live key (a scope it lacks, a record outside its partner),
+    in a transaction of its own: the call's was rolled back."""
+    with unit_of_work(engine) as db:
+        k = db.scalar(select(ApiKey).where(ApiKey.key_hash == _digest(raw))) if raw else None
+        if k is None:
+            return
+        actor = actor_of(k)
+        audit.record(db, actor, "api.refused", "api_key", k.id,
+                     after={"method": method, "path": path, "reason": reason[:300]},
+                     partner_id=actor.partner_id, now=now or utcnow())

@@ -123,3 +123,44 @@ def rename_company(db: Session, actor: Actor, lead_id: int, company: str, *,
     audit.record(db, actor, "lead.rename_company", "lead", lead.id, before=before,
                  after={"company": lead.company}, now=now or utcnow())
     return lead_out(db, actor, lead)
+
+
+MAX_BATCH = 500  # leads one API call creates
+
+
+def create_leads(db: Session, actor: Actor, items: list[Mapping[str, Any]], *,
+                 now: datetime | None = None) -> list[tuple[int, bool]]:
+    """Leads from an integration, all or none: a bad field of any item refuses them all
+    (RuleViolation on "items.N.field"); an item that repeats a lead kept (or an earlier item)
+    is not added again. Returns (lead id, created) per item, in order: the lead created, or
+    the one it repeats, so a CRM that sends the same leads again learns their ids."""
+    require(actor, "lead.manage")
+    if not 1 <= len(items) <= MAX_BATCH:
+        raise RuleViolation(f"Send from 1 to {MAX_BATCH} leads at a time.", field="items")
+    now = now or utcnow()
+    lines = product_lines(db)
+    activities = funded_ids(db, [i.get("fund_activity") for i in items])
+    checked = []
+    for n, item in enumerate(items):
+        values, errors = fields.check(item, lines, activities)
+        if errors:
+            raise RuleViolation(errors[0].message, field=f"items.{n}.{errors[0].field}")
+        checked.append(values)
+    locks.hold(db, INTAKE_LOCK)
+    known = existing_keys(db, checked)
+    out: list[tuple[int, bool]] = []
+    for values in checked:
+        dup = duplicate_of(values, known)
+        if dup is not None:
+            out.append((dup[0], False))
+            continue
+        lead = Lead(**row_of(values, actor, now))
+        db.add(lead)
+        db.flush()
+        audit.record(db, actor, "lead.create", "lead", lead.id,
+                     after={k: getattr(lead, k) for k in AUDITED}, now=now)
+        out.append((lead.id, True))
+        for kind in KEYS:  # a later item repeating this one names this lead
+            if values.get(kind):
+                known[kind].setdefault(values[kind], lead.id)
+    return out
