@@ -74,7 +74,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 EMPTY = "This column is empty."
 REQUIRED_COLUMNS = ("external_id", "account_name", "country", "name", "amount", "close_date")
 FIELDS = ["external_id", "end_customer_id", "account_name", "website", "domain", "country",
-          "name", "amount", "close_date", "owner_email", "status"]
+          "name", "amount", "close_date", "owner_email", "status", "partner_id",
+          "registration_id"]
 # What an import may change on an existing opportunity, and so what taking it back restores.
 RESTORED = [*FIELDS, "account_name_form", "customer_key", "updated_at", "import_id"]
 
@@ -132,6 +133,9 @@ class DirectRowIn(BaseModel):
     close_date: Date("close date") = None
     owner_email: Email(optional=True) = ""  # optional column
     status: OneOf(STATUSES, unknown="Use open, won or lost.", fold=True, blank="open") = "open"
+    # From a CRM's custom fields (core.crm.imports resolves them): whose deal this is.
+    partner_id: int | None = None
+    registration_id: int | None = None
 
 
 # ---------------------------------------------------------------- import
@@ -191,6 +195,17 @@ def import_direct_file(engine: Engine, actor: Actor, content: bytes, *,
     rows, errors = parse_csv(content)
     if errors:
         return DirectImportReport(0, 0, 0, tuple(errors), (), ())
+    return write_in_batches(engine, actor, rows, now=now, progress=progress,
+                            batch_rows=batch_rows)
+
+
+def write_in_batches(engine: Engine, actor: Actor, rows: list["DirectRowIn"], *,
+                     now: datetime | None = None, progress: Progress | None = None,
+                     batch_rows: int = BATCH_ROWS) -> DirectImportReport:
+    """Checked rows written as `import_direct_file` writes a file's: in batches, all or none,
+    then the registrations they meet sent to the desk."""
+    require(actor, "deal.import_direct")
+    now = now or utcnow()
     import_id = str(uuid.uuid4())
     undo = _Undo(claims_before=_last_claims(engine))
     total = Written()
@@ -503,7 +518,8 @@ def _upsert(db: Session, actor: Actor, opp: DirectOpportunity | None, row: Direc
                   website=row.website or None, domain=domain,
                   customer_key=customers.normalize_name(row.account_name), country=row.country,
                   name=row.name, amount=row.amount, close_date=row.close_date,
-                  owner_email=row.owner_email or None, status=row.status)
+                  owner_email=row.owner_email or None, status=row.status,
+                  partner_id=row.partner_id, registration_id=row.registration_id)
     if opp is None:
         opp = DirectOpportunity(**values, imported_at=now, updated_at=now, import_id=import_id)
         db.add(opp)
@@ -537,8 +553,9 @@ def _flag_registrations(db: Session, actor: Actor, opps: list[DirectOpportunity]
             continue
         for found in conflicts.check(db, conflicts.claim_of_direct(opp)):
             deal = found.registration
-            if deal is None:
-                continue
+            if deal is None or deal.id == opp.registration_id or \
+                    deal.partner_id == opp.partner_id:
+                continue  # the vendor's own record of this partner's deal: no conflict
             status = DealStatus(deal.status)
             if status == DealStatus.APPROVED:
                 protected[deal.id] = None

@@ -12,6 +12,7 @@ from db.models.audit import AuditEvent
 from db.models.base import Base
 from db.models.crm import (
     ApiKey,
+    CrmFieldMapping,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEvent,
@@ -100,5 +101,5 @@ __all__ = [
     "FundProgram", "FundRequest",
     "CurrencyRate", "PosException", "PosFile", "PosLine", "PosTemplate", "Product",
     "IncentiveEntry", "IncentiveProgram", "IncentiveRun", "IncentiveStatement", "IncentiveTerms",
-    "ApiKey", "WebhookAttempt", "WebhookDelivery", "WebhookEvent", "WebhookSubscription",
+    "ApiKey", "CrmFieldMapping", "WebhookAttempt", "WebhookDelivery", "WebhookEvent", "WebhookSubscription",
 ]

@@ -99,3 +99,20 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CrmFieldMapping(Base):
+    """A column a team's CRM adds of its own (a custom `Partner__c`, a HubSpot property),
+    mapped once to the field of ours it holds; the CRM file import reads it from then on."""
+
+    __tablename__ = "crm_field_mappings"
+    __table_args__ = (Index("uq_crm_field_mappings_crm_column", "crm", "column_key",
+                            unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    crm: Mapped[str] = mapped_column(String(20))  # salesforce, hubspot or direct
+    column: Mapped[str] = mapped_column(String(200))  # as the export writes it
+    column_key: Mapped[str] = mapped_column(String(200))  # folded: the mapping's identity
+    field: Mapped[str] = mapped_column(String(40))
+    updated_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

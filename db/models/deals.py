@@ -180,3 +180,8 @@ class DirectOpportunity(Base):
                                                  index=True)
     # The file import that wrote the row: a failed batch removes that import's rows again.
     import_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # What a CRM's custom fields say the opportunity is (a saved field mapping reads them):
+    # the vendor's record of this partner's deal, or of this very registration. Neither is
+    # then a conflict with it.
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("deal_registrations.id"))

@@ -564,3 +564,29 @@ def test_upgrading_to_api_keys_keeps_webhook_subscriptions(blank_url):
         assert _row_counts(conn, before) == before
         assert _schema_differences(conn) == []
     engine.dispose()
+
+
+def test_upgrading_to_crm_mappings_keeps_direct_opportunities(blank_url):
+    """Migration 0024 on a database with direct opportunities: SQLite copies the table to add
+    the columns; every row and value is kept, and no row is taken to be any partner's."""
+    command.upgrade(alembic_config(blank_url), "0023")
+    engine = make_engine(blank_url)
+    with engine.begin() as conn:
+        t, _, _ = _partner_with_a_user(conn)
+        customer = conn.execute(insert(t["end_customers"]).values(_row(
+            t["end_customers"], name="Acme", normalized_name="acme", country="US"))
+        ).inserted_primary_key[0]
+        for n in range(3):
+            conn.execute(insert(t["direct_opportunities"]).values(_row(
+                t["direct_opportunities"], external_id=f"0061x0000{n}", account_name="Acme",
+                end_customer_id=customer, amount=100_050 + n, country="US")))  # cents
+        before = conn.execute(text("SELECT external_id, amount FROM direct_opportunities "
+                                   "ORDER BY id")).all()
+    upgrade(blank_url)
+    with engine.connect() as conn:
+        after = conn.execute(text("SELECT external_id, amount, partner_id, registration_id "
+                                  "FROM direct_opportunities ORDER BY id")).all()
+        assert [(e, a) for e, a, _, _ in after] == before
+        assert {(p, r) for _, _, p, r in after} == {(None, None)}
+        assert _schema_differences(conn) == []
+    engine.dispose()
