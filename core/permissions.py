@@ -147,6 +147,10 @@ RULES: dict[str, frozenset[Role]] = {
     "incentive.own_spiffs": frozenset({R.PARTNER_USER}),
     # CRM integration: the admin keeps webhook subscriptions and reads their delivery log.
     "integration.manage": frozenset({R.ADMIN}),
+    # CSV files in Salesforce's or HubSpot's field names for a CRM without an integration:
+    # the vendor's channel and marketing teams (each file needs its records' own read
+    # permission too: core.crm.crm_exports).
+    "crm.export": frozenset({R.ADMIN, R.CHANNEL_MANAGER, R.MARKETING_OPS}),
 }
 
 

@@ -128,6 +128,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("jobs", "Background jobs", ":material/schedule:", "Administration", "job.view"),
     PageSpec("integrations", "Integrations", ":material/hub:", "Administration",
              "integration.manage"),
+    PageSpec("crm_exports", "CRM exports", ":material/cloud_download:", "Administration",
+             "crm.export"),
     PageSpec("lead_routing", "Lead routing", ":material/tune:", "Administration",
              "lead.settings"),
     # One record each, opened by ?id=N from a table row, a notification or a shared URL.

@@ -83,8 +83,11 @@ LOST = {"closedlost", "lost"}
 _ISO_MOMENT = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]")
 
 
-class CrmFileError(Exception):
+class CrmFileError(RuleViolation):
     """A file that cannot be read or is none of the exports this import knows."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="file")
 
 
 @dataclass(frozen=True)

@@ -101,5 +101,6 @@ __all__ = [
     "FundProgram", "FundRequest",
     "CurrencyRate", "PosException", "PosFile", "PosLine", "PosTemplate", "Product",
     "IncentiveEntry", "IncentiveProgram", "IncentiveRun", "IncentiveStatement", "IncentiveTerms",
-    "ApiKey", "CrmFieldMapping", "WebhookAttempt", "WebhookDelivery", "WebhookEvent", "WebhookSubscription",
+    "ApiKey", "CrmFieldMapping", "WebhookAttempt", "WebhookDelivery", "WebhookEvent",
+    "WebhookSubscription",
 ]

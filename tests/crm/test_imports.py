@@ -5,6 +5,8 @@ lines; HubSpot's country names, "www." domains and companies without a domain, j
 record id. Rows that cannot be joined, or whose country cannot be read, are rejected with
 their reason; a second run changes nothing; a saved mapping reads custom fields."""
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -179,3 +181,24 @@ def test_saved_mappings_read_custom_fields_and_a_partners_own_deal_is_no_conflic
 def test_salesforce_ids_become_18_characters():
     assert salesforce_id18("001A0000006Vm9r") == "001A0000006Vm9rIAC"  # Salesforce's example
     assert salesforce_id18("001A0000006Vm9rIAC") == "001A0000006Vm9rIAC"
+
+
+def test_the_export_command_writes_a_crms_csv_or_says_why_not(seeded, database_url,
+                                                              monkeypatch, capsys, tmp_path):
+    from core.deals import register_deal
+    from tests.deals.test_deals import form
+
+    with unit_of_work(seeded) as db:
+        deal = register_deal(db, actor_for(db, "p02.admin"), form(db, company="Exported Co"))
+    monkeypatch.setenv("PRM_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        out = tmp_path / "opps.csv"
+        assert crm_cli(["export", "deals", "--crm", "salesforce", "--output", str(out)]) == 0
+        rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+        assert [(r["Deal_Registration_Id__c"], r["Account_Name__c"]) for r in rows] == [
+            (str(deal.id), "Exported Co")]
+        assert crm_cli(["export", "leads", "--crm", "hubspot", "--since", "soon"]) == 2
+        assert json.loads(capsys.readouterr().out)["error"].startswith("--since 'soon'")
+    finally:
+        get_settings.cache_clear()

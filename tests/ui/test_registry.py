@@ -131,6 +131,8 @@ ROLES_BEFORE = {
     "my_spiffs": {R.PARTNER_USER},
     # Issue #20: the admin keeps webhook receivers and reads their delivery log.
     "integrations": {R.ADMIN},
+    # CSV files for a CRM without an integration: the channel and marketing teams.
+    "crm_exports": {R.ADMIN, R.CHANNEL_MANAGER, R.MARKETING_OPS},
 }
 
 
