@@ -103,7 +103,7 @@ with st.expander("New webhook receiver", expanded=not subscriptions):
 for s in subscriptions:
     cols = st.columns([4, 2, 2])
     scope = f" · {plain(s.partner_name)} only" if s.partner_name else ""
-    cols[0].markdown(f"**{plain(s.name)}** · `{plain(s.url)}`{scope}  \n"
+    cols[0].markdown(f"**{plain(s.name)}** · `{s.url.replace('`', '')}`{scope}  \n"
                      f"{', '.join(s.event_types) or 'every event'} · "
                      f"{s.pending:,} pending, {s.failed:,} failed"
                      + ("" if s.active else " · **paused**"))

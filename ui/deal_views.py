@@ -38,6 +38,8 @@ from ui.markdown import plain
 from ui.registry import link_for
 from ui.tables import count_col, flag_col, key_col, money_col, table, text_col
 
+KIND_LABELS = {"registration": "Registration", "direct": "Direct opportunity"}
+
 
 def _when(at: datetime | date) -> str:
     """A registration's submission time in the user's zone, or a direct opportunity's close
@@ -59,7 +61,7 @@ def desk_view(actor: Actor, deal_id: int) -> None:
                  f"(score {detail.match_score}). First come, first served: this registration is "
                  + ("**the earliest** open claim." if detail.first_come
                     else "**not** the earliest open claim."))
-        table([{"kind": m.kind.capitalize(), "id": m.id, "who": m.who,
+        table([{"kind": KIND_LABELS[m.kind], "id": m.id, "who": m.who,
                 "customer": m.customer_name, "country": m.country, "domain": m.domain,
                 "status": m.status, "amount": m.amount, "at": _when(m.at), "open": m.open,
                 "verdict": m.verdict.capitalize(), "score": m.score, "why": "; ".join(m.reasons)}
@@ -70,7 +72,7 @@ def desk_view(actor: Actor, deal_id: int) -> None:
                "domain": text_col("Domain", "small"), "status": text_col("Status", 90),
                "amount": money_col("Amount"), "at": text_col("When", 130),
                "open": flag_col("Open", 60), "why": text_col("Why", "large")})
-        labels = {i: f"{m.kind} #{m.id} · {m.who} · {m.verdict} {m.score}"
+        labels = {i: f"{KIND_LABELS[m.kind]} #{m.id} · {m.who} · {m.verdict} {m.score}"
                   for i, m in enumerate(detail.matches)}
         pick = st.selectbox("Compare side by side with", list(labels), format_func=labels.get)
         other = detail.matches[pick]
@@ -83,7 +85,7 @@ def desk_view(actor: Actor, deal_id: int) -> None:
                          money(deal.estimated_value), detail.end_customer_name,
                          detail.end_customer_id)
         with right:
-            st.markdown(f"**{other.kind.capitalize()} #{other.id}**  \n{plain(other.who)}"
+            st.markdown(f"**{KIND_LABELS[other.kind]} #{other.id}**  \n{plain(other.who)}"
                         + (" · same partner (a duplicate?)" if other.same_partner else ""))
             compare_card(other.customer_name, other.domain or "", other.country,
                          other.product_lines, other.window, other.status, money(other.amount),
