@@ -7,6 +7,7 @@ from db.migrate import upgrade
 from db.session import make_engine, unit_of_work
 from db.types import utcnow
 from seed.activity import seed_sign_ins
+from seed.crm import seed_crm
 from seed.deals import seed_deals
 from seed.demo import is_empty, seed_demo
 from seed.funds import seed_funds
@@ -52,6 +53,7 @@ def main() -> None:
             seed_funds(db, now=now)
             seed_pos(db, now=now)
             seed_incentives(db, now=now)
+            seed_crm(db, now=now)
             print("demo data loaded")
 
 

@@ -72,6 +72,7 @@ def _seed_demo(url: str) -> None:
 
 def _seed_deals(url: str) -> None:
     from seed.activity import seed_sign_ins
+    from seed.crm import seed_crm
     from seed.deals import seed_deals
     from seed.funds import seed_funds
     from seed.incentives import seed_incentives
@@ -89,6 +90,7 @@ def _seed_deals(url: str) -> None:
             seed_funds(db, now=NOW)
             seed_pos(db, now=NOW)
             seed_incentives(db, now=NOW)
+            seed_crm(db, now=NOW)
     finally:
         engine.dispose()
 

@@ -1,9 +1,10 @@
 """`python -m core.crm import FILE... [--dry-run]` on files shaped as Salesforce and HubSpot
-write them (tests/data/crm): Salesforce's BOM, quoted cells, 18- and 15-character ids that
-differ only in case, ISO moments, a compound address as JSON in one cell and a street over two
-lines; HubSpot's country names, "www." domains and companies without a domain, joined by a
-record id. Rows that cannot be joined, or whose country cannot be read, are rejected with
-their reason; a second run changes nothing; a saved mapping reads custom fields."""
+write them (seed/crm_samples, which the demo imports too): Salesforce's BOM, quoted cells,
+18- and 15-character ids that differ only in case, ISO moments, a compound address as JSON in
+one cell and a street over two lines; HubSpot's country names, "www." domains and companies
+without a domain, joined by a record id. Rows that cannot be joined, or whose country cannot
+be read, are rejected with their reason; a second run changes nothing; a saved mapping reads
+custom fields."""
 
 import csv
 import io
@@ -26,7 +27,7 @@ from tests.conftest import actor_for
 
 pytestmark = pytest.mark.usefixtures("backend")
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "tests" / "data" / "crm"
+DATA = ROOT / "seed" / "crm_samples"  # the demo imports these too
 SF = [DATA / "salesforce_Account.csv", DATA / "salesforce_Opportunity.csv"]
 HS = [DATA / "hubspot-crm-exports-all-companies-2026-11-28.csv",
       DATA / "hubspot-crm-exports-all-deals-2026-11-28.csv"]

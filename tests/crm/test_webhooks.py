@@ -20,6 +20,7 @@ from core.crm.subscriptions import (
     replay,
 )
 from core.errors import PermissionDenied
+from core.home import waiting
 from core.jobs import run_now
 from db.models import WebhookDelivery
 from db.session import unit_of_work
@@ -101,6 +102,13 @@ def test_a_receiver_down_for_an_hour_gets_every_event_once_in_order(seeded, rece
         assert {r.status for r in log} == {"pending"}
         assert max(r.attempts for r in log) >= 5 and all(r.last_status in (503, None)
                                                          for r in log)
+        # The admin's Home says so (what was refused, since when); the channel team's not.
+        refusing = [w for w in waiting(db, actor_for(db, "admin"), now=NOW)
+                    if w.route == "integrations"]
+        assert [(w.label, w.count) for w in refusing] == [
+            ("Webhook deliveries waiting on a receiver that refuses them", 4)]
+        assert not [w for w in waiting(db, actor_for(db, "channel"), now=NOW)
+                    if w.route == "integrations"]
     receiver.down = False
     deliver(seeded, NOW + timedelta(minutes=75))
     got = [json.loads(body)["data"]["n"] for _, body in receiver.requests]
