@@ -22,7 +22,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from core import audit
 from core.catalog import names_by_id
 from core.crm import feeds
-from core.crm.keys import Caller, Unauthenticated, acting_user, authenticate, refused_call
+from core.crm.keys import (
+    Caller,
+    Unauthenticated,
+    acting_user,
+    authenticate,
+    key_id_of,
+    refused_call,
+)
 from core.deals.direct import upsert_direct_opportunities
 from core.deals.status import DealStatus
 from core.deals.workflow import register_deal
@@ -56,12 +63,47 @@ def _error(status: int, message: str, field: str | None = None,
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-@app.middleware("http")
-async def refuse_big_bodies(request: Request, call_next):
-    size = request.headers.get("content-length")
-    if size is not None and (not size.isdigit() or int(size) > MAX_BODY):
-        return _error(413, "The request body is over 1 MB.")
-    return await call_next(request)
+class BodyLimit:
+    """Bodies over MAX_BODY answered 413 before anything reads them: by the Content-Length
+    header, and, for a body sent in chunks without one, by counting what arrives (it is
+    read here, at most MAX_BODY bytes, then handed on)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or ())
+        size = headers.get(b"content-length")
+        if size is not None and (not size.isdigit() or int(size) > MAX_BODY):
+            return await _too_large(scope, receive, send)
+        chunks, total, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return await self.app(scope, _replay([message]), send)
+            chunks.append(message)
+            total += len(message.get("body", b""))
+            if total > MAX_BODY:
+                return await _too_large(scope, receive, send)
+            more = message.get("more_body", False)
+        return await self.app(scope, _replay(chunks), send)
+
+
+def _replay(messages: list[dict]):
+    queue = list(messages)
+
+    async def receive() -> dict:
+        return queue.pop(0) if queue else {"type": "http.disconnect"}
+    return receive
+
+
+async def _too_large(scope, receive, send) -> None:
+    await _error(413, "The request body is over 1 MB.")(scope, receive, send)
+
+
+app.add_middleware(BodyLimit)
 
 
 @app.exception_handler(Unauthenticated)
@@ -140,26 +182,35 @@ def session() -> Iterator[Session]:
 
 
 def caller_for(scope: str):
-    """The dependency of an operation needing `scope`: the key checked, the call counted
-    against the key's rate limit and audited (with what the operation writes, one
-    transaction)."""
-    def dependency(request: Request, db: Annotated[Session, Depends(session)],
+    """The dependency of an operation needing `scope`: the call counted against the key's
+    rate limit (in a short transaction of its own, first: a refused call counts too, and the
+    limit's lock is not held while the operation works), the key checked, and the call
+    audited (with what the operation writes, one transaction)."""
+    def dependency(request: Request, db: Annotated[Session, Depends(session, scope="function")],
                    authorization: Annotated[str | None, Header()] = None) -> Caller:
+        raw = (authorization or "").removeprefix("Bearer ").strip() or None
+        count_call(engine_for(get_settings().database_url), raw)
         repeated = sorted({k for k in request.query_params
                            if len(request.query_params.getlist(k)) > 1})
         if repeated:  # a parameter is given once: which of two values would be meant?
             raise RuleViolation("Give this parameter once.", field=repeated[0])
-        raw = (authorization or "").removeprefix("Bearer ").strip() or None
         caller = authenticate(db, raw, scope)
-        check_and_count(db, Limit("api-key", str(caller.key_id), PER_MINUTE,
-                                  timedelta(minutes=1),
-                                  "Too many calls with this key: try again in {wait}."))
         audit.record(db, caller.actor, "api.call", "api_key", caller.key_id,
                      after={"method": request.method, "path": request.url.path,
                             "query": str(request.url.query)[:500]},
                      partner_id=caller.actor.partner_id)
         return caller
     return dependency
+
+
+def count_call(engine: Engine, raw: str | None) -> None:
+    """Count a call of a live key against its rate limit (RateLimited past it)."""
+    key_id = key_id_of(engine, raw)
+    if key_id is None:
+        return  # authenticate answers 401
+    with unit_of_work(engine) as db:
+        check_and_count(db, Limit("api-key", str(key_id), PER_MINUTE, timedelta(minutes=1),
+                                  "Too many calls with this key: try again in {wait}."))
 
 
 def _next(items: list, limit: int) -> int | None:
@@ -203,7 +254,7 @@ class PartnerPage(BaseModel):
 
 @app.get("/v1/partners", response_model=PartnerPage, responses=ERRORS, tags=["partners"])
 def list_partners(caller: Annotated[Caller, Depends(caller_for("partners:read"))],
-                  db: Annotated[Session, Depends(session)],
+                  db: Annotated[Session, Depends(session, scope="function")],
                   cursor: Cursor = None, limit: Limit_ = 100,
                   updated_since: Since = None) -> PartnerPage:
     """Partners in id order (scope partners:read), `next_cursor` until the last page."""
@@ -220,7 +271,7 @@ class DealPage(BaseModel):
 
 @app.get("/v1/deals", response_model=DealPage, responses=ERRORS, tags=["deals"])
 def list_deals(caller: Annotated[Caller, Depends(caller_for("deals:read"))],
-               db: Annotated[Session, Depends(session)],
+               db: Annotated[Session, Depends(session, scope="function")],
                cursor: Cursor = None, limit: Limit_ = 100, updated_since: Since = None,
                status: DealStatus | None = None) -> DealPage:
     """Deal registrations in id order (scope deals:read), without partners' notes."""
@@ -261,7 +312,7 @@ class DirectUpsertOut(BaseModel):
           tags=["direct opportunities"])
 def upsert_direct(body: DirectUpsertIn,
                   caller: Annotated[Caller, Depends(caller_for("direct_opportunities:write"))],
-                  db: Annotated[Session, Depends(session)]) -> DirectUpsertOut:
+                  db: Annotated[Session, Depends(session, scope="function")]) -> DirectUpsertOut:
     """Upsert by external id (scope direct_opportunities:write), all or none: each row runs
     the conflict check the CSV import runs, and a pending registration it meets goes to the
     deal desk."""
@@ -303,7 +354,7 @@ class DealRegisteredOut(BaseModel):
           tags=["deals"])
 def register(body: DealRegistrationIn,
              caller: Annotated[Caller, Depends(caller_for("deals:write"))],
-             db: Annotated[Session, Depends(session)]) -> DealRegisteredOut:
+             db: Annotated[Session, Depends(session, scope="function")]) -> DealRegisteredOut:
     """Register a deal for the key's partner (scope deals:write, a partner-limited key)."""
     rep = acting_user(db, caller.actor, body.owner_email)
     by_name = {name.lower(): pid for pid, name in names_by_id(db).items()}
@@ -363,7 +414,7 @@ class LeadsOut(BaseModel):
 @app.post("/v1/leads", response_model=LeadsOut, status_code=201, responses=ERRORS,
           tags=["leads"])
 def post_leads(body: LeadsIn, caller: Annotated[Caller, Depends(caller_for("leads:write"))],
-               db: Annotated[Session, Depends(session)]) -> LeadsOut:
+               db: Annotated[Session, Depends(session, scope="function")]) -> LeadsOut:
     """Create leads, one or many (scope leads:write, a vendor-wide key), all or none; the new
     ones are routed to the best eligible partner as the routing rules say."""
     results = create_leads(db, caller.actor, [i.model_dump() for i in body.items])
@@ -384,7 +435,7 @@ class ClaimPage(BaseModel):
 
 @app.get("/v1/fund-claims", response_model=ClaimPage, responses=ERRORS, tags=["funds"])
 def list_claims(caller: Annotated[Caller, Depends(caller_for("funds:read"))],
-                db: Annotated[Session, Depends(session)],
+                db: Annotated[Session, Depends(session, scope="function")],
                 cursor: Cursor = None, limit: Limit_ = 100, updated_since: Since = None,
                 status: ClaimStatus | None = None) -> ClaimPage:
     """Fund claims in id order (scope funds:read): what was claimed, approved and paid."""

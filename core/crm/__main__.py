@@ -55,7 +55,7 @@ def _fail(message: str) -> int:
 
 
 def _import(paths: list[Path], *, dry_run: bool) -> int:
-    from core.crm.imports import CrmFileError, import_crm_files
+    from core.crm.imports import import_crm_files
 
     files = []
     for path in paths:
@@ -69,10 +69,11 @@ def _import(paths: list[Path], *, dry_run: bool) -> int:
     engine = make_engine(url)
     try:
         report = import_crm_files(engine, Actor.system("crm-import"), files, dry_run=dry_run)
-    except CrmFileError as exc:
+    except DomainError as exc:  # CrmFileError among them: a file unreadable or unknown
         return _fail(str(exc))
-    except DomainError as exc:
-        return _fail(str(exc))
+    except Exception as exc:  # the one JSON line, even then; the traceback to the log
+        log.exception("import failed")
+        return _fail(f"the import stopped ({exc.__class__.__name__}); see the log")
     finally:
         engine.dispose()
     for name, kind in report.files:

@@ -177,16 +177,17 @@ def _kind_of(keys: set[str], headers: list[str]) -> str | None:
         return "salesforce_opportunities"
     if {"dealname", "dealstage"} <= keys:
         return "hubspot_deals"
+    try:  # our columns before the account rules: "id, name, website" is ours too
+        direct._columns(headers)
+        return "direct"
+    except RuleViolation:
+        pass
     if {"id", "name"} <= keys and keys & {*COUNTRY_COLUMNS, "website", "industry",
                                           "accountnumber"}:
         return "salesforce_accounts"
     if keys & {"recordid", "companyid"} and keys & {"companyname", "companydomainname"}:
         return "hubspot_companies"
-    try:
-        direct._columns(headers)
-    except RuleViolation:
-        return None
-    return "direct"
+    return None
 
 
 # ---------------------------------------------------------------- companies
@@ -222,9 +223,10 @@ class Companies:
             self.hubspot = True
             if ref:
                 self.by_record_id[ref] = company
-            domain = registrable_domain(company.website) if company.website else None
-            if domain:
-                self.by_domain.setdefault(domain, company)
+            for text in (_cell(row, f, "domain"), _cell(row, f, "website")):
+                domain = registrable_domain(text) if text else None
+                if domain:
+                    self.by_domain.setdefault(domain, company)
 
 
 def _cell(row: list[str], f: CrmFile, ours: str) -> str:
@@ -294,6 +296,10 @@ def prepare(db: Session, files: Sequence[tuple[str, bytes]],
     their companies and checked."""
     mappings = saved_mappings(db) if mappings is None else mappings
     read = [recognise(name, data, mappings) for name, data in files]
+    too_many = sum(len(f.table.rows) for f in read if f.kind in ROW_KINDS) - direct.MAX_ROWS
+    if too_many > 0:
+        raise CrmFileError(f"The files hold more than {direct.MAX_ROWS:,} opportunities: "
+                           "import them in parts.")
     companies = Companies()
     for f in read:
         if f.kind in ("salesforce_accounts", "hubspot_companies"):
@@ -362,13 +368,13 @@ def _salesforce_account(row, f, companies) -> tuple[Company | None, str | None]:
 def _hubspot_company(row, f, companies) -> tuple[Company | None, str | None]:
     if not companies.hubspot:
         return None, "No HubSpot companies export was given to find the company in."
+    for ref in re.split(r"[;,\s]+", _cell(row, f, "company_ids")):  # named: it, first
+        if ref and ref in companies.by_record_id:
+            return companies.by_record_id[ref], None
     given = _cell(row, f, "company_domain")
     domain = registrable_domain(given) if given else None
     if domain and domain in companies.by_domain:
         return companies.by_domain[domain], None
-    for ref in re.split(r"[;,\s]+", _cell(row, f, "company_ids")):
-        if ref and ref in companies.by_record_id:
-            return companies.by_record_id[ref], None
     if given:
         return None, f"No company with the domain {given!r} is in the companies export."
     return None, "The deal names no company domain to find its company by."
@@ -407,7 +413,7 @@ class _Resolver:
         if text not in self.partners:
             p = Partner
             found = self.db.scalar(select(p.id).where(p.id == int(text))) \
-                if text.isdigit() and len(text) <= 9 else None
+                if _an_id(text) else None
             self.partners[text] = found or self.db.scalar(
                 select(p.id).where(func.lower(p.name) == text.lower()).order_by(p.id).limit(1))
         return self.partners[text]
@@ -418,8 +424,13 @@ class _Resolver:
             d = DealRegistration
             self.registrations[key] = self.db.execute(
                 select(d.id, d.partner_id).where(d.id == int(key))).first() \
-                if key.isdigit() and len(key) <= 9 else None
+                if _an_id(key) else None
         return self.registrations[key]
+
+
+def _an_id(text: str) -> bool:
+    """Digits that can be a record id ("²" is a digit to str.isdigit, not to int)."""
+    return text.isascii() and text.isdigit() and len(text) <= 9
 
 
 def _checked(raw: dict, resolver: _Resolver) -> tuple[direct.DirectRowIn | None, str | None]:
@@ -450,6 +461,22 @@ def _checked(raw: dict, resolver: _Resolver) -> tuple[direct.DirectRowIn | None,
 Progress = Callable[[str, int, int], None]
 
 
+def _dry_run(engine: Engine, actor: Actor, rows: list, now: datetime
+             ) -> direct.DirectImportReport:
+    """What writing the rows would count, batch by batch, each rolled back: the write lock
+    is held for a batch at a time, as a real import holds it (a row's count depends on its
+    own external id only, so the batches add up to one run's)."""
+    created = updated = unchanged = 0
+    for start in range(0, len(rows), direct.BATCH_ROWS):
+        with unit_of_work(engine, immediate=True) as db:
+            done = direct.upsert_direct_opportunities(
+                db, actor, rows[start:start + direct.BATCH_ROWS], now=now)
+            db.rollback()
+        created, updated, unchanged = (created + done.created, updated + done.updated,
+                                       unchanged + done.unchanged)
+    return direct.DirectImportReport(created, updated, unchanged, (), (), ())
+
+
 def import_crm_files(engine: Engine, actor: Actor, files: Sequence[tuple[str, bytes]], *,
                      dry_run: bool = False, now: datetime | None = None,
                      progress: Progress | None = None) -> CrmImportReport:
@@ -464,9 +491,7 @@ def import_crm_files(engine: Engine, actor: Actor, files: Sequence[tuple[str, by
     if not prepared.rows:
         written = direct.DirectImportReport(0, 0, 0, (), (), ())
     elif dry_run:
-        with unit_of_work(engine, immediate=True) as db:
-            written = direct.upsert_direct_opportunities(db, actor, prepared.rows, now=now)
-            db.rollback()
+        written = _dry_run(engine, actor, prepared.rows, now)
     else:
         written = direct.write_in_batches(engine, actor, prepared.rows, now=now,
                                           progress=progress)

@@ -185,3 +185,12 @@ def refused_call(engine: Engine, raw: str | None, method: str, path: str, reason
         audit.record(db, actor, "api.refused", "api_key", k.id,
                      after={"method": method, "path": path, "reason": reason[:300]},
                      partner_id=actor.partner_id, now=now or utcnow())
+
+
+def key_id_of(engine: Engine, raw: str | None) -> int | None:
+    """The id of the live key `raw` is, or None."""
+    if not raw or not raw.startswith(PREFIX):
+        return None
+    with engine.connect() as conn:
+        return conn.scalar(select(ApiKey.id).where(ApiKey.key_hash == _digest(raw),
+                                                   ApiKey.revoked_at.is_(None)))

@@ -290,6 +290,14 @@ def is_first_come(deal: DealRegistration, found: list[Found]) -> bool:
 
 def deal_check(db: Session, deal: DealRegistration, *, open_only: bool = True,
                product_names: dict[int, str] | None = None) -> list[Found]:
-    """Matches of a stored registration against every other claim."""
-    return check(db, claim_of_deal(deal), exclude_deal_id=deal.id, open_only=open_only,
-                 product_names=product_names)
+    """Matches of a stored registration against every other claim, but the direct
+    opportunities a CRM's custom field names as this partner's deal (the vendor's record of
+    it: no channel conflict)."""
+    found = check(db, claim_of_deal(deal), exclude_deal_id=deal.id, open_only=open_only,
+                  product_names=product_names)
+    return [f for f in found if f.direct is None or not partners_own(f.direct, deal)]
+
+
+def partners_own(o: DirectOpportunity, deal: DealRegistration) -> bool:
+    return o.registration_id == deal.id or (o.partner_id is not None
+                                            and o.partner_id == deal.partner_id)

@@ -519,7 +519,11 @@ def _upsert(db: Session, actor: Actor, opp: DirectOpportunity | None, row: Direc
                   customer_key=customers.normalize_name(row.account_name), country=row.country,
                   name=row.name, amount=row.amount, close_date=row.close_date,
                   owner_email=row.owner_email or None, status=row.status,
-                  partner_id=row.partner_id, registration_id=row.registration_id)
+                  # A tag, once a CRM's custom field set it, stays when a later upsert (the
+                  # API's, a file without the field) does not give it.
+                  partner_id=row.partner_id or (opp.partner_id if opp else None),
+                  registration_id=row.registration_id or (opp.registration_id if opp
+                                                          else None))
     if opp is None:
         opp = DirectOpportunity(**values, imported_at=now, updated_at=now, import_id=import_id)
         db.add(opp)
@@ -553,8 +557,7 @@ def _flag_registrations(db: Session, actor: Actor, opps: list[DirectOpportunity]
             continue
         for found in conflicts.check(db, conflicts.claim_of_direct(opp)):
             deal = found.registration
-            if deal is None or deal.id == opp.registration_id or \
-                    deal.partner_id == opp.partner_id:
+            if deal is None or conflicts.partners_own(opp, deal):
                 continue  # the vendor's own record of this partner's deal: no conflict
             status = DealStatus(deal.status)
             if status == DealStatus.APPROVED:

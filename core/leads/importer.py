@@ -143,7 +143,11 @@ def read_table(data: bytes) -> Table:
 
 def _text_of(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise TableError("The file starts as UTF-16 text but is cut short or broken: "
+                             "save it again.") from None
     head = data[:8192]
     if b"\x00" in head:
         raise TableError(f"This is not a spreadsheet or CSV file ({_kind(data)}).")

@@ -71,6 +71,7 @@ def test_bad_input_big_bodies_and_the_rate_limit(client, keys, monkeypatch, seed
     assert r.status_code == 422 and r.json()["field"] == "updated_since"
     r = client.get("/v1/partners", headers=auth(secret) | {"Content-Length": "2000000"})
     assert r.status_code == 413
+    secret, _, _ = keys(["partners:read"])  # a fresh key: every call above counted
     monkeypatch.setattr(api_app, "PER_MINUTE", 3)
     codes = [client.get("/v1/partners", headers=auth(secret)).status_code for _ in range(5)]
     assert codes[-1] == 429 and codes.count(200) <= 3
@@ -80,6 +81,29 @@ def test_bad_input_big_bodies_and_the_rate_limit(client, keys, monkeypatch, seed
         calls = db.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "api.call"))
     assert calls == 3  # the three answered; a refused call writes nothing
+
+
+def test_a_big_body_sent_in_chunks_is_refused_too(client, keys):
+    secret, _, _ = keys(["direct_opportunities:write"])
+
+    def chunks():  # no Content-Length: the body arrives in parts
+        for _ in range(30):
+            yield b" " * 50_000
+    r = client.post("/v1/direct-opportunities", headers=auth(secret) | {
+        "Content-Type": "application/json"}, content=chunks())
+    assert r.status_code == 413 and r.json()["error"] == "The request body is over 1 MB."
+    small = client.post("/v1/direct-opportunities", headers=auth(secret) | {
+        "Content-Type": "application/json"}, content=iter([b'{"items": ', b"[]}"]))
+    assert small.status_code == 422 and small.json()["field"] == "items"
+
+
+def test_calls_refused_for_their_scope_count_against_the_rate_limit(client, keys,
+                                                                    monkeypatch):
+    secret, _, _ = keys(["deals:read"])
+    monkeypatch.setattr(api_app, "PER_MINUTE", 3)
+    codes = [client.get("/v1/partners", headers=auth(secret)).status_code for _ in range(4)]
+    assert codes == [403, 403, 403, 429]
+    assert client.get("/v1/deals", headers=auth(secret)).status_code == 429
 
 
 def test_direct_opportunities_upsert_by_external_id_and_meet_registrations(client, keys,

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from core.crm.__main__ import main as crm_cli
 from core.crm.imports import salesforce_id18
 from core.crm.mappings import save_mapping
+from core.deals.conflicts import deal_check
+from core.deals.direct import upsert_direct_opportunities
 from core.settings import get_settings
 from db.models import AuditEvent, DealEvent, DealRegistration, DirectOpportunity, Partner
 from db.session import make_engine, unit_of_work
@@ -177,6 +179,28 @@ def test_saved_mappings_read_custom_fields_and_a_partners_own_deal_is_no_conflic
         assert with_partner == other.partner_id
         assert db.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "direct_import.crm")) == 1
+    # An upsert that does not name the partner (the API's, a file without the field) keeps
+    # the tag: p02's own registration stays no conflict of the opportunity.
+    with unit_of_work(seeded) as db:
+        upsert_direct_opportunities(db, actor_for(db, "admin"), [{
+            "external_id": "0065g00000XyZ01AAB", "account_name": "Hartwell Logistics Inc.",
+            "website": "hartwell-logistics.example", "country": "US", "name": "Renamed",
+            "amount": "125000", "close_date": "2027-01-29"}])
+        kept = db.scalar(select(DirectOpportunity).where(
+            DirectOpportunity.external_id == "0065g00000XyZ01AAB"))
+        assert (kept.name, kept.registration_id) == ("Renamed", mine.id)
+        found = deal_check(db, db.get(DealRegistration, mine.id))
+        assert not [f for f in found if f.direct is not None and f.direct.id == kept.id]
+
+
+def test_our_own_columns_are_not_taken_for_a_salesforce_account_export(cli, database_url,
+                                                                        tmp_path):
+    ours = tmp_path / "pipeline.csv"
+    ours.write_text("id,account,website,country,name,amount,close date\n"
+                    "OPP-1,Contoso Ltd,contoso.example,GB,Contoso upgrade,5000,2027-02-01\n")
+    code, out = cli(ours)
+    assert (code, out["rows"], out["imported"]) == (0, 1, 1)
+    assert opportunities(database_url)["OPP-1"][:2] == ("Contoso Ltd", "GB")
 
 
 def test_salesforce_ids_become_18_characters():
