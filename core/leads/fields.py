@@ -170,12 +170,12 @@ def check(raw: Mapping[str, Any], product_lines: Mapping[str, int],
     out["phone"] = take("phone", _check_phone(_str(raw.get("phone")), code or "")) or None
     out["website"] = take("website", _check_website(_str(raw.get("website")))) or None
     out["product_line_id"] = None
-    line = clean_text(_str(raw.get("product_line")))
+    line = take("product_line", _cleaned(_str(raw.get("product_line"))))
     if line:
         out["product_line_id"] = product_lines.get(line.lower())
         if out["product_line_id"] is None:
             errors.append(FieldError("product_line", f"Not a product line of ours: {line[:60]}."))
-    given = clean_text(_str(raw.get("fund_activity")))
+    given = take("fund_activity", _cleaned(_str(raw.get("fund_activity"))))
     out["fund_request_id"] = activity_id(given) if given else None
     if given and out["fund_request_id"] not in activities:
         errors.append(FieldError("fund_activity", "Not a funded activity: give an approved "
@@ -210,6 +210,15 @@ def _company(out: dict) -> None:
     if not out["company"] and domain:
         out["company"] = company_from_domain(domain)
         out["company_from_domain"] = True
+
+
+def _cleaned(value: str) -> "str | _Failed":
+    """Text with its spaces tidied, or why it cannot be (control or private-use
+    characters)."""
+    try:
+        return clean_text(value)
+    except ValueError as exc:
+        return _Failed(str(exc))
 
 
 def _str(value: Any) -> str:

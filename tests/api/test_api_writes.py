@@ -53,6 +53,10 @@ def test_a_bad_lead_refuses_the_whole_call(client, keys, seeded):
     assert r.status_code == 422 and r.json()["field"] == "items.1.country"
     r = client.post("/v1/leads", headers=auth(secret), json={"items": []})
     assert r.status_code == 422 and r.json()["field"] == "items"
+    # Found by schemathesis: a control character in the product line was no answer at all.
+    r = client.post("/v1/leads", headers=auth(secret),
+                    json={"items": [lead(9, product_line="\u001b")]})
+    assert r.status_code == 422 and r.json()["field"] == "items.0.product_line"
     assert count(seeded, Lead) == before
 
 
