@@ -113,6 +113,15 @@ RULES: dict[str, frozenset[Role]] = {
     # requests and claims for its company. Balances and activities: every vendor role, a
     # partner admin its own (`can`); proof files only the fund roles and the owning partner.
     "fund.view": VENDOR_ROLES | frozenset({R.PARTNER_ADMIN}),
+    # Portal: everyone signed in reads the library and the announcements meant for them;
+    # marketing keeps them.
+    "portal.view": ALL_USERS,
+    "portal.content": frozenset({R.ADMIN, R.MARKETING_OPS}),
+    # Requests: partner users open them; the admin and the channel managers answer.
+    "portal.request": frozenset({R.PARTNER_ADMIN, R.PARTNER_USER}),
+    "portal.answer": frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
+    "portal.requests_view": frozenset({R.PARTNER_ADMIN, R.PARTNER_USER, R.ADMIN,
+                                       R.CHANNEL_MANAGER}),
     "fund.overview": VENDOR_ROLES,
     "fund.programs": frozenset({R.ADMIN, R.MARKETING_OPS}),
     "fund.request": frozenset({R.PARTNER_ADMIN}),

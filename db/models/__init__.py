@@ -59,6 +59,19 @@ from db.models.partners import (
     Tier,
     partner_product_lines,
 )
+from db.models.portal import (
+    Announcement,
+    AnnouncementRead,
+    Asset,
+    AssetDownload,
+    AssetVersion,
+    BusinessPlan,
+    PartnerRequest,
+    PlanGoal,
+    PlanReview,
+    RequestFile,
+    RequestMessage,
+)
 from db.models.pos import (
     CurrencyRate,
     PosException,
@@ -103,4 +116,7 @@ __all__ = [
     "IncentiveEntry", "IncentiveProgram", "IncentiveRun", "IncentiveStatement", "IncentiveTerms",
     "ApiKey", "CrmFieldMapping", "WebhookAttempt", "WebhookDelivery", "WebhookEvent",
     "WebhookSubscription",
+    "Announcement", "AnnouncementRead", "Asset", "AssetDownload", "AssetVersion",
+    "BusinessPlan", "PartnerRequest", "PlanGoal", "PlanReview", "RequestFile",
+    "RequestMessage",
 ]

@@ -40,6 +40,9 @@ class Tier(Base):
     lead_accept_hours: Mapped[int] = mapped_column(Integer, default=48)
     leads_need_certification: Mapped[bool] = mapped_column(Boolean, default=False)
     discount_percent: Mapped[int] = mapped_column(Integer, default=0)
+    # Portal: the hours the channel manager has to answer a partner's request first.
+    request_response_hours: Mapped[int] = mapped_column(Integer, default=24,
+                                                        server_default="24")
     # Rules, edited by the admin: won revenue in the trailing 12 months (won registrations by
     # close date) and currently certified users that a partner needs for this tier.
     min_won_revenue: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))

@@ -27,4 +27,6 @@ class User(Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     email_notifications: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last time the user opened the asset library: what is newer is "new" on Home.
+    library_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -590,3 +590,21 @@ def test_upgrading_to_crm_mappings_keeps_direct_opportunities(blank_url):
         assert {(p, r) for _, _, p, r in after} == {(None, None)}
         assert _schema_differences(conn) == []
     engine.dispose()
+
+
+def test_upgrading_to_the_portal_keeps_users_and_gives_tiers_their_answer_hours(blank_url):
+    """Migration 0025 on a populated database: users and tiers kept; the four tiers answer
+    partners' requests within 48, 24, 12 and 8 hours, the higher the sooner."""
+    command.upgrade(alembic_config(blank_url), "0024")
+    engine = make_engine(blank_url)
+    with engine.begin() as conn:
+        _partner_with_a_user(conn)
+        before = _row_counts(conn, ("partners", "users", "tiers"))
+    upgrade(blank_url)
+    with engine.connect() as conn:
+        assert _row_counts(conn, before) == before
+        hours = dict(conn.execute(text("SELECT name, request_response_hours FROM tiers")).all())
+        assert hours == {"Registered": 48, "Silver": 24, "Gold": 12, "Platinum": 8}
+        assert conn.execute(text("SELECT library_seen_at FROM users")).scalars().all() == [None]
+        assert _schema_differences(conn) == []
+    engine.dispose()

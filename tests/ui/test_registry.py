@@ -133,6 +133,10 @@ ROLES_BEFORE = {
     "integrations": {R.ADMIN},
     # CSV files for a CRM without an integration: the channel and marketing teams.
     "crm_exports": {R.ADMIN, R.CHANNEL_MANAGER, R.MARKETING_OPS},
+    # The portal (#21): everyone signed in reads the library and the announcements.
+    "asset_library": set(USER_ROLES),
+    "announcements": set(USER_ROLES),
+    "requests": {"partner_admin", "partner_user", "admin", "channel_manager"},
 }
 
 

@@ -1,0 +1,26 @@
+"""Demo partners picked by tier and region, as a targeting test needs them."""
+
+from sqlalchemy import select
+
+from core.customers.identity import region_for
+from db.models import Partner, PartnerRegion, Tier, User
+from tests.conftest import actor_for
+
+
+def admin_where(db, tier: str, *, emea: bool):
+    """The actor of the partner admin of an active partner of this tier, in EMEA (its
+    country's region or one it serves) or wholly outside it."""
+    rows = db.execute(select(Partner, User.username).join(Tier, Tier.id == Partner.tier_id)
+                      .join(User, User.partner_id == Partner.id)
+                      .where(Tier.name == tier, Partner.status == "active",
+                             User.role == "partner_admin").order_by(Partner.id)).all()
+    for partner, username in rows:
+        served = set(db.scalars(select(PartnerRegion.region).where(
+            PartnerRegion.partner_id == partner.id))) | {region_for(partner.country)}
+        if ("EMEA" in served) == emea:
+            return actor_for(db, username)
+    raise LookupError(f"no active {tier} partner {'in' if emea else 'outside'} EMEA")
+
+
+def tier_id(db, name: str) -> int:
+    return db.scalar(select(Tier.id).where(Tier.name == name))
