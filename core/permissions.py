@@ -122,6 +122,11 @@ RULES: dict[str, frozenset[Role]] = {
     "portal.answer": frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
     "portal.requests_view": frozenset({R.PARTNER_ADMIN, R.PARTNER_USER, R.ADMIN,
                                        R.CHANNEL_MANAGER}),
+    # Joint business plans: the channel team and the partner's admin agree them; everyone
+    # of the vendor and the partner's own users read them.
+    "portal.plan_view": VENDOR_ROLES | frozenset({R.PARTNER_ADMIN, R.PARTNER_USER}),
+    "portal.plan_edit": frozenset({R.ADMIN, R.CHANNEL_MANAGER, R.PARTNER_ADMIN}),
+    "portal.plan_review": frozenset({R.ADMIN, R.CHANNEL_MANAGER}),
     "fund.overview": VENDOR_ROLES,
     "fund.programs": frozenset({R.ADMIN, R.MARKETING_OPS}),
     "fund.request": frozenset({R.PARTNER_ADMIN}),

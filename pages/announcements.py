@@ -9,7 +9,7 @@ from core.portal.announcements import (
     withdraw_announcement,
 )
 from core.portal.audience import tier_choices
-from ui.actions import submit
+from ui.actions import show_flash, submit
 from ui.context import db, local_day
 from ui.forms import FieldErrors, form_key
 from ui.guard import page_guard
@@ -21,6 +21,7 @@ actor = user.actor
 writes = can(actor, "portal.content")
 
 st.title("Announcements")
+show_flash()
 st.caption("News from the vendor's channel team. Pinned announcements also lead a partner's "
            "Home until they end.")
 

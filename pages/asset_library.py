@@ -1,5 +1,7 @@
 import streamlit as st
+from pydantic import ValidationError
 
+from core.errors import RuleViolation
 from core.permissions import can
 from core.portal.assets import (
     add_version,
@@ -13,7 +15,8 @@ from core.portal.assets import (
     versions,
 )
 from core.portal.audience import tier_choices
-from ui.actions import submit
+from core.portal.cobrand import cobrand, copy_preview, preview_area, set_area
+from ui.actions import show_flash, submit
 from ui.context import db
 from ui.forms import FieldErrors, form_key
 from ui.guard import page_guard
@@ -26,6 +29,7 @@ actor = user.actor
 manages = can(actor, "portal.content")
 
 st.title("Asset library")
+show_flash()
 st.caption("Brochures, presentations, price lists and videos for partners, in folders and "
            "with tags. Each partner sees what is meant for its tier, type and region; every "
            "download is counted.")
@@ -107,9 +111,71 @@ def manage(a) -> None:
           {"number": count_col("Version", 70), "file": text_col("File or link"),
            "note": text_col("What changed"), "at": time_col("Added"),
            "downloads": count_col("Downloads", 90)}, key=f"asset_versions_{a.id}")
+    if a.kind == "file" and (a.file_name or "").lower().endswith((".pdf", ".png")):
+        cobrand_area(a)
     if st.button("Archive", key=f"asset_archive_{a.id}"):
         submit(lambda s: archive_asset(s, actor, a.id), "Archived: partners no longer see it.")
 
+
+
+def cobrand_area(a) -> None:
+    """Where partners' logos go: page and box from the page's top left (points for a PDF,
+    pixels for a PNG), previewed before it is saved."""
+    st.markdown("**Co-branding area**" + (" (set)" if a.cobrand else ""))
+    cols = st.columns(5)
+    page = cols[0].number_input("Page", 1, 500, 1, key=f"area_page_{a.id}")
+    box = [int(cols[i + 1].number_input(label, 0, 20000, value, key=f"area_{label}_{a.id}"))
+           for i, (label, value) in enumerate((("Left", 40), ("Top", 40), ("Width", 300),
+                                               ("Height", 80)))]
+    area_errors = FieldErrors()
+    area_errors.slot("box")
+    area_errors.slot("page")
+    left, right = st.columns(2)
+    if left.button("Preview the area", key=f"area_preview_{a.id}"):
+        try:
+            with db() as session:
+                st.image(preview_area(session, actor, a.id, int(page), box))
+        except RuleViolation as exc:
+            area_errors.show(exc)
+    if right.button("Save the area", key=f"area_save_{a.id}"):
+        submit(lambda s: set_area(s, actor, a.id, int(page), box),
+               "Partners can now put their logo on it.", errors=area_errors)
+
+
+def cobrand_copy(a) -> None:
+    """A partner's own copy: its logo and contact details in the marked area."""
+    with st.expander("Make our co-branded copy", icon=":material/branding_watermark:"):
+        copy_errors = FieldErrors()
+        logo = st.file_uploader("Our logo (PNG or JPEG, up to 2 MB)", type=["png", "jpg",
+                                                                             "jpeg"],
+                                key=f"cobrand_logo_{a.id}")
+        copy_errors.slot("logo")
+        cols = st.columns(2)
+        contact = {"name": cols[0].text_input("Company name", key=f"cobrand_name_{a.id}"),
+                   "website": cols[1].text_input("Website", key=f"cobrand_web_{a.id}"),
+                   "phone": cols[0].text_input("Phone", key=f"cobrand_phone_{a.id}"),
+                   "email": cols[1].text_input("E-mail", key=f"cobrand_mail_{a.id}")}
+        if logo is None:
+            st.caption("Upload your logo to preview and download your copy.")
+            return
+        mark = (logo.name, logo.getvalue())
+        try:
+            with db() as session:
+                st.image(copy_preview(session, actor, a.id, mark, contact),
+                         caption="Preview")
+        except (RuleViolation, ValidationError) as exc:
+            copy_errors.show(exc)
+            return
+        st.download_button("Download our copy", lambda: make_copy(a.id, mark, contact),
+                           file_name=(a.file_name or "asset").rsplit(".", 1)[0]
+                           + "-cobranded." + (a.file_name or "x.pdf").rsplit(".", 1)[-1],
+                           icon=":material/download:", key=f"cobrand_get_{a.id}",
+                           on_click="ignore")
+
+
+def make_copy(asset_id: int, mark, contact) -> bytes:
+    with db(immediate=True) as session:
+        return cobrand(session, actor, asset_id, mark, contact).data
 
 for a in assets:
     with st.container(border=True):
@@ -134,6 +200,8 @@ for a in assets:
             with db(immediate=True) as session:
                 target = open_link(session, actor, a.id)
             cols[0].link_button("Go there", target)
+        if a.cobrand and not manages:
+            cobrand_copy(a)
         if manages:
             with cols[2].popover("Manage", icon=":material/settings:"):
                 manage(a)

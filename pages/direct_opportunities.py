@@ -7,7 +7,7 @@ from core.crm.mappings import FIELDS as MAPPING_FIELDS
 from core.deals import DIRECT_COLUMNS, list_direct_opportunities
 from core.deals.direct import REQUIRED_COLUMNS
 from core.errors import RuleViolation
-from ui.actions import submit
+from ui.actions import show_flash, submit
 from ui.context import db, engine
 from ui.downloads import CSV, download
 from ui.forms import FieldErrors
@@ -46,6 +46,7 @@ user = page_guard(__file__)
 actor = user.actor
 
 st.title("Direct opportunities")
+show_flash()
 st.caption("The vendor's own pipeline, imported from the CRM. A partner registration for the "
            "same customer is a channel conflict and goes to the deal desk.")
 

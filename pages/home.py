@@ -3,10 +3,12 @@ import streamlit as st
 from core.home import waiting
 from core.onboarding import checklist
 from core.permissions import can
+from core.portal.glance import partner_glance
 from ui import auth
 from ui.context import db
 from ui.guard import page_guard
 from ui.markdown import plain
+from ui.portal import show_glance
 from ui.registry import link_for, next_actions, page_file
 from ui.requested import sign_in_for
 
@@ -33,6 +35,9 @@ else:
     st.title(f"Welcome, {plain(user.display_name)}")
     with db() as session:
         items = waiting(session, user.actor)
+        glance = partner_glance(session, user.actor)
+    if glance is not None:
+        show_glance(user, glance)
     st.subheader("Waiting for you")
     if not items:
         st.write("Nothing is waiting for you.")

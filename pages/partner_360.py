@@ -13,6 +13,7 @@ from core.money import compact_money
 from core.partner360 import partner_360
 from core.partners import PARTNER_STATUS_LABELS, PARTNER_TYPE_SHORT, partner_choices
 from core.permissions import can
+from core.portal.glance import engagement
 from core.pos.exceptions import list_exceptions
 from core.pos.records import list_lines as pos_lines_of
 from core.tiers import benefits, confirm_proposal
@@ -25,7 +26,7 @@ from ui.guard import page_guard
 from ui.leads import leads_table, show_lead_stats
 from ui.markdown import literal, plain
 from ui.records import linked_choice
-from ui.registry import page_file
+from ui.registry import link_for, page_file
 from ui.scorecard import choose_period, show_scorecard
 from ui.tables import (
     count_col,
@@ -86,7 +87,7 @@ figures[2].metric("Open conflicts", f"{deals.open_conflicts:,}",
 
 tabs = st.tabs(["Profile", "Users", "Tier", "Onboarding", "Deals", "Audit trail",
                 *[c.name for c in view.later], "Funds", "POS", "Incentives", "Leads",
-                "Training", "Scorecard"])
+                "Training", "Scorecard", "Portal"])
 
 with tabs[0]:
     st.markdown(
@@ -185,11 +186,11 @@ with tabs[5]:
                "action": text_col("Action", 150), "entity": text_col("Entity", 130),
                "id": text_col("Id", 50), "changes": text_col("Changes", "large")})
 
-for tab, capability in zip(tabs[6:-6], view.later, strict=True):
+for tab, capability in zip(tabs[6:-7], view.later, strict=True):
     with tab:
         st.info(capability.message, icon=":material/construction:")
 
-with tabs[-6]:  # its fund balances, requests, claims and what they brought
+with tabs[-7]:  # its fund balances, requests, claims and what they brought
     with db() as session:
         its_allocations = list_allocations(session, actor, partner_id=partner_id)
         its_requests, its_request_count = list_requests(session, actor, partner_id=partner_id,
@@ -206,7 +207,7 @@ with tabs[-6]:  # its fund balances, requests, claims and what they brought
         st.markdown("**What its funded activities brought**")
         roi_table(its_roi, key="p360_roi")
 
-with tabs[-5]:  # the POS lines it sold and its rows waiting to be corrected
+with tabs[-6]:  # the POS lines it sold and its rows waiting to be corrected
     with db() as session:
         its_lines, its_line_count = pos_lines_of(session, actor, partner_id, limit=100)
         its_exceptions, its_exception_count = list_exceptions(session, actor,
@@ -221,7 +222,7 @@ with tabs[-5]:  # the POS lines it sold and its rows waiting to be corrected
            "amount": money_col("Amount"), "customer": text_col("End customer", "medium")},
           key="p360_pos")
 
-with tabs[-4]:  # its incentive statements, quarter by quarter
+with tabs[-5]:  # its incentive statements, quarter by quarter
     with db() as session:
         its_statements = list_statements(session, actor, partner_id=partner_id, limit=40)
     if not its_statements:
@@ -239,7 +240,7 @@ with tabs[-4]:  # its incentive statements, quarter by quarter
                       "status": text_col("Status", 140)},
                      key="p360_incentives", page="incentive_statement")
 
-with tabs[-3]:  # the leads offered to it and how it answers them
+with tabs[-4]:  # the leads offered to it and how it answers them
     with db() as session:
         [lead_record] = lead_stats(session, actor, partner_id=partner_id, days=90)
         capacity = lead_capacity(session, actor, partner_id)
@@ -255,7 +256,7 @@ with tabs[-3]:  # the leads offered to it and how it answers them
                        "Lead capacity saved.")
     leads_table(its_leads.leads, key="partner_leads")
 
-with tabs[-2]:  # its users' courses and certifications
+with tabs[-3]:  # its users' courses and certifications
     with db() as session:
         learning = team_progress(session, actor, partner_id)
         certified = certifications(session, actor, partner_id=partner_id)
@@ -268,10 +269,36 @@ with tabs[-2]:  # its users' courses and certifications
            "expires": time_col("Expires", 140), "valid": flag_col("Valid", 70)})
     learners_table(learning, time_col("Completed", 140))
 
-with tabs[-1]:  # the same scorecard as the Scorecard page's
+with tabs[-2]:  # the same scorecard as the Scorecard page's
     period = choose_period("partner_360_period")
     with db() as session:
         card = scorecard(session, actor, partner_id, period)
         months = scorecard_months(session, actor, partner_id, period)
         health = partner_health(session, actor, partner_id, period)
     show_scorecard(card, health, months)
+
+with tabs[-1]:  # its portal engagement: downloads, reads, requests and the year's plan
+    with db() as session:
+        seen = engagement(session, actor, partner_id)
+    figures = st.columns(3)
+    figures[0].metric("Downloads, 90 days", f"{seen.downloads_90d:,}",
+                      help=f"{seen.cobranded_90d:,} of them co-branded copies")
+    figures[1].metric("Announcements read, 90 days", f"{seen.reads_90d:,}")
+    figures[2].metric("Open requests", f"{sum(r.status != 'resolved' for r in seen.requests):,}")
+    if seen.requests:
+        table([{"id": r.id, "subject": r.subject, "status": r.status_label,
+                "overdue": r.overdue, "opened": r.created_at} for r in seen.requests],
+              {"id": text_col("#", 50), "subject": text_col("Subject", "large"),
+               "status": text_col("Status", 150), "overdue": flag_col("Overdue", 70),
+               "opened": time_col("Opened")}, key="p360_requests")
+    if seen.plan is None:
+        st.caption("No business plan for this year.")
+    else:
+        st.markdown(f"**{seen.plan.year} business plan**"
+                    + (" · agreed" if seen.plan.agreed else " · waiting for agreement"))
+        for goal in seen.plan.goals:
+            share = float(goal.year_actual / goal.year_target) if goal.year_target else 0.0
+            st.progress(min(share, 1.0), text=f"{plain(goal.label)}: {share:.0%} of the year")
+    if target := link_for(user, "business_plan"):
+        st.page_link(target, label="Open the business plan", icon=":material/flag:",
+                     query_params={"id": str(partner_id)})

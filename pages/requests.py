@@ -12,7 +12,7 @@ from core.portal.requests import (
     request_file,
     resolve,
 )
-from ui.actions import submit
+from ui.actions import show_flash, submit
 from ui.context import db
 from ui.forms import FieldErrors, form_key
 from ui.guard import page_guard
@@ -33,6 +33,7 @@ def _file(file_id: int) -> bytes:
 
 
 st.title("Requests")
+show_flash()
 st.caption("Questions for the channel team (pricing, marketing help, technical, deal help): "
            "the first answer comes within the hours your tier promises."
            if not vendor else "Partners' requests to the channel team. The first answer is "

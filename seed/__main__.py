@@ -13,6 +13,7 @@ from seed.demo import is_empty, seed_demo
 from seed.funds import seed_funds
 from seed.incentives import seed_incentives
 from seed.leads import seed_leads
+from seed.portal import seed_portal
 from seed.pos import seed_pos
 from seed.scale import add_size_arguments, seed_scale, sizes_from
 from seed.training import seed_training
@@ -54,6 +55,7 @@ def main() -> None:
             seed_pos(db, now=now)
             seed_incentives(db, now=now)
             seed_crm(db, now=now)
+            seed_portal(db, now=now)
             print("demo data loaded")
 
 

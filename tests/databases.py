@@ -77,6 +77,7 @@ def _seed_deals(url: str) -> None:
     from seed.funds import seed_funds
     from seed.incentives import seed_incentives
     from seed.leads import seed_leads
+    from seed.portal import seed_portal
     from seed.pos import seed_pos
     from seed.training import seed_training
 
@@ -91,6 +92,7 @@ def _seed_deals(url: str) -> None:
             seed_pos(db, now=NOW)
             seed_incentives(db, now=NOW)
             seed_crm(db, now=NOW)
+            seed_portal(db, now=NOW)
     finally:
         engine.dispose()
 

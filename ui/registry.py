@@ -110,6 +110,8 @@ PAGES: tuple[PageSpec, ...] = (
              "portal.view"),
     PageSpec("requests", "Requests", ":material/support_agent:", "Portal",
              "portal.requests_view"),
+    PageSpec("business_plan", "Business plan", ":material/flag:", "Portal",
+             "portal.plan_view"),
     PageSpec("training", "Training", ":material/school:", "Training", "training.learn"),
     PageSpec("courses", "Courses", ":material/menu_book:", "Training", "training.author"),
     PageSpec("training_report", "Training report", ":material/workspace_premium:", "Training",

@@ -19,6 +19,7 @@ from core.events import publish
 from core.permissions import require
 from core.portal.audience import AudienceIn, Viewer, check_tiers, describe, viewer
 from core.portal.events import AssetDownloaded
+from core.portal.templates import pdf_pages
 from core.uploads import checked_kind, read_by_hash, store_by_hash
 from core.validation import OptionalText, RequiredText, Website, as_model
 from db.models import Asset, AssetDownload, AssetVersion, User
@@ -104,6 +105,8 @@ class Download:
 def _file(file: tuple[str, bytes]) -> tuple[str, bytes, str]:
     name, data = file
     kind = checked_kind(name, data, ALLOWED, REFUSAL, max_mb=MAX_MB)
+    if kind == ".pdf":
+        pdf_pages(data)  # a PDF that cannot be read is refused now, not when it is used
     return (name or f"file{kind}")[:200], data, kind
 
 
@@ -135,7 +138,7 @@ def add_version(db: Session, actor: Actor, asset_id: int, *,
                 now: datetime | None = None) -> AssetOut:
     """A new version (of the same kind); the old ones stay with their downloads."""
     require(actor, "portal.content")
-    asset = _load(db, Viewer(vendor=True), asset_id)
+    asset = load_asset(db, Viewer(vendor=True), asset_id)
     now = now or utcnow()
     if asset.kind == "file":
         if file is None:
@@ -161,7 +164,7 @@ def update_asset(db: Session, actor: Actor, asset_id: int, data: AssetIn | dict,
     require(actor, "portal.content")
     data = as_model(AssetIn, data)
     check_tiers(db, data.audience.tier_ids)
-    asset = _load(db, Viewer(vendor=True), asset_id)
+    asset = load_asset(db, Viewer(vendor=True), asset_id)
     before = _snapshot(asset)
     asset.title, asset.description, asset.folder, asset.tags = (
         data.title, data.description, data.folder, data.tags)
@@ -177,7 +180,7 @@ def archive_asset(db: Session, actor: Actor, asset_id: int, *,
                   now: datetime | None = None) -> None:
     """Out of the library for partners; its history stays."""
     require(actor, "portal.content")
-    asset = _load(db, Viewer(vendor=True), asset_id)
+    asset = load_asset(db, Viewer(vendor=True), asset_id)
     asset.archived_at = now or utcnow()
     audit.record(db, actor, "asset.archive", "asset", asset.id, now=asset.archived_at)
 
@@ -201,7 +204,7 @@ def _snapshot(a: Asset) -> dict:
 # ---------------------------------------------------------------- reading
 
 
-def _load(db: Session, who: Viewer, asset_id: int) -> Asset:
+def load_asset(db: Session, who: Viewer, asset_id: int) -> Asset:
     """The asset, when the reader is in its audience (and it is not archived for a
     partner); NotFound otherwise, the same as for no asset at all."""
     asset = db.get(Asset, asset_id)
@@ -236,13 +239,13 @@ def list_assets(db: Session, actor: Actor, *, search: str = "", folder: str = ""
 
 def get_asset(db: Session, actor: Actor, asset_id: int) -> AssetOut:
     require(actor, "portal.view")
-    return _out(db, _load(db, viewer(db, actor), asset_id))
+    return _out(db, load_asset(db, viewer(db, actor), asset_id))
 
 
 def versions(db: Session, actor: Actor, asset_id: int) -> list[VersionOut]:
     """Every version, newest first, with its downloads (vendor staff see the history)."""
     require(actor, "portal.content")
-    _load(db, Viewer(vendor=True), asset_id)
+    load_asset(db, Viewer(vendor=True), asset_id)
     counts = dict(db.execute(select(AssetDownload.version_id, func.count())
                              .where(AssetDownload.asset_id == asset_id)
                              .group_by(AssetDownload.version_id)).tuples().all())
@@ -256,7 +259,7 @@ def download(db: Session, actor: Actor, asset_id: int, *,
              now: datetime | None = None) -> Download:
     """The current version's file, recorded as taken by the reader."""
     require(actor, "portal.view")
-    asset = _load(db, viewer(db, actor), asset_id)
+    asset = load_asset(db, viewer(db, actor), asset_id)
     version = current(db, asset)
     if asset.kind != "file":
         raise RuleViolation("This asset is a link: open it.", field="asset")
@@ -271,7 +274,7 @@ def download(db: Session, actor: Actor, asset_id: int, *,
 def open_link(db: Session, actor: Actor, asset_id: int, *, now: datetime | None = None) -> str:
     """The current version's link, recorded as opened by the reader."""
     require(actor, "portal.view")
-    asset = _load(db, viewer(db, actor), asset_id)
+    asset = load_asset(db, viewer(db, actor), asset_id)
     version = current(db, asset)
     if asset.kind != "link":
         raise RuleViolation("This asset is a file: download it.", field="asset")

@@ -10,6 +10,13 @@ from tests.conftest import actor_for
 def admin_where(db, tier: str, *, emea: bool):
     """The actor of the partner admin of an active partner of this tier, in EMEA (its
     country's region or one it serves) or wholly outside it."""
+    _, username = partner_where(db, tier, emea=emea)
+    return actor_for(db, username)
+
+
+def partner_where(db, tier: str, *, emea: bool, managed: bool = False):
+    """(partner, its admin's username) as admin_where picks them; `managed`: one with a
+    channel manager."""
     rows = db.execute(select(Partner, User.username).join(Tier, Tier.id == Partner.tier_id)
                       .join(User, User.partner_id == Partner.id)
                       .where(Tier.name == tier, Partner.status == "active",
@@ -17,8 +24,8 @@ def admin_where(db, tier: str, *, emea: bool):
     for partner, username in rows:
         served = set(db.scalars(select(PartnerRegion.region).where(
             PartnerRegion.partner_id == partner.id))) | {region_for(partner.country)}
-        if ("EMEA" in served) == emea:
-            return actor_for(db, username)
+        if ("EMEA" in served) == emea and (partner.channel_manager_id or not managed):
+            return partner, username
     raise LookupError(f"no active {tier} partner {'in' if emea else 'outside'} EMEA")
 
 

@@ -137,6 +137,7 @@ ROLES_BEFORE = {
     "asset_library": set(USER_ROLES),
     "announcements": set(USER_ROLES),
     "requests": {"partner_admin", "partner_user", "admin", "channel_manager"},
+    "business_plan": set(USER_ROLES),
 }
 
 
