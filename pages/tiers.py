@@ -164,6 +164,10 @@ with rules_tab:
             errors.slot("lead_accept_hours")
             needs_cert = st.checkbox("A lead with a product line needs a user certified on it",
                                      value=tier.leads_need_certification)
+            answer_hours = st.number_input("Hours to answer a partner's request first",
+                                           min_value=1, max_value=720, step=1,
+                                           value=tier.request_response_hours)
+            errors.slot("request_response_hours")
             errors.slot("")
             if st.form_submit_button("Save rules", type="primary"):
                 data = dict(min_won_revenue=min_won, min_certified_users=min_certified,
@@ -171,7 +175,8 @@ with rules_tab:
                             auto_approve_clear_deals=auto_approve, mdf_eligible=mdf,
                             lead_weight=lead_weight, discount_percent=discount,
                             lead_capacity=capacity, lead_accept_hours=hours,
-                            leads_need_certification=needs_cert)
+                            leads_need_certification=needs_cert,
+                            request_response_hours=answer_hours)
                 submit(lambda s: update_tier_rules(s, actor, tier.id, data),
                        f"{plain(tier.name)} rules saved.", errors=errors)
 

@@ -54,6 +54,8 @@ DEFAULT_WEIGHTS: dict[str, int] = {
     "pos_revenue": 0,
     # And incentives, a cost rather than a sign of health.
     "incentives_paid": 0,
+    # And portal engagement, until partners have a library to use.
+    "portal_engagement": 0,
 }
 REASONS = 3  # the top reasons shown for a fall
 

@@ -21,6 +21,8 @@ from core.analytics.facts import MEASURES, MONEY_MEASURES
 from core.analytics.periods import Period, add_months
 from core.analytics.rollups import is_ready, numbers_frame, totals_rows
 from db.models import (
+    AnnouncementRead,
+    AssetDownload,
     Certification,
     DealRegistration,
     FundLedgerEntry,
@@ -66,6 +68,8 @@ class Totals:
     pos_revenue: Decimal = field(default_factory=Decimal)
     # Incentives: the rebate and SPIFF payments recorded on its statements (`incentive_paid`).
     incentives_paid: Decimal = field(default_factory=Decimal)
+    # Portal: the assets its users took and the announcements they read (`portal_figures`).
+    portal_engagement: int = 0
 
 
 SUMMED = MEASURES  # every column of the facts; Totals adds the active and certified users
@@ -95,6 +99,8 @@ def totals(db: Session, period: Period, partner_ids: Iterable[int] | None = None
         funds.setdefault(p, {})["pos_revenue"] = cents_to_decimal(cents)
     for p, cents in incentive_paid(db, period, partner_ids=partner_ids).items():
         funds.setdefault(p, {})["incentives_paid"] = cents_to_decimal(cents)
+    for p, n in portal_figures(db, period, partner_ids=partner_ids).items():
+        funds.setdefault(p, {})["portal_engagement"] = n
     out = {row[0]: Totals(**_typed(row[1:]), active_users=users.get(row[0], 0),
                           certified_users=certified.get(row[0], 0), **funds.get(row[0], {}))
            for row in sums}
@@ -202,13 +208,36 @@ def incentive_paid(db: Session, period: Period, *, partner_ids: Iterable[int] | 
     return {int(p): int(c or 0) for p, c in db.connection().execute(q) if c}
 
 
+def portal_figures(db: Session, period: Period, *, partner_ids: Iterable[int] | None = None,
+                   tier_id: int | None = None) -> dict[int, int]:
+    """{partner id: downloads of library assets + announcements read} in the period."""
+    first = datetime.combine(period.first, time(), tzinfo=UTC)
+    after = datetime.combine(add_months(period.last, 1), time(), tzinfo=UTC)
+    out: dict[int, int] = {}
+    for model in (AssetDownload, AnnouncementRead):
+        q = (select(model.partner_id, func.count()).where(
+            model.partner_id.is_not(None), model.at >= first, model.at < after)
+            .group_by(model.partner_id))
+        if partner_ids is not None:
+            q = q.where(model.partner_id.in_(list(partner_ids)))
+        if tier_id is not None:
+            q = q.where(model.partner_id.in_(select(Partner.id).where(
+                Partner.tier_id == tier_id)))
+        for p, n in db.execute(q):
+            out[int(p)] = out.get(int(p), 0) + int(n)
+    return out
+
+
 def _funds_frame(db: Session, period: Period, tier_id: int | None) -> pd.DataFrame:
     found = fund_figures(db, period, tier_id=tier_id)
     pos = pos_figures(db, period, tier_id=tier_id)
     paid = incentive_paid(db, period, tier_id=tier_id)
+    portal = portal_figures(db, period, tier_id=tier_id)
     rows = [(p, *(c / 100 for c in found.get(p, (0, 0, 0))), pos.get(p, 0) / 100,
-             paid.get(p, 0) / 100) for p in found.keys() | pos.keys() | paid.keys()]
-    return numbers_frame(rows, [*FUND_COLUMNS, "pos_revenue", "incentives_paid"])
+             paid.get(p, 0) / 100, portal.get(p, 0))
+            for p in found.keys() | pos.keys() | paid.keys() | portal.keys()]
+    return numbers_frame(rows, [*FUND_COLUMNS, "pos_revenue", "incentives_paid",
+                                "portal_engagement"])
 
 
 def _typed(values) -> dict:
@@ -218,7 +247,7 @@ def _typed(values) -> dict:
 
 
 COLUMNS = (*SUMMED, "active_users", "certified_users", *FUND_COLUMNS, "pos_revenue",
-           "incentives_paid")
+           "incentives_paid", "portal_engagement")
 
 
 def totals_frame(db: Session, period: Period, *, tier_id: int | None = None,
@@ -382,5 +411,9 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("incentives_paid", "Incentives paid", "money",
         "Rebate and SPIFF payments recorded on the partner's incentive statements in the "
         "period (a recovery counts negative).", lambda t: t.incentives_paid),
+    Kpi("portal_engagement", "Portal engagement", "count",
+        "Assets the partner's users took from the library (downloads, co-branded copies and "
+        "opened links) and announcements they read, in the period.",
+        lambda t: t.portal_engagement),
 )
 KPI_BY_KEY = {k.key: k for k in KPIS}

@@ -23,6 +23,8 @@ from core.events import subscriber
 from core.funds.events import FundClaimPaid, FundsAllocated
 from core.incentives.events import IncentivePaid
 from core.leads.events import LeadClosed, LeadOfferAnswered, LeadsOffered
+from core.portal.events import AnnouncementRead as PortalRead
+from core.portal.events import AssetDownloaded
 from core.pos.events import PosLinesAdded
 from core.training.events import CertificationChanged, CourseCompleted
 from db import locks
@@ -91,6 +93,14 @@ def pos_lines(db: Session, event: PosLinesAdded) -> None:
     partners = sorted(event.partner_ids)
     locks.hold_many(db, [f"analytics:{p}" for p in partners])
     bump_versions(db, partners)
+
+
+@subscriber(AssetDownloaded)
+@subscriber(PortalRead)
+def portal_engagement(db: Session, event: AssetDownloaded | PortalRead) -> None:
+    # Read from the downloads and reads (core.analytics.kpis.portal_figures).
+    locks.hold(db, f"analytics:{event.partner_id}")
+    bump_version(db, event.partner_id)
 
 
 @subscriber(IncentivePaid)

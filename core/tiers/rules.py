@@ -27,7 +27,8 @@ from db.types import utcnow
 RULES_LOCK = "tier-rules"
 RULE_FIELDS = ["min_won_revenue", "min_certified_users", "deal_protection_days",
                "auto_approve_clear_deals", "mdf_eligible", "lead_weight", "discount_percent",
-               "lead_capacity", "lead_accept_hours", "leads_need_certification"]
+               "lead_capacity", "lead_accept_hours", "leads_need_certification",
+               "request_response_hours"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class TierRulesOut:
     lead_capacity: int = 10
     lead_accept_hours: int = 48
     leads_need_certification: bool = False
+    request_response_hours: int = 24
 
     def met_by(self, won: Decimal, certified: int) -> bool:
         return won >= self.min_won_revenue and certified >= self.min_certified_users
@@ -63,6 +65,8 @@ def benefits(tier: TierRulesOut) -> list[tuple[str, str]]:
                           + (", a certified user for product leads"
                              if tier.leads_need_certification else "")),
         ("Discount", f"{tier.discount_percent}%"),
+        ("Requests to the channel team", f"a first answer within {tier.request_response_hours} "
+                                         "hours"),
     ]
 
 
@@ -70,7 +74,8 @@ def _rules_out(t: Tier) -> TierRulesOut:
     return TierRulesOut(t.id, t.name, t.rank, t.min_won_revenue, t.min_certified_users,
                         t.deal_protection_days, t.auto_approve_clear_deals, t.mdf_eligible,
                         t.lead_weight, t.discount_percent, t.lead_capacity,
-                        t.lead_accept_hours, t.leads_need_certification)
+                        t.lead_accept_hours, t.leads_need_certification,
+                        t.request_response_hours)
 
 
 def all_tiers(db: Session, *, fresh: bool = False) -> list[TierRulesOut]:
@@ -111,6 +116,9 @@ class TierRulesIn(BaseModel):
         low=1, high=720, invalid="Enter the hours to answer a lead as a whole number from 1 to "
                                  "720.") = 48
     leads_need_certification: bool = False
+    request_response_hours: WholeNumber(
+        low=1, high=720, invalid="Enter the hours to answer a partner's request as a whole "
+                                 "number from 1 to 720.") = 24
 
     @field_validator("auto_approve_clear_deals", "mdf_eligible", "leads_need_certification",
                      mode="before")

@@ -68,7 +68,8 @@ NO_LEADS = {"lead_offers": 0, "lead_acceptance": None, "lead_response_hours": No
             # No funds either (tests/funds).
             "mdf_allocated": 0, "mdf_paid": 0, "mdf_utilisation": None, "mdf_roi": None,
             "pos_revenue": 0,  # nor POS (tests/pos)
-            "incentives_paid": 0}  # nor incentives (tests/incentives)
+            "incentives_paid": 0,  # nor incentives (tests/incentives)
+            "portal_engagement": 0}  # nor the portal (tests/portal)
 
 
 def test_every_kpi_over_a_period_across_the_year_end_and_the_one_before(seeded_db, p01_history):

@@ -44,3 +44,29 @@ def test_a_partners_home_glance_and_the_channel_teams_engagement_view(seeded_db)
     assert [r.subject for r in seen.requests] == ["Hello"]
     with pytest.raises(PermissionDenied):
         engagement(db, partner, partner.partner_id, now=NOW)
+
+
+def test_downloads_and_reads_are_the_scorecards_portal_engagement(seeded_db):
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from core.analytics import Period, scorecard
+    from db.models import AnalyticsVersion
+
+    db = seeded_db
+    partner = admin_where(db, "Gold", emea=True)
+    marketing = actor_for(db, "marketing")
+    version = db.scalar(select(AnalyticsVersion.version).where(
+        AnalyticsVersion.partner_id == partner.partner_id)) or 0
+    asset = create_asset(db, marketing, {"title": "Deck"}, ("deck.pdf", proof_pdf("Deck", [])),
+                         now=NOW)
+    download(db, partner, asset.id, now=NOW)
+    download(db, partner, asset.id, now=NOW)
+    news = publish_announcement(db, marketing, {"title": "News", "body": "Hi."}, now=NOW)
+    mark_read(db, partner, news.id, now=NOW)
+    assert db.scalar(select(AnalyticsVersion.version).where(
+        AnalyticsVersion.partner_id == partner.partner_id)) > version  # cached figures follow
+    month = Period(date(NOW.year, NOW.month, 1), date(NOW.year, NOW.month, 1))
+    card = scorecard(db, actor_for(db, "channel"), partner.partner_id, month)
+    assert card.kpi("portal_engagement").value == 3

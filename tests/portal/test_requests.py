@@ -103,3 +103,14 @@ def test_an_overdue_request_is_reminded_once_and_bad_input_writes_nothing(seeded
     with pytest.raises(ValidationError):
         open_request(db, silver, {"category": "gossip", "subject": "", "body": ""})
     assert len(list_requests(db, silver)) == 1
+
+
+def test_the_admin_sets_a_tiers_hours_and_new_requests_follow(seeded_db):
+    from core.tiers.rules import update_tier_rules
+
+    db = seeded_db
+    gold_id = db.scalar(select(Tier.id).where(Tier.name == "Gold"))
+    update_tier_rules(db, actor_for(db, "admin"), gold_id, {"request_response_hours": 6})
+    asked = open_request(db, admin_where(db, "Gold", emea=True), {
+        "category": "other", "subject": "Soon?", "body": "How soon?"}, now=NOW)
+    assert asked.first_response_due_at == NOW + timedelta(hours=6)
