@@ -19,7 +19,7 @@ from tests.pages import (
 )
 
 SECTIONS = ["Profile", "Users", "Tier", "Onboarding", "Deals", "Audit trail", "Funds", "POS",
-            "Incentives", "Leads", "Training", "Scorecard"]  # each capability its own tab
+            "Incentives", "Leads", "Training", "Scorecard", "Portal"]  # each its own tab
 
 
 @pytest.fixture

@@ -43,8 +43,9 @@ def test_notification_links_resolve_by_route_name_and_legacy_file_or_show_none(a
                  ("Look up a partner", "partners"),
                  ("Approve and pay fund claims", "fund_desk"),
                  ("Calculate, approve and pay incentive statements", "incentive_statements")]),
-    ("p01.rep1", [("Register a deal", "register_deal"), ("Follow your deals", "my_deals"),
-                  ("Update your profile", "profile")]),
+    # A partner's Home opens with its glance (its tier first), then the next actions.
+    ("p01.rep1", [("Our tier", "my_tier"), ("Register a deal", "register_deal"),
+                  ("Follow your deals", "my_deals"), ("Update your profile", "profile")]),
 ])
 def test_home_links_the_next_actions_of_the_registry(app_db, username, expected):
     at = app(username=username)
