@@ -67,7 +67,8 @@ for a in items:
         st.caption(f"{local_day(a.published_at):%Y-%m-%d}"
                    + (f" · until {a.ends_on:%Y-%m-%d}" if a.ends_on else "")
                    + (f" · for {plain(a.audience)}" if writes else ""))
-        st.markdown(a.body)  # Markdown as typed: HTML in it stays text (not rendered)
+        # Markdown as typed: HTML in it stays text (not rendered); "$" is money, not a formula.
+        st.markdown(a.body.replace("$", "\\$"))
         if writes:
             r = reached[a.id]
             st.caption(f"Reaches {r.partners:,} partners ({r.users:,} users); read by "

@@ -24,6 +24,8 @@ from ui.markdown import plain
 from ui.portal import audience_picker
 from ui.tables import count_col, table, text_col, time_col
 
+SEEN_KEY = "asset_library_seen"
+
 user = page_guard(__file__)
 actor = user.actor
 manages = can(actor, "portal.content")
@@ -76,7 +78,9 @@ archived = manages and cols[2].toggle("Show archived", key="library_archived")
 with db(immediate=True) as session:
     assets = list_assets(session, actor, search=search or "", folder=shelf or "",
                          archived=archived)
-    mark_library_seen(session, actor)  # what is new is new until this visit
+    if not st.session_state.get(SEEN_KEY):  # once a visit: "new" stays while it lasts
+        mark_library_seen(session, actor)
+        st.session_state[SEEN_KEY] = True
 
 if not assets:
     st.info("Nothing here yet." if not search and not shelf else "Nothing matches.")
@@ -111,7 +115,7 @@ def manage(a) -> None:
           {"number": count_col("Version", 70), "file": text_col("File or link"),
            "note": text_col("What changed"), "at": time_col("Added"),
            "downloads": count_col("Downloads", 90)}, key=f"asset_versions_{a.id}")
-    if a.kind == "file" and (a.file_name or "").lower().endswith((".pdf", ".png")):
+    if a.kind == "file" and a.file_kind in (".pdf", ".png"):
         cobrand_area(a)
     if st.button("Archive", key=f"asset_archive_{a.id}"):
         submit(lambda s: archive_asset(s, actor, a.id), "Archived: partners no longer see it.")

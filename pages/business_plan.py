@@ -72,7 +72,7 @@ else:
     mine = plan.partner_agreed_at if actor.is_partner else plan.vendor_agreed_at
     if can(actor, "portal.plan_edit") and mine is None and st.button("Agree to these goals",
                                                                        type="primary"):
-        submit(lambda s: agree(s, actor, plan.id), "Agreed.")
+        submit(lambda s: agree(s, actor, plan.id, seen=plan.goals_key), "Agreed.")
     if can(actor, "portal.plan_review"):
         with st.form("plan_review"):
             q = st.selectbox("Quarter", [1, 2, 3, 4], format_func=lambda n: f"Q{n}")

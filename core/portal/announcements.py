@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from markdown_it import MarkdownIt
 from pydantic import BaseModel, ValidationInfo, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -38,10 +39,25 @@ from db.models import Announcement, AnnouncementRead, User
 from db.types import utcnow
 
 BODY_MAX = 20_000
-# [text](target), <target> and reference definitions "[id]: target".
-_LINKS = re.compile(r"\]\(\s*<?([^)\s>]+)|<([a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*)>|"
-                    r"^\s*\[[^\]]+\]:\s*<?(\S+?)>?\s*$", re.MULTILINE)
-_SAFE = re.compile(r"^(https?://|mailto:|#|/)", re.IGNORECASE)
+_SAFE = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
+
+
+def link_targets(body: str) -> list[str]:
+    """Every link and image target the Markdown renders, however written (inline,
+    reference definitions with titles or over two lines, autolinks), as markdown-it reads
+    it: the parser Streamlit's own renderer follows."""
+    found = []
+
+    def walk(tokens) -> None:
+        for t in tokens:
+            if t.type in ("link_open", "image"):
+                found.append(str(t.attrGet("href") or t.attrGet("src") or ""))
+            if t.children:
+                walk(t.children)
+    parser = MarkdownIt("commonmark")
+    parser.validateLink = lambda _url: True  # see every target, the unsafe ones above all
+    walk(parser.parse(body))
+    return found
 
 
 class AnnouncementIn(BaseModel):
@@ -61,8 +77,7 @@ class AnnouncementIn(BaseModel):
             raise ValueError("Write the announcement.")
         if len(v) > BODY_MAX:
             raise ValueError(f"Keep the announcement to {BODY_MAX:,} characters.")
-        for found in _LINKS.finditer(v):
-            target = next(g for g in found.groups() if g)
+        for target in link_targets(v):
             if not _SAFE.match(target):
                 raise ValueError(f"A link may go to a web or mail address (https://..., "
                                  f"mailto:...), not to {target[:40]!r}.")

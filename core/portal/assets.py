@@ -44,6 +44,13 @@ class AssetIn(BaseModel):
     tags: list[str] = []
     url: Website(invalid="Give the link's address, e.g. https://vendor.example/video.",
                  scheme=True) = ""
+
+    @field_validator("url")
+    @classmethod
+    def _web(cls, v: str) -> str:
+        if v and not v.lower().startswith(("https://", "http://")):
+            raise ValueError("Give a web address (https://...).")
+        return v
     audience: AudienceIn = AudienceIn()
 
     @field_validator("tags", mode="before")
@@ -85,6 +92,7 @@ class AssetOut:
     audience: str
     current_version: int
     file_name: str | None
+    file_kind: str | None  # .pdf, .png ... of the current version (a file's)
     url: str | None
     cobrand: bool  # a template a partner can put its logo on
     updated_at: datetime
@@ -148,8 +156,10 @@ def add_version(db: Session, actor: Actor, asset_id: int, *,
         checked, link = None, as_model(AssetIn, {"title": asset.title, "url": url}).url
         if not link:
             raise RuleViolation("Give the new version's link.", field="url")
-    before = {"current_version": asset.current_version}
+    before = {"current_version": asset.current_version, "cobrand_page": asset.cobrand_page}
     asset.current_version += 1
+    # A new file's pages differ: its co-branding area is marked again, on it.
+    asset.cobrand_page = asset.cobrand_box = None
     asset.updated_at = now
     _add_version(db, actor, asset, asset.current_version, checked, link, note[:500], now)
     audit.record(db, actor, "asset.version", "asset", asset.id, before=before,
@@ -342,5 +352,6 @@ def _out(db: Session, a: Asset, downloads: int | None = None,
         downloads = _downloads(db, [a.id]).get(a.id, 0)
     return AssetOut(a.id, a.title, a.description, a.folder, tuple(a.tags), a.kind,
                     describe(db, a), a.current_version, v.file_name if v else None,
-                    v.url if v else None, a.cobrand_page is not None, a.updated_at,
-                    downloads, seen_at is None or a.updated_at > seen_at)
+                    v.file_kind if v else None, v.url if v else None,
+                    a.cobrand_page is not None, a.updated_at, downloads,
+                    seen_at is None or a.updated_at > seen_at)

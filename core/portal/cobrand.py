@@ -15,7 +15,9 @@ from datetime import datetime
 from PIL import Image, ImageDraw, UnidentifiedImageError
 from pydantic import BaseModel
 from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
 from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
 from core import audit
@@ -117,8 +119,15 @@ def cobrand(db, actor: Actor, asset_id: int, logo: tuple[str, bytes], contact: C
     lines = [line for line in (contact.name, contact.website, contact.phone, contact.email)
              if line]
     if kind == ".pdf":
-        out, mime = _on_pdf(data, asset.cobrand_page, asset.cobrand_box, mark, lines), \
-            "application/pdf"
+        try:
+            out = _on_pdf(data, asset.cobrand_page, asset.cobrand_box, mark, lines)
+        except (PyPdfError, NotImplementedError, ValueError, KeyError, IndexError,
+                TypeError, OSError) as exc:
+            # A template pypdf reads but cannot draw on (an unknown filter, a page gone).
+            raise RuleViolation(f"This template cannot be co-branded ({exc.__class__.__name__})"
+                                ": ask the channel team for a new version.",
+                                field="asset") from None
+        mime = "application/pdf"
     else:
         out, mime = _on_png(data, asset.cobrand_box, mark, lines), "image/png"
     if record:
@@ -131,18 +140,19 @@ def _on_pdf(data: bytes, page_no: int, box: list[int], mark: Image.Image,
             lines: list[str]) -> bytes:
     writer = PdfWriter(clone_from=io.BytesIO(data))
     page = writer.pages[page_no - 1]
-    width, height = float(page.mediabox.width), float(page.mediabox.height)
+    box_of_page = page.mediabox  # its origin need not be (0, 0)
+    left, top = float(box_of_page.left), float(box_of_page.top)
     x, y, w, h = box
     overlay = io.BytesIO()
-    c = canvas.Canvas(overlay, pagesize=(width, height))
+    c = canvas.Canvas(overlay, pagesize=(float(box_of_page.right), top))
     logo_w, logo_h = _fit(mark, w * 0.4 if lines else w, h)
-    bottom = height - y - h  # reportlab counts from the bottom
+    x, bottom = left + x, top - y - h  # reportlab counts from the bottom
     c.drawImage(ImageReader(mark), x, bottom + (h - logo_h) / 2, logo_w, logo_h,
                 mask="auto")
-    size = max(6.0, min(11.0, h / max(len(lines), 1) * 0.8))
+    size, kept = _text_fit(lines, w - logo_w - 6, h)
     text = c.beginText(x + logo_w + 6, bottom + h - size)
     text.setFont("Helvetica", size)
-    for line in lines:
+    for line in kept:
         text.textLine(line)
     c.drawText(text)
     c.save()
@@ -162,6 +172,21 @@ def _on_png(data: bytes, box: list[int], mark: Image.Image, lines: list[str]) ->
     for n, line in enumerate(lines):
         draw.text((x + logo_w + 6, y + 2 + n * 14), line, fill="black")
     return _png(image)
+
+
+def _text_fit(lines: list[str], width: float, height: float) -> tuple[float, list[str]]:
+    """A font size (4 to 11 points) and the lines that fit the area beside the logo: as many
+    as its height holds, each cut to its width."""
+    if not lines or width <= 0:
+        return 8.0, []
+    size = max(4.0, min(11.0, height / (len(lines) * 1.2)))
+    kept = lines[:max(int(height // (size * 1.2)), 0)]
+    out = []
+    for line in kept:
+        while line and stringWidth(line, "Helvetica", size) > width:
+            line = line[:-1]
+        out.append(line)
+    return size, out
 
 
 def _fit(mark: Image.Image, width: float, height: float) -> tuple[float, float]:
@@ -209,7 +234,8 @@ def _template(asset, version) -> tuple[str, bytes]:
 
 
 def _check_box(box: list[int], page: Page) -> None:
-    if len(box) != 4 or any(not isinstance(v, int | float) for v in box):
+    if len(box) != 4 or any(not isinstance(v, int | float) or v != v or abs(v) == float("inf")
+                            for v in box):
         raise RuleViolation("Give the area as left, top, width and height.", field="box")
     x, y, w, h = box
     if w < 20 or h < 10:

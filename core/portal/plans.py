@@ -11,6 +11,8 @@ What a goal measures (a custom goal names its own label over one of these):
     pos sales          clean POS lines it sold, in the base currency, by invoice date
 Money targets are kept in cents; the others are counts."""
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -97,6 +99,7 @@ class PlanOut:
     partner_agreed_at: datetime | None
     vendor_agreed_at: datetime | None
     reviews: dict[int, str]
+    goals_key: str  # the goals as they are: what an agreement agrees to
 
     @property
     def agreed(self) -> bool:
@@ -142,10 +145,15 @@ def save_plan(db: Session, actor: Actor, partner_id: int, year: int,
     return get_plan(db, actor, partner_id, year)
 
 
-def agree(db: Session, actor: Actor, plan_id: int, *, now: datetime | None = None) -> PlanOut:
-    """The partner admin's or the channel team's agreement to the goals as they are."""
+def agree(db: Session, actor: Actor, plan_id: int, *, seen: str | None = None,
+          now: datetime | None = None) -> PlanOut:
+    """The partner admin's or the channel team's agreement to the goals as they are: as the
+    reader saw them (`seen`, the plan's `goals_key` on its screen), else refused."""
     plan = _plan(db, actor, plan_id)
     _may_edit(actor, plan.partner_id)
+    if seen is not None and seen != goals_key(_goals_of(db, plan.id)):
+        raise RuleViolation("The goals changed since you opened them: read them again "
+                            "before you agree.", field="plan")
     now = now or utcnow()
     if actor.is_partner:
         plan.partner_agreed_at, plan.partner_agreed_by_user_id = now, actor.user_id
@@ -200,6 +208,11 @@ def _goal_row(g: GoalIn, position: int) -> dict:
     return {"measure": g.measure, "label": g.label, "targets": targets, "position": position}
 
 
+def goals_key(rows: list[dict]) -> str:
+    """A fingerprint of the goals and their targets."""
+    return hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def _goals_of(db: Session, plan_id: int) -> list[dict]:
     return [{"measure": g.measure, "label": g.label, "targets": list(g.targets),
              "position": g.position}
@@ -239,7 +252,7 @@ def get_plan(db: Session, actor: Actor, partner_id: int, year: int) -> PlanOut |
         PlanReview.plan_id == plan.id)).tuples().all())
     name = db.scalar(select(Partner.name).where(Partner.id == partner_id))
     return PlanOut(plan.id, partner_id, name, year, tuple(goals), plan.partner_agreed_at,
-                   plan.vendor_agreed_at, reviews)
+                   plan.vendor_agreed_at, reviews, goals_key(_goals_of(db, plan.id)))
 
 
 def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
@@ -279,7 +292,8 @@ def _certifications(db, partner_id, year, quarter) -> int:
     start, end = _moments(year, quarter)
     C = Certification
     return db.scalar(select(func.count()).select_from(C).where(
-        C.partner_id == partner_id, C.issued_at >= start, C.issued_at < end)) or 0
+        C.partner_id == partner_id, C.issued_at >= start, C.issued_at < end,
+        C.revoked_at.is_(None))) or 0
 
 
 def _mdf(db, partner_id, year, quarter) -> int:

@@ -141,12 +141,13 @@ def reply(db: Session, actor: Actor, request_id: int, data: MessageIn | dict,
     _message(db, actor, r, data.body, checked, now)
     if vendor:
         r.status = "resolved" if resolve else "waiting_on_partner"
+        r.resolved_at = now if resolve else None
         r.first_responded_at = r.first_responded_at or now
         if r.manager_user_id is None and actor.role == Role.CHANNEL_MANAGER:
             r.manager_user_id = actor.user_id  # who answers first takes it
         _tell_partner(db, r, f"Reply to your request: {r.subject}", data.body, now)
     else:
-        r.status = "open"
+        r.status, r.resolved_at = "open", None  # a message opens a resolved request again
         _tell_vendor(db, r, f"{_partner_name(db, r)} wrote on: {r.subject}", data.body, now)
     r.updated_at = now
     audit.record(db, actor, "request.message", "request", r.id, before=before,
@@ -183,7 +184,7 @@ def remind_overdue(db: Session, *, now: datetime | None = None) -> int:
     for r in due:
         _tell_vendor(db, r, f"Overdue: {_partner_name(db, r)} waits for a first answer",
                      f"{r.subject} was due by {r.first_response_due_at:%Y-%m-%d %H:%M} UTC.",
-                     now, key="overdue")
+                     now, key="overdue", once=True)
         r.reminded_at = now
         n += 1
     return n
@@ -209,8 +210,9 @@ def _message(db, actor, r, body, checked, now) -> RequestMessage:
     return m
 
 
-def _tell_vendor(db, r, subject, body, now, key: str = "message") -> None:
-    dedupe = f"request:{r.id}:{key}:{now.isoformat()}"
+def _tell_vendor(db, r, subject, body, now, key: str = "message", once: bool = False) -> None:
+    # A message's notification is its own; the overdue reminder is sent once a request.
+    dedupe = f"request:{r.id}:{key}" + ("" if once else f":{now.isoformat()}")
     link = record_link(PAGE, r.id)
     if r.manager_user_id is not None:
         notify(db, r.manager_user_id, subject, body[:500], dedupe_key=dedupe, link=link,
@@ -293,6 +295,7 @@ def waiting_counts(db: Session, actor: Actor, *, now: datetime | None = None
                    ) -> tuple[int, int]:
     """(requests waiting for the vendor's first answer, of them overdue) for a manager: its
     own partners' and those nobody manages; for the admin, every one."""
+    require(actor, "portal.answer")
     now = now or utcnow()
     q = select(func.count()).select_from(PartnerRequest).where(
         PartnerRequest.status == "open")

@@ -5,7 +5,7 @@ import io
 from dataclasses import dataclass
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf.errors import PyPdfError
 
 from core.errors import RuleViolation
 
@@ -23,7 +23,10 @@ def pdf_pages(data: bytes) -> list[Page]:
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [Page(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        if any(int(p.get("/Rotate", 0) or 0) % 360 for p in reader.pages):
+            raise RuleViolation("This PDF has turned pages: export it upright and upload it "
+                                "again.", field="file")
+    except (PyPdfError, NotImplementedError, ValueError, KeyError, TypeError, OSError) as exc:
         raise RuleViolation(BAD_PDF.format(why=exc.__class__.__name__), field="file") from None
     if not pages:
         raise RuleViolation(BAD_PDF.format(why="no pages"), field="file")

@@ -85,3 +85,12 @@ def test_html_and_safe_links_are_kept_as_typed(seeded_db):
            "[mail us](mailto:channel@vendor.example)."
     news = emea_news(seeded_db, body=body)
     assert news.body == body  # the page shows the HTML as text
+
+
+@pytest.mark.parametrize("body", ['[x][a]\n\n[a]: javascript:alert(1) "t"',
+                                  "[x][a]\n\n[a]:\n  javascript:alert(1) 't'",
+                                  "[y][b]\n\n[b]: data:text/html,hi 'x'",
+                                  "[z](//evil.example)", "[a](&#106;avascript:alert(1))"])
+def test_links_however_written_are_checked(seeded_db, body):
+    with pytest.raises(ValidationError):
+        emea_news(seeded_db, body=body)

@@ -118,3 +118,34 @@ def test_a_corrupt_pdf_an_area_off_the_page_and_an_outsider_are_refused(seeded_d
     with pytest.raises(NotFound):
         cobrand(db, admin_where(db, "Silver", emea=True), asset.id,
                 ("logo.png", png(20, 20)), {})
+
+
+def test_a_page_whose_origin_is_not_zero_gets_the_logo_in_its_area(seeded_db):
+    from pypdf import PdfWriter
+    from pypdf.generic import RectangleObject
+
+    db = seeded_db
+    shifted = PdfWriter(clone_from=io.BytesIO(proof_pdf("Shifted", ["Offset page"])))
+    shifted.pages[0].mediabox = RectangleObject([100, 100, 695, 942])
+    out = io.BytesIO()
+    shifted.write(out)
+    asset = template(db, "shifted.pdf", out.getvalue())
+    copy = cobrand(db, admin_where(db, "Gold", emea=True), asset.id,
+                   ("logo.png", png(200, 100)), {"name": "A long partner name " * 6}, now=NOW)
+    (lx, ly, lw, lh), = image_placements(copy.data)
+    x, y, w, h = BOX
+    assert 100 + x <= lx and lx + lw <= 100 + x + w  # from the page's own left edge
+    assert 942 - y - h <= ly and ly + lh <= 942 - y
+
+
+def test_a_new_version_asks_for_the_area_again(seeded_db):
+    from core.portal.assets import add_version, get_asset
+
+    db = seeded_db
+    asset = template(db)
+    add_version(db, actor_for(db, "marketing"), asset.id,
+                file=("v2.pdf", proof_pdf("Second", ["New cover"])), now=NOW)
+    assert not get_asset(db, actor_for(db, "marketing"), asset.id).cobrand
+    with pytest.raises(RuleViolation):
+        cobrand(db, admin_where(db, "Gold", emea=True), asset.id, ("logo.png", png(20, 20)),
+                {})

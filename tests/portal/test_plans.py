@@ -74,3 +74,16 @@ def test_a_partner_reaches_only_its_own_plan_and_bad_targets_are_refused(seeded_
     assert bad.value.field == "targets.1"
     with pytest.raises(PermissionDenied):
         save_plan(db, actor_for(db, "finance"), mine.partner_id, YEAR, goals())
+
+
+def test_an_agreement_is_to_the_goals_the_reader_saw(seeded_db):
+    db = seeded_db
+    partner = actor_for(db, admin_of_tier(db, "Gold"))
+    channel = actor_for(db, "channel")
+    seen = save_plan(db, channel, partner.partner_id, YEAR, goals(), now=NOW)
+    save_plan(db, channel, partner.partner_id, YEAR, goals("30000"), now=NOW)  # meanwhile
+    with pytest.raises(RuleViolation) as stale:
+        agree(db, partner, seen.id, seen=seen.goals_key, now=NOW)
+    assert stale.value.field == "plan"
+    fresh = get_plan(db, partner, partner.partner_id, YEAR)
+    assert agree(db, partner, fresh.id, seen=fresh.goals_key, now=NOW).partner_agreed_at

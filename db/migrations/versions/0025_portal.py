@@ -210,7 +210,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('request_response_hours', sa.Integer(), server_default='24', nullable=False))
     # The tiers the first migration made answer their partners sooner the higher they are.
     op.execute("UPDATE tiers SET request_response_hours = CASE name WHEN 'Platinum' THEN 8 "
-               "WHEN 'Gold' THEN 12 WHEN 'Silver' THEN 24 ELSE 48 END")
+               "WHEN 'Gold' THEN 12 WHEN 'Registered' THEN 48 ELSE 24 END "
+               "WHERE name IN ('Platinum', 'Gold', 'Silver', 'Registered')")
 
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('library_seen_at', db.types.UTCDateTime(timezone=True), nullable=True))
