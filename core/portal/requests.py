@@ -267,10 +267,11 @@ def list_requests(db: Session, actor: Actor, *, status: str | None = None,
 def get_request(db: Session, actor: Actor, request_id: int, *,
                 now: datetime | None = None) -> RequestDetail:
     r = _load(db, actor, request_id)
-    names = _names(db)
+    rows = db.scalars(select(RequestMessage).where(RequestMessage.request_id == r.id)
+                      .order_by(RequestMessage.at, RequestMessage.id)).all()
+    names = _names(db, {m.author_user_id for m in rows if m.author_user_id})
     messages = []
-    for m in db.scalars(select(RequestMessage).where(RequestMessage.request_id == r.id)
-                        .order_by(RequestMessage.at, RequestMessage.id)):
+    for m in rows:
         files = tuple(FileOut(f.id, f.file_name, f.size) for f in db.scalars(
             select(RequestFile).where(RequestFile.message_id == m.id).order_by(RequestFile.id)))
         messages.append(MessageOut(m.id, names.get(m.author_user_id, "Someone"), m.from_vendor,
@@ -308,8 +309,10 @@ def waiting_counts(db: Session, actor: Actor, *, now: datetime | None = None
     return waiting, overdue
 
 
-def _names(db: Session) -> dict[int, str]:
-    return dict(db.execute(select(User.id, User.display_name)).tuples().all())
+def _names(db: Session, ids: set[int]) -> dict[int, str]:
+    """Display names of these users (the thread's authors), not of every user."""
+    return dict(db.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+                .tuples().all()) if ids else {}
 
 
 def _partner_name(db: Session, r: PartnerRequest) -> str:
@@ -317,8 +320,7 @@ def _partner_name(db: Session, r: PartnerRequest) -> str:
 
 
 def _out(db: Session, r: PartnerRequest, now: datetime) -> RequestOut:
-    names = {i: n for i, n in db.execute(select(User.id, User.display_name).where(
-        User.id.in_([x for x in (r.manager_user_id, r.opened_by_user_id) if x])))}
+    names = _names(db, {x for x in (r.manager_user_id, r.opened_by_user_id) if x})
     overdue = r.first_responded_at is None and r.status == "open" and \
         r.first_response_due_at < now
     return RequestOut(r.id, r.partner_id, _partner_name(db, r), r.category, r.subject,
