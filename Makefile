@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 PRM_API_PORT ?= 8502
 
-.PHONY: run test test-fast install install-dev migrate seed lint bench bench-scale clean
+.PHONY: run cluster test test-fast install install-dev migrate seed lint bench bench-scale clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PY) not found)"; exit 1; }
@@ -34,6 +34,11 @@ run: seed
 	$(BIN)/uvicorn api.app:app --host 127.0.0.1 --port $(PRM_API_PORT) & API=$$!; \
 	trap "kill $$JOBS $$API 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/streamlit run Home.py --server.port $(PORT)
+
+# Two replicas, the API and a job runner on the local PostgreSQL behind nginx (README:
+# "Running a cluster"); Ctrl-C stops them.
+cluster: install
+	$(BIN)/python -m deploy.cluster up
 
 test: install-dev
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)

@@ -39,6 +39,7 @@ from core.leads.intake import MAX_BATCH, create_leads
 from core.leads.routing import route_leads
 from core.ratelimit import Limit, RateLimited, check_and_count
 from core.settings import get_settings
+from db import health as db_health
 from db.models import Lead
 from db.session import make_engine, unit_of_work
 
@@ -54,7 +55,7 @@ app = FastAPI(title="PRM API", version="1",
 
 @cache
 def engine_for(url: str) -> Engine:
-    return make_engine(url)
+    return make_engine(url, interactive=True)
 
 
 def _error(status: int, message: str, field: str | None = None,
@@ -174,6 +175,22 @@ async def _http(request: Request, exc: StarletteHTTPException):
                           for m in getattr(r, "methods", ()) or ()})
         headers = {"Allow": ", ".join(allowed)}
     return _error(exc.status_code, str(exc.detail), headers=headers)
+
+
+class HealthOut(BaseModel):
+    status: str = Field(description="ok, or unavailable (with status code 503)")
+    database: str = Field(description="ok, unreachable or not migrated")
+    revision: str | None
+    expected_revision: str
+
+
+@app.get("/health", response_model=HealthOut, tags=["health"],
+         responses={503: {"model": HealthOut, "description": "The database is not usable"}})
+def health() -> JSONResponse:
+    """For load balancers and monitors, without a key: 200 while the database answers and is
+    at this code's schema, else 503. Says nothing more about the installation."""
+    state = db_health.check(engine_for(get_settings().database_url))
+    return JSONResponse(state.as_dict(), status_code=200 if state.ok else 503)
 
 
 def session() -> Iterator[Session]:

@@ -29,6 +29,12 @@ RULES: dict[str, frozenset[Role]] = {
     "user.view": frozenset({R.ADMIN, R.PARTNER_ADMIN}),
     "user.manage": frozenset({R.ADMIN, R.PARTNER_ADMIN}),
     "profile.edit": ALL_USERS,
+    # One's own second factor (core.accounts.second_factor offers it to vendor staff only);
+    # an admin resets another user's (a lost phone).
+    "account.second_factor": ALL_USERS,
+    "user.second_factor_reset": frozenset({R.ADMIN}),
+    # Opening a user's window to link a single sign-on identity, or removing its links.
+    "user.sso_link": frozenset({R.ADMIN}),
     # "Forgot password" is for visitors; the link it mails opens for whoever holds it.
     "account.request_reset": frozenset({R.ANONYMOUS}),
     "account.set_password": ALL_USERS | frozenset({R.ANONYMOUS}),

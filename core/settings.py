@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     cookie_expiry_days: float = 7.0
 
     bcrypt_rounds: int = 12
+    # Vendor roles that must sign in with a second factor (comma separated; empty: nobody,
+    # which suits a single sign-on provider that asks for its own).
+    second_factor_roles: str = "admin,finance"
     lockout_threshold: int = 5
     lockout_minutes: int = 15
 
@@ -39,6 +42,17 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = 10.0
 
     app_base_url: str = "http://localhost:8501"
+
+    # Connections to PostgreSQL, per process: each app replica, the API and each job runner
+    # hold up to pool_size + max_overflow. Keep (replicas + 2) x (size + overflow) under the
+    # server's max_connections (100 by default); README's cluster section works it through.
+    db_pool_size: int = 5
+    db_max_overflow: int = 10
+    db_pool_timeout_seconds: float = 30.0
+    db_pool_recycle_seconds: int = 1800
+    # The longest one statement of a page or an API call may run before the database stops
+    # it (0: no limit). Jobs, migrations, backups and commands are not limited.
+    db_statement_timeout_seconds: float = 60.0
 
     @property
     def demo_allowed(self) -> bool:

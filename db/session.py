@@ -1,12 +1,24 @@
-"""Engine and sessions. One engine per URL; sessions are short-lived, one per unit of work."""
+"""Engine and sessions. One engine per URL; sessions are short-lived, one per unit of work.
 
+An interactive engine (the app's pages and the API) has a statement timeout: a statement that
+runs longer than `db_statement_timeout_seconds` is stopped by the database and raises an error
+that `is_statement_timeout` recognises (PostgreSQL's statement_timeout; on SQLite a progress
+handler that interrupts the statement). Jobs, migrations, backups and commands use engines
+without it."""
+
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+# SQLite asks the progress handler every this many virtual machine steps (well under 1 ms).
+_PROGRESS_STEPS = 20_000
 
 
 def _prepare_sqlite_path(url: str) -> None:
@@ -15,13 +27,53 @@ def _prepare_sqlite_path(url: str) -> None:
         Path(url[len(prefix):]).parent.mkdir(parents=True, exist_ok=True)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, interactive: bool = False) -> Engine:
+    """The engine for `url`. interactive: a page's or an API call's, with the statement
+    timeout; pool sizes come from the settings (PostgreSQL)."""
+    from core.settings import get_settings
+
+    s = get_settings()
+    timeout = s.db_statement_timeout_seconds if interactive else 0
     if url.startswith("sqlite"):
         _prepare_sqlite_path(url)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine)
+        if timeout > 0:
+            _limit_sqlite_statements(engine, timeout)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    connect_args = {}
+    if timeout > 0 and url.startswith("postgresql"):
+        connect_args["options"] = f"-c statement_timeout={int(timeout * 1000)}"
+    return create_engine(url, pool_pre_ping=True, pool_size=s.db_pool_size,
+                         max_overflow=s.db_max_overflow, pool_timeout=s.db_pool_timeout_seconds,
+                         pool_recycle=s.db_pool_recycle_seconds, connect_args=connect_args)
+
+
+def is_statement_timeout(exc: BaseException) -> bool:
+    """Whether the database stopped a statement for running too long."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "57014":  # PostgreSQL: query_canceled
+        return True
+    return isinstance(orig, sqlite3.OperationalError) and str(orig) == "interrupted"
+
+
+def _limit_sqlite_statements(engine: Engine, seconds: float) -> None:
+    # Each connection's handler reads the deadline its current statement set.
+    @event.listens_for(engine, "connect")
+    def _install(dbapi_conn, record):
+        info = record.info
+
+        def over_time() -> int:
+            deadline = info.get("deadline")
+            return 1 if deadline is not None and time.monotonic() > deadline else 0
+
+        dbapi_conn.set_progress_handler(over_time, _PROGRESS_STEPS)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _start(conn, *_):
+        conn.connection.info["deadline"] = time.monotonic() + seconds
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -5,6 +5,7 @@ from core.onboarding import checklist
 from core.permissions import can
 from core.portal.glance import partner_glance
 from ui import auth
+from ui.actions import show_flash
 from ui.context import db
 from ui.guard import page_guard
 from ui.markdown import plain
@@ -16,6 +17,7 @@ user = page_guard(__file__)
 
 if user is None:
     st.title("Partner portal")
+    show_flash()  # e.g. why a sign-in ended
     if asked := sign_in_for():
         st.info(f"Sign in to open this {asked.lower()}.",
                 icon=":material/login:")
@@ -33,6 +35,7 @@ if user is None:
                      icon=":material/handshake:")
 else:
     st.title(f"Welcome, {plain(user.display_name)}")
+    show_flash()  # e.g. a recovery code used to sign in
     with db() as session:
         items = waiting(session, user.actor)
         glance = partner_glance(session, user.actor)

@@ -1,6 +1,13 @@
 import streamlit as st
 
-from core.accounts import ProfileIn, change_own_password, get_profile, time_zones, update_profile
+from core.accounts import (
+    ProfileIn,
+    change_own_password,
+    get_profile,
+    second_factor,
+    time_zones,
+    update_profile,
+)
 from core.errors import RuleViolation
 from ui import auth
 from ui.actions import flash, show_flash, submit
@@ -8,6 +15,7 @@ from ui.context import db
 from ui.forms import FieldErrors, form_key
 from ui.guard import page_guard
 from ui.markdown import plain
+from ui.second_factor import ENROLMENT, enrolment, recovery_codes_dialog, show_recovery_codes
 
 user = page_guard(__file__)
 actor = user.actor
@@ -62,3 +70,38 @@ with st.form(form_key("password")):
             st.rerun()  # also opens the whole menu after a forced change
 
         submit(change, errors=errors, then=changed, form="password")
+
+with db() as session:
+    factor = second_factor.status(session, actor)
+if factor.offered:
+    st.subheader("Two-factor sign-in")
+    if factor.required and not factor.enrolled:
+        st.info("Your role requires two-factor sign-in: you set it up at your next sign-in.")
+    if not factor.enrolled:
+        st.write("Sign in with a code from an authenticator app on your phone as well as "
+                 "your password.")
+        started = st.session_state.get(ENROLMENT) or st.button(
+            "Set up two-factor sign-in", icon=":material/security:")
+        if started and (codes := enrolment(user)):
+            recovery_codes_dialog(codes, done="Done")
+    else:
+        st.write(f"On, with an authenticator app. Recovery codes left: "
+                 f"**{factor.recovery_codes_left}**.")
+        with st.form(form_key("second_factor_manage")):
+            errors = FieldErrors()
+            code = st.text_input("Code from your authenticator app", max_chars=6,
+                                 autocomplete="one-time-code")
+            errors.slot("code")
+            renew = st.form_submit_button("Make new recovery codes",
+                                          help="The old ones stop working.")
+            off = (st.form_submit_button("Turn two-factor sign-in off")
+                   if not factor.required else False)
+        new_codes: list[list[str]] = []
+        if renew:
+            submit(lambda s: second_factor.new_recovery_codes(s, actor, code), errors=errors,
+                   then=new_codes.append, form="second_factor_manage")
+        if off:
+            submit(lambda s: second_factor.turn_off(s, actor, code),
+                   "Two-factor sign-in is off.", errors=errors, form="second_factor_manage")
+        if new_codes:
+            show_recovery_codes(new_codes[0])

@@ -11,7 +11,9 @@ from core.accounts import (
     grantable_roles,
     list_users,
     reset_password,
+    second_factor,
     set_active,
+    sso,
     unlock,
 )
 from core.accounts.usernames import USERNAME_RULE
@@ -23,6 +25,7 @@ from ui.context import db
 from ui.forms import FieldErrors, form_key
 from ui.guard import page_guard
 from ui.links import keep_for_next_run, show_issued_link
+from ui.markdown import plain
 from ui.tables import flag_col, table, text_col, time_col
 
 user = page_guard(__file__)
@@ -48,22 +51,44 @@ if across_partners:
 
 with db() as session:
     users = list_users(session, actor, UserFilter(search or None, role_filter, partner_filter))
+    two_factor = second_factor.enrolled_user_ids(session, actor, [u.id for u in users])
 
 now = datetime.now(UTC)
 columns = {"username": text_col("Username", 120, pinned=True), "name": text_col("Name", 160),
            "email": text_col("E-mail", 210), "role": text_col("Role", 160)}
 if across_partners:  # a partner admin's users are all its own partner's
     columns["partner"] = text_col("Partner", 170)
-columns |= {"active": flag_col("Active", 60), "last": time_col("Last sign-in", 140),
-            "locked": time_col("Locked until", 140)}
+columns |= {"active": flag_col("Active", 60), "two_factor": flag_col("Two-factor", 80),
+            "last": time_col("Last sign-in", 140), "locked": time_col("Locked until", 140)}
 table([{"username": u.username, "name": u.display_name, "email": u.email,
         "role": ROLE_LABELS.get(u.role, u.role), "partner": u.partner,
-        "active": u.is_active, "last": u.last_login_at,
+        "active": u.is_active, "two_factor": u.id in two_factor, "last": u.last_login_at,
         # A lock that has run out is no lock.
         "locked": u.locked_until if u.locked_until and u.locked_until > now else None}
        for u in users], columns)
 
 show_issued_link()
+
+
+def single_sign_on(target) -> None:
+    """The user's single sign-on identities, and the admin's two actions on them."""
+    with db() as session:
+        linked = sso.identities(session, actor, target.id)
+    st.markdown("**Single sign-on**")
+    for identity in linked:
+        st.caption(f"Linked {identity.linked_at:%Y-%m-%d} (by {identity.linked_via}) to "
+                   f"{plain(identity.email)} at {plain(identity.issuer)}")
+    cols = st.columns(2)
+    if cols[0].button("Allow single sign-on link", icon=":material/link:",
+                      help=f"For {sso.LINK_DAYS} days, the user's first single sign-on with "
+                           "a verified e-mail equal to theirs links that identity."):
+        submit(lambda s: sso.allow_link(s, actor, target.id),
+               lambda until: f"{target.username} may link a single sign-on identity until "
+                             f"{until:%Y-%m-%d %H:%M} UTC.")
+    if linked and cols[1].button("Remove single sign-on", icon=":material/link_off:"):
+        submit(lambda s: sso.unlink(s, actor, target.id),
+               f"Single sign-on removed from {target.username}.")
+
 
 manage, create = st.tabs(["Manage a user", "Create a user"])
 
@@ -90,6 +115,17 @@ with manage:
         if cols[4].button("End all sessions", help="Signs the user out of every browser."):
             submit(lambda s: end_all_sessions(s, actor, target.id),
                    lambda n: f"{n} session(s) of {target.username} ended.")
+        resettable = target.id in two_factor and can(actor, "user.second_factor_reset")
+        if resettable and st.button(
+                "Reset two-factor sign-in", icon=":material/phonelink_erase:",
+                help="For a lost phone: removes the user's authenticator and recovery codes "
+                     "and signs the user out. Admins and finance set up a new one at their "
+                     "next sign-in."):
+            submit(lambda s: second_factor.reset_for_user(s, actor, target.id),
+                   f"Two-factor sign-in of {target.username} reset; they set it up again "
+                   "at their next sign-in.")
+        if can(actor, "user.sso_link"):
+            single_sign_on(target)
 
 with create, st.form(form_key("create_user")):
     st.caption("Fields marked \\* are required.")

@@ -23,6 +23,7 @@ from core.accounts import (
     touch_due,
     touch_session,
 )
+from core.accounts.sso import STALE, SsoRefused, sign_in_with_identity
 from core.secrets_store import cookie_key, cookie_key_problem
 from core.settings import get_settings
 from ui.context import USER_KEY, current_user, db, session_ref
@@ -31,6 +32,7 @@ SESSION_TOKEN = "prm_session_token"
 LOGIN_ERROR = "prm_login_error"
 COOKIE_ACTION = "prm_cookie_action"  # "set" or "delete", until the browser confirms it
 SIGNED_OUT = "prm_signed_out"  # this browser tab logged out: its request's cookie is stale
+SSO_TRIED = "prm_sso_tried"  # this tab's single sign-on identity was looked at once
 
 
 def _configured_cookie_key() -> str | None:
@@ -63,6 +65,8 @@ def restore_user() -> SignedIn | None:
     if token is None and not st.session_state.get(SIGNED_OUT):
         raw = st.context.cookies.get(get_settings().cookie_name)
         token = token_from_cookie(raw, _key())
+    if token is None:
+        token = _single_sign_on()
     user = None
     if token:
         with db() as session:
@@ -78,6 +82,32 @@ def restore_user() -> SignedIn | None:
                     touch_session(session, token)
     st.session_state[USER_KEY] = user
     return user
+
+
+def sso_configured() -> bool:
+    """Whether .streamlit/secrets.toml configures an OpenID Connect provider ([auth])."""
+    try:
+        auth = st.secrets.get("auth")
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return False
+    return bool(auth and auth.get("client_id") and auth.get("server_metadata_url"))
+
+
+def _single_sign_on() -> str | None:
+    """A session for the identity Streamlit's st.login brought back, once per browser tab:
+    core.accounts.sso decides who it is (or that it is nobody here)."""
+    if st.session_state.get(SSO_TRIED) or not sso_configured() or not st.user.is_logged_in:
+        return None
+    st.session_state[SSO_TRIED] = True
+    with db(immediate=True) as session:
+        outcome = sign_in_with_identity(session, st.user.to_dict(), session_ref=session_ref())
+    if isinstance(outcome, SsoRefused):
+        if outcome.message != STALE:  # a cookie left behind is no news to anyone
+            st.session_state[LOGIN_ERROR] = outcome.message
+        return None
+    st.session_state.update({SESSION_TOKEN: outcome.session_token, SIGNED_OUT: False,
+                             COOKIE_ACTION: "set"})
+    return outcome.session_token
 
 
 def sync_cookie() -> None:
@@ -134,6 +164,16 @@ def login_form() -> None:
         if message := st.session_state.get(LOGIN_ERROR):
             st.error(message)
         st.form_submit_button("Sign in", on_click=_on_login, type="primary")
+    if sso_configured():
+        st.button("Sign in with single sign-on", on_click=_on_sso,
+                  icon=":material/passkey:")
+
+
+def _on_sso() -> None:
+    st.session_state.pop(LOGIN_ERROR, None)
+    st.session_state[SSO_TRIED] = False
+    st.session_state[SIGNED_OUT] = False
+    st.login()
 
 
 def _on_login() -> None:
@@ -168,6 +208,10 @@ def _on_logout() -> None:
         sign_out(session, user.actor if user else None, token)
     _clear_session()
     st.session_state[COOKIE_ACTION] = "delete"
+    if sso_configured() and st.user.is_logged_in:
+        # Also forget the provider's identity here (and at the provider, when it offers an
+        # end-session endpoint), so that the next sign-in is a new one.
+        st.logout()
 
 
 def _clear_session() -> None:
@@ -175,3 +219,13 @@ def _clear_session() -> None:
     st.session_state[SIGNED_OUT] = True
     st.session_state[USER_KEY] = None
 
+
+
+def session_token() -> str | None:
+    return st.session_state.get(SESSION_TOKEN)
+
+
+def forget_session() -> None:
+    """This browser's session ended on the server (too many wrong codes): sign in again."""
+    _clear_session()
+    st.session_state[COOKIE_ACTION] = "delete"

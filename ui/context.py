@@ -20,7 +20,7 @@ USER_KEY = "prm_user"
 
 @st.cache_resource(show_spinner=False)
 def _engine(url: str) -> Engine:
-    engine = make_engine(url)
+    engine = make_engine(url, interactive=True)
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     settle_memory()

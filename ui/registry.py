@@ -159,11 +159,15 @@ PAGES: tuple[PageSpec, ...] = (
              "account.request_reset", hidden=True),
     PageSpec("set_password", "Choose a password", ":material/password:", "",
              "account.set_password", condition=None, hidden=True),
+    # The only page of a sign-in that still owes its second factor (and of no other).
+    PageSpec("second_factor", "Two-factor sign-in", ":material/security:", "",
+             "account.second_factor", condition=None, hidden=True),
 )
 
 _BY_ROUTE = {spec.route: spec for spec in PAGES}
 # While its password is a temporary one, a user reaches only this page.
 PROFILE = "profile"
+SECOND_FACTOR = "second_factor"
 
 
 def route_of(name: str) -> str:
@@ -190,6 +194,8 @@ def allowed(spec: PageSpec, user: SignedIn | None) -> bool:
         return False
     if user is None:
         return True
+    if user.second_factor or spec.route == SECOND_FACTOR:
+        return bool(user.second_factor) and spec.route == SECOND_FACTOR
     if user.must_change_password and spec.route != PROFILE:
         return False
     return spec.condition is None or spec.condition(user)

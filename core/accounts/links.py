@@ -63,6 +63,8 @@ def issue_link(db: Session, user: User, purpose: str, *, by: Actor | None = None
     db.add(AccountLink(token_hash=token_hash(token), user_id=user.id, purpose=purpose,
                        created_at=now, expires_at=expires,
                        created_by_user_id=by.user_id if by else None))
+    if purpose == "invite":  # the invited may sign in with single sign-on instead, as long
+        user.sso_link_until = expires  # as the link would work (core.accounts.sso)
     url = f"{get_settings().app_base_url.rstrip('/')}/set_password?token={quote(token)}"
     mailed = queue_mail(db, user.email, _SUBJECTS[purpose], _body(user, purpose, url), now=now)
     db.flush()

@@ -54,15 +54,21 @@ class SessionRow:
     user_id: int
     created_at: datetime
     last_seen_at: datetime
+    second_factor: str | None = None  # still owed: "verify" or "enrol"
 
 
-def start_session(db: Session, user_id: int, *, now: datetime | None = None) -> str:
-    """A new session for the user; returns its id, which only the cookie keeps."""
+def start_session(db: Session, user_id: int, *, now: datetime | None = None,
+                  second_factor: str | None = None) -> str:
+    """A new session for the user; returns its id, which only the cookie keeps. A session
+    that still owes its second factor lasts minutes, not days, until it is given."""
+    from core.accounts.second_factor import pending_expiry
+
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
-    expires = now + timedelta(days=get_settings().cookie_expiry_days)
+    expires = (pending_expiry(now) if second_factor
+               else now + timedelta(days=get_settings().cookie_expiry_days))
     db.add(UserSession(token_hash=token_hash(token), user_id=user_id, created_at=now,
-                       last_seen_at=now, expires_at=expires))
+                       last_seen_at=now, expires_at=expires, second_factor=second_factor))
     db.flush()
     return token
 
@@ -77,7 +83,7 @@ def live_session(db: Session, token: str | None, *,
     row = db.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token)))
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
-    return SessionRow(row.id, row.user_id, row.created_at, row.last_seen_at)
+    return SessionRow(row.id, row.user_id, row.created_at, row.last_seen_at, row.second_factor)
 
 
 def touch_due(last_seen_at: datetime, now: datetime | None = None) -> bool:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core import audit, events, onboarding
 from core.accounts.records import UserSignedIn, actor_of
+from core.accounts.second_factor import owed_at_sign_in
 from core.accounts.sessions import end_session, live_session, start_session
 from core.accounts.usernames import username_problem
 from core.actor import PARTNER_ROLES, Actor
@@ -43,6 +44,9 @@ class SignedIn:
     session_token: str | None = field(default=None, repr=False)
     # When the session was last recorded as seen (the app writes it at most once a minute).
     last_seen_at: datetime | None = None
+    # "verify" or "enrol" while the session still owes its second factor: the page registry
+    # then offers only the two-factor page and sign-out.
+    second_factor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,11 +98,22 @@ def sign_in(db: Session, username: str, password: str, *, now: datetime | None =
     if closed := closed_partner_message(db, user.partner_id):
         audit.record(db, actor, "auth.login_refused_partner_closed", "user", user.id, now=now)
         return SignInRefused(closed)
+    return open_session(db, user, now)
+
+
+def open_session(db: Session, user: User, now: datetime, *, method: str = "password"
+                 ) -> "SignedIn":
+    """The first factor is right (a password, or single sign-on): record the sign-in and
+    open a session, which owes the second factor when the user has or needs one."""
+    actor = actor_of(user)
+    owed = owed_at_sign_in(db, user)
     user.last_login_at = now
-    audit.record(db, actor, "auth.login", "user", user.id, now=now)
+    audit.record(db, actor, "auth.login", "user", user.id,
+                 after={"method": method} | ({"second_factor": owed} if owed else {}), now=now)
     events.publish(db, UserSignedIn(actor=actor, at=now, user_id=user.id,
                                     partner_id=user.partner_id))
-    return signed_in(db, user, now, start_session(db, user.id, now=now), now)
+    token = start_session(db, user.id, now=now, second_factor=owed)
+    return signed_in(db, user, now, token, now, owed)
 
 
 def _check(password: str, hashed: str) -> bool:
@@ -164,7 +179,8 @@ def resume_session(db: Session, token: str | None, *,
     user = db.get(User, session.user_id)
     if user is None or not user.is_active or closed_partner_message(db, user.partner_id):
         return None
-    return signed_in(db, user, session.created_at, token, session.last_seen_at)
+    return signed_in(db, user, session.created_at, token, session.last_seen_at,
+                     session.second_factor)
 
 
 def sign_out(db: Session, actor: Actor | None, token: str | None = None, *,
@@ -175,9 +191,11 @@ def sign_out(db: Session, actor: Actor | None, token: str | None = None, *,
 
 
 def signed_in(db: Session, user: User, at: datetime, token: str | None,
-              last_seen_at: datetime | None = None) -> SignedIn:
+              last_seen_at: datetime | None = None,
+              second_factor: str | None = None) -> SignedIn:
     current = True
     if user.role in PARTNER_ROLES and user.partner_id is not None:
         current = onboarding.has_accepted_current(db, user.partner_id)
     return SignedIn(actor_of(user), user.username, user.display_name, user.time_zone,
-                    user.must_change_password, at, current, token, last_seen_at)
+                    user.must_change_password, at, current, token, last_seen_at,
+                    second_factor)

@@ -81,7 +81,14 @@ from db.models.pos import (
     Product,
 )
 from db.models.recruitment import ApplicationEvent, PartnerApplication
-from db.models.security import AccountLink, RateLimitHit, UserSession
+from db.models.security import (
+    AccountLink,
+    RateLimitHit,
+    RecoveryCode,
+    SecondFactor,
+    UserIdentity,
+    UserSession,
+)
 from db.models.tiers import TierChange, TierProposal
 from db.models.training import (
     Certification,
@@ -99,7 +106,7 @@ from db.models.users import User
 __all__ = [
     "AnalyticsPeriod", "AnalyticsVersion", "HealthWeight", "PartnerMonthFact",
     "PartnerPeriodTotal", "PartnerUserMonth",
-    "AccountLink", "RateLimitHit", "UserSession",
+    "AccountLink", "RateLimitHit", "RecoveryCode", "SecondFactor", "UserIdentity", "UserSession",
     "Agreement", "AgreementAcceptance", "ApplicationEvent", "AuditEvent", "Base", "DealEvent",
     "DealRegistration",
     "DirectOpportunity", "EndCustomer", "EndCustomerKey", "JobState", "KeyedLock", "Notification",

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base
@@ -29,4 +29,9 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The last time the user opened the asset library: what is newer is "new" on Home.
     library_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Until then, the user's first single sign-on with a verified e-mail equal to `email`
+    # links that identity (set by an invitation, or by an admin).
+    sso_link_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sso_link_by_admin: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                    server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -608,3 +608,25 @@ def test_upgrading_to_the_portal_keeps_users_and_gives_tiers_their_answer_hours(
         assert conn.execute(text("SELECT library_seen_at FROM users")).scalars().all() == [None]
         assert _schema_differences(conn) == []
     engine.dispose()
+
+
+def test_upgrading_to_two_factor_sign_in_keeps_open_sessions_as_they_were(blank_url):
+    """Migration 0026 on a populated database: sessions open before it owe no second factor
+    and have no failed codes; users have no single sign-on window; nothing is lost."""
+    command.upgrade(alembic_config(blank_url), "0025")
+    engine = make_engine(blank_url)
+    with engine.begin() as conn:
+        t, _, user = _partner_with_a_user(conn)
+        conn.execute(insert(t["user_sessions"]).values(
+            token_hash="a" * 64, user_id=user, created_at=NOW, last_seen_at=NOW,
+            expires_at=NOW + timedelta(days=7)))
+        before = _row_counts(conn, ("users", "user_sessions", "partners"))
+    upgrade(blank_url)
+    with engine.connect() as conn:
+        assert _row_counts(conn, before) == before
+        session = conn.execute(text("SELECT second_factor, second_factor_failures, expires_at "
+                                    "FROM user_sessions")).one()
+        assert session[:2] == (None, 0)
+        assert conn.execute(text("SELECT sso_link_until FROM users")).scalar() is None
+        assert _schema_differences(conn) == []
+    engine.dispose()

@@ -30,8 +30,10 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
-            # One server per module: keep a module's tests on one xdist worker.
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+            # One server per module: keep a module's tests on one xdist worker (unless the
+            # module chose its group, to share a database built on one worker).
+            if not any(item.iter_markers("xdist_group")):
+                item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 def _require_browser():
@@ -72,7 +74,10 @@ def _app_env(work: Path) -> dict[str, str]:
     env = {**os.environ, "PRM_DATABASE_URL": f"sqlite:///{work}/prm.db",
            "PRM_DATA_DIR": str(work), "PRM_COOKIE_KEY": "e2e-only-cookie-key-0123456789abcdef",
            "PRM_DEMO": "1",
-           "PRM_BCRYPT_ROUNDS": "4", "PYTHONPATH": str(ROOT)}
+           "PRM_BCRYPT_ROUNDS": "4", "PYTHONPATH": str(ROOT),
+           # The journeys sign admins and finance in with passwords only; the two-factor
+           # journey (test_two_factor.py) serves the default, which requires it of them.
+           "PRM_SECOND_FACTOR_ROLES": ""}
     env.pop("PRM_SMTP_HOST", None)
     return env
 
@@ -109,9 +114,10 @@ def app_server(tmp_path_factory, demo_database_file):
 
 
 def serve_app(tmp_path_factory, demo_database_file, port: int | None = None,
-              **extra_env: str):
-    """Start the app (settings from `extra_env` on top of the tests' own), yield its
-    AppServer, stop it. A module overrides `app_server` with it to serve other settings."""
+              streamlit_args: tuple[str, ...] = (), **extra_env: str):
+    """Start the app (settings from `extra_env` on top of the tests' own, and Streamlit
+    options), yield its AppServer, stop it. A module overrides `app_server` with it to serve
+    other settings."""
     _require_browser()
     work = tmp_path_factory.mktemp("app")
     port = port or free_port()
@@ -122,7 +128,8 @@ def serve_app(tmp_path_factory, demo_database_file, port: int | None = None,
     with log.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port),
-             "--server.headless", "true", "--server.fileWatcherType", "none"],
+             "--server.headless", "true", "--server.fileWatcherType", "none",
+             *streamlit_args],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -136,14 +143,19 @@ def serve_app(tmp_path_factory, demo_database_file, port: int | None = None,
             proc.kill()
 
 
-@pytest.fixture(scope="module")
-def browser(app_server):
+def launched_browser():
+    """Debian's Chromium under Playwright, for as long as the generator is not closed."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser(app_server):
+    yield from launched_browser()
 
 
 @pytest.fixture

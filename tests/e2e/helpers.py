@@ -23,7 +23,7 @@ def open_app(page: Page, path: str = "/") -> None:
 def sign_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     wait_idle(page)
 
 

@@ -2,6 +2,7 @@
 allows, route names resolve to page files (stored legacy links too), and Home's next actions
 only name pages their user may open. Pure: no database, no Streamlit run."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -12,6 +13,7 @@ from core.permissions import RULES, can
 from ui.registry import (
     NEXT_ACTIONS,
     PAGES,
+    SECOND_FACTOR,
     allowed,
     link_for,
     menu_for,
@@ -43,6 +45,8 @@ def who_may_open(spec) -> set:
 def test_every_registry_page_is_open_to_exactly_the_roles_its_action_allows():
     for spec in PAGES:
         assert spec.action in RULES, spec.route
+        if spec.route == SECOND_FACTOR:  # open only to a sign-in that owes it (below)
+            continue
         rule = {ANONYMOUS if r == R.ANONYMOUS else r for r in RULES[spec.action]}
         assert who_may_open(spec) == rule, spec.route
         assert spec.roles == RULES[spec.action] - {R.ANONYMOUS}, spec.route
@@ -142,7 +146,16 @@ ROLES_BEFORE = {
 
 
 def test_each_page_keeps_the_roles_it_had():
-    assert {spec.route: who_may_open(spec) for spec in PAGES} == ROLES_BEFORE
+    assert {spec.route: who_may_open(spec) for spec in PAGES} == ROLES_BEFORE | {
+        SECOND_FACTOR: set()}  # a complete sign-in never sees the two-factor page
+
+
+def test_a_sign_in_owing_its_second_factor_reaches_only_the_two_factor_page():
+    for role in USER_ROLES:
+        for owed in ("verify", "enrol"):
+            user = replace(signed_in(role), second_factor=owed)
+            assert [p.route for p in pages_for(user)] == [SECOND_FACTOR]
+            assert link_for(user, "deal_desk") is None and link_for(user, "profile") is None
 
 
 def test_a_temporary_password_reaches_only_the_profile_and_a_pending_agreement_the_account():
