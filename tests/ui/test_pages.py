@@ -42,18 +42,21 @@ def signed_in(engine, role):
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_sees_its_own_menu_and_its_pages_render(app_db, role):
     user = signed_in(app_db, role)
+    username = user.username if user else None
+    home = app(username=username)
+    home.run()  # Home.py signs the user in and builds the menu
+    assert_rendered(home)
     for spec in PAGES:
-        at = app(username=user.username if user else None)
-        at.run()  # Home.py signs the user in and builds the menu
-        assert_rendered(at)
         if allowed(spec, user):
+            at = app(username=username)  # each page from a fresh session, as a new tab
+            at.run()
             at.switch_page(spec.file).run()
             assert_rendered(at)
             assert ACCESS_DENIED not in texts(at), spec.file
             assert at.title and at.title[0].value, spec.file
-        else:
+        else:  # not in the menu Home built: a switch to it is refused and changes nothing
             with pytest.raises(ValueError, match="Could not find a navigation page"):
-                at.switch_page(spec.file)
+                home.switch_page(spec.file)
 
 
 @pytest.mark.pages
