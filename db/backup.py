@@ -36,7 +36,8 @@ import tarfile
 import tempfile
 import uuid
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -253,11 +254,11 @@ def _check_revision(revision: str) -> tuple[str, bool]:
     of a revision this code does not know: one made by newer code."""
     from alembic.script import ScriptDirectory
 
-    from db.migrate import alembic_config
+    from db.migrate import alembic_config, head_revision
 
-    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    head = scripts.get_current_head()
-    known = {script.revision for script in scripts.walk_revisions()}
+    head = head_revision()
+    known = {script.revision for script in
+             ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions()}
     if revision not in known:
         raise BackupError(f"the backup is of schema revision {revision}, newer than this code "
                           f"knows (latest {head}): restore it with the version of PRM that "
@@ -356,43 +357,34 @@ def verify_backup(path: Path, server_url: str | None = None) -> dict:
     and dropped); a SQLite one restores into a temporary file."""
     with tempfile.TemporaryDirectory(prefix="prm-verify-") as work:
         manifest, _ = read_backup(Path(path), Path(work))
+        # restore_backup compares before it upgrades; a backup older than the code is
+        # upgraded in the scratch database too, which proves the upgrade path as well.
         if manifest["backend"] == "sqlite":
-            scratch = f"sqlite:///{Path(work) / 'verify.db'}"
-            _verify_into(path, scratch)
+            restore_backup(path, f"sqlite:///{Path(work) / 'verify.db'}")
         else:
             if not server_url or backend_of(server_url) != "postgresql":
                 raise BackupError("verifying a PostgreSQL backup needs a PostgreSQL server: "
                                   "set PRM_DATABASE_URL or pass --database-url")
             with _scratch_postgres(server_url) as scratch:
-                _verify_into(path, scratch)
+                restore_backup(path, scratch)
     return {"verified": str(path), "backend": manifest["backend"],
             "revision": manifest["revision"], "tables": len(manifest["tables"]),
             "rows": sum(t["rows"] for t in manifest["tables"].values())}
 
 
-def _verify_into(path: Path, scratch: str) -> None:
-    # restore_backup compares before it upgrades; a backup older than the code is upgraded
-    # in the scratch database too, which proves the upgrade path as well.
-    restore_backup(path, scratch)
-
-
-class _scratch_postgres:  # noqa: N801 - used as a context manager, like a function
-    def __init__(self, server_url: str):
-        self.admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-        self.name = f"prm_verify_{uuid.uuid4().hex[:12]}"
-
-    def __enter__(self) -> str:
-        with self.admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
-        return make_url(self.admin.url).set(database=self.name).render_as_string(
-            hide_password=False)
-
-    def __exit__(self, *exc) -> None:
-        try:
-            with self.admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-        finally:
-            self.admin.dispose()
+@contextmanager
+def _scratch_postgres(server_url: str) -> Iterator[str]:
+    """A temporary database on the server of `server_url`, dropped afterwards."""
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    name = f"prm_verify_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 # ---------------------------------------------------------------- command line

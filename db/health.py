@@ -4,11 +4,10 @@ monitors call, and for scripts that wait for a cluster to come up."""
 from dataclasses import dataclass
 
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from db.migrate import alembic_config
+from db.migrate import head_revision
 
 
 @dataclass(frozen=True)
@@ -23,13 +22,9 @@ class Health:
                 "revision": self.revision, "expected_revision": self.expected}
 
 
-def _head() -> str:
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
-
-
 def check(engine: Engine) -> Health:
     """One round trip: the database answers and names its revision."""
-    head = _head()
+    head = head_revision()
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))

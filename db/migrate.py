@@ -16,6 +16,13 @@ def alembic_config(url: str | None = None) -> Config:
     return cfg
 
 
+def head_revision() -> str:
+    """The latest revision this code's migrations know."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
 def upgrade(url: str | None = None) -> None:
     command.upgrade(alembic_config(url), "head")
 
@@ -38,7 +45,6 @@ def schema_problem(url: str) -> str | None:
     """Why a command cannot use the database (not reachable, or not at the latest revision),
     in one line, or None."""
     from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
     from sqlalchemy.exc import SQLAlchemyError
 
     from db.session import make_engine
@@ -51,7 +57,7 @@ def schema_problem(url: str) -> str | None:
         return f"database not reachable ({exc.__class__.__name__}): check PRM_DATABASE_URL"
     finally:
         engine.dispose()
-    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    head = head_revision()
     if current != head:
         return (f"database not migrated (at {current or 'nothing'}, needs {head}): "
                 f"run python -m db.migrate first")

@@ -105,8 +105,7 @@ def _single_sign_on() -> str | None:
         if outcome.message != STALE:  # a cookie left behind is no news to anyone
             st.session_state[LOGIN_ERROR] = outcome.message
         return None
-    st.session_state.update({SESSION_TOKEN: outcome.session_token, SIGNED_OUT: False,
-                             COOKIE_ACTION: "set"})
+    restart_session(outcome.session_token)
     return outcome.session_token
 
 
@@ -187,14 +186,13 @@ def _on_login() -> None:
         return
     st.session_state.pop(LOGIN_ERROR, None)
     st.session_state["login_password"] = ""
-    st.session_state.update({SESSION_TOKEN: outcome.session_token, SIGNED_OUT: False,
-                             COOKIE_ACTION: "set"})
+    restart_session(outcome.session_token)
 
 
 def restart_session(token: str) -> None:
-    """After a password change: this browser goes on in a new session, with a new cookie."""
-    st.session_state[SESSION_TOKEN] = token
-    st.session_state[COOKIE_ACTION] = "set"
+    """This browser goes on in the session `token` (a sign-in, or a new session after a
+    password change), and its cookie is written."""
+    st.session_state.update({SESSION_TOKEN: token, SIGNED_OUT: False, COOKIE_ACTION: "set"})
 
 
 def logout_button() -> None:

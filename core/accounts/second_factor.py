@@ -111,7 +111,7 @@ def _pending_session(db: Session, token: str, state: str, now: datetime) -> User
     return row
 
 
-def _complete(db: Session, row: UserSession, now: datetime) -> None:
+def _complete(row: UserSession, now: datetime) -> None:
     row.second_factor = None
     row.second_factor_failures = 0
     row.expires_at = now + timedelta(days=get_settings().cookie_expiry_days)
@@ -150,7 +150,7 @@ def verify_sign_in(db: Session, actor: Actor, token: str, code: str, *,
         used_recovery = True
     else:
         return _failed(db, actor, row, "wrong recovery code", now)
-    _complete(db, row, now)
+    _complete(row, now)
     left = _codes_left(db, row.user_id)
     audit.record(db, actor, "auth.second_factor_ok", "user", row.user_id,
                  after={"recovery_code": used_recovery, "recovery_codes_left": left}, now=now)
@@ -201,12 +201,11 @@ def confirm_enrolment(db: Session, actor: Actor, code: str, *, token: str | None
         raise RuleViolation("Start the set-up again.", field="code")
     # A wrong code here is not counted: the secret is the one just shown to this user.
     row = _pending_session(db, token, ENROL, now) if token is not None else None
-    if not _totp_code((code or "").strip()) or not _take_step(factor, code.strip(), now):
-        raise RuleViolation(WRONG_CODE, field="code")
+    _require_code(factor, code, now)
     factor.confirmed_at = now
     codes = _new_recovery_codes(db, actor.user_id, now)
     if row is not None:
-        _complete(db, row, now)
+        _complete(row, now)
     audit.record(db, actor, "user.second_factor_enrolled", "user", actor.user_id,
                  after={"recovery_codes": len(codes)}, now=now)
     return codes
@@ -217,8 +216,7 @@ def new_recovery_codes(db: Session, actor: Actor, code: str, *,
     """Ten new recovery codes for a current authenticator code; the old ones stop working."""
     now = now or utcnow()
     factor = _confirmed(db, actor)
-    if not _totp_code((code or "").strip()) or not _take_step(factor, code.strip(), now):
-        raise RuleViolation(WRONG_CODE, field="code")
+    _require_code(factor, code, now)
     codes = _new_recovery_codes(db, actor.user_id, now)
     audit.record(db, actor, "user.recovery_codes_renewed", "user", actor.user_id,
                  after={"recovery_codes": len(codes)}, now=now)
@@ -231,8 +229,7 @@ def turn_off(db: Session, actor: Actor, code: str, *, now: datetime | None = Non
     factor = _confirmed(db, actor)
     if Role(actor.role) in required_roles():
         raise RuleViolation("Your role requires two-factor sign-in: it cannot be turned off.")
-    if not _totp_code((code or "").strip()) or not _take_step(factor, code.strip(), now):
-        raise RuleViolation(WRONG_CODE, field="code")
+    _require_code(factor, code, now)
     _remove(db, actor.user_id)
     audit.record(db, actor, "user.second_factor_off", "user", actor.user_id, now=now)
 
@@ -275,6 +272,13 @@ def enrolled_user_ids(db: Session, actor: Actor, user_ids: list[int]) -> set[int
 
 def _totp_code(code: str) -> bool:
     return len(code) == 6 and code.isdigit()
+
+
+def _require_code(factor: SecondFactor, code: str | None, now: datetime) -> None:
+    """A current, unused code of the authenticator, else the wrong-code refusal."""
+    code = (code or "").strip()
+    if not _totp_code(code) or not _take_step(factor, code, now):
+        raise RuleViolation(WRONG_CODE, field="code")
 
 
 def _take_step(factor: SecondFactor, code: str, now: datetime) -> bool:

@@ -10,13 +10,12 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from deploy.cluster import wait_for
 from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,17 +50,11 @@ def _require_browser():
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"streamlit did not become healthy:\n{log.read_text()}")
+    try:
+        wait_for(f"{url}/_stcore/health", proc, timeout)
+    except RuntimeError as exc:
+        raise RuntimeError(f"streamlit did not become healthy ({exc}):\n{log.read_text()}"
+                           ) from exc
 
 
 @dataclass(frozen=True)

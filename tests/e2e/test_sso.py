@@ -11,8 +11,6 @@ import json
 import os
 import shutil
 import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from sqlalchemy import select
 
 from db.models import User, UserIdentity
 from db.session import make_engine, unit_of_work
+from deploy.cluster import wait_for
 from tests.e2e.conftest import ROOT, serve_app
 from tests.e2e.helpers import choose, go, open_app, sign_in_as, wait_idle
 from tests.servers import free_port
@@ -55,15 +54,10 @@ def provider(tmp_path_factory):
                             env={**os.environ, "PORT": str(port), "ACCOUNTS_FILE": str(accounts),
                                  "REDIRECT_URI": f"http://127.0.0.1:{app_port}/oauth2callback"})
     issuer = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{issuer}/.well-known/openid-configuration", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((work / "provider.log").read_text()) from None
-            time.sleep(0.2)
+    try:
+        wait_for(f"{issuer}/.well-known/openid-configuration", proc, timeout=30)
+    except RuntimeError as exc:
+        raise RuntimeError((work / "provider.log").read_text()) from exc
     yield {"issuer": issuer, "accounts": accounts, "app_port": app_port}
     proc.terminate()
     proc.wait(10)

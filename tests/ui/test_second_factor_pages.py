@@ -23,6 +23,15 @@ def _secret(engine, username: str) -> str:
         return db.get(SecondFactor, user_id).secret
 
 
+def _confirm_with_the_phone(at, engine, username: str) -> None:
+    """Type the authenticator's current code and confirm: the recovery codes show."""
+    widget(at.text_input, "Code from the app").input(pyotp.TOTP(_secret(engine, username)).now())
+    button(at, "Confirm").click()
+    at.run()
+    assert_rendered(at)
+    assert "They are shown only now" in texts(at)
+
+
 def test_finance_sees_only_the_set_up_until_a_code_confirms_it(seeded, database_url):
     use_database(database_url)
     at = app()
@@ -37,12 +46,7 @@ def test_finance_sees_only_the_set_up_until_a_code_confirms_it(seeded, database_
     at.run()
     assert "That code is not right" in texts(at)
     assert widget(at.text_input, "Code from the app").value == "000000"  # kept as typed
-    widget(at.text_input, "Code from the app").input(
-        pyotp.TOTP(_secret(seeded, "finance")).now())
-    button(at, "Confirm").click()
-    at.run()
-    assert_rendered(at)
-    assert "They are shown only now" in texts(at)
+    _confirm_with_the_phone(at, seeded, "finance")
     at.run()  # the next run: the whole menu, on Home
     assert at.title[0].value.startswith("Welcome")
 
@@ -53,12 +57,7 @@ def test_a_channel_manager_sets_it_up_on_the_profile_page(seeded, database_url):
     assert "Two-factor sign-in" in [h.value for h in at.subheader]
     button(at, "Set up two-factor sign-in").click()
     at.run()
-    widget(at.text_input, "Code from the app").input(
-        pyotp.TOTP(_secret(seeded, "channel")).now())
-    button(at, "Confirm").click()
-    at.run()
-    assert_rendered(at)
-    assert "They are shown only now" in texts(at)
+    _confirm_with_the_phone(at, seeded, "channel")
 
 
 def test_partners_are_not_offered_it(seeded, database_url):
