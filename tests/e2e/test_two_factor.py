@@ -56,10 +56,12 @@ def _set_up(page: Page, username: str) -> tuple[str, list[str]]:
     secret = page.get_by_test_id("stCode").first.inner_text().replace(" ", "").strip()
     # By role: a redrawn form may leave a hidden copy of the field behind.
     field = page.get_by_role("textbox", name="Code from the app")
+    expect(field).to_have_count(1)
     field.fill("000000")
     page.get_by_role("button", name="Confirm").click()
     wait_idle(page)
     expect(page.get_by_text("That code is not right")).to_be_visible()
+    expect(field).to_have_count(1)
     field.fill(_code(secret))
     page.get_by_role("button", name="Confirm").click()
     wait_idle(page)
@@ -80,7 +82,10 @@ def _log_out(page: Page) -> None:
 
 
 def _give_code(page: Page, code: str) -> None:
-    page.get_by_role("textbox", name="Code", exact=True).fill(code)
+    field = page.get_by_role("textbox", name="Code", exact=True)
+    # A rerun the cookie's write starts may still be drawing the form again: one copy first.
+    expect(field).to_have_count(1)
+    field.fill(code)
     page.get_by_role("button", name="Verify").click()
     wait_idle(page)
 
