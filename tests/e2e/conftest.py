@@ -137,18 +137,15 @@ def serve_app(tmp_path_factory, demo_database_file, port: int | None = None,
 
 
 def launched_browser():
-    """Debian's Chromium under Playwright, for as long as the generator is not closed. Its
-    pages ask for reduced motion: Chromium, which draws without a GPU here, is most of a
-    journey's CPU, and the app's animations are a share of it (about a tenth, measured)."""
+    """Debian's Chromium under Playwright, for as long as the generator is not closed.
+
+    Its pages do not ask for reduced motion, though that saved a tenth of Chromium's CPU:
+    with it, Streamlit 1.67's multiselect list sometimes took a click on an option without
+    choosing it (seen in the portal journey, about one run in three)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        new_context = browser.new_context
-
-        def reduced_motion_context(**options):
-            return new_context(**({"reduced_motion": "reduce"} | options))
-        browser.new_context = reduced_motion_context
         yield browser
         browser.close()
 

@@ -68,22 +68,49 @@ def go(page: Page, title: str, attempts: int = 3) -> None:
 
 
 def choose(page: Page, label: str, option: str, attempts: int = 3) -> None:
-    """Pick an option of a Streamlit selectbox or multiselect by typing part of its text.
+    """Pick an option of a Streamlit selectbox or multiselect: type part of its text, walk
+    the list with the arrow keys to the first option that holds it, press Enter.
 
-    A rerun that lands while the list is open redraws it under the pointer; open it again."""
+    Keys, not a click: a click on the list scrolled the page under the pointer and landed
+    beside the option now and then. A rerun that lands while the list is open redraws it;
+    open it again."""
     for attempt in range(attempts):
         wait_idle(page)
-        page.get_by_label(label, exact=True).click()
-        page.keyboard.type(option)
+        field = page.get_by_label(label, exact=True)
+        field.click()
+        field.fill(option)
+        target = page.get_by_role("option", name=option).first
         try:
-            page.get_by_role("option", name=option).first.click(timeout=5_000)
-        except PlaywrightTimeout:
+            expect(target).to_be_visible(timeout=5_000)
+            _walk_to(page, field, target.get_attribute("id"))
+        except (AssertionError, PlaywrightTimeout):
             if attempt == attempts - 1:
                 raise
             page.keyboard.press("Escape")
             continue
+        page.keyboard.press("Enter")
         wait_idle(page)
         return
+
+
+def _walk_to(page: Page, field, option_id: str, steps: int = 30) -> None:
+    for _ in range(steps):
+        if field.get_attribute("aria-activedescendant") == option_id:
+            return
+        page.keyboard.press("ArrowDown")
+    raise AssertionError(f"the arrow keys never reached option {option_id}")
+
+
+def close_list(page: Page, label: str, *chosen: str) -> None:
+    """Close a multiselect's open list by clicking the page's heading, then see the chosen
+    chips, so a lost choice fails here rather than as a wrong audience three steps on.
+    (Escape, used before, closes the list too but says nothing of what was kept.)"""
+    page.locator("h1").first.click()
+    box = page.get_by_test_id("stMultiSelect").filter(
+        has=page.get_by_label(label, exact=True))
+    for option in chosen:
+        expect(box.locator("[data-tag]").filter(has_text=option)).to_be_visible()
+    wait_idle(page)
 
 
 def press_until(page: Page, button, shown, attempts: int = 3) -> None:

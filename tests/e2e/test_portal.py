@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from db.models import User
 from db.session import make_engine
 from seed.funds import proof_pdf
-from tests.e2e.helpers import choose, fresh_page, go, sign_in_as, wait_idle
+from tests.e2e.helpers import choose, close_list, fresh_page, go, sign_in_as, wait_idle
 from tests.portal.helpers import partner_where
 
 BROCHURE, NEWS = "E2E Gold brochure", "E2E EMEA roadshow"
@@ -53,7 +53,7 @@ def test_a_gold_emea_partner_cobrands_the_brochure_and_asks_a_question(browser, 
     upload(marketing, "File (PDF", "brochure.pdf", proof_pdf(BROCHURE, ["Cover page"]),
            "application/pdf")
     choose(marketing, "Tiers", "Gold")
-    marketing.keyboard.press("Escape")
+    close_list(marketing, "Tiers", "Gold")
     marketing.get_by_role("button", name="Add the asset").click()
     wait_idle(marketing)
     expect(marketing.get_by_text(f"Added {BROCHURE}, for Gold.")).to_be_visible()
@@ -68,7 +68,7 @@ def test_a_gold_emea_partner_cobrands_the_brochure_and_asks_a_question(browser, 
     marketing.get_by_label("Title *", exact=True).fill(NEWS)
     marketing.get_by_label("Text * (Markdown", exact=False).fill("Meet us in **Lisbon**.")
     choose(marketing, "Regions", "EMEA")
-    marketing.keyboard.press("Escape")
+    close_list(marketing, "Regions", "EMEA")
     marketing.get_by_text("Pin it on partners' Home").click()
     marketing.get_by_role("button", name="Publish").click()
     wait_idle(marketing)
@@ -83,15 +83,18 @@ def test_a_gold_emea_partner_cobrands_the_brochure_and_asks_a_question(browser, 
     # The newest asset comes first: ours; everything below happens in its expander.
     copy = partner.get_by_test_id("stExpander").filter(has_text="Make our co-branded copy").first
     copy.get_by_text("Make our co-branded copy").click()
+    # The name goes in before the logo: the preview (and the download button
+    # beside it) then first appears in a run that already has the name, so the
+    # click below cannot land while a rerun for the name replaces the button.
+    copy.get_by_label("Company name").fill(gold_name)
+    copy.get_by_label("Company name").press("Tab")
+    wait_idle(partner)
     logo = io.BytesIO()
     Image.new("RGB", (160, 80), (0, 90, 200)).save(logo, format="PNG")
     copy.locator("input[type=file]").set_input_files(
         {"name": "logo.png", "mimeType": "image/png", "buffer": logo.getvalue()})
-    wait_idle(partner)
-    copy.get_by_label("Company name").fill(gold_name)
-    copy.get_by_label("Company name").press("Tab")
-    wait_idle(partner)
     expect(copy.get_by_test_id("stImage")).to_be_visible()  # the preview
+    wait_idle(partner)
     with partner.expect_download() as got:
         copy.get_by_role("button", name="Download our copy").click()
     path = tmp_path / "copy.pdf"

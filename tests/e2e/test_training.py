@@ -11,7 +11,15 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from tests.e2e.conftest import serve_app
-from tests.e2e.helpers import choose, fresh_page, go, open_first_row, sign_in_as, wait_idle
+from tests.e2e.helpers import (
+    choose,
+    close_list,
+    fresh_page,
+    go,
+    open_first_row,
+    sign_in_as,
+    wait_idle,
+)
 
 CLOCK = "clock.txt"
 
@@ -33,8 +41,7 @@ def answer(page: Page, single: dict[str, str], several: tuple[str, list[str]]) -
     label, options = several
     for option in options:
         choose(page, label, option)
-    page.keyboard.press("Escape")  # close the list, which covers the button
-    wait_idle(page)  # the choice reruns the page: a click during that run is lost
+    close_list(page, label, *options)  # the list covers the button
     page.get_by_role("button", name="Submit answers").click()
     wait_idle(page)
 
