@@ -61,6 +61,7 @@ PRM_BENCH_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/prm_bench
 BENCH_SQLITE_URL ?= sqlite:///data/bench_scale.db
 
 bench-scale: install
+	$(BIN)/python -m bench.matching
 	$(BIN)/python -m bench.conflicts --fresh --database-url $(BENCH_SQLITE_URL)
 	$(BIN)/python -m bench.conflicts --fresh --database-url $(PRM_BENCH_PG_URL)
 

@@ -6,8 +6,10 @@ legal suffix dropped, added or spelled otherwise, case, an abbreviation, a gener
 or less...), with the customer's domain and without one, and company names nobody
 registered. Each probe is timed through core.deals.conflicts.check, beside the bare indexed
 lookups of the same probe (its exact name key in end_customer_keys, its domain among the
-registrations). Printed: p50 / p95 in ms, the mean number of candidates and matches, and the
-recall of existing customers (found among the candidates; matched as possible or conflict).
+registrations). Printed: p50 / p95 in ms, the mean number of candidates and matches, the
+recall of existing customers (found among the candidates; matched as possible or conflict),
+and how many new names were flagged: brand-new ones (no record anywhere has the name) apart
+from those a record in another country has.
 
 --fresh first recreates the database (a SQLite file, or a PostgreSQL database dropped and
 created through the server's `postgres` database), migrates it and seeds the reference scale,
@@ -57,6 +59,7 @@ class Probe:
     domain: str | None
     country: str
     target: int | None  # the existing end customer it names
+    known_abroad: bool = False  # a new name in its country that a record abroad has
 
 
 @dataclass
@@ -197,7 +200,9 @@ def _new_names(db: Session, rng: random.Random, count: int) -> list[Probe]:
         domain = None
         if rng.random() < 0.5:
             domain = "".join(ch for ch in core.lower() if ch.isalnum())[:30] + "-new.com"
-        out.append(Probe("new", name, domain, country, None))
+        abroad = db.scalar(select(EndCustomer.id).where(
+            EndCustomer.normalized_name == normalize_name(name)).limit(1)) is not None
+        out.append(Probe("new", name, domain, country, None, abroad))
     return out
 
 
@@ -291,10 +296,17 @@ def report(probes: list[Probe], outcomes: list[Outcome]) -> None:
         print(f"  recall, all existing      retrieved {got}/{len(existing)} "
               f"({got / len(existing):.1%}), matched {hit}/{len(existing)} "
               f"({hit / len(existing):.1%})")
-    new = [o for p, o in zip(probes, outcomes, strict=True) if p.kind == "new"]
+    new = [(p, o) for p, o in zip(probes, outcomes, strict=True) if p.kind == "new"]
     if new:
-        flagged = sum(1 for o in new if o.matches)
-        print(f"  new names flagged (possible or conflict): {flagged}/{len(new)}")
+        flagged = sum(1 for _, o in new if o.matches)
+        print(f"  new names flagged (possible or conflict): {flagged}/{len(new)} "
+              f"({flagged / len(new):.1%})")
+        for label, abroad in (("brand-new (no record anywhere has the name)", False),
+                              ("new in the country, a record abroad has it", True)):
+            mine = [o for p, o in new if p.known_abroad == abroad]
+            if mine:
+                got = sum(1 for o in mine if o.matches)
+                print(f"    {label}: {got}/{len(mine)} ({got / len(mine):.1%})")
 
 
 if __name__ == "__main__":

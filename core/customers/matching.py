@@ -34,6 +34,21 @@ GENERIC = frozenset({
     "industry", "digital", "software", "network", "networks", "limited", "ltd", "llc",
     "associates", "ventures", "management", "resources", "products", "trading",
     "usa", "us", "uk", "europe", "online", "labs", "laboratories",
+    # Region tags on a subsidiary's or a sales team's record ("Acme - EMEA") and legal forms
+    # written out in full.
+    "emea", "apac", "americas", "latam", "dach", "nordics", "benelux", "anz",
+    "aktiengesellschaft", "gesellschaft",
+})
+
+# Generic words that do not say what a company does: joining words, legal forms, places.
+# The other generic words (systems, software, holdings...) do: "Castellan Systems" and
+# "Castellan Bank" each have a word the other lacks, whatever the generic list says.
+FILLER = frozenset({
+    "a", "an", "and", "the", "of", "for", "de", "la", "le", "du", "der", "die", "das", "und",
+    "et", "y", "inc", "co", "corp", "corporation", "company", "companies", "limited", "ltd",
+    "llc", "international", "worldwide", "usa", "us", "uk", "europe", "emea", "apac",
+    "americas", "latam", "dach", "nordics", "benelux", "anz", "aktiengesellschaft",
+    "gesellschaft",
 })
 
 # Abbreviations spelled out before comparing ("Intl" is "International").
@@ -49,7 +64,8 @@ ABBREVIATIONS = {
     "elec": "electric", "engg": "engineering", "eng": "engineering", "sol": "solutions",
     "soln": "solutions", "solns": "solutions", "comm": "communications",
     "comms": "communications", "telecom": "telecommunications", "fin": "financial",
-    "ins": "insurance", "mktg": "marketing", "dist": "distribution", "mt": "mount",
+    "ins": "insurance", "mktg": "marketing", "soc": "society", "dist": "distribution",
+    "mt": "mount",
     "mtn": "mountain", "ste": "sainte", "st": "saint", "ft": "fort",
 }
 
@@ -73,6 +89,7 @@ _EXTRA_WORD_CAP = 79  # a distinctive word only one name has: at most "possible"
 _DIFFERENT_WORD_CAP = 60  # each name has a distinctive word the other lacks: "clear"
 _GENERIC_ONLY_CAP = 79  # both names made only of generic words
 _NOTHING_SHARED_CAP = 50  # a distinctive name against a generic-only one
+_DIFFERENT_TRADE_SCORE = 80  # the same distinctive words, another trade word each: possible
 
 
 @dataclass(frozen=True)
@@ -184,7 +201,16 @@ def _same_token(a: str, b: str) -> bool:
     shorter = min(len(a), len(b))
     if shorter < 5 or not (a.isalpha() and b.isalpha()):
         return False
-    return OSA.distance(a, b) <= (2 if shorter >= 9 else 1)
+    return OSA.distance(a, b) <= (2 if shorter >= 9 else 1) or _letters_dropped(a, b)
+
+
+def _letters_dropped(a: str, b: str) -> bool:
+    """Vetinary / Veterinary: a long word with one or two letters left out."""
+    short, long = sorted((a, b), key=len)
+    if len(short) < 7 or not 1 <= len(long) - len(short) <= 2:
+        return False
+    rest = iter(long)
+    return all(ch in rest for ch in short)
 
 
 def _unmatched(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[list[str], list[str]]:
@@ -256,14 +282,33 @@ def _acronym_of(a: NameKey, b: NameKey) -> str | None:
     return None
 
 
+def _different_trades(a: NameKey, b: NameKey) -> str:
+    """'software / services' when each name has a descriptive generic word the other lacks."""
+    mine, theirs = ([t for t in k.tokens if t in GENERIC and t not in FILLER] for k in (a, b))
+    only_a, only_b = _unmatched(tuple(mine), tuple(theirs))
+    return f"{' '.join(only_a)} / {' '.join(only_b)}" if only_a and only_b else ""
+
+
+def _what_else(a: NameKey, b: NameKey, b_has_extra) -> str:
+    """The descriptive generic words (systems, holdings...) of the name without the extra
+    distinctive word that the other name lacks; empty when there are none."""
+    short, long = (a, b) if b_has_extra else (b, a)
+    mine = [t for t in short.tokens if t in GENERIC and t not in FILLER]
+    unmatched, _ = _unmatched(tuple(mine), long.tokens)
+    return " ".join(unmatched)
+
+
 def _score_forms(a: NameKey, b: NameKey) -> tuple[int, list[str]]:
     if a.text == b.text or (a.distinctive and a.compact == b.compact):
         if a.raw.strip().lower() == b.raw.strip().lower():
             return 100, ["same name"]
-        if a.stripped or b.stripped:
-            return 100, ["same name once legal suffixes are removed"]
         if a.text == b.text:
+            if a.stripped or b.stripped:
+                return 100, ["same name once legal suffixes are removed"]
             return 100, ["same name once case, punctuation and spelling are normalized"]
+        if trades := _different_trades(a, b):
+            # "Mack Software" / "Mack Services": one name, but each says it does another thing.
+            return _DIFFERENT_TRADE_SCORE, [f"same name but for what each does: {trades}"]
         if " ".join(a.distinctive) == " ".join(b.distinctive):
             return 100, ["same name once generic words are set aside"]
         return 100, ["same name once spaces are ignored"]
@@ -311,6 +356,13 @@ def _score_forms(a: NameKey, b: NameKey) -> tuple[int, list[str]]:
             reasons.append(f"name {sim}% similar")
             reasons.append(f"different distinctive words: {' '.join(only_a)} / "
                            f"{' '.join(only_b)}")
+        elif other_kind := _what_else(a, b, only_b):
+            # "Castellan Systems" / "Castellan Bank": the extra distinctive word meets a word
+            # of the other name that says what that company does.
+            extra = " ".join(only_a or only_b)
+            score = min(sim, _DIFFERENT_WORD_CAP)
+            reasons.append(f"name {sim}% similar")
+            reasons.append(f"different words: {extra} / {other_kind}")
         else:
             extra = only_a or only_b
             base = round(fuzz.token_set_ratio(da, db))
@@ -450,6 +502,9 @@ def _skeleton(words: tuple[str, ...]) -> str:
 # ---------------------------------------------------------------- pairs of claims
 
 OTHER_COUNTRY_PENALTY = 15
+# A same-named company on another continent is most often another account (its own
+# subsidiary, or a namesake): by name alone it is clear; a shared domain or record still tells.
+OTHER_REGION_PENALTY = 30
 NO_COMMON_PRODUCT_PENALTY = 10
 NO_COMMON_TIME_PENALTY = 15
 SAME_RECORD_SCORE = 100  # the vendor filed (or merged) both under one end-customer record
@@ -483,17 +538,19 @@ def match_claims(new: Claim, other: Claim, *, product_names: dict[int, str] | No
 
     The strongest identity signal sets the base: same company domain (100), same
     end-customer record (100), else the name score. Then: another country takes 15 off a
-    name-only match, no product line in common takes 10 off, time windows that do not
-    overlap take 15 off. Bands: >= 90 conflict, >= 75 possible, else clear."""
+    name-only match (30 when it lies in another region), no product line in common takes 10
+    off, time windows that do not overlap take 15 off. Bands: >= 90 conflict, >= 75
+    possible, else clear."""
     reasons: list[str] = []
     names = name_similarity(new.name, other.name)
     base = names.score
+    by_name_only = True
     if new.domain and new.domain == other.domain:
-        base = SAME_DOMAIN_SCORE
+        base, by_name_only = SAME_DOMAIN_SCORE, False
         reasons.append(f"same domain {new.domain}")
     if (new.end_customer_id is not None and new.end_customer_id == other.end_customer_id
             and base < SAME_RECORD_SCORE):
-        base = SAME_RECORD_SCORE
+        base, by_name_only = SAME_RECORD_SCORE, False
         reasons.append("filed under the same end-customer record")
     reasons.append(names.reasons[0] if names.score == 100 else
                    "; ".join(names.reasons))
@@ -501,11 +558,12 @@ def match_claims(new: Claim, other: Claim, *, product_names: dict[int, str] | No
     if new.country == other.country:
         reasons.append(f"same country {new.country}")
     else:
-        if base == names.score:
-            score -= OTHER_COUNTRY_PENALTY
-        same_region = new.region and new.region == other.region
+        same_region = bool(new.region and new.region == other.region)
+        if by_name_only:  # no domain or record says it is the same company
+            score -= OTHER_COUNTRY_PENALTY if same_region else OTHER_REGION_PENALTY
         reasons.append(f"different countries {new.country} / {other.country}"
-                       + (f", same region {new.region}" if same_region else ""))
+                       + (f", same region {new.region}" if same_region else
+                          ", in other regions"))
     if new.product_line_ids and other.product_line_ids:
         common = new.product_line_ids & other.product_line_ids
         if common:

@@ -6,9 +6,11 @@ from anyascii import anyascii
 from cleanco import basename
 
 # Legal forms cleanco leaves on (Finnish Abp, US banks' N.A., Indonesian Tbk, Russian PJSC,
-# Mexican S.A.B. de C.V., Swedish AB (publ), Brazilian S/A), matched on the lowered name.
+# Mexican S.A.B. de C.V. and S. de R.L. de C.V., Swedish AB (publ), Brazilian S/A, the Pvt.
+# of an Indian "Pvt. Limited"), matched on the lowered name.
 _MORE_LEGAL_FORMS = re.compile(
-    r"(?<=\S)(?: (?:abp|na|tbk|pjsc|ojsc|jsc|sab de cv|sab de|sa de cv|ab publ|publ|s a)"
+    r"(?<=\S)(?: (?:abp|na|tbk|pjsc|ojsc|jsc|sab de cv|sab de|sa de cv|ab publ|publ|s a"
+    r"|s de rl de|s de rl|pvt)"
     r"|(?<=bank) national association)$")
 
 

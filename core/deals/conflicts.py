@@ -6,7 +6,7 @@ Two steps, so a check stays a few indexed lookups at a million registrations:
    filed under, cut by core.customers.matching.retrieval_keys) and registrations or direct
    opportunities with the same company domain. Word and initials keys shared by more than
    COMMON_KEY_LIMIT customers are skipped: a word that common says little about which
-   company it is. Among many candidates, those sharing only a word or initials are dropped.
+   company it is. Among many candidates, only those whose names read closest are kept.
 2. scoring: core.customers.matching.match_claims on every signal (domain, record, name, country,
    product lines, time window), on the few columns a claim needs; only "possible" and
    "conflict" are kept and read whole.
@@ -19,7 +19,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Literal
 
-from sqlalchemy import bindparam, or_, select, union_all
+from rapidfuzz import fuzz
+from sqlalchemy import bindparam, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from core.customers import region_for
@@ -32,19 +33,28 @@ from core.customers.matching import (
     retrieval_keys,
 )
 from core.deals.status import OPEN
-from db.models import DealRegistration, DirectOpportunity, EndCustomerKey, Partner
+from db.models import (
+    DealRegistration,
+    DirectOpportunity,
+    EndCustomer,
+    EndCustomerKey,
+    Partner,
+)
 
 MATCH_LIMIT = 100  # the desk shows at most this many rows beside a registration
 CANDIDATE_LIMIT = 500  # rows scored at most per check
-CUSTOMER_LIMIT = 60  # end customers scored at most per check, those sharing most keys first
+CLOSEST_READ_LIMIT = 120  # names read at most to pick the closest, those sharing most keys first
 # How much a shared key says: a whole name (n:, s:) or its skeleton (k:) more than initials
 # (a:) or a single word (t:).
 KEY_WEIGHTS = {"n": 4, "s": 4, "k": 3, "a": 2, "t": 1}
 KEY_ROW_LIMIT = 1_000  # key-index rows read at most per check
 COMMON_KEY_LIMIT = 50  # a word or initials key shared by more customers is not evidence
-# Among more than CROWDED candidates, one that shares only a word or only initials (weight
-# under 3) is left out: it is rarely the same company, and scoring it made the slow checks.
-CROWDED, CROWDED_MIN_WEIGHT = 20, 3
+# ...unless nothing rarer is shared (no candidate reaches STRONG_WEIGHT): then two common keys
+# of up to WIDE_KEY_LIMIT customers each are read whole and the customers under both kept.
+STRONG_WEIGHT, WIDE_KEY_LIMIT = 3, 1_000
+# Among more than CROWDED candidates only the CROWDED whose names read closest are scored:
+# scoring every one made the slow checks.
+CROWDED = 20
 VERDICT_RANK = {"clear": 0, "possible": 1, "conflict": 2}
 
 
@@ -81,21 +91,40 @@ def claim_for(*, name: str, domain: str | None, country: str, product_line_ids=(
 
 
 def claim_of_deal(d) -> Claim:
-    """The claim of a registration (or of a row of its _DEAL_CLAIM columns)."""
-    ends = d.expected_close_date
-    if d.protection_ends_at is not None:
-        ends = max(ends, d.protection_ends_at.date())
-    return claim_for(name=d.customer_name, domain=d.customer_domain, country=d.customer_country,
-                     product_line_ids=d.product_line_ids or (), starts=d.submitted_at.date(),
-                     ends=ends, end_customer_id=d.end_customer_id,
-                     name_form=d.customer_name_form)
+    """The claim of a registration."""
+    return _deal_claim(d.customer_name, d.customer_name_form, d.customer_domain,
+                       d.customer_country, d.product_line_ids, d.submitted_at,
+                       d.expected_close_date, d.protection_ends_at, d.end_customer_id)
 
 
 def claim_of_direct(o) -> Claim:
-    """The claim of a direct opportunity (or of a row of its _DIRECT_CLAIM columns)."""
-    return claim_for(name=o.account_name, domain=o.domain, country=o.country,
-                     starts=min(o.imported_at.date(), o.close_date), ends=o.close_date,
-                     end_customer_id=o.end_customer_id, name_form=o.account_name_form)
+    """The claim of a direct opportunity."""
+    return _direct_claim(o.account_name, o.account_name_form, o.domain, o.country,
+                         o.imported_at, o.close_date, o.end_customer_id)
+
+
+def _deal_claim(name, form, domain, country, lines, submitted_at, close, protection_ends_at,
+                end_customer_id) -> Claim:
+    ends = close if protection_ends_at is None else max(close, protection_ends_at.date())
+    return claim_for(name=name, domain=domain, country=country, product_line_ids=lines or (),
+                     starts=submitted_at.date(), ends=ends, end_customer_id=end_customer_id,
+                     name_form=form)
+
+
+def _direct_claim(name, form, domain, country, imported_at, close, end_customer_id) -> Claim:
+    return claim_for(name=name, domain=domain, country=country,
+                     starts=min(imported_at.date(), close), ends=close,
+                     end_customer_id=end_customer_id, name_form=form)
+
+
+def _claim_of_candidate(row) -> Claim:
+    """The claim of a row of _candidates (a registration or a direct opportunity)."""
+    if row.kind == "registration":
+        return _deal_claim(row.name, row.form, row.domain, row.country, row.lines,
+                           row.starts_at, row.close, row.protection_ends_at,
+                           row.end_customer_id)
+    return _direct_claim(row.name, row.form, row.domain, row.country, row.starts_at,
+                         row.close, row.end_customer_id)
 
 
 def candidate_customers(db: Session, claim: Claim) -> list[int]:
@@ -106,25 +135,69 @@ def candidate_customers(db: Session, claim: Claim) -> list[int]:
     skeleton key (a key that has more is too common to tell anything) and at most
     KEY_ROW_LIMIT of a whole-name key, so a common word costs no more than a rare one."""
     keys = sorted(retrieval_keys(claim.name))
+    rows = _entries(db, keys, lambda k: COMMON_KEY_LIMIT + 1 if _countable(k)
+                    else KEY_ROW_LIMIT)
+    weight: dict[int, int] = {}
+    common = [k for k, customers in rows.items()
+              if _countable(k) and len(customers) > COMMON_KEY_LIMIT]
+    for key, customers in rows.items():
+        if key not in common:
+            for customer_id in customers:
+                weight[customer_id] = weight.get(customer_id, 0) + KEY_WEIGHTS[key[0]]
+    if len(common) >= 2 and max(weight.values(), default=0) < STRONG_WEIGHT:
+        weight = _sharing_common_keys(db, common, weight)
+    ranked = sorted(weight, key=lambda c: (-weight[c], c))
+    if len(ranked) > CROWDED:
+        ranked = _closest(db, claim, ranked[:CLOSEST_READ_LIMIT], weight)[:CROWDED]
+    if claim.end_customer_id is not None and claim.end_customer_id not in ranked:
+        ranked.append(claim.end_customer_id)
+    return sorted(ranked)
+
+
+def _entries(db: Session, keys: list[str], limit_of) -> dict[str, list[int]]:
     rows: dict[str, list[int]] = {}
     if keys:
         params = {f"k{i}": k for i, k in enumerate(keys)}
-        params |= {f"l{i}": COMMON_KEY_LIMIT + 1 if _countable(k) else KEY_ROW_LIMIT
-                   for i, k in enumerate(keys)}
+        params |= {f"l{i}": limit_of(k) for i, k in enumerate(keys)}
         for key, customer_id in db.execute(_key_entries(len(keys)), params):
             rows.setdefault(key, []).append(customer_id)
-    weight: dict[int, int] = {}
-    for key, customers in rows.items():
-        if _countable(key) and len(customers) > COMMON_KEY_LIMIT:
-            continue
-        for customer_id in customers:
-            weight[customer_id] = weight.get(customer_id, 0) + KEY_WEIGHTS[key[0]]
-    if claim.end_customer_id is not None:
-        weight[claim.end_customer_id] = max(weight.values(), default=0) + 1
-    ranked = sorted(weight, key=lambda c: (-weight[c], c))[:CUSTOMER_LIMIT]
-    if len(ranked) > CROWDED:
-        ranked = [c for c in ranked if weight[c] >= CROWDED_MIN_WEIGHT]
-    return sorted(ranked)
+    return rows
+
+
+def _sharing_common_keys(db: Session, common: list[str], weight: dict[int, int]
+                         ) -> dict[int, int]:
+    """Nothing telling shared, but two common keys are: the customers under both of them.
+    'Ottawa Reataurants' shares no rare key with 'Ottawa Restaurants' (the typo is in the
+    rare word), but its first word and its initials (t:ottawa, a:or) together narrow a few
+    hundred companies each to a handful. The database groups the first WIDE_KEY_LIMIT
+    entries of each key and sends back only the customers under two or more."""
+    params = {f"k{i}": k for i, k in enumerate(common)}
+    params |= {f"l{i}": WIDE_KEY_LIMIT for i in range(len(common))}
+    shared = dict(db.execute(_under_two_or_more(len(common)), params).tuples().all())
+    return weight | {c: weight.get(c, 0) + n for c, n in shared.items()}
+
+
+@lru_cache(maxsize=16)
+def _under_two_or_more(count: int):
+    entries = _key_entries(count).subquery()
+    return (select(entries.c.end_customer_id, func.count())
+            .group_by(entries.c.end_customer_id).having(func.count() >= 2)
+            .limit(CLOSEST_READ_LIMIT))
+
+
+_NAMES = select(EndCustomer.id, EndCustomer.normalized_name, EndCustomer.country).where(
+    EndCustomer.id.in_(bindparam("ids", expanding=True)))
+
+
+def _closest(db: Session, claim: Claim, customers: list[int], weight: dict[int, int]
+             ) -> list[int]:
+    """The customers whose names read closest to the claim's, same country first: among
+    many that share a word, the typo'd or shortened name of one of them is the one meant
+    ("Kalmar Plåt Aktiebolag" among twenty Kalmar companies)."""
+    text = claim.name.text
+    closeness = {cid: fuzz.token_set_ratio(text, name) + (10 if country == claim.country else 0)
+                 for cid, name, country in db.execute(_NAMES, {"ids": customers})}
+    return sorted(closeness, key=lambda c: (-closeness[c], -weight[c], c))
 
 
 def _countable(key: str) -> bool:
@@ -153,10 +226,10 @@ def check(db: Session, claim: Claim, *, exclude_deal_id: int | None = None,
     Candidates are scored on the few columns a claim needs; only the ones kept are read
     whole (reading every candidate's full row cost more than scoring it)."""
     customers = candidate_customers(db, claim)
-    deals = _kept(claim, _registrations(db, claim, customers, exclude_deal_id, open_only),
-                  claim_of_deal, product_names)
-    directs = _kept(claim, _directs(db, claim, customers, open_only), claim_of_direct,
-                    product_names)
+    kept = _kept(claim, _candidates(db, claim, customers, exclude_deal_id, open_only),
+                 product_names)
+    deals = {i: m for (kind, i), m in kept.items() if kind == "registration"}
+    directs = {i: m for (kind, i), m in kept.items() if kind == "direct"}
     found = [Found("registration", d, None, partner_name, deals[d.id])
              for d, partner_name in _full_registrations(db, deals)]
     found += [Found("direct", None, o, None, directs[o.id])
@@ -164,42 +237,49 @@ def check(db: Session, claim: Claim, *, exclude_deal_id: int | None = None,
     return sorted(found, key=lambda f: f.sort_key)[:limit]
 
 
-def _kept(claim: Claim, rows, claim_of, product_names) -> dict[int, PairMatch]:
-    matches = {row.id: match_claims(claim, claim_of(row), product_names=product_names)
+def _kept(claim: Claim, rows, product_names) -> dict[tuple[str, int], PairMatch]:
+    matches = {(row.kind, row.id): match_claims(claim, _claim_of_candidate(row),
+                                                product_names=product_names)
                for row in rows}
-    return {i: m for i, m in matches.items() if m.verdict != "clear"}
+    return {k: m for k, m in matches.items() if m.verdict != "clear"}
 
 
-# What claim_of_deal and claim_of_direct read.
-_DEAL_CLAIM = (DealRegistration.id, DealRegistration.customer_name,
-               DealRegistration.customer_name_form, DealRegistration.customer_domain,
-               DealRegistration.customer_country, DealRegistration.product_line_ids,
-               DealRegistration.submitted_at, DealRegistration.expected_close_date,
-               DealRegistration.protection_ends_at, DealRegistration.end_customer_id)
-_DIRECT_CLAIM = (DirectOpportunity.id, DirectOpportunity.account_name,
-                 DirectOpportunity.account_name_form, DirectOpportunity.domain,
-                 DirectOpportunity.country, DirectOpportunity.imported_at,
-                 DirectOpportunity.close_date, DirectOpportunity.end_customer_id)
-
-
-def _registrations(db, claim, customers, exclude_id, open_only):
+def _candidates(db, claim, customers, exclude_id, open_only):
+    """Open registrations and direct opportunities of the candidate customers or with the
+    claim's domain, each side at most CANDIDATE_LIMIT: one statement, the few columns a
+    claim needs."""
     if not customers and not claim.domain:
         return []
-    q = _registrations_query(bool(customers), bool(claim.domain), exclude_id is not None,
-                             open_only)
+    q = _candidates_query(bool(customers), bool(claim.domain), exclude_id is not None,
+                          open_only)
     return db.execute(q, _params(customers, claim.domain, exclude_id)).all()
 
 
 @lru_cache(maxsize=16)
-def _registrations_query(by_customer: bool, by_domain: bool, exclude: bool, open_only: bool):
-    d = DealRegistration
-    same = _same_company(d.end_customer_id, d.customer_domain, by_customer, by_domain)
-    q = select(*_DEAL_CLAIM).where(or_(*same))
+def _candidates_query(by_customer: bool, by_domain: bool, exclude: bool, open_only: bool):
+    d, o = DealRegistration, DirectOpportunity
+    deals = select(literal("registration").label("kind"), d.id, d.customer_name.label("name"),
+                   d.customer_name_form.label("form"), d.customer_domain.label("domain"),
+                   d.customer_country.label("country"), d.product_line_ids.label("lines"),
+                   d.submitted_at.label("starts_at"), d.expected_close_date.label("close"),
+                   d.protection_ends_at, d.end_customer_id).where(
+        or_(*_same_company(d.end_customer_id, d.customer_domain, by_customer, by_domain)))
     if exclude:
-        q = q.where(d.id != bindparam("exclude_id"))
+        deals = deals.where(d.id != bindparam("exclude_id"))
     if open_only:
-        q = q.where(d.status.in_([s.value for s in OPEN]))
-    return q.order_by(d.submitted_at, d.id).limit(CANDIDATE_LIMIT)
+        deals = deals.where(d.status.in_([s.value for s in OPEN]))
+    directs = select(literal("direct").label("kind"), o.id, o.account_name.label("name"),
+                     o.account_name_form.label("form"), o.domain, o.country,
+                     cast(null(), d.product_line_ids.type).label("lines"),
+                     o.imported_at.label("starts_at"), o.close_date.label("close"),
+                     cast(null(), d.protection_ends_at.type).label("protection_ends_at"),
+                     o.end_customer_id).where(
+        or_(*_same_company(o.end_customer_id, o.domain, by_customer, by_domain)))
+    if open_only:
+        directs = directs.where(o.status == "open")
+    return union_all(
+        deals.order_by(d.submitted_at, d.id).limit(CANDIDATE_LIMIT).subquery().select(),
+        directs.order_by(o.close_date, o.id).limit(CANDIDATE_LIMIT).subquery().select())
 
 
 def _same_company(customer_col, domain_col, by_customer: bool, by_domain: bool) -> list:
@@ -229,23 +309,6 @@ _FULL_DIRECTS = select(DirectOpportunity).where(
 
 def _full_registrations(db, ids) -> list:
     return db.execute(_FULL_REGISTRATIONS, {"ids": list(ids)}).all() if ids else []
-
-
-def _directs(db, claim, customers, open_only):
-    if not customers and not claim.domain:
-        return []
-    q = _directs_query(bool(customers), bool(claim.domain), open_only)
-    return db.execute(q, _params(customers, claim.domain)).all()
-
-
-@lru_cache(maxsize=8)
-def _directs_query(by_customer: bool, by_domain: bool, open_only: bool):
-    o = DirectOpportunity
-    q = select(*_DIRECT_CLAIM).where(or_(*_same_company(o.end_customer_id, o.domain,
-                                                         by_customer, by_domain)))
-    if open_only:
-        q = q.where(o.status == "open")
-    return q.order_by(o.close_date, o.id).limit(CANDIDATE_LIMIT)
 
 
 def _full_directs(db, ids) -> list:

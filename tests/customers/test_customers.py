@@ -38,6 +38,8 @@ from tests.conftest import NOW, actor_for
     ("Smith & Jones LLC", "smith and jones"),
     ("  Blue-Harbor   Dental  ", "blue harbor dental"),
     ("GmbH", "gmbh"),  # a name that is only a suffix keeps itself
+    ("Geoara Realty S. de R.L. de C.V.", "geoara realty"),
+    ("Sankar and Bakshi Pvt. Limited", "sankar and bakshi"),
 ])
 def test_normalized_names(name, key):
     assert normalize_name(name) == key

@@ -2,6 +2,7 @@
 the reason a desk user would see, and the quality bars over the labeled pairs."""
 
 import csv
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,10 @@ from core.customers.matching import (
     verdict,
 )
 
-PAIRS = Path(__file__).parent.parent / "data" / "name_pairs.csv"
+DATA = Path(__file__).parent.parent / "data"
+PAIRS = DATA / "name_pairs.csv"  # the yardstick, frozen on 2026-11-29
+LOOKALIKES = DATA / "name_lookalikes.csv"  # look-alikes found since; new pairs go here
+PAIRS_SHA256 = "84d922776ff35f5f96de0ec44ec68378b07129179a394f78b128f944c02c4992"
 
 
 def judge(a: str, b: str, *, same_domain: bool = False, same_country: bool = True):
@@ -191,28 +195,40 @@ def test_same_name_in_another_country_is_only_possible():
 # ---------------------------------------------------------------- labeled set
 
 
-def load_pairs() -> list[dict[str, str]]:
-    with PAIRS.open(newline="", encoding="utf-8") as f:
+def load_pairs(path: Path = PAIRS) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
 
-def test_labeled_set_is_big_and_balanced():
-    rows = load_pairs()
+def test_the_yardstick_is_frozen():
+    """Scores are compared across rounds on the same pairs: name_pairs.csv stays as it was;
+    a new look-alike or variant goes into name_lookalikes.csv."""
+    assert hashlib.sha256(PAIRS.read_bytes()).hexdigest() == PAIRS_SHA256
+
+
+@pytest.mark.parametrize("path", [PAIRS, LOOKALIKES], ids=["yardstick", "lookalikes"])
+def test_labeled_set_is_big_and_balanced(path):
+    rows = load_pairs(path)
     same = sum(r["same"] == "1" for r in rows)
-    assert len(rows) >= 120
+    assert len(rows) >= 70
     assert 0.4 <= same / len(rows) <= 0.6
 
 
-def test_labeled_set_quality_bars():
+@pytest.mark.parametrize("path", [PAIRS, LOOKALIKES], ids=["yardstick", "lookalikes"])
+def test_labeled_set_quality_bars(path):
     """Name only, same country, no domain: recall >= 0.95 (same company judged possible or
-    conflict), false alarms <= 0.05 (different companies judged conflict)."""
-    rows = load_pairs()
+    conflict); of different companies at most 2% judged conflict (false alarms) and at most
+    15% judged possible (a registration a person reviews for nothing)."""
+    rows = load_pairs(path)
     same = [r for r in rows if r["same"] == "1"]
     different = [r for r in rows if r["same"] == "0"]
     missed = [(r["a"], r["b"]) for r in same if judge(r["a"], r["b"])[0] == "clear"]
-    alarms = [(r["a"], r["b"]) for r in different if judge(r["a"], r["b"])[0] == "conflict"]
+    verdicts = {(r["a"], r["b"]): judge(r["a"], r["b"])[0] for r in different}
+    alarms = [pair for pair, v in verdicts.items() if v == "conflict"]
+    noise = [pair for pair, v in verdicts.items() if v == "possible"]
     assert 1 - len(missed) / len(same) >= 0.95, missed
-    assert len(alarms) / len(different) <= 0.05, alarms
+    assert len(alarms) / len(different) <= 0.02, alarms
+    assert len(noise) / len(different) <= 0.15, noise
 
 
 def test_spacing_is_ignored():
@@ -239,3 +255,64 @@ def test_initials_of_some_of_the_words_are_possible():
 def test_fort_and_saint_abbreviations():
     assert judge("Fort Worth Plumbing", "Ft. Worth Plumbing")[0] == "conflict"
     assert judge("St. Jude Medical", "Saint Jude Medical")[0] == "conflict"
+
+
+# ---------------------------------------------------------------- look-alikes (second round)
+# Pairs of different companies that share one word and differ in another: the reason a desk
+# user reads says which words differ.
+
+
+@pytest.mark.parametrize(("a", "b", "differ"), [
+    # a founder's surname in common, each in its own trade
+    ("Hartley Dental Care", "Hartley Roofing", "dental care / roofing"),
+    # a sector word that is not in the generic list against one that is
+    ("Castellan Systems", "Castellan Bank", "bank / systems"),
+    ("Harwick Management Partners", "Harwick Energy Partners", "energy / management"),
+    # a place name in common
+    ("Boston Scientific", "Boston Consulting Group", "scientific / consulting group"),
+    ("Western Digital", "Western Union", "union / digital"),
+])
+def test_a_shared_word_with_a_different_trade_is_clear(a, b, differ):
+    outcome, result = judge(a, b)
+    assert outcome == "clear"
+    first, second = differ.split(" / ")
+    assert (has_reason(result, f"different words: {first} / {second}")
+            or has_reason(result, f"different distinctive words: {first} / {second}")
+            or has_reason(result, f"different distinctive words: {second} / {first}")), \
+        result.reasons
+
+
+def test_a_word_saying_what_the_company_does_is_not_filler():
+    """Legal forms, joining words and region tags say nothing of the trade: one extra
+    distinctive word against them stays worth a look."""
+    outcome, result = judge("Wells Fargo & Company", "Wells Fargo Bank N.A.")
+    assert outcome == "possible"
+    assert has_reason(result, "'bank' appears in only one name")
+    outcome, result = judge("Castellan Bank", "Castellan Bank Group")
+    assert outcome == "conflict"
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("Acme Robotics - EMEA", "Acme Robotics"),
+    ("Brightline Health - APAC", "Brightline Health"),
+])
+def test_a_region_tag_is_the_same_company(a, b):
+    outcome, result = judge(a, b)
+    assert outcome == "conflict"
+    assert result.reasons == ("same name once generic words are set aside",)
+
+
+def test_a_legal_form_written_out_is_the_same_company():
+    outcome, _ = judge("Nordwind Logistik AG", "Nordwind Logistik Aktiengesellschaft")
+    assert outcome == "conflict"
+
+
+def test_a_long_word_with_letters_left_out_is_a_typo():
+    outcome, result = judge("Phoenix Veterinary", "Phoenix Vetinary")
+    assert outcome == "conflict"
+    assert has_reason(result, "same words apart from a one-letter typo")
+    assert judge("Marine Supply", "Marne Supply")[0] != "conflict"  # short words: not proof
+
+
+def test_society_is_spelled_out():
+    assert judge("Yorkshire Building Society", "Yorkshire Building Soc.")[0] == "conflict"

@@ -199,6 +199,47 @@ def test_upgrading_rekeys_names_with_legal_forms_read_only_now(blank_url):
     engine.dispose()
 
 
+def test_upgrading_rekeys_region_tags_and_written_out_legal_forms(blank_url):
+    """Migration 0027: a customer filed as "Acme Robotics - EMEA" before region tags were
+    generic words gets the index keys the services write today, so a registration of
+    "Acme Robotics" finds it; "Soc." gets the stored form that reads it as Society, and a
+    Mexican "S. de R.L. de C.V." the normalized name without it."""
+    command.upgrade(alembic_config(blank_url), "0026")
+    engine = make_engine(blank_url)
+    with engine.begin() as conn:
+        t, partner, user = _partner_with_a_user(conn)
+        customers = {}
+        for name, old_key, old_form in (
+                ("Acme Robotics - EMEA", "acme robotics emea", "0|acme robotics emea|"),
+                ("Yorkshire Building Soc.", "yorkshire building soc",
+                 "0|yorkshire building soc|"),
+                ("Geoara Realty S. de R.L. de C.V.", "geoara realty s de rl de",
+                 "1|geoara realty s de rl de|")):
+            customers[name] = conn.execute(insert(t["end_customers"]).values(_row(
+                t["end_customers"], name=name, normalized_name=old_key, country="GB"))
+            ).inserted_primary_key[0]
+            conn.execute(insert(t["deal_registrations"]).values(_row(
+                t["deal_registrations"], partner_id=partner, registered_by_user_id=user,
+                owner_user_id=user, end_customer_id=customers[name], customer_name=name,
+                customer_key=old_key, customer_name_form=old_form, customer_country="GB",
+                status="submitted", product_line_ids=[])))
+
+    upgrade(blank_url)
+    with engine.connect() as conn:
+        forms = dict(conn.execute(text(
+            "SELECT customer_name, customer_name_form FROM deal_registrations")).tuples().all())
+        assert forms["Yorkshire Building Soc."] == "0|yorkshire building society|"
+        assert forms["Geoara Realty S. de R.L. de C.V."] == "1|geoara realty|"
+        normalized = dict(conn.execute(text("SELECT name, normalized_name FROM end_customers"))
+                          .tuples().all())
+        assert normalized["Geoara Realty S. de R.L. de C.V."] == "geoara realty"
+        keys = set(conn.execute(text("SELECT key FROM end_customer_keys WHERE "
+                                     "end_customer_id = :c"), {"c": customers[
+                                         "Acme Robotics - EMEA"]}).scalars())
+        assert "n:acmerobotics" in keys
+    engine.dispose()
+
+
 def test_upgrading_keeps_each_applications_timeline(blank_url):
     """Migration 0009: an application's history, read from the audit log before, moves to
     its own timeline table with the same words, who and when."""

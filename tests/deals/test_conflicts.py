@@ -62,12 +62,18 @@ def test_suffix_and_case_variants_are_a_conflict_with_the_reason():
 
 
 def test_another_country_makes_a_name_match_only_possible():
-    m = match_claims(claim("Acme Widgets"), claim("Acme Widgets", country="FR"))
+    m = match_claims(claim("Acme Widgets", country="DE"), claim("Acme Widgets", country="FR"))
     assert (m.verdict, m.score) == ("possible", 85)
-    assert "different countries US / FR, same region" not in m.reasons  # NA vs EMEA
-    assert "different countries US / FR" in m.reasons
-    near = match_claims(claim("Acme Widgets", country="DE"), claim("Acme Widgets", country="FR"))
-    assert "different countries DE / FR, same region EMEA" in near.reasons
+    assert "different countries DE / FR, same region EMEA" in m.reasons
+
+
+def test_a_same_named_company_in_another_region_is_clear_unless_the_domain_says_otherwise():
+    m = match_claims(claim("Acme Widgets"), claim("Acme Widgets", country="FR"))
+    assert (m.verdict, m.score) == ("clear", 70)
+    assert "different countries US / FR, in other regions" in m.reasons  # NA vs EMEA
+    same_domain = match_claims(claim("Acme Widgets", domain="acme.com"),
+                               claim("Acme Widgets", country="FR", domain="acme.com"))
+    assert same_domain.verdict == "conflict"
 
 
 def test_no_product_line_in_common_takes_points_off():

@@ -216,28 +216,34 @@ def test_a_later_registration_of_the_same_domain_goes_to_the_desk_as_under_revie
     assert [(m.kind, m.id, m.who, m.verdict) for m in later.matches] == [
         ("registration", first.id, p01_name, "conflict")]
     assert later.matches[0].reasons[:3] == (
-        "same domain acme.com", "same name once legal suffixes are removed", "same country US")
+        "same domain acme.com", "same name once generic words are set aside", "same country US")
     assert desk_detail(seeded_db, desk, first.id, now=NOW).first_come
     internal = [e.text for e in later.timeline if e.internal]
     assert len(internal) == 1 and p01_name in internal[0]
 
 
 def test_same_name_in_the_same_country_conflicts_in_another_country_is_possible(seeded_db):
+    """By name alone: the same country conflicts, a neighbour in the region is possible, a
+    country in another region is clear (most often another account)."""
     register(seeded_db, "p01.rep1", website="", contact_email="a@gmail.com")
     same = register(seeded_db, "p02.rep1", company="ACME Inc.", website="",
                     contact_email="b@yahoo.com")
-    elsewhere = register(seeded_db, "p15.rep1", company="ACME Inc.", website="", country="FR",
-                         contact_email="c@hotmail.com")
-    assert same.status == elsewhere.status == DealStatus.UNDER_REVIEW
+    nearby = register(seeded_db, "p15.rep1", company="ACME Inc.", website="", country="CA",
+                      contact_email="c@hotmail.com")
+    overseas = register(seeded_db, "p16.rep1", company="ACME Inc.", website="", country="FR",
+                        contact_email="d@hotmail.com")
+    assert same.status == nearby.status == DealStatus.UNDER_REVIEW
+    assert overseas.status == DealStatus.SUBMITTED
     desk = actor_for(seeded_db, "channel")
     here = desk_detail(seeded_db, desk, same.id)
     assert here.match_verdict == "conflict"
     assert [m.reasons[:2] for m in here.matches if m.country == "US"] == [
         ("same name once legal suffixes are removed", "same country US")]
-    abroad = desk_detail(seeded_db, desk, elsewhere.id)
+    abroad = desk_detail(seeded_db, desk, nearby.id)
     assert (abroad.match_verdict, abroad.match_score) == ("possible", 85)
     assert {m.verdict for m in abroad.matches} == {"possible"}
-    assert all("different countries FR / US" in m.reasons for m in abroad.matches)
+    assert all("different countries CA / US, same region NA" in m.reasons
+               for m in abroad.matches)
 
 
 def test_closed_registrations_do_not_block_a_new_one(seeded_db):
