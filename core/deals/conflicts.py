@@ -54,7 +54,7 @@ COMMON_KEY_LIMIT = 50  # a word or initials key shared by more customers is not 
 STRONG_WEIGHT, WIDE_KEY_LIMIT = 3, 1_000
 # Among more than CROWDED candidates only the CROWDED whose names read closest are scored:
 # scoring every one made the slow checks.
-CROWDED = 20
+CROWDED = 12
 VERDICT_RANK = {"clear": 0, "possible": 1, "conflict": 2}
 
 

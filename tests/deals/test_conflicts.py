@@ -172,8 +172,36 @@ def test_a_typo_finds_the_record_even_when_its_words_are_common(seeded_db):
         assert conflicts.candidate_customers(seeded_db, claim(typo)) == [record], typo
 
 
-def _customer(db, i: int, keys: set[str] = frozenset()) -> int:
-    c = EndCustomer(name=f"Harbor {i}", normalized_name=f"harbor {i}", country="US")
+def test_among_many_sharing_a_word_the_closest_names_are_scored(seeded_db):
+    """Thirty Kalmar Plåt companies share both words: the one whose name reads closest is
+    among the few scored, the rest are not."""
+    for i in range(30):
+        _customer(seeded_db, i, keys={"t:kalmar", "t:plat"}, name=f"Kalmar Plat och Bygg {i}")
+    deal = register(seeded_db, "p01.rep1", company="Kalmar Plåt AB", **no_domain())
+    record = seeded_db.get(DealRegistration, deal.id).end_customer_id
+    found = conflicts.candidate_customers(seeded_db, claim("Kalmar Plåt Aktiebolag"))
+    assert record in found
+    assert len(found) <= conflicts.CROWDED
+
+
+def test_a_typo_in_the_rare_word_is_found_through_two_common_keys(seeded_db):
+    """'Ottawa Reataurants': the typo is in the word only the record has; its first word
+    and its initials are each shared by too many companies, but by one together."""
+    for i in range(conflicts.COMMON_KEY_LIMIT + 1):
+        _customer(seeded_db, i, keys={"t:ottawa"}, name=f"Ottawa Trading {i}")
+        _customer(seeded_db, 100 + i, keys={"a:or", "t:restaurant"},
+                  name=f"Oakridge Restaurants {i}")
+    deal = register(seeded_db, "p01.rep1", company="Ottawa Restaurants", **no_domain())
+    record = seeded_db.get(DealRegistration, deal.id).end_customer_id
+    assert conflicts.candidate_customers(seeded_db, claim("Ottawa Reataurants")) == [record]
+    matches = conflicts.check(seeded_db, claim("Ottawa Reataurants"))
+    assert [m.registration.id for m in matches] == [deal.id]
+    assert "same words apart from a one-letter typo" in "; ".join(matches[0].match.reasons)
+
+
+def _customer(db, i: int, keys: set[str] = frozenset(), name: str | None = None) -> int:
+    name = name or f"Harbor {i}"
+    c = EndCustomer(name=name, normalized_name=name.lower(), country="US")
     db.add(c)
     db.flush()
     db.add_all(EndCustomerKey(key=k, end_customer_id=c.id) for k in keys)
