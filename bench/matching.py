@@ -75,7 +75,9 @@ def _timing(pairs: list[tuple[str, str, bool]]) -> None:
             _per_call_us(lambda a, b: name_similarity(build(a), build(b)), pairs))
     _report("name_similarity, keys cached", _per_call_us(name_similarity, pairs))
     keys = [(name_key(a), name_key(b), s) for a, b, s in pairs]
-    _report("name_similarity on prebuilt NameKeys", _per_call_us(name_similarity, keys))
+    # __wrapped__: the comparison itself, not a hit in name_similarity's own cache.
+    _report("name_similarity on prebuilt NameKeys", _per_call_us(name_similarity.__wrapped__,
+                                                                  keys))
 
 
 def main() -> None:

@@ -7,8 +7,10 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-# (table, name column, normalized-name column, stored-form column, end-customer column)
-TABLES = (
+# (table, name column, normalized-name column, stored-form column, end-customer column), as
+# the schema had them at 0007: migrations replay this list, so it does not grow with the
+# schema; a later table gets a list of its own.
+TABLES_AT_0007 = (
     ("end_customers", "name", "normalized_name", None, "id"),
     ("deal_registrations", "customer_name", "customer_key", "customer_name_form",
      "end_customer_id"),
@@ -18,16 +20,18 @@ TABLES = (
 )
 
 
-def rekey(bind, wanted: Callable[[str], bool]) -> None:
-    """Every row whose lowered name `wanted` picks (a loose pre-filter) is keyed again."""
+def rekey(bind, wanted: Callable[[str], bool], tables=TABLES_AT_0007) -> None:
+    """Every row whose lowered name `wanted` picks (a loose pre-filter) is keyed again; not
+    a customer merged into another (a merge moved its keys to the record it was kept as)."""
     from core.customers.matching import name_form, name_key, retrieval_keys
     from core.customers.names import normalize_name
 
     entries = set()
-    for table, name_col, norm_col, form_col, customer_col in TABLES:
+    for table, name_col, norm_col, form_col, customer_col in tables:
         customer = customer_col or "NULL"
+        kept = " WHERE merged_into_id IS NULL" if table == "end_customers" else ""
         rows = [r for r in bind.execute(sa.text(
-            f"SELECT id, {name_col} AS name, {customer} AS customer FROM {table}"))
+            f"SELECT id, {name_col} AS name, {customer} AS customer FROM {table}{kept}"))
             if wanted(r.name.lower())]
         if not rows:
             continue

@@ -34,22 +34,26 @@ GENERIC = frozenset({
     "industry", "digital", "software", "network", "networks", "limited", "ltd", "llc",
     "associates", "ventures", "management", "resources", "products", "trading",
     "usa", "us", "uk", "europe", "online", "labs", "laboratories",
-    # Region tags on a subsidiary's or a sales team's record ("Acme - EMEA") and legal forms
-    # written out in full.
-    "emea", "apac", "americas", "latam", "dach", "nordics", "benelux", "anz",
-    "aktiengesellschaft", "gesellschaft",
+    "aktiengesellschaft", "gesellschaft",  # legal forms written out in full
 })
 
-# Generic words that do not say what a company does: joining words, legal forms, places.
-# The other generic words (systems, software, holdings...) do: "Castellan Systems" and
-# "Castellan Bank" each have a word the other lacks, whatever the generic list says.
+# Generic words that do not say what a company does: joining words, legal forms, reach
+# (global, international) and structure (group, holdings, ventures): "Contoso Group" may well
+# own "Contoso Pharmaceuticals". The other generic words (systems, software, partners,
+# consulting...) do: "Castellan Systems" and "Castellan Bank" each have a word the other
+# lacks, and "Partners" or "Associates" names a firm of advisers.
 FILLER = frozenset({
     "a", "an", "and", "the", "of", "for", "de", "la", "le", "du", "der", "die", "das", "und",
     "et", "y", "inc", "co", "corp", "corporation", "company", "companies", "limited", "ltd",
-    "llc", "international", "worldwide", "usa", "us", "uk", "europe", "emea", "apac",
-    "americas", "latam", "dach", "nordics", "benelux", "anz", "aktiengesellschaft",
-    "gesellschaft",
+    "llc", "international", "worldwide", "global", "usa", "us", "uk", "europe",
+    "aktiengesellschaft", "gesellschaft", "group", "groupe", "gruppe", "holding", "holdings",
+    "enterprise", "enterprises", "ventures",
 })
+
+# A sales region written after the name ("Acme - EMEA", "Acme (APAC)"): the same company's
+# record for a region. Only as a tag: ANZ Bank and LATAM Airlines are names.
+_REGION_TAG = re.compile(r"\s*(?:[-–—/|,]|\()\s*(?:emea|apac|americas|latam|dach|nordics|"
+                         r"benelux|anz|na|eu)\s*\)?\s*$", re.IGNORECASE)
 
 # Abbreviations spelled out before comparing ("Intl" is "International").
 ABBREVIATIONS = {
@@ -144,6 +148,7 @@ def _merge_initials(tokens: list[str]) -> list[str]:
 def _key(raw: str, translit: str) -> NameKey:
     text = _WEB_PREFIX.sub("", translit)
     text = _WEB_SUFFIX.sub("", text)
+    text = _REGION_TAG.sub("", text)
     text = _TIGHT_AMP.sub(r"\1\2", text)
     text = re.sub(r"['’`´]", "", text)  # McDonald's -> McDonalds, O'Neil -> ONeil
     plain = " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower().replace("&", " and ")).split())
@@ -190,8 +195,8 @@ def _sound(tok: str) -> str:
 
 
 def _same_token(a: str, b: str) -> bool:
-    """Equal (plurals aside), or a one-letter typo (two in long words); short words must be
-    equal."""
+    """Equal (plurals aside), a one-letter typo (two in long words) or letters left out of
+    a long word's middle; short words must be equal."""
     if a == b:
         return True
     if abs(len(a) - len(b)) > 2 and "ph" not in a and "ph" not in b:
@@ -205,9 +210,12 @@ def _same_token(a: str, b: str) -> bool:
 
 
 def _letters_dropped(a: str, b: str) -> bool:
-    """Vetinary / Veterinary: a long word with one or two letters left out."""
+    """Vetinary / Veterinary: a long word with one or two letters left out of its middle.
+    Not at either end: Roberts / Robertson and Williams / Williamson are other names."""
     short, long = sorted((a, b), key=len)
     if len(short) < 7 or not 1 <= len(long) - len(short) <= 2:
+        return False
+    if short[0] != long[0] or short[-2:] != long[-2:] or long.startswith(short):
         return False
     rest = iter(long)
     return all(ch in rest for ch in short)
@@ -282,6 +290,11 @@ def _acronym_of(a: NameKey, b: NameKey) -> str | None:
     return None
 
 
+def _generic_typos_out(words: list[str], other: NameKey) -> list[str]:
+    generic = [t for t in other.tokens if t in GENERIC]
+    return [w for w in words if not any(_same_token(w, g) for g in generic)]
+
+
 def _different_trades(a: NameKey, b: NameKey) -> str:
     """'software / services' when each name has a descriptive generic word the other lacks."""
     mine, theirs = ([t for t in k.tokens if t in GENERIC and t not in FILLER] for k in (a, b))
@@ -328,6 +341,8 @@ def _score_forms(a: NameKey, b: NameKey) -> tuple[int, list[str]]:
         sim = round(max(fuzz.token_sort_ratio(da, db), fuzz.ratio(a.compact, b.compact)))
         only_a, only_b = _unmatched(a.distinctive, b.distinctive)
         only_a, only_b, joined, initials = _reconcile(only_a, only_b)
+        # "Stark Indstries": a typo of a generic word is that word, not a distinctive one.
+        only_a, only_b = _generic_typos_out(only_a, b), _generic_typos_out(only_b, a)
         shared = len(a.distinctive) - len(only_a)
         if not only_a and not only_b and initials:
             score = min(max(sim, _ACRONYM_SCORE), CONFLICT_AT - 1)
@@ -340,7 +355,7 @@ def _score_forms(a: NameKey, b: NameKey) -> tuple[int, list[str]]:
                            + ", ".join(f"{run} / {word}" for run, word in joined) + ")")
         elif not only_a and not only_b:
             # Every distinctive word has its twin (word order, plurals, one-letter typos).
-            typos = _typos(a.distinctive, b.distinctive)
+            typos = _typos(a.distinctive, b.distinctive) or _typos(b.distinctive, a.distinctive)
             if typos and min(typos) < _LONG_WORD:
                 # Skelton / Shelton: in a short word one letter may be another name.
                 score = min(max(sim, _SHORT_TYPO_SCORE), CONFLICT_AT - 1)
@@ -374,7 +389,7 @@ def _score_forms(a: NameKey, b: NameKey) -> tuple[int, list[str]]:
             kept = [w for w in (a.distinctive if only_b else b.distinctive)
                     if w not in extra]
             contained = len(kept) >= 2 or any(len(w) >= 6 for w in kept)
-            cap = _EXTRA_WORD_CAP - (0 if contained else 8 * (len(extra) - 1))
+            cap = _EXTRA_WORD_CAP - (0 if contained else 8 * len(extra))
             score = min(base, cap) if shared else min(sim, _NOTHING_SHARED_CAP)
             reasons.append(f"name {sim}% similar")
             reasons.append(f"'{' '.join(extra)}' appears in only one name")
@@ -392,8 +407,10 @@ def name_similarity(a: str | NameKey, b: str | NameKey) -> NameScore:
 
     100: the same name once case, punctuation, accents, legal suffixes and generic words are
     set aside. >= 90: every distinctive word matches (order, one-letter typos). 85: one is
-    the initials of the other. <= 79: a distinctive word only one name has. <= 60: each name
-    has a distinctive word the other lacks. <= 50: nothing distinctive in common."""
+    the initials of the other. 80: the same name, but each says it does another trade
+    (software / services). <= 79: a distinctive word only one name has. <= 60: each name has
+    a word the other lacks (a distinctive one, or one against a trade word). <= 50: nothing
+    distinctive in common."""
     ka = a if isinstance(a, NameKey) else name_key(a)
     kb = b if isinstance(b, NameKey) else name_key(b)
     if not ka.tokens or not kb.tokens:
@@ -502,9 +519,10 @@ def _skeleton(words: tuple[str, ...]) -> str:
 # ---------------------------------------------------------------- pairs of claims
 
 OTHER_COUNTRY_PENALTY = 15
-# A same-named company on another continent is most often another account (its own
-# subsidiary, or a namesake): by name alone it is clear; a shared domain or record still tells.
-OTHER_REGION_PENALTY = 30
+# A same-named company in another sales region is more often another account (its own
+# subsidiary, or a namesake): by name alone the same name stays possible, a near one is
+# clear; a shared domain or record still tells in full.
+OTHER_REGION_PENALTY = 20
 NO_COMMON_PRODUCT_PENALTY = 10
 NO_COMMON_TIME_PENALTY = 15
 SAME_RECORD_SCORE = 100  # the vendor filed (or merged) both under one end-customer record
@@ -538,7 +556,7 @@ def match_claims(new: Claim, other: Claim, *, product_names: dict[int, str] | No
 
     The strongest identity signal sets the base: same company domain (100), same
     end-customer record (100), else the name score. Then: another country takes 15 off a
-    name-only match (30 when it lies in another region), no product line in common takes 10
+    name-only match (20 when it lies in another sales region), no product line in common takes 10
     off, time windows that do not overlap take 15 off. Bands: >= 90 conflict, >= 75
     possible, else clear."""
     reasons: list[str] = []

@@ -23,7 +23,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import bindparam, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from core.customers import region_for
+from core.customers import normalize_name, region_for
 from core.customers.matching import (
     Claim,
     PairMatch,
@@ -42,15 +42,15 @@ from db.models import (
 )
 
 MATCH_LIMIT = 100  # the desk shows at most this many rows beside a registration
-CANDIDATE_LIMIT = 500  # rows scored at most per check
-CLOSEST_READ_LIMIT = 120  # names read at most to pick the closest, those sharing most keys first
+CANDIDATE_LIMIT = 500  # registrations, and direct opportunities, scored at most per check
+CLOSEST_READ_LIMIT = 60  # names read at most to pick the closest, those sharing most keys first
 # How much a shared key says: a whole name (n:, s:) or its skeleton (k:) more than initials
 # (a:) or a single word (t:).
 KEY_WEIGHTS = {"n": 4, "s": 4, "k": 3, "a": 2, "t": 1}
 KEY_ROW_LIMIT = 1_000  # key-index rows read at most per check
 COMMON_KEY_LIMIT = 50  # a word or initials key shared by more customers is not evidence
-# ...unless nothing rarer is shared (no candidate reaches STRONG_WEIGHT): then two common keys
-# of up to WIDE_KEY_LIMIT customers each are read whole and the customers under both kept.
+# ...unless nothing rarer is shared (no candidate reaches STRONG_WEIGHT): then the first
+# WIDE_KEY_LIMIT entries of each common key are read and the customers under two kept.
 STRONG_WEIGHT, WIDE_KEY_LIMIT = 3, 1_000
 # Among more than CROWDED candidates only the CROWDED whose names read closest are scored:
 # scoring every one made the slow checks.
@@ -148,7 +148,8 @@ def candidate_customers(db: Session, claim: Claim) -> list[int]:
         weight = _sharing_common_keys(db, common, weight)
     ranked = sorted(weight, key=lambda c: (-weight[c], c))
     if len(ranked) > CROWDED:
-        ranked = _closest(db, claim, ranked[:CLOSEST_READ_LIMIT], weight)[:CROWDED]
+        whole = {c for k in keys if k[0] in "ns" for c in rows.get(k, ())}
+        ranked = _closest(db, claim, ranked[:CLOSEST_READ_LIMIT], weight, whole)[:CROWDED]
     if claim.end_customer_id is not None and claim.end_customer_id not in ranked:
         ranked.append(claim.end_customer_id)
     return sorted(ranked)
@@ -170,7 +171,8 @@ def _sharing_common_keys(db: Session, common: list[str], weight: dict[int, int]
     'Ottawa Reataurants' shares no rare key with 'Ottawa Restaurants' (the typo is in the
     rare word), but its first word and its initials (t:ottawa, a:or) together narrow a few
     hundred companies each to a handful. The database groups the first WIDE_KEY_LIMIT
-    entries of each key and sends back only the customers under two or more."""
+    entries of each key (a bigger key is read only that far) and sends back only the
+    customers under two or more, those under most first."""
     params = {f"k{i}": k for i, k in enumerate(common)}
     params |= {f"l{i}": WIDE_KEY_LIMIT for i in range(len(common))}
     shared = dict(db.execute(_under_two_or_more(len(common)), params).tuples().all())
@@ -182,22 +184,24 @@ def _under_two_or_more(count: int):
     entries = _key_entries(count).subquery()
     return (select(entries.c.end_customer_id, func.count())
             .group_by(entries.c.end_customer_id).having(func.count() >= 2)
+            .order_by(func.count().desc(), entries.c.end_customer_id)
             .limit(CLOSEST_READ_LIMIT))
 
 
 _NAMES = select(EndCustomer.id, EndCustomer.normalized_name, EndCustomer.country).where(
-    EndCustomer.id.in_(bindparam("ids", expanding=True)))
+    EndCustomer.id.in_(bindparam("ids", expanding=True)), EndCustomer.merged_into_id.is_(None))
 
 
-def _closest(db: Session, claim: Claim, customers: list[int], weight: dict[int, int]
-             ) -> list[int]:
-    """The customers whose names read closest to the claim's, same country first: among
-    many that share a word, the typo'd or shortened name of one of them is the one meant
-    ("Kalmar Plåt Aktiebolag" among twenty Kalmar companies)."""
-    text = claim.name.text
+def _closest(db: Session, claim: Claim, customers: list[int], weight: dict[int, int],
+             whole: set[int]) -> list[int]:
+    """Customers that share the claim's whole name under any name they were filed under
+    first, then those whose record's name reads closest (a bonus for the same country):
+    among many that share a word, the typo'd or shortened name of one of them is the one
+    meant ("Kalmar Plåt Aktiebolag" among thirty Kalmar companies)."""
+    text = normalize_name(claim.name.raw)
     closeness = {cid: fuzz.token_set_ratio(text, name) + (10 if country == claim.country else 0)
                  for cid, name, country in db.execute(_NAMES, {"ids": customers})}
-    return sorted(closeness, key=lambda c: (-closeness[c], -weight[c], c))
+    return sorted(closeness, key=lambda c: (c not in whole, -closeness[c], -weight[c], c))
 
 
 def _countable(key: str) -> bool:
@@ -245,9 +249,9 @@ def _kept(claim: Claim, rows, product_names) -> dict[tuple[str, int], PairMatch]
 
 
 def _candidates(db, claim, customers, exclude_id, open_only):
-    """Open registrations and direct opportunities of the candidate customers or with the
-    claim's domain, each side at most CANDIDATE_LIMIT: one statement, the few columns a
-    claim needs."""
+    """Registrations and direct opportunities (open ones when open_only) of the candidate
+    customers or with the claim's domain, each side at most CANDIDATE_LIMIT: one statement,
+    the few columns a claim needs."""
     if not customers and not claim.domain:
         return []
     q = _candidates_query(bool(customers), bool(claim.domain), exclude_id is not None,

@@ -67,13 +67,15 @@ def test_another_country_makes_a_name_match_only_possible():
     assert "different countries DE / FR, same region EMEA" in m.reasons
 
 
-def test_a_same_named_company_in_another_region_is_clear_unless_the_domain_says_otherwise():
+def test_in_another_region_only_the_same_name_stays_possible():
     m = match_claims(claim("Acme Widgets"), claim("Acme Widgets", country="FR"))
-    assert (m.verdict, m.score) == ("clear", 70)
+    assert (m.verdict, m.score) == ("possible", 80)
     assert "different countries US / FR, in other regions" in m.reasons  # NA vs EMEA
+    near = match_claims(claim("Acme Widget Works"), claim("Acme Widgets", country="FR"))
+    assert near.verdict == "clear"
     same_domain = match_claims(claim("Acme Widgets", domain="acme.com"),
                                claim("Acme Widgets", country="FR", domain="acme.com"))
-    assert same_domain.verdict == "conflict"
+    assert (same_domain.verdict, same_domain.score) == ("conflict", 100)
 
 
 def test_no_product_line_in_common_takes_points_off():

@@ -21,7 +21,7 @@ from db.models import User, UserIdentity
 from db.session import make_engine, unit_of_work
 from deploy.cluster import wait_for
 from tests.e2e.conftest import ROOT, serve_app
-from tests.e2e.helpers import choose, go, open_app, sign_in_as, wait_idle
+from tests.e2e.helpers import choose, go, open_app, sign_in_as, wait_for_cookie, wait_idle
 from tests.servers import free_port
 
 OIDC = ROOT / "tests" / "oidc"
@@ -138,8 +138,10 @@ def test_single_sign_on_links_once_then_knows_the_identity_not_the_e_mail(
     assert _identities(app_server) == [(provider["issuer"], "chris-sub", "channel")]
 
     # Signed out here and at the provider; the provider now knows Chris by another address.
+    wait_for_cookie(page, "prm_session")  # the sign-in's cookie, written after its run
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("button", name="Sign in with single sign-on")).to_be_visible()
+    wait_for_cookie(page, "prm_session", present=False)
     _people(provider, **{"chris-sub": {"email": "chris@new-address.example",
                                        "email_verified": True, "name": "Chris C"}})
     _sso(page, app_server.url, "chris-sub")

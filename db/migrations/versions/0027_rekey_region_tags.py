@@ -23,7 +23,7 @@ depends_on = None
 
 # A loose pre-filter on the lowered name: only these rows are keyed again.
 _WORDS = re.compile(r"\b(?:emea|apac|americas|latam|dach|nordics|benelux|anz|"
-                    r"aktiengesellschaft|gesellschaft|soc|pvt|r\.?\s*l)\b")
+                    r"aktiengesellschaft|gesellschaft|soc|pvt|r\.?\s*l|na|eu)\b")
 
 
 def upgrade() -> None:
