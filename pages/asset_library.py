@@ -148,7 +148,10 @@ def cobrand_area(a) -> None:
 
 def cobrand_copy(a) -> None:
     """A partner's own copy: its logo and contact details in the marked area."""
-    with st.expander("Make our co-branded copy", icon=":material/branding_watermark:"):
+    # A key keeps it open across reruns: without one, the "new" badge above it going away
+    # after the first run closed it under the partner's hands.
+    with st.expander("Make our co-branded copy", icon=":material/branding_watermark:",
+                     key=f"cobrand_copy_{a.id}"):
         copy_errors = FieldErrors()
         logo = st.file_uploader("Our logo (PNG or JPEG, up to 2 MB)", type=["png", "jpg",
                                                                              "jpeg"],

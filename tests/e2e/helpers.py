@@ -69,11 +69,13 @@ def go(page: Page, title: str, attempts: int = 3) -> None:
 
 def choose(page: Page, label: str, option: str, attempts: int = 3) -> None:
     """Pick an option of a Streamlit selectbox or multiselect: type part of its text, walk
-    the list with the arrow keys to the first option that holds it, press Enter.
+    the list with the arrow keys to the first option that holds it, press Enter, and see
+    that the choice took.
 
     Keys, not a click: a click on the list scrolled the page under the pointer and landed
-    beside the option now and then. A rerun that lands while the list is open redraws it;
-    open it again."""
+    beside the option now and then. A rerun that lands while the list is open redraws it
+    (the list was seen fading out with the typing still in the box, and Enter then chose
+    nothing); open it again."""
     for attempt in range(attempts):
         wait_idle(page)
         field = page.get_by_label(label, exact=True)
@@ -83,14 +85,24 @@ def choose(page: Page, label: str, option: str, attempts: int = 3) -> None:
         try:
             expect(target).to_be_visible(timeout=5_000)
             _walk_to(page, field, target.get_attribute("id"))
+            page.keyboard.press("Enter")
+            wait_idle(page)
+            if _chosen(page, label, option):
+                return
         except (AssertionError, PlaywrightTimeout):
-            if attempt == attempts - 1:
-                raise
-            page.keyboard.press("Escape")
-            continue
-        page.keyboard.press("Enter")
-        wait_idle(page)
-        return
+            pass
+        if attempt == attempts - 1:
+            raise AssertionError(f"{option!r} could not be chosen in {label!r}")
+        page.keyboard.press("Escape")
+
+
+def _chosen(page: Page, label: str, option: str) -> bool:
+    """A multiselect shows the option as a chip, a selectbox in its box."""
+    field = page.get_by_label(label, exact=True)
+    chips = page.get_by_test_id("stMultiSelect").filter(has=field)
+    if chips.count():
+        return chips.locator("[data-tag]").filter(has_text=option).count() > 0
+    return option.lower() in field.input_value().lower()
 
 
 def _walk_to(page: Page, field, option_id: str, steps: int = 30) -> None:
