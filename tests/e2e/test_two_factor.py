@@ -76,9 +76,13 @@ def _set_up(page: Page, username: str) -> tuple[str, list[str]]:
 
 
 def _log_out(page: Page) -> None:
+    """Log out and wait for the cookie's delete to land: a sign-in started while it is still
+    pending was seen to end with no cookie at all."""
     page.get_by_role("button", name="Log out").click()
     wait_idle(page)
     expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+    wait_for_cookie(page, "prm_session", present=False)
+    wait_idle(page)
 
 
 def _give_code(page: Page, code: str) -> None:
