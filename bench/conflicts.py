@@ -192,8 +192,9 @@ def _new_names(db: Session, rng: random.Random, count: int) -> list[Probe]:
     while len(out) < count:
         country = rng.choice(countries)
         name, core = maker.name(country)
+        normalized = normalize_name(name)
         known = db.scalar(select(EndCustomer.id).where(
-            EndCustomer.normalized_name == normalize_name(name),
+            EndCustomer.normalized_name == normalized,
             EndCustomer.country == country).limit(1))
         if known is not None:
             continue
@@ -201,7 +202,7 @@ def _new_names(db: Session, rng: random.Random, count: int) -> list[Probe]:
         if rng.random() < 0.5:
             domain = "".join(ch for ch in core.lower() if ch.isalnum())[:30] + "-new.com"
         abroad = db.scalar(select(EndCustomer.id).where(
-            EndCustomer.normalized_name == normalize_name(name)).limit(1)) is not None
+            EndCustomer.normalized_name == normalized).limit(1)) is not None
         out.append(Probe("new", name, domain, country, None, abroad))
     return out
 

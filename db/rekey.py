@@ -35,12 +35,13 @@ def rekey(bind, wanted: Callable[[str], bool], tables=TABLES_AT_0007) -> None:
             if wanted(r.name.lower())]
         if not rows:
             continue
+        keys = [name_key(r.name) for r in rows]  # read once: the cache is smaller than a table
         sets = f"{norm_col} = :norm" + (f", {form_col} = :form" if form_col else "")
         bind.execute(sa.text(f"UPDATE {table} SET {sets} WHERE id = :id"), [
-            {"id": r.id, "norm": normalize_name(r.name), "form": name_form(name_key(r.name))}
-            for r in rows])
-        entries |= {(k, r.customer) for r in rows if r.customer is not None
-                    for k in retrieval_keys(name_key(r.name))}
+            {"id": r.id, "norm": normalize_name(r.name), "form": name_form(key)}
+            for r, key in zip(rows, keys, strict=True)])
+        entries |= {(k, r.customer) for r, key in zip(rows, keys, strict=True)
+                    if r.customer is not None for k in retrieval_keys(key)}
     if entries:
         bind.execute(sa.text("INSERT INTO end_customer_keys (key, end_customer_id) "
                              "VALUES (:key, :cid) ON CONFLICT DO NOTHING"),

@@ -295,19 +295,22 @@ def _generic_typos_out(words: list[str], other: NameKey) -> list[str]:
     return [w for w in words if not any(_same_token(w, g) for g in generic)]
 
 
+def _trade_words(key: NameKey) -> tuple[str, ...]:
+    """The generic words that say what the company does (systems, software, consulting)."""
+    return tuple(t for t in key.tokens if t in GENERIC and t not in FILLER)
+
+
 def _different_trades(a: NameKey, b: NameKey) -> str:
-    """'software / services' when each name has a descriptive generic word the other lacks."""
-    mine, theirs = ([t for t in k.tokens if t in GENERIC and t not in FILLER] for k in (a, b))
-    only_a, only_b = _unmatched(tuple(mine), tuple(theirs))
+    """'software / services' when each name has a trade word the other lacks."""
+    only_a, only_b = _unmatched(_trade_words(a), _trade_words(b))
     return f"{' '.join(only_a)} / {' '.join(only_b)}" if only_a and only_b else ""
 
 
 def _what_else(a: NameKey, b: NameKey, b_has_extra) -> str:
-    """The descriptive generic words (systems, holdings...) of the name without the extra
-    distinctive word that the other name lacks; empty when there are none."""
+    """The trade words (systems, software...) of the name without the extra distinctive
+    word that the other name lacks; empty when there are none."""
     short, long = (a, b) if b_has_extra else (b, a)
-    mine = [t for t in short.tokens if t in GENERIC and t not in FILLER]
-    unmatched, _ = _unmatched(tuple(mine), long.tokens)
+    unmatched, _ = _unmatched(_trade_words(short), long.tokens)
     return " ".join(unmatched)
 
 

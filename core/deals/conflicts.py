@@ -158,11 +158,16 @@ def candidate_customers(db: Session, claim: Claim) -> list[int]:
 def _entries(db: Session, keys: list[str], limit_of) -> dict[str, list[int]]:
     rows: dict[str, list[int]] = {}
     if keys:
-        params = {f"k{i}": k for i, k in enumerate(keys)}
-        params |= {f"l{i}": limit_of(k) for i, k in enumerate(keys)}
-        for key, customer_id in db.execute(_key_entries(len(keys)), params):
+        for key, customer_id in db.execute(_key_entries(len(keys)),
+                                           _key_params(keys, limit_of)):
             rows.setdefault(key, []).append(customer_id)
     return rows
+
+
+def _key_params(keys: list[str], limit_of) -> dict:
+    """The parameters of _key_entries: each key and how many of its entries to read."""
+    return ({f"k{i}": k for i, k in enumerate(keys)}
+            | {f"l{i}": limit_of(k) for i, k in enumerate(keys)})
 
 
 def _sharing_common_keys(db: Session, common: list[str], weight: dict[int, int]
@@ -173,8 +178,7 @@ def _sharing_common_keys(db: Session, common: list[str], weight: dict[int, int]
     hundred companies each to a handful. The database groups the first WIDE_KEY_LIMIT
     entries of each key (a bigger key is read only that far) and sends back only the
     customers under two or more, those under most first."""
-    params = {f"k{i}": k for i, k in enumerate(common)}
-    params |= {f"l{i}": WIDE_KEY_LIMIT for i in range(len(common))}
+    params = _key_params(common, lambda k: WIDE_KEY_LIMIT)
     shared = dict(db.execute(_under_two_or_more(len(common)), params).tuples().all())
     return weight | {c: weight.get(c, 0) + n for c, n in shared.items()}
 

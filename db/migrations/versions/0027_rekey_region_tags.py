@@ -1,11 +1,11 @@
 """rekey region tags and more legal forms
 
-Data only. The matcher now reads region tags ("Acme - EMEA") and legal forms written out in
-full (Aktiengesellschaft) as generic words and "Soc." as Society; normalized names shed a
-Mexican "S. de R.L. (de C.V.)" and an Indian "Pvt." left before "Limited". Rows already
-written with such a name get the normalized name, the matcher's stored form and the
-key-index entries the services write today, so "Acme - EMEA" and "Acme" find each other.
-Old entries stay: they only add candidates, which the scoring judges.
+Data only. The matcher now drops a region tag after a name ("Acme - EMEA"), reads legal
+forms written out in full (Aktiengesellschaft) as generic words and "Soc." as Society;
+normalized names shed a Mexican "S. de R.L. (de C.V.)" and an Indian "Pvt." left before
+"Limited". Rows already written with such a name get the normalized name, the matcher's
+stored form and the key-index entries the services write today, so "Acme - EMEA" and "Acme"
+find each other. Old entries stay: they only add candidates, which the scoring judges.
 
 Revision ID: 0027
 Revises: 0026
