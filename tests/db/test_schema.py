@@ -114,6 +114,26 @@ def _partner_with_a_user(conn) -> tuple[dict, int, int]:
     return t, partner, user
 
 
+def _filed_before(conn, t, partner: int, user: int, name: str, old_key: str, old_form: str,
+                  country: str) -> int:
+    """An end customer and one registration under `name`, keyed as an older release did;
+    the customer's id."""
+    customer = conn.execute(insert(t["end_customers"]).values(_row(
+        t["end_customers"], name=name, normalized_name=old_key, country=country))
+    ).inserted_primary_key[0]
+    conn.execute(insert(t["deal_registrations"]).values(_row(
+        t["deal_registrations"], partner_id=partner, registered_by_user_id=user,
+        owner_user_id=user, end_customer_id=customer, customer_name=name,
+        customer_key=old_key, customer_name_form=old_form, customer_country=country,
+        status="submitted", product_line_ids=[])))
+    return customer
+
+
+def _index_keys(conn, customer: int) -> set[str]:
+    return set(conn.execute(text("SELECT key FROM end_customer_keys WHERE "
+                                 "end_customer_id = :c"), {"c": customer}).scalars())
+
+
 def _row_counts(conn, tables) -> dict[str, int]:
     """How many rows each table holds (reflected as the database has it now)."""
     meta = MetaData()
@@ -172,14 +192,8 @@ def test_upgrading_rekeys_names_with_legal_forms_read_only_now(blank_url):
         customers = {}
         for name, old_key in (("Nordea Bank Abp", "nordea bank abp"),
                               ("Acme Widgets, LLC", "acme widgets")):
-            customers[name] = conn.execute(insert(t["end_customers"]).values(_row(
-                t["end_customers"], name=name, normalized_name=old_key, country="FI"))
-            ).inserted_primary_key[0]
-            conn.execute(insert(t["deal_registrations"]).values(_row(
-                t["deal_registrations"], partner_id=partner, registered_by_user_id=user,
-                owner_user_id=user, end_customer_id=customers[name], customer_name=name,
-                customer_key=old_key, customer_name_form=f"0|{old_key}|",
-                customer_country="FI", status="submitted", product_line_ids=[])))
+            customers[name] = _filed_before(conn, t, partner, user, name, old_key,
+                                            f"0|{old_key}|", "FI")
 
     upgrade(blank_url)
     with engine.connect() as conn:
@@ -192,16 +206,13 @@ def test_upgrading_rekeys_names_with_legal_forms_read_only_now(blank_url):
         assert deals["Nordea Bank Abp"].customer_key == "nordea bank"
         assert deals["Nordea Bank Abp"].customer_name_form == "1|nordea bank|"
         assert deals["Acme Widgets, LLC"].customer_name_form == "0|acme widgets|"  # untouched
-        keys = set(conn.execute(text("SELECT key FROM end_customer_keys WHERE "
-                                     "end_customer_id = :c"), {"c": customers[
-                                         "Nordea Bank Abp"]}).scalars())
-        assert "n:nordeabank" in keys
+        assert "n:nordeabank" in _index_keys(conn, customers["Nordea Bank Abp"])
     engine.dispose()
 
 
 def test_upgrading_rekeys_region_tags_and_written_out_legal_forms(blank_url):
     """Migration 0027: a customer filed as "Acme Robotics - EMEA" before region tags were
-    generic words gets the index keys the services write today, so a registration of
+    dropped gets the index keys the services write today, so a registration of
     "Acme Robotics" finds it; "Soc." gets the stored form that reads it as Society, and a
     Mexican "S. de R.L. de C.V." the normalized name without it."""
     command.upgrade(alembic_config(blank_url), "0026")
@@ -215,14 +226,8 @@ def test_upgrading_rekeys_region_tags_and_written_out_legal_forms(blank_url):
                  "0|yorkshire building soc|"),
                 ("Geoara Realty S. de R.L. de C.V.", "geoara realty s de rl de",
                  "1|geoara realty s de rl de|")):
-            customers[name] = conn.execute(insert(t["end_customers"]).values(_row(
-                t["end_customers"], name=name, normalized_name=old_key, country="GB"))
-            ).inserted_primary_key[0]
-            conn.execute(insert(t["deal_registrations"]).values(_row(
-                t["deal_registrations"], partner_id=partner, registered_by_user_id=user,
-                owner_user_id=user, end_customer_id=customers[name], customer_name=name,
-                customer_key=old_key, customer_name_form=old_form, customer_country="GB",
-                status="submitted", product_line_ids=[])))
+            customers[name] = _filed_before(conn, t, partner, user, name, old_key, old_form,
+                                            "GB")
 
     upgrade(blank_url)
     with engine.connect() as conn:
@@ -233,10 +238,7 @@ def test_upgrading_rekeys_region_tags_and_written_out_legal_forms(blank_url):
         normalized = dict(conn.execute(text("SELECT name, normalized_name FROM end_customers"))
                           .tuples().all())
         assert normalized["Geoara Realty S. de R.L. de C.V."] == "geoara realty"
-        keys = set(conn.execute(text("SELECT key FROM end_customer_keys WHERE "
-                                     "end_customer_id = :c"), {"c": customers[
-                                         "Acme Robotics - EMEA"]}).scalars())
-        assert "n:acmerobotics" in keys
+        assert "n:acmerobotics" in _index_keys(conn, customers["Acme Robotics - EMEA"])
     engine.dispose()
 
 

@@ -98,11 +98,17 @@ def choose(page: Page, label: str, option: str, attempts: int = 3) -> None:
 
 def _chosen(page: Page, label: str, option: str) -> bool:
     """A multiselect shows the option as a chip, a selectbox in its box."""
-    field = page.get_by_label(label, exact=True)
-    chips = page.get_by_test_id("stMultiSelect").filter(has=field)
-    if chips.count():
-        return chips.locator("[data-tag]").filter(has_text=option).count() > 0
-    return option.lower() in field.input_value().lower()
+    if _multiselect(page, label).count():
+        return _chip(page, label, option).count() > 0
+    return option.lower() in page.get_by_label(label, exact=True).input_value().lower()
+
+
+def _multiselect(page: Page, label: str):
+    return page.get_by_test_id("stMultiSelect").filter(has=page.get_by_label(label, exact=True))
+
+
+def _chip(page: Page, label: str, option: str):
+    return _multiselect(page, label).locator("[data-tag]").filter(has_text=option)
 
 
 def _walk_to(page: Page, field, option_id: str, steps: int = 30) -> None:
@@ -118,10 +124,8 @@ def close_list(page: Page, label: str, *chosen: str) -> None:
     chips, so a lost choice fails here rather than as a wrong audience three steps on.
     (Escape, used before, closes the list too but says nothing of what was kept.)"""
     page.locator("h1").first.click()
-    box = page.get_by_test_id("stMultiSelect").filter(
-        has=page.get_by_label(label, exact=True))
     for option in chosen:
-        expect(box.locator("[data-tag]").filter(has_text=option)).to_be_visible()
+        expect(_chip(page, label, option)).to_be_visible()
     wait_idle(page)
 
 
